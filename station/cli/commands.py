@@ -1,0 +1,277 @@
+"""The implementations behind `station` subcommands (argument parsing is in main.py)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from common.errors import AuthError, ValidationError
+from common.text import Text
+from station.auth import Role, User
+from station.config import StationConfig, data_dir
+from station.core import StationCore
+from station.enroll_synthetic import enroll_synthetic
+from station.nik import mask_nik
+from store.check import run_all
+from store.enrollments import DRAFT, SEALED
+from store.records import RecordSummary
+
+# Rough size of one sealed enrollment on disk (items, indexes, WAL headroom), used to
+# turn free disk into "enough for about N more enrollments".
+BYTES_PER_ENROLLMENT = 200_000
+UNSYNCED_STATES = (SEALED,)
+
+
+def _cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _read_password(args: argparse.Namespace, prompt: str, *, confirm: bool) -> str:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError(Text("Tidak ada kata sandi di stdin.", "No password on standard input."))
+        return line.rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Ulangi / repeat: ") != first:
+        raise ValidationError(Text("Kata sandi tidak sama.", "The passwords do not match."))
+    return first
+
+
+def _print(args: argparse.Namespace, text: Text) -> None:
+    print(text.get(args.lang))
+
+
+def _local(t: datetime | None) -> str:
+    return "-" if t is None else t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    password = _read_password(args, "Kata sandi supervisor / supervisor password: ", confirm=True)
+    core = StationCore.init(
+        station_code=args.station_code,
+        station_name=args.station_name,
+        supervisor=args.supervisor,
+        supervisor_name=args.full_name or args.supervisor,
+        password=password,
+        config=StationConfig(demo=args.demo, language=args.lang),
+    )
+    _print(
+        args,
+        Text(
+            f"Stasiun {args.station_code} siap di {core.home}. Cadangkan kunci data: {core.home / 'keys'}",
+            f"Station {args.station_code} is ready in {core.home}. Back up the data key: {core.home / 'keys'}",
+        ),
+    )
+    core.close()
+    return 0
+
+
+def cmd_operators_add(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    password = _read_password(args, f"Kata sandi untuk / password for {args.username}: ", confirm=True)
+    core.auth.add_operator(args.username, args.full_name, Role(args.role), password, actor=_cli_actor())
+    _print(args, Text(f"Operator {args.username} ditambahkan.", f"Operator {args.username} added."))
+    return 0
+
+
+def cmd_operators_list(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "username": o.username,
+            "full_name": o.full_name,
+            "role": o.role,
+            "active": o.active,
+            "locked_until": o.locked_until.isoformat() if o.locked_until and o.locked_until > now else None,
+            "failed_attempts": o.failed_attempts,
+        }
+        for o in core.auth.list()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        lock = f"  TERKUNCI/LOCKED s.d. {r['locked_until']}" if r["locked_until"] else ""
+        print(f"{r['username']:<20} {r['role']:<11} {r['full_name']}{lock}")
+    return 0
+
+
+def cmd_operators_lock(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    core.auth.set_lock(args.username, args.locked, actor=_cli_actor())
+    done = Text("dikunci", "locked") if args.locked else Text("dibuka", "unlocked")
+    _print(args, Text(f"Operator {args.username} {done.id}.", f"Operator {args.username} {done.en}."))
+    return 0
+
+
+def _pick_operator(core: StationCore, username: str | None) -> User:
+    ops = [o for o in core.auth.list() if o.active]
+    if username is not None:
+        ops = [o for o in ops if o.username == username]
+        if not ops:
+            raise ValidationError(Text(f"Operator {username} tidak ada.", f"No operator {username}."))
+    else:
+        ops = [o for o in ops if o.role == Role.SUPERVISOR.value]
+    if not ops:
+        raise AuthError(Text("Tidak ada supervisor aktif.", "There is no active supervisor."))
+    o = ops[0]
+    return User(o.username, o.full_name, Role(o.role))
+
+
+def cmd_enroll_synthetic(args: argparse.Namespace) -> int:
+    if not 1 <= args.count <= 10_000_000:
+        raise ValidationError(Text("--count harus 1 sampai 10.000.000.", "--count must be 1 to 10,000,000."))
+    if not 1 <= args.batch <= 10_000:
+        raise ValidationError(Text("--batch harus 1 sampai 10.000.", "--batch must be 1 to 10,000."))
+    core = StationCore.open()
+    operator = _pick_operator(core, args.operator)
+    supervisors = [o for o in core.auth.list() if o.active and o.role == Role.SUPERVISOR.value]
+    approver = User(supervisors[0].username, supervisors[0].full_name, Role.SUPERVISOR) if supervisors else operator
+
+    def progress(fraction: float | None, message: str) -> None:
+        print(f"\r{message}", end="", file=sys.stderr, flush=True)
+
+    report = enroll_synthetic(
+        core, args.count, seed=args.seed, operator=operator, approver=approver, batch=args.batch, progress=progress
+    )
+    print(file=sys.stderr)
+    _print(
+        args,
+        Text(
+            f"{report.count} rekaman sintetis disegel dalam {report.seconds:.1f} d ({report.per_second:.0f}/d): "
+            f"{report.first_reg} .. {report.last_reg}",
+            f"{report.count} synthetic records sealed in {report.seconds:.1f} s ({report.per_second:.0f}/s): "
+            f"{report.first_reg} .. {report.last_reg}",
+        ),
+    )
+    return 0
+
+
+def status_dict(core: StationCore) -> dict[str, Any]:
+    counts = core.enrollments.state_counts()
+    oldest = core.enrollments.oldest_in_state(UNSYNCED_STATES)
+    free = core.disk_free_bytes()
+    station = core.station()
+    now = datetime.now(UTC)
+    return {
+        "station": {"code": station.code, "name": station.name},
+        "data_dir": str(core.home),
+        "demo": core.config.demo,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "drafts": counts.get(DRAFT, 0),
+        "oldest_unsynced": None
+        if oldest is None
+        else {
+            "reg_no": oldest.reg_no,
+            "sealed_at": oldest.sealed_at.isoformat() if oldest.sealed_at else None,
+            "age_hours": round((now - oldest.sealed_at).total_seconds() / 3600, 1) if oldest.sealed_at else None,
+        },
+        "disk_free_bytes": free,
+        "disk_enough_for_enrollments": free // BYTES_PER_ENROLLMENT,
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    s = status_dict(core)
+    if args.json:
+        print(json.dumps(s, indent=2))
+        return 0
+    en = args.lang == "en"
+    print(f"{'Station' if en else 'Stasiun'}: {s['station']['code']} {s['station']['name']}  ({s['data_dir']})")
+    for state, n in sorted(s["counts"].items()):
+        print(f"  {state:<12} {n}")
+    oldest = s["oldest_unsynced"]
+    if oldest:
+        label = "Oldest unsynced" if en else "Tertua belum terkirim"
+        print(f"{label}: {oldest['reg_no']} ({oldest['age_hours']} h)")
+    gb = s["disk_free_bytes"] / 1e9
+    n = s["disk_enough_for_enrollments"]
+    print(
+        f"Disk free: {gb:.1f} GB, enough for about {n} more enrollments"
+        if en
+        else f"Disk kosong: {gb:.1f} GB, cukup untuk sekitar {n} rekaman lagi"
+    )
+    return 0
+
+
+def _summary_dict(r: RecordSummary) -> dict[str, Any]:
+    return {
+        "reg_no": r.reg_no,
+        "uuid": r.uuid,
+        "state": r.state,
+        "name": r.name,
+        "operator": r.operator,
+        "created_at": r.created_at.isoformat(),
+        "sealed_at": r.sealed_at.isoformat() if r.sealed_at else None,
+    }
+
+
+def cmd_records_find(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    if args.nik is not None:
+        from station.nik import parse_nik
+
+        parse_nik(args.nik)
+        found = core.enrollments.find_by_nik(args.nik.strip())
+    elif args.name is not None:
+        if len(args.name.strip()) < 2:
+            raise ValidationError(Text("Ketik minimal 2 huruf nama.", "Type at least 2 letters of the name."))
+        found = core.enrollments.find_by_name_prefix(args.name)
+    else:
+        found = core.enrollments.find_by_reg(args.reg)
+    if args.json:
+        print(json.dumps([_summary_dict(r) for r in found], indent=2))
+        return 0
+    if not found:
+        _print(args, Text("Tidak ditemukan.", "Not found."))
+        return 1
+    for r in found:
+        print(f"{r.reg_no or '(draft)':<22} {r.state:<10} {r.name:<40} {_local(r.sealed_at or r.created_at)}")
+    return 0
+
+
+def cmd_records_show(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    d = core.enrollments.detail(reg_no=args.reg_no.strip())
+    if d is None:
+        raise ValidationError(
+            Text(f"Nomor registrasi {args.reg_no} tidak ditemukan.", f"Registration number {args.reg_no} not found.")
+        )
+    s = d.summary
+    if args.json:
+        out = _summary_dict(s)
+        out["nik_masked"] = mask_nik(str(d.demographics.get("nik", "")))
+        out["timeline"] = [{"state": t.state, "at": t.at.isoformat(), "detail": t.detail} for t in d.timeline]
+        out["items"] = [i.__dict__ for i in d.items]
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{s.reg_no}  {s.name}  NIK {mask_nik(str(d.demographics.get('nik', '')))}")
+    print(f"{'State' if args.lang == 'en' else 'Status'}: {s.state}   operator: {s.operator}")
+    for t in d.timeline:
+        print(f"  {_local(t.at)}  {t.state:<12} {t.detail}")
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    results = run_all(core.db, core.key)
+    ok = all(r.passed for r in results)
+    if args.json:
+        print(json.dumps({"ok": ok, "checks": [r.__dict__ for r in results]}, indent=2))
+    else:
+        for r in results:
+            print(f"{'PASS' if r.passed else 'FAIL'}  {r.name:<20} {r.detail}")
+            for p in r.problems:
+                print(f"        - {p}")
+    return 0 if ok else 1
+
+
+__all__ = ["data_dir"]

@@ -1,0 +1,118 @@
+"""`station`: the command line. Every user error is one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from common.errors import UserFacingError, ValidationError, ValidationErrors
+from station.cli import commands
+from station.config import data_dir
+from station.logs import setup_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_USER_ERROR = 2
+EXIT_FAILED_CHECK = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="station", description="e-KTP enrollment station")
+    p.add_argument("--lang", choices=["id", "en"], default=None, help="language of messages (default: settings)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("init", help="set up a new station (once)")
+    s.add_argument("--station-code", required=True, help="kecamatan code and counter, e.g. 320412-01")
+    s.add_argument("--station-name", required=True)
+    s.add_argument("--supervisor", required=True, help="username of the first supervisor")
+    s.add_argument("--full-name", default=None, help="the supervisor's full name")
+    s.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    s.add_argument("--demo", action="store_true", help="mark this station as a demo / training station")
+    s.set_defaults(func=commands.cmd_init)
+
+    ops = sub.add_parser("operators", help="manage operator accounts").add_subparsers(dest="op", required=True)
+    s = ops.add_parser("add")
+    s.add_argument("username")
+    s.add_argument("--full-name", required=True)
+    s.add_argument("--role", choices=["operator", "technician", "supervisor"], default="operator")
+    s.add_argument("--password-stdin", action="store_true")
+    s.set_defaults(func=commands.cmd_operators_add)
+    s = ops.add_parser("list")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=commands.cmd_operators_list)
+    for name in ("lock", "unlock"):
+        s = ops.add_parser(name)
+        s.add_argument("username")
+        s.set_defaults(func=commands.cmd_operators_lock, locked=name == "lock")
+
+    s = sub.add_parser("enroll-synthetic", help="seal N synthetic enrollments (training, demos, load tests)")
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--operator", default=None, help="operator username (default: the first supervisor)")
+    s.add_argument("--batch", type=int, default=100, help="records per transaction")
+    s.set_defaults(func=commands.cmd_enroll_synthetic)
+
+    s = sub.add_parser("status", help="counts per state, oldest unsynced record, disk")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=commands.cmd_status)
+
+    rec = sub.add_parser("records", help="find records and show their timeline").add_subparsers(
+        dest="op", required=True
+    )
+    s = rec.add_parser("find")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--nik")
+    g.add_argument("--name")
+    g.add_argument("--reg")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=commands.cmd_records_find)
+    s = rec.add_parser("show")
+    s.add_argument("reg_no")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=commands.cmd_records_show)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="op", required=True)
+    s = db.add_parser("check", help="integrity, audit chain, gap-free sequence, payloads decrypt")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=commands.cmd_db_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    lang = args.lang or os.environ.get("STATION_LANG") or "id"
+    args.lang = lang
+    setup_logging(data_dir(), verbose=args.verbose)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    try:
+        return func(args)
+    except ValidationErrors as exc:
+        for e in exc.errors:
+            print(f"station: {e.message.get(lang)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except (ValidationError, UserFacingError) as exc:
+        print(f"station: {exc.text(lang)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("station: dihentikan / interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("unexpected error in %s", args.command)
+        print(
+            "station: kesalahan internal; detail ada di log / internal error; details are in the log "
+            f"({data_dir() / 'logs' / 'station.log'})",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The station configuration: one typed, versioned TOML file in the data directory.
+
+Secrets never live here (keys are separate owner-only files under keys/). Unknown
+keys are refused with a message naming them, so a typo is not silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from common.errors import ValidationError
+from common.text import Text
+
+CONFIG_VERSION = 1
+CONFIG_FILE = "station.toml"
+
+
+def data_dir() -> Path:
+    """STATION_HOME if set, else the platform's user-data directory."""
+    env = os.environ.get("STATION_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("ektp-station", appauthor=False))
+
+
+@dataclass
+class DeviceConfig:
+    driver: str = "auto"  # a driver name from the registry, or auto (probe, then simulator)
+    port: str = ""  # device path, socket:// or http:// URL, camera index or file
+    baud: int = 0  # 0 = the protocol's default
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SecurityConfig:
+    max_failed_logins: int = 5
+    lock_minutes: int = 15
+    idle_lock_minutes: int = 5
+
+
+@dataclass
+class StationConfig:
+    version: int = CONFIG_VERSION
+    language: str = "id"
+    demo: bool = False
+    central_url: str = ""
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    camera: DeviceConfig = field(default_factory=DeviceConfig)
+    fingerprint: DeviceConfig = field(default_factory=DeviceConfig)
+    signature: DeviceConfig = field(default_factory=DeviceConfig)
+
+    def effective_central_url(self) -> str:
+        return os.environ.get("STATION_CENTRAL_URL", self.central_url)
+
+    def validate(self) -> None:
+        if self.language not in ("id", "en"):
+            raise _bad("language", f"'{self.language}' (id or en)")
+        if not 1 <= self.security.max_failed_logins <= 20:
+            raise _bad("security.max_failed_logins", str(self.security.max_failed_logins))
+        if not 1 <= self.security.lock_minutes <= 24 * 60:
+            raise _bad("security.lock_minutes", str(self.security.lock_minutes))
+        if not 1 <= self.security.idle_lock_minutes <= 240:
+            raise _bad("security.idle_lock_minutes", str(self.security.idle_lock_minutes))
+        if self.central_url and not self.central_url.startswith(("http://", "https://")):
+            raise _bad("central_url", self.central_url)
+
+
+def _bad(key: str, value: str) -> ValidationError:
+    return ValidationError(
+        Text(f"Pengaturan {key} tidak valid: {value}", f"Setting {key} is invalid: {value}"), field=key
+    )
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise _bad(prefix + sorted(unknown)[0], "unknown setting")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        default = known[name].default_factory() if callable(known[name].default_factory) else None  # type: ignore[misc]
+        if default is not None and hasattr(default, "__dataclass_fields__") and isinstance(value, dict):
+            kwargs[name] = _build(type(default), value, prefix + name + ".")
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def load_config(home: Path | None = None) -> StationConfig:
+    path = (home or data_dir()) / CONFIG_FILE
+    if not path.exists():
+        return StationConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            Text(f"File pengaturan {path} rusak: {exc}", f"The settings file {path} is damaged: {exc}")
+        ) from None
+    config: StationConfig = _build(StationConfig, data)
+    config.validate()
+    return config
+
+
+def save_config(config: StationConfig, home: Path | None = None) -> None:
+    """Validate, then replace the file atomically (write, fsync, rename)."""
+    config.validate()
+    home = home or data_dir()
+    path = home / CONFIG_FILE
+    tmp = path.with_suffix(".toml.tmp")
+    body = tomli_w.dumps(asdict(config))
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(body)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

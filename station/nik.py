@@ -1,0 +1,141 @@
+"""NIK (Nomor Induk Kependudukan) rules.
+
+Layout of the 16 digits: PP RR DD ddmmyy SSSS
+- PP province code, RR regency/city, DD district (kecamatan), none may be 00
+  and PP must be a province that exists;
+- ddmmyy the birth date, with 40 added to the day for women;
+- SSSS a serial from 0001.
+Every violation has its own message, in words an operator understands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from common.errors import ValidationError
+from common.text import Text
+from station.regions import PROVINCES
+
+MALE = "L"  # laki-laki
+FEMALE = "P"  # perempuan
+
+
+@dataclass(frozen=True)
+class NikParts:
+    province: str
+    regency: str
+    district: str
+    day: int  # the real day of birth (40 removed for women)
+    month: int
+    year2: int  # two-digit year
+    sex: str  # L or P
+    serial: int
+
+
+def _err(code: str, id_: str, en: str) -> ValidationError:
+    return ValidationError(Text(id_, en), field="nik", code=f"nik.{code}")
+
+
+def parse_nik(nik: str) -> NikParts:
+    """Check the NIK's own structure; raise a specific ValidationError on the first problem."""
+    raw = nik.strip()
+    if not raw:
+        raise _err("empty", "NIK wajib diisi.", "The NIK is required.")
+    if not raw.isdigit() or not raw.isascii():
+        raise _err("digits", "NIK hanya boleh berisi angka.", "The NIK may contain digits only.")
+    if len(raw) != 16:
+        raise _err(
+            "length",
+            f"NIK harus 16 digit (terisi {len(raw)}).",
+            f"The NIK must have 16 digits (it has {len(raw)}).",
+        )
+    province, regency, district = raw[0:2], raw[2:4], raw[4:6]
+    if province not in PROVINCES:
+        raise _err(
+            "province",
+            f"Kode provinsi {province} pada digit 1-2 NIK tidak ada.",
+            f"Province code {province} in NIK digits 1-2 does not exist.",
+        )
+    if regency == "00":
+        raise _err(
+            "regency",
+            "Kode kabupaten/kota (digit 3-4 NIK) tidak boleh 00.",
+            "The regency code (NIK digits 3-4) cannot be 00.",
+        )
+    if district == "00":
+        raise _err(
+            "district",
+            "Kode kecamatan (digit 5-6 NIK) tidak boleh 00.",
+            "The district code (NIK digits 5-6) cannot be 00.",
+        )
+    dd, mm, yy = int(raw[6:8]), int(raw[8:10]), int(raw[10:12])
+    sex = FEMALE if dd > 40 else MALE
+    day = dd - 40 if dd > 40 else dd
+    if not 1 <= day <= 31 or not 1 <= mm <= 12:
+        raise _err(
+            "birth_date",
+            f"Tanggal lahir pada NIK (digit 7-12: {raw[6:12]}) bukan tanggal yang sah.",
+            f"The birth date in the NIK (digits 7-12: {raw[6:12]}) is not a valid date.",
+        )
+    # A day that never exists in that month in any year (31 April, 30 February) is wrong
+    # whatever the century; 29 February is checked against the entered year later.
+    try:
+        date(2000, mm, day)
+    except ValueError:
+        raise _err(
+            "birth_date",
+            f"Tanggal lahir pada NIK (digit 7-12: {raw[6:12]}) bukan tanggal yang sah.",
+            f"The birth date in the NIK (digits 7-12: {raw[6:12]}) is not a valid date.",
+        ) from None
+    serial = int(raw[12:16])
+    if serial == 0:
+        raise _err(
+            "serial", "Nomor urut NIK (digit 13-16) tidak boleh 0000.", "The NIK serial (digits 13-16) cannot be 0000."
+        )
+    return NikParts(province, regency, district, day, mm, yy, sex, serial)
+
+
+def check_nik_against(nik: str, birth_date: date | None, sex: str | None) -> list[ValidationError]:
+    """The NIK must agree with the entered birth date and sex."""
+    parts = parse_nik(nik)
+    errors: list[ValidationError] = []
+    if birth_date is not None:
+        if (birth_date.day, birth_date.month, birth_date.year % 100) != (parts.day, parts.month, parts.year2):
+            errors.append(
+                ValidationError(
+                    Text(
+                        f"Tanggal lahir {birth_date:%d-%m-%Y} tidak sesuai dengan NIK "
+                        f"({parts.day:02d}-{parts.month:02d}-..{parts.year2:02d}).",
+                        f"Birth date {birth_date:%d-%m-%Y} does not match the NIK "
+                        f"({parts.day:02d}-{parts.month:02d}-..{parts.year2:02d}).",
+                    ),
+                    field="tanggal_lahir",
+                    code="nik.birth_date_mismatch",
+                )
+            )
+    if sex is not None and sex != parts.sex:
+        nik_sex = Text("perempuan", "female") if parts.sex == FEMALE else Text("laki-laki", "male")
+        errors.append(
+            ValidationError(
+                Text(
+                    f"Jenis kelamin tidak sesuai dengan NIK (NIK menunjukkan {nik_sex.id}: "
+                    "untuk perempuan tanggal lahir pada NIK ditambah 40).",
+                    f"Sex does not match the NIK (the NIK says {nik_sex.en}: for women the NIK adds 40 to the day).",
+                ),
+                field="jenis_kelamin",
+                code="nik.sex_mismatch",
+            )
+        )
+    return errors
+
+
+def mask_nik(nik: str) -> str:
+    """For receipts and screens: the region code and last two digits only."""
+    return nik[:6] + "*" * 8 + nik[-2:] if len(nik) == 16 else "*" * len(nik)
+
+
+def make_nik(province: str, regency: str, district: str, birth: date, sex: str, serial: int) -> str:
+    """Compose a NIK (used by the synthetic generator and tests)."""
+    day = birth.day + (40 if sex == FEMALE else 0)
+    return f"{province}{regency}{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"

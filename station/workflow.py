@@ -1,0 +1,329 @@
+"""The enrollment workflow: a plain state machine, driven by the app or by scripts.
+
+Steps: DEMOGRAPHICS -> PHOTO -> FINGERPRINTS -> SIGNATURE -> REVIEW -> SEALED.
+The wizard renders `step` and feeds input back; it adds no rules of its own. Every
+accepted input is saved as a draft through the `DraftSink`, so a crash or power cut
+loses at most the step in progress. `seal()` can succeed once: a second call (a
+double click, Enter pressed twice) raises StateError instead of sealing twice.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from common.biometrics import FACE, SIGNATURE, FingerException, FingerPosition, ItemFormat
+from common.errors import StateError, ValidationError
+from common.text import Text
+from station.auth import Role, User
+from station.demographics import Demographics, normalised, require_valid
+from store.records import EnrollmentData, ItemData, SealResult
+
+
+class Step(StrEnum):
+    DEMOGRAPHICS = "demographics"
+    PHOTO = "photo"
+    FINGERPRINTS = "fingerprints"
+    SIGNATURE = "signature"
+    REVIEW = "review"
+    SEALED = "sealed"
+
+
+ORDER = [Step.DEMOGRAPHICS, Step.PHOTO, Step.FINGERPRINTS, Step.SIGNATURE, Step.REVIEW, Step.SEALED]
+
+STEP_LABELS = {
+    Step.DEMOGRAPHICS: Text("Data diri", "Demographics"),
+    Step.PHOTO: Text("Foto", "Photo"),
+    Step.FINGERPRINTS: Text("Sidik jari", "Fingerprints"),
+    Step.SIGNATURE: Text("Tanda tangan", "Signature"),
+    Step.REVIEW: Text("Periksa", "Review"),
+    Step.SEALED: Text("Selesai", "Sealed"),
+}
+
+
+class DraftSink(Protocol):
+    def save_draft(self, data: EnrollmentData) -> None: ...
+
+    def seal(self, data: EnrollmentData, *, actor: str) -> SealResult: ...
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A captured biometric as the workflow receives it from a device (plain bytes)."""
+
+    format: ItemFormat
+    payload: bytes
+    quality: float | None = None
+    device_driver: str | None = None
+    device_model: str | None = None
+    device_serial: str | None = None
+    simulated: bool = False
+
+
+@dataclass
+class Enrollment:
+    uuid: str
+    operator: str
+    demographics: Demographics | None = None
+    items: dict[str, ItemData] = field(default_factory=dict)
+    corrects_uuid: str | None = None
+
+
+def _item(kind: str, c: Capture) -> ItemData:
+    return ItemData(
+        kind=kind,
+        format=c.format.value,
+        payload=c.payload,
+        quality=c.quality,
+        device_driver=c.device_driver,
+        device_model=c.device_model,
+        device_serial=c.device_serial,
+        simulated=c.simulated,
+        captured_at=datetime.now(UTC),
+    )
+
+
+class EnrollmentWorkflow:
+    def __init__(
+        self,
+        sink: DraftSink,
+        operator: User,
+        *,
+        today: Callable[[], date] = date.today,
+        record_uuid: str | None = None,
+        corrects_uuid: str | None = None,
+    ) -> None:
+        self.sink = sink
+        self.operator = operator
+        self.today = today
+        self.enrollment = Enrollment(
+            record_uuid or str(uuidlib.uuid4()), operator.username, corrects_uuid=corrects_uuid
+        )
+        self.step = Step.DEMOGRAPHICS
+        self.sealed: SealResult | None = None
+
+    # --- navigation -----------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self.step == Step.SEALED:
+            raise StateError(
+                Text("Rekaman sudah disegel; tidak dapat diubah.", "The record is sealed and cannot be changed."),
+                code="state.already_sealed",
+            )
+
+    def complete(self, step: Step) -> bool:
+        e = self.enrollment
+        if step == Step.DEMOGRAPHICS:
+            return e.demographics is not None
+        if step == Step.PHOTO:
+            return FACE in e.items
+        if step == Step.FINGERPRINTS:
+            return all(p.item_kind in e.items for p in FingerPosition)
+        if step == Step.SIGNATURE:
+            return SIGNATURE in e.items
+        return step == Step.REVIEW and all(self.complete(s) for s in ORDER[:4])
+
+    def go_to(self, step: Step) -> None:
+        """Go back to any step, or forward to the first incomplete one at most."""
+        self._require_open()
+        if step == Step.SEALED:
+            raise StateError(Text("Gunakan Segel.", "Use Seal."), code="state.use_seal")
+        for earlier in ORDER[: ORDER.index(step)]:
+            if not self.complete(earlier):
+                raise StateError(
+                    Text(
+                        f"Langkah '{STEP_LABELS[earlier].id}' belum lengkap.",
+                        f"Step '{STEP_LABELS[earlier].en}' is not complete yet.",
+                    ),
+                    code="state.incomplete_step",
+                )
+        self.step = step
+        self._save()
+
+    def _advance_from(self, step: Step) -> None:
+        if self.step == step:
+            nxt = ORDER[ORDER.index(step) + 1]
+            while nxt != Step.REVIEW and self.complete(nxt):
+                nxt = ORDER[ORDER.index(nxt) + 1]
+            self.step = nxt
+        self._save()
+
+    def missing(self) -> list[Text]:
+        """What still stops sealing, in words for the review page."""
+        out: list[Text] = []
+        e = self.enrollment
+        if e.demographics is None:
+            out.append(Text("Data diri belum diisi.", "Demographics are missing."))
+        if FACE not in e.items:
+            out.append(Text("Foto wajah belum diambil.", "The face photo is missing."))
+        for p in FingerPosition:
+            if p.item_kind not in e.items:
+                out.append(Text(f"{p.label.id}: belum diambil.", f"{p.label.en}: not captured."))
+        if SIGNATURE not in e.items:
+            out.append(Text("Tanda tangan belum diambil.", "The signature is missing."))
+        return out
+
+    # --- inputs ---------------------------------------------------------------
+
+    def submit_demographics(self, d: Demographics) -> None:
+        self._require_open()
+        d = normalised(d)
+        require_valid(d, self.today())
+        self.enrollment.demographics = d
+        self._advance_from(Step.DEMOGRAPHICS)
+
+    def set_face(self, capture: Capture) -> None:
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        self.enrollment.items[FACE] = _item(FACE, capture)
+        self._advance_from(Step.PHOTO)
+
+    def set_finger(self, position: FingerPosition, capture: Capture) -> None:
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        self.enrollment.items[position.item_kind] = _item(position.item_kind, capture)
+        if self.complete(Step.FINGERPRINTS):
+            self._advance_from(Step.FINGERPRINTS)
+        else:
+            self._save()
+
+    def set_finger_exception(
+        self, position: FingerPosition, reason: FingerException, *, note: str = "", approver: User
+    ) -> None:
+        """A finger that cannot be captured; a supervisor must approve it."""
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        self._check_exception(reason, note, approver)
+        self.enrollment.items[position.item_kind] = ItemData(
+            kind=position.item_kind,
+            format=None,
+            payload=None,
+            exception_reason=reason.value,
+            exception_note=note.strip() or None,
+            approved_by=approver.username,
+            captured_at=datetime.now(UTC),
+        )
+        if self.complete(Step.FINGERPRINTS):
+            self._advance_from(Step.FINGERPRINTS)
+        else:
+            self._save()
+
+    def set_signature(self, capture: Capture) -> None:
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        self.enrollment.items[SIGNATURE] = _item(SIGNATURE, capture)
+        self._advance_from(Step.SIGNATURE)
+
+    def set_signature_exception(self, reason: FingerException, *, note: str, approver: User) -> None:
+        """A resident who cannot sign (e.g. both hands injured)."""
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        self._check_exception(reason, note, approver)
+        self.enrollment.items[SIGNATURE] = ItemData(
+            kind=SIGNATURE,
+            format=None,
+            payload=None,
+            exception_reason=reason.value,
+            exception_note=note.strip() or None,
+            approved_by=approver.username,
+            captured_at=datetime.now(UTC),
+        )
+        self._advance_from(Step.SIGNATURE)
+
+    def clear_item(self, kind: str) -> None:
+        """Retake: forget one item (the step becomes incomplete again)."""
+        self._require_open()
+        self.enrollment.items.pop(kind, None)
+        self._save()
+
+    @staticmethod
+    def _check_exception(reason: FingerException, note: str, approver: User) -> None:
+        if approver.role != Role.SUPERVISOR:
+            raise StateError(
+                Text("Pengecualian harus disetujui supervisor.", "An exception must be approved by a supervisor."),
+                code="auth.role",
+            )
+        if reason == FingerException.OTHER and not note.strip():
+            raise ValidationError(
+                Text("Untuk alasan 'Lainnya', tuliskan keterangannya.", "For reason 'Other', write an explanation."),
+                field="note",
+            )
+
+    def _need(self, step: Step) -> None:
+        if not self.complete(step):
+            raise StateError(
+                Text(
+                    f"Isi langkah '{STEP_LABELS[step].id}' terlebih dahulu.",
+                    f"Complete step '{STEP_LABELS[step].en}' first.",
+                ),
+                code="state.incomplete_step",
+            )
+
+    # --- persistence ----------------------------------------------------------
+
+    def to_data(self) -> EnrollmentData:
+        e = self.enrollment
+        d = e.demographics
+        return EnrollmentData(
+            uuid=e.uuid,
+            operator=e.operator,
+            nik=d.nik if d else "",
+            name=d.nama if d else "",
+            demographics=d.to_json() if d else {},
+            items=list(e.items.values()),
+            draft_step=self.step.value,
+            corrects_uuid=e.corrects_uuid,
+        )
+
+    def _save(self) -> None:
+        # A draft exists from the moment demographics are accepted: before that there
+        # is nothing worth keeping (and no NIK to index).
+        if self.enrollment.demographics is not None:
+            self.sink.save_draft(self.to_data())
+
+    def sealable_data(self) -> EnrollmentData:
+        """Everything `seal` checks, without sealing: the record as it will be sealed."""
+        if self.sealed is not None or self.step == Step.SEALED:
+            raise StateError(
+                Text("Rekaman ini sudah disegel.", "This record is already sealed."), code="state.already_sealed"
+            )
+        missing = self.missing()
+        if missing:
+            raise StateError(
+                Text(
+                    "Belum dapat disegel: " + "; ".join(m.id for m in missing),
+                    "Cannot seal yet: " + "; ".join(m.en for m in missing),
+                ),
+                code="state.incomplete",
+            )
+        if self.step != Step.REVIEW:
+            raise StateError(
+                Text("Periksa rekaman sebelum menyegel.", "Review the record before sealing."),
+                code="state.review_first",
+            )
+        assert self.enrollment.demographics is not None
+        require_valid(self.enrollment.demographics, self.today())
+        return replace(self.to_data(), draft_step=None)
+
+    def seal(self) -> SealResult:
+        """Seal once; a second call raises StateError (double click, Enter twice)."""
+        data = self.sealable_data()
+        self.sealed = self.sink.seal(data, actor=self.operator.username)
+        self.step = Step.SEALED
+        return self.sealed
+
+    @classmethod
+    def resume(cls, sink: DraftSink, operator: User, data: EnrollmentData, **kw: object) -> EnrollmentWorkflow:
+        """Continue a draft found in the store after a crash or a lock screen."""
+        wf = cls(sink, operator, record_uuid=data.uuid, corrects_uuid=data.corrects_uuid, **kw)  # type: ignore[arg-type]
+        wf.enrollment.operator = data.operator
+        if data.demographics:
+            wf.enrollment.demographics = Demographics.from_json(data.demographics)
+        wf.enrollment.items = {i.kind: i for i in data.items}
+        step = Step(data.draft_step) if data.draft_step else Step.DEMOGRAPHICS
+        wf.step = step if step != Step.SEALED else Step.REVIEW
+        return wf

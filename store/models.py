@@ -1,0 +1,140 @@
+"""The station's tables (SQLAlchemy 2.x typed ORM).
+
+Privacy: the NIK and every demographic field live only inside the encrypted
+`demographics` blob; `nik_index` is a keyed HMAC so a NIK can be looked up without
+being stored in the clear. `name_search` (the upper-cased name) is kept in the clear
+on purpose so that operators can search by name prefix; see docs/privacy.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Station(Base):
+    """The one station this database belongs to (a single row, id 1)."""
+
+    __tablename__ = "station"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The next station_seq to hand out. Bumped in the sealing transaction only, so a
+    # rolled-back seal never leaves a gap and a number is never reused.
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))  # operator | technician | supervisor
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        Index("ix_enrollments_state", "state"),
+        Index("ix_enrollments_nik_index", "nik_index"),
+        Index("ix_enrollments_name_search", "name_search"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    reg_no: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    station_seq: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    state: Mapped[str] = mapped_column(String(20))
+    draft_step: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    nik_index: Mapped[bytes] = mapped_column(LargeBinary(16))
+    name_search: Mapped[str] = mapped_column(String(120))
+    demographics: Mapped[bytes] = mapped_column(LargeBinary)  # AES-GCM, JSON inside
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    corrects_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    items: Mapped[list[BiometricItem]] = relationship(
+        back_populates="enrollment", cascade="all, delete-orphan", order_by="BiometricItem.id"
+    )
+    operator: Mapped[Operator] = relationship()
+
+
+class BiometricItem(Base):
+    __tablename__ = "biometric_items"
+    __table_args__ = (UniqueConstraint("enrollment_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # face, finger_1..finger_10, signature
+    format: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    quality: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exception_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    exception_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    device_driver: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    device_model: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    device_serial: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of the plaintext
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="items")
+
+
+class StatusEvent(Base):
+    """One step of a record's timeline: state, time, detail (never personal data)."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_enrollment", "enrollment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(Base):
+    """Who did what when, hash-chained: hash = SHA-256(prev_hash || canonical content)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
