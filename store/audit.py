@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import AuditEvent
 from store.types import utcnow
 
 GENESIS = "0" * 64
+_LAST = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+_INSERT = AuditEvent.__table__.insert()
 
 
 def canonical(seq: int, at: datetime, actor: str | None, action: str, target: str | None, detail: str) -> bytes:
@@ -53,15 +55,24 @@ def append(
     at: datetime | None = None,
 ) -> str:
     """Append one event inside the caller's write transaction; returns its hash."""
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    conn = session.connection()
+    last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = at or utcnow()
     detail_json = json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     row_hash = chain_hash(prev, canonical(seq, at, actor, action, target, detail_json))
-    session.execute(
-        insert(AuditEvent).values(
-            seq=seq, at=at, actor=actor, action=action, target=target, detail=detail_json, prev_hash=prev, hash=row_hash
-        )
+    conn.execute(
+        _INSERT,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "detail": detail_json,
+            "prev_hash": prev,
+            "hash": row_hash,
+        },
     )
     return row_hash
 

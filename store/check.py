@@ -122,6 +122,30 @@ def check_payloads(
     )
 
 
+def check_sealed_complete(db: Database) -> CheckResult:
+    """A sealed record has a face, ten fingers and a signature: each as data or an exception."""
+    from common.biometrics import ALL_ITEM_KINDS
+
+    with db.read() as session:
+        rows = session.execute(
+            select(Enrollment.reg_no, func.count(BiometricItem.id))
+            .join(BiometricItem, BiometricItem.enrollment_id == Enrollment.id, isouter=True)
+            .where(Enrollment.state != DRAFT)
+            .group_by(Enrollment.id)
+            .having(func.count(BiometricItem.id) != len(ALL_ITEM_KINDS))
+        ).all()
+        bad_items = session.execute(
+            select(Enrollment.reg_no, BiometricItem.kind)
+            .join(BiometricItem, BiometricItem.enrollment_id == Enrollment.id)
+            .where(Enrollment.state != DRAFT, BiometricItem.payload.is_(None), BiometricItem.exception_reason.is_(None))
+        ).all()
+    problems = [f"{reg}: {n} items instead of {len(ALL_ITEM_KINDS)}" for reg, n in rows[:20]]
+    problems += [f"{reg}: {kind} has neither data nor an exception reason" for reg, kind in bad_items[:20]]
+    return CheckResult(
+        "sealed_complete", not problems, "ok" if not problems else f"{len(rows) + len(bad_items)} incomplete", problems
+    )
+
+
 Check = Callable[[], CheckResult]
 
 
@@ -130,5 +154,6 @@ def run_all(db: Database, key: DataKey, *, progress: Progress = no_progress) -> 
         check_integrity(db),
         check_audit_chain(db),
         check_sequence(db),
+        check_sealed_complete(db),
         check_payloads(db, key, progress=progress),
     ]

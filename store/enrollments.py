@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from common.errors import StateError, StorageError
@@ -55,6 +55,25 @@ def normalise_name(name: str) -> str:
     return " ".join(name.upper().split())
 
 
+# Statements built once: sealing runs them for every resident (and 100 000 times in a
+# bulk load), and building a statement costs more than running it.
+_ENR = Enrollment.__table__
+_ITEM = BiometricItem.__table__
+_EVENT = StatusEvent.__table__
+_INSERT_ENROLLMENT = _ENR.insert()
+_UPDATE_ENROLLMENT = _ENR.update().where(_ENR.c.id == bindparam("_id"))
+_INSERT_ITEM = _ITEM.insert()
+_INSERT_EVENT = _EVENT.insert()
+_FIND_UUID = select(_ENR.c.id, _ENR.c.state, _ENR.c.reg_no).where(_ENR.c.uuid == bindparam("uuid"))
+_STORED_ITEMS = select(
+    _ITEM.c.kind, _ITEM.c.payload_sha256, _ITEM.c.exception_reason, _ITEM.c.approved_by, _ITEM.c.quality
+).where(_ITEM.c.enrollment_id == bindparam("eid"))
+_DELETE_ITEMS = _ITEM.delete().where(
+    _ITEM.c.enrollment_id == bindparam("eid"), _ITEM.c.kind.in_(bindparam("kinds", expanding=True))
+)
+_OPERATOR_ID = select(Operator.__table__.c.id).where(Operator.__table__.c.username == bindparam("username"))
+
+
 class EnrollmentRepository:
     def __init__(self, db: Database, key: DataKey) -> None:
         self.db = db
@@ -62,19 +81,14 @@ class EnrollmentRepository:
 
     # --- writing --------------------------------------------------------------
 
-    def _operator_id(self, session: Session, username: str) -> int:
-        op_id = session.scalar(select(Operator.id).where(Operator.username == username))
+    def _operator_id(self, conn: Connection, username: str) -> int:
+        op_id = conn.execute(_OPERATOR_ID, {"username": username}).scalar()
         if op_id is None:
             raise StorageError(Text(f"Operator {username} tidak dikenal.", f"Unknown operator {username}."))
-        return op_id
+        return int(op_id)
 
-    def _upsert(self, session: Session, data: EnrollmentData, now: datetime) -> int:
-        """Write `data` as the record's current draft content; return the row id.
-
-        Core statements rather than the ORM unit of work: sealing is the hot path
-        (one record per resident, bulk loads of 100 000), and this is several times
-        faster while doing the same writes.
-        """
+    def _upsert(self, conn: Connection, data: EnrollmentData, now: datetime) -> int:
+        """Write `data` as the record's current draft content; return the row id."""
         values: dict[str, Any] = {
             "nik_index": self.key.nik_index(data.nik),
             "name_search": normalise_name(data.name),
@@ -84,19 +98,21 @@ class EnrollmentRepository:
             "draft_step": data.draft_step,
             "updated_at": now,
         }
-        existing = session.execute(
-            select(Enrollment.id, Enrollment.state, Enrollment.reg_no).where(Enrollment.uuid == data.uuid)
-        ).first()
+        changed = list(data.items)
+        existing = conn.execute(_FIND_UUID, {"uuid": data.uuid}).first()
         if existing is None:
             values.update(
                 uuid=data.uuid,
                 state=DRAFT,
-                operator_id=self._operator_id(session, data.operator),
+                operator_id=self._operator_id(conn, data.operator),
                 created_at=now,
                 corrects_uuid=data.corrects_uuid,
+                reg_no=None,
+                station_seq=None,
+                sealed_at=None,
             )
-            eid = int(session.execute(insert(Enrollment).values(**values)).inserted_primary_key[0])
-            session.execute(insert(StatusEvent).values(enrollment_id=eid, state=DRAFT, at=now, detail="captured"))
+            eid = int(conn.execute(_INSERT_ENROLLMENT, values).inserted_primary_key[0])
+            conn.execute(_INSERT_EVENT, {"enrollment_id": eid, "state": DRAFT, "at": now, "detail": "captured"})
         else:
             eid, state, reg_no = existing
             if state != DRAFT:
@@ -107,14 +123,15 @@ class EnrollmentRepository:
                     ),
                     code="state.already_sealed",
                 )
-            session.execute(update(Enrollment).where(Enrollment.id == eid).values(**values))
-            kinds = [i.kind for i in data.items]
-            if kinds:
-                session.execute(
-                    delete(BiometricItem).where(BiometricItem.enrollment_id == eid, BiometricItem.kind.in_(kinds))
-                )
-        if data.items:
-            session.execute(insert(BiometricItem), [self._item_values(eid, data.uuid, i, now) for i in data.items])
+            conn.execute(_UPDATE_ENROLLMENT, {"_id": eid, **values})
+            stored = {kind: list(rest) for kind, *rest in conn.execute(_STORED_ITEMS, {"eid": eid})}
+            # Each step's draft save and the final seal resend every item; only the
+            # ones that changed are re-encrypted and rewritten.
+            changed = [i for i in changed if stored.get(i.kind) != _item_fingerprint(i)]
+            if changed:
+                conn.execute(_DELETE_ITEMS, {"eid": eid, "kinds": [i.kind for i in changed]})
+        if changed:
+            conn.execute(_INSERT_ITEM, [self._item_values(eid, data.uuid, i, now) for i in changed])
         return eid
 
     def _item_values(self, eid: int, record_uuid: str, item: ItemData, now: datetime) -> dict[str, Any]:
@@ -141,7 +158,7 @@ class EnrollmentRepository:
         """Create or update a draft so that a crash mid-wizard loses at most one step."""
         now = utcnow()
         with self.db.write() as session:
-            self._upsert(session, data, now)
+            self._upsert(session.connection(), data, now)
 
     def discard_draft(self, record_uuid: str, *, actor: str) -> None:
         with self.db.write() as session:
@@ -166,25 +183,32 @@ class EnrollmentRepository:
         results: list[SealResult] = []
         now = utcnow()
         with self.db.write() as session:
-            row = session.execute(select(StationRow.code, StationRow.next_seq).where(StationRow.id == 1)).first()
+            conn = session.connection()
+            row = conn.execute(select(StationRow.code, StationRow.next_seq).where(StationRow.id == 1)).first()
             if row is None:
                 raise StorageError(Text("Stasiun belum diinisialisasi.", "The station is not initialised."))
             code, seq = row
             for data in batch:
-                eid = self._upsert(session, data, now)
+                eid = self._upsert(conn, data, now)
                 reg_no = format_reg_no(code, seq)
-                session.execute(
-                    update(Enrollment)
-                    .where(Enrollment.id == eid)
-                    .values(station_seq=seq, reg_no=reg_no, state=SEALED, draft_step=None, sealed_at=now)
+                conn.execute(
+                    _UPDATE_ENROLLMENT,
+                    {
+                        "_id": eid,
+                        "station_seq": seq,
+                        "reg_no": reg_no,
+                        "state": SEALED,
+                        "draft_step": None,
+                        "sealed_at": now,
+                    },
                 )
-                session.execute(insert(StatusEvent).values(enrollment_id=eid, state=SEALED, at=now, detail=reg_no))
+                conn.execute(_INSERT_EVENT, {"enrollment_id": eid, "state": SEALED, "at": now, "detail": reg_no})
                 audit.append(session, "seal", actor=actor, target=reg_no, detail={"uuid": data.uuid}, at=now)
                 for hook in hooks:
                     hook(session, eid, data, reg_no, seq)
                 results.append(SealResult(data.uuid, reg_no, seq, now))
                 seq += 1
-            session.execute(update(StationRow).where(StationRow.id == 1).values(next_seq=seq))
+            conn.execute(update(StationRow).where(StationRow.id == 1).values(next_seq=seq))
         for r in results:
             log.info("sealed %s (seq %d)", r.reg_no, r.station_seq)
         return results
@@ -321,6 +345,15 @@ class EnrollmentRepository:
             )
             found = session.execute(stmt).first()
             return None if found is None else _summary(found[0], found[1])
+
+
+def _item_fingerprint(item: ItemData) -> list[Any]:
+    return [
+        None if item.payload is None else sha256_hex(item.payload),
+        item.exception_reason,
+        item.approved_by,
+        item.quality,
+    ]
 
 
 def _summary(row: Enrollment, username: str) -> RecordSummary:

@@ -14,3 +14,30 @@ def station_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("STATION_HOME", str(home))
     monkeypatch.delenv("STATION_CENTRAL_URL", raising=False)
     yield home
+
+
+SUPERVISOR_PASSWORD = "rahasia-spv-1"
+
+
+@pytest.fixture
+def core(station_home: Path):  # type: ignore[no-untyped-def]
+    """An initialised station with one supervisor ("spv")."""
+    from station.core import StationCore
+
+    c = StationCore.init(
+        station_code="320412-01",
+        station_name="Loket uji",
+        supervisor="spv",
+        supervisor_name="Supervisor Uji",
+        password=SUPERVISOR_PASSWORD,
+        home=station_home,
+    )
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def supervisor():  # type: ignore[no-untyped-def]
+    from station.auth import Role, User
+
+    return User("spv", "Supervisor Uji", Role.SUPERVISOR)

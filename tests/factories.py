@@ -1,0 +1,45 @@
+"""Shared test data: made-up residents that cannot be real people.
+
+Every NIK here uses district code 91 (no real kecamatan has it), see station.synthetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from station.demographics import (
+    Agama,
+    Demographics,
+    GolonganDarah,
+    JenisKelamin,
+    Kewarganegaraan,
+    StatusPerkawinan,
+)
+from station.nik import make_nik
+
+TODAY = date(2026, 11, 22)
+
+
+def resident(**changes: object) -> Demographics:
+    birth = date(1990, 3, 7)
+    base = Demographics(
+        nik=make_nik("32", "04", "91", birth, "P", 17),
+        nama="Contoh Warga Satu",
+        tempat_lahir="Bandung",
+        tanggal_lahir=birth,
+        jenis_kelamin=JenisKelamin.PEREMPUAN,
+        golongan_darah=GolonganDarah.O,
+        alamat="Jl. Contoh No. 1",
+        rt="3",
+        rw="011",
+        kelurahan_desa="Sukamaju",
+        kecamatan="Coblong",
+        kabupaten_kota="Bandung",
+        provinsi="JAWA BARAT",
+        agama=Agama.ISLAM,
+        status_perkawinan=StatusPerkawinan.KAWIN,
+        pekerjaan="Guru",
+        kewarganegaraan=Kewarganegaraan.WNI,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]

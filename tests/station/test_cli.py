@@ -1,0 +1,169 @@
+"""The `station` command: one clear line and a non-zero exit for every user error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from station.cli.main import main
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, stdin: str | None = None, monkeypatch=None
+) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    if stdin is not None:
+        import io
+
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def init(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rc, out, err = run(
+        capsys,
+        "init",
+        "--station-code",
+        "320412-01",
+        "--station-name",
+        "Loket 1",
+        "--supervisor",
+        "spv",
+        "--password-stdin",
+        stdin="rahasia-spv-1\n",
+        monkeypatch=monkeypatch,
+    )
+    assert rc == 0, err
+
+
+def test_init_then_refuses_to_run_twice(capsys, monkeypatch, station_home: Path):
+    init(capsys, monkeypatch)
+    assert (station_home / "station.db").exists() and (station_home / "keys" / "data.key").exists()
+    rc, out, err = run(
+        capsys,
+        "init",
+        "--station-code",
+        "320412-01",
+        "--station-name",
+        "X",
+        "--supervisor",
+        "spv2",
+        "--password-stdin",
+        stdin="rahasia-spv-2\n",
+        monkeypatch=monkeypatch,
+    )
+    assert rc == 2
+    assert err.count("\n") == 1 and "dua kali" in err
+
+
+@pytest.mark.parametrize("code", ["3204-01", "320412", "ABCDEF-01", "320412-1"])
+def test_init_refuses_a_malformed_station_code(capsys, monkeypatch, station_home: Path, code: str):
+    rc, out, err = run(
+        capsys,
+        "init",
+        "--station-code",
+        code,
+        "--station-name",
+        "X",
+        "--supervisor",
+        "spv",
+        "--password-stdin",
+        stdin="rahasia-spv-1\n",
+        monkeypatch=monkeypatch,
+    )
+    assert rc == 2 and "320412-01" in err
+    assert not (station_home / "station.db").exists()
+
+
+def test_commands_before_init_say_to_run_init(capsys):
+    rc, out, err = run(capsys, "status")
+    assert rc == 2 and "station init" in err
+
+
+def test_enroll_status_find_show(capsys, monkeypatch):
+    init(capsys, monkeypatch)
+    rc, out, err = run(capsys, "--lang", "en", "enroll-synthetic", "--count", "12", "--seed", "3")
+    assert rc == 0 and "12 synthetic records sealed" in out and "/s" in out
+    rc, out, err = run(capsys, "status", "--json")
+    status = json.loads(out)
+    assert status["counts"] == {"SEALED": 12}
+    assert status["oldest_unsynced"]["reg_no"] == "320412-01-0000001"
+    assert status["disk_free_bytes"] > 0 and status["disk_enough_for_enrollments"] > 0
+    rc, out, err = run(capsys, "records", "find", "--reg", "320412-01-0000005", "--json")
+    found = json.loads(out)
+    assert [r["reg_no"] for r in found] == ["320412-01-0000005"]
+    name = found[0]["name"]
+    rc, out, err = run(capsys, "records", "find", "--name", name[:4], "--json")
+    assert "320412-01-0000005" in [r["reg_no"] for r in json.loads(out)]
+    rc, out, err = run(capsys, "records", "show", "320412-01-0000005", "--json")
+    shown = json.loads(out)
+    assert [t["state"] for t in shown["timeline"]] == ["DRAFT", "SEALED"]
+    assert "*" * 8 in shown["nik_masked"]
+
+
+def test_find_by_nik_finds_and_masks(capsys, monkeypatch, station_home):
+    init(capsys, monkeypatch)
+    run(capsys, "enroll-synthetic", "--count", "3")
+    from station.core import StationCore
+
+    core = StationCore.open(station_home)
+    summary = core.enrollments.find_by_reg("320412-01-0000002")[0]
+    nik = core.enrollments.load(summary.uuid).nik
+    core.close()
+    rc, out, err = run(capsys, "records", "find", "--nik", nik)
+    assert rc == 0 and "320412-01-0000002" in out and nik not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["records", "find", "--nik", "12345"], "16 digit"),
+        (["records", "find", "--nik", "1004120101900011"], "provinsi"),
+        (["records", "show", "320412-01-9999999"], "tidak ditemukan"),
+        (["enroll-synthetic", "--count", "0"], "--count"),
+        (["operators", "lock", "nobody"], "nobody"),
+    ],
+)
+def test_user_errors_are_one_line(capsys, monkeypatch, argv, needle):
+    init(capsys, monkeypatch)
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+def test_operators_add_list_lock_unlock(capsys, monkeypatch):
+    init(capsys, monkeypatch)
+    rc, _, err = run(
+        capsys,
+        "operators",
+        "add",
+        "ani",
+        "--full-name",
+        "Ani Operator",
+        "--password-stdin",
+        stdin="kata-sandi-1\n",
+        monkeypatch=monkeypatch,
+    )
+    assert rc == 0, err
+    rc, out, _ = run(capsys, "operators", "lock", "ani")
+    rc, out, _ = run(capsys, "operators", "list", "--json")
+    ani = next(o for o in json.loads(out) if o["username"] == "ani")
+    assert ani["role"] == "operator" and ani["locked_until"] is not None
+    run(capsys, "operators", "unlock", "ani")
+    rc, out, _ = run(capsys, "operators", "list", "--json")
+    assert next(o for o in json.loads(out) if o["username"] == "ani")["locked_until"] is None
+
+
+def test_subprocess_error_has_no_traceback_and_english_on_request(tmp_path: Path):
+    env = {**os.environ, "STATION_HOME": str(tmp_path / "none"), "STATION_LANG": "en"}
+    p = subprocess.run(
+        [sys.executable, "-m", "station.cli.main", "status"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert p.returncode == 2
+    assert p.stderr.strip().startswith("station: No station is set up") and "Traceback" not in p.stderr

@@ -1,0 +1,46 @@
+"""A child process for the crash test: enrolls residents one by one, as the app does.
+
+Each resident goes through the workflow with drafts saved at every step, then is
+sealed on its own transaction; "SEALED <reg_no> <uuid>" is printed only after the
+seal returned (that is, after the commit). The parent kills this process with
+SIGKILL at random instants.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from common.biometrics import FingerPosition
+from station.auth import Role, User
+from station.core import StationCore
+from station.synthetic import synthetic_resident
+from station.synthetic_biometrics import SyntheticBiometrics
+from station.workflow import EnrollmentWorkflow
+
+
+def main() -> None:
+    home, seed = Path(sys.argv[1]), int(sys.argv[2])
+    core = StationCore.open(home)
+    user = User("spv", "Supervisor", Role.SUPERVISOR)
+    bio = SyntheticBiometrics()
+    today = date.today()
+    print("READY", flush=True)
+    n = 0
+    while True:
+        s = seed * 100_000 + n
+        n += 1
+        resident = synthetic_resident(s, today)
+        wf = EnrollmentWorkflow(core.enrollments, user, today=lambda: today)
+        wf.submit_demographics(resident.demographics)
+        wf.set_face(bio.face(s, resident.demographics.tanggal_lahir.year))
+        for p in FingerPosition:
+            wf.set_finger(p, bio.finger(s, p))
+        wf.set_signature(bio.signature(s))
+        result = wf.seal()
+        print(f"SEALED {result.reg_no} {result.uuid}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
