@@ -138,3 +138,19 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SelfTestRun(Base):
+    """One technician self-test of one device (or the station itself), with its report."""
+
+    __tablename__ = "selftest_runs"
+    __table_args__ = (Index("ix_selftest_runs_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    technician: Mapped[str] = mapped_column(String(60))
+    device: Mapped[str] = mapped_column(String(16))  # camera | fingerprint | signature | station
+    driver: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    report: Mapped[str] = mapped_column(Text)  # JSON: device info and every step

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from common.errors import UserFacingError, ValidationError, ValidationErrors
-from station.cli import commands
+from station.cli import commands, device_commands
 from station.config import data_dir
 from station.logs import setup_logging
 
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = db.add_parser("check", help="integrity, audit chain, gap-free sequence, payloads decrypt")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=commands.cmd_db_check)
+    device_commands.add_parsers(sub)
     return p
 
 

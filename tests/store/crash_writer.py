@@ -26,6 +26,11 @@ def main() -> None:
     user = User("spv", "Supervisor", Role.SUPERVISOR)
     bio = SyntheticBiometrics()
     today = date.today()
+    # One set of real captures made before READY: generating images is not what this
+    # test is about, and the kills must land while records are being written.
+    face = bio.face(seed, 1990)
+    fingers = {p: bio.finger(seed, p) for p in FingerPosition}
+    signature = bio.signature(seed)
     print("READY", flush=True)
     n = 0
     while True:
@@ -34,10 +39,10 @@ def main() -> None:
         resident = synthetic_resident(s, today)
         wf = EnrollmentWorkflow(core.enrollments, user, today=lambda: today)
         wf.submit_demographics(resident.demographics)
-        wf.set_face(bio.face(s, resident.demographics.tanggal_lahir.year))
+        wf.set_face(face)
         for p in FingerPosition:
-            wf.set_finger(p, bio.finger(s, p))
-        wf.set_signature(bio.signature(s))
+            wf.set_finger(p, fingers[p])
+        wf.set_signature(signature)
         result = wf.seal()
         print(f"SEALED {result.reg_no} {result.uuid}", flush=True)
 

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from store.db import Database, current_revision, head_revision
+from store.db import HEAD_REVISION, Database, current_revision, head_revision
 from store.models import Base
 
 
@@ -35,3 +35,30 @@ def test_opening_twice_is_a_no_op_and_pragmas_hold(tmp_path: Path):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
     assert (path.stat().st_mode & 0o077) == 0  # owner-only database file
+
+
+def test_head_constant_matches_alembic_head():
+    assert HEAD_REVISION == head_revision()
+
+
+def test_a_database_at_the_first_revision_upgrades_keeping_its_rows(tmp_path: Path):
+    from alembic import command
+
+    from store.db import alembic_config, make_engine
+
+    engine = make_engine(tmp_path / "old.db")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO station (id, code, name, created_at, next_seq) "
+                "VALUES (1, '320412-01', 'old', '2026-01-01T00:00:00.000000Z', 7)"
+            )
+        )
+    engine.dispose()
+    db = Database(tmp_path / "old.db")
+    db.open()
+    assert current_revision(db.engine) == HEAD_REVISION
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT next_seq FROM station")).scalar() == 7
+        assert conn.execute(text("SELECT count(*) FROM selftest_runs")).scalar() == 0

@@ -1,0 +1,153 @@
+"""Choosing, opening and testing the station's devices (no Qt).
+
+Selection follows the configuration: a named driver is used as configured; "auto"
+probes each real driver's handshake on the configured port (or on every serial port
+the system lists) and, when nothing answers, falls back to that kind's simulator
+and says why. A fallback is never silent: `Selection.fallback` carries the reason,
+and every place a device is shown (status, self-test report, the app) shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from common.errors import UserFacingError
+from common.text import Text
+from devices.base import DEVICE_KIND_LABELS, Device, DeviceError, DeviceKind
+from devices.registry import DeviceSettings, DriverSpec, Registry, load_registry
+from station.config import DeviceConfig, StationConfig
+
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_S = 0.8
+DEFAULT_SIMULATOR = {
+    DeviceKind.CAMERA: "opencv-sim",
+    DeviceKind.FINGERPRINT: "ef01-sim",
+    DeviceKind.SIGNATURE: "isdv4-sim",
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    kind: DeviceKind
+    spec: DriverSpec
+    settings: DeviceSettings
+    fallback: Text | None = None  # why the simulator stands in for a real device
+    tried: list[str] = field(default_factory=list)
+
+    @property
+    def simulated(self) -> bool:
+        return self.spec.simulated
+
+    def describe(self, lang: str = "id") -> str:
+        label = DEVICE_KIND_LABELS[self.kind].get(lang)
+        port = self.settings.port or "-"
+        sim = (" [SIMULASI]" if lang == "id" else " [SIMULATED]") if self.simulated else ""
+        out = f"{label}: {self.spec.name} @ {port}{sim}"
+        if self.fallback is not None:
+            out += f" — {self.fallback.get(lang)}"
+        return out
+
+
+def device_config(config: StationConfig, kind: DeviceKind) -> DeviceConfig:
+    return {
+        DeviceKind.CAMERA: config.camera,
+        DeviceKind.FINGERPRINT: config.fingerprint,
+        DeviceKind.SIGNATURE: config.signature,
+    }[kind]
+
+
+def _settings(kind: DeviceKind, cfg: DeviceConfig, driver: str, port: str | None) -> DeviceSettings:
+    return DeviceSettings(kind=kind, driver=driver, port=port or None, baud=cfg.baud or None, options=dict(cfg.options))
+
+
+def candidate_ports(kind: DeviceKind) -> list[str]:
+    """Ports worth probing when none is configured."""
+    if kind == DeviceKind.CAMERA:
+        import glob
+
+        return sorted(glob.glob("/dev/video*"))[:4]
+    try:
+        from serial.tools import list_ports
+    except ImportError:  # pragma: no cover - pyserial is a dependency
+        return []
+    return [p.device for p in list_ports.comports()]
+
+
+def select_device(kind: DeviceKind, config: StationConfig, registry: Registry | None = None) -> Selection:
+    registry = registry or load_registry()
+    cfg = device_config(config, kind)
+    if cfg.driver != "auto":
+        spec = registry.get(cfg.driver)
+        if spec is None or spec.kind != kind:
+            raise UserFacingError(
+                Text(
+                    f"Driver '{cfg.driver}' untuk {DEVICE_KIND_LABELS[kind].id} tidak dikenal.",
+                    f"Unknown driver '{cfg.driver}' for the {DEVICE_KIND_LABELS[kind].en}.",
+                ),
+                code="device.unknown_driver",
+            )
+        return Selection(kind, spec, _settings(kind, cfg, spec.name, cfg.port))
+    tried: list[str] = []
+    ports = [cfg.port] if cfg.port else candidate_ports(kind)
+    for spec in registry.for_kind(kind):
+        if spec.simulated or spec.probe is None:
+            continue
+        reason = spec.unavailable_reason()
+        if reason:
+            tried.append(f"{spec.name}: {reason}")
+            continue
+        for port in ports:
+            tried.append(f"{spec.name}@{port}")
+            if spec.probe(port, cfg.baud or None, PROBE_TIMEOUT_S):
+                log.info("%s answered on %s", spec.name, port)
+                return Selection(kind, spec, _settings(kind, cfg, spec.name, port), tried=tried)
+    sim = registry.get(DEFAULT_SIMULATOR[kind])
+    if sim is None:
+        raise UserFacingError(
+            Text(
+                f"Tidak ada {DEVICE_KIND_LABELS[kind].id} dan tidak ada simulatornya.",
+                f"No {DEVICE_KIND_LABELS[kind].en} answered and no simulator is installed.",
+            ),
+            code="device.none",
+        )
+    fallback = Text(
+        f"tidak ada perangkat asli yang menjawab ({', '.join(ports) or 'tidak ada port'}); memakai simulator",
+        f"no real device answered ({', '.join(ports) or 'no ports found'}); using the simulator",
+    )
+    log.info("%s: no real device answered on %s; falling back to %s", kind.value, ports or "no ports", sim.name)
+    return Selection(kind, sim, _settings(kind, cfg, sim.name, None), fallback=fallback, tried=tried)
+
+
+def open_device(selection: Selection) -> Device:
+    """Create and open the selected driver; a DeviceError says what is wrong."""
+    reason = selection.spec.unavailable_reason()
+    if reason:
+        raise DeviceError(
+            Text(
+                f"Driver {selection.spec.name} tidak tersedia: {reason}",
+                f"Driver {selection.spec.name} is unavailable: {reason}",
+            ),
+            code=f"{selection.kind.value}.driver_unavailable",
+            kind=selection.kind,
+            port=selection.settings.port,
+        )
+    device = selection.spec.create(selection.settings)
+    try:
+        device.open()
+    except BaseException:
+        device.close()
+        raise
+    return device
+
+
+def selection_dict(selection: Selection, lang: str = "id") -> dict[str, Any]:
+    return {
+        "kind": selection.kind.value,
+        "driver": selection.spec.name,
+        "port": selection.settings.port,
+        "simulated": selection.simulated,
+        "fallback": selection.fallback.get(lang) if selection.fallback else None,
+    }

@@ -1,0 +1,343 @@
+"""The technician's self-test: every device's steps plus the station's own checks.
+
+Each step reports passed or failed, what was measured, what was expected and a
+remedy in words a technician understands. Results are stored with the technician
+and the time, and the run is audit-logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from common.errors import UserFacingError
+from common.progress import CancelToken
+from common.text import Text
+from devices.base import DeviceError, DeviceInfo, DeviceKind, SelfTestStep
+from devices.registry import Registry, load_registry
+from station.core import StationCore
+from station.devices import Selection, open_device, select_device, selection_dict
+from store import audit
+from store.models import AuditEvent, Enrollment, SelfTestRun
+from store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Free disk below which the station warns: room for this many enrollments.
+MIN_FREE_ENROLLMENTS = 5_000
+BYTES_PER_ENROLLMENT = 200_000
+EARLIEST_PLAUSIBLE = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class DeviceReport:
+    kind: str
+    selection: dict[str, Any]
+    info: DeviceInfo | None
+    steps: list[SelfTestStep] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.steps) and all(s.passed for s in self.steps)
+
+    def as_dict(self, lang: str) -> dict[str, Any]:
+        info = None
+        if self.info is not None:
+            info = {
+                "driver": self.info.driver,
+                "model": self.info.model,
+                "serial": self.info.serial,
+                "firmware": self.info.firmware,
+                "port": self.info.port,
+                "simulated": self.info.simulated,
+            }
+        return {
+            "kind": self.kind,
+            "passed": self.passed,
+            "selection": self.selection,
+            "info": info,
+            "steps": [s.as_dict(lang) for s in self.steps],
+        }
+
+
+StepSink = Callable[[str, SelfTestStep], None]
+
+
+def _step(
+    device: str, name: str, title: Text, passed: bool, measured: str, expected: str, remedy: Text | None
+) -> SelfTestStep:
+    return SelfTestStep(device, name, title, passed, measured, expected, None if passed else remedy)
+
+
+def detection_step(selection: Selection, demo: bool) -> SelfTestStep:
+    """A fallback to the simulator fails the self-test, except on a demo station."""
+    kind = selection.kind.value
+    if selection.fallback is None:
+        measured = f"{selection.spec.name} @ {selection.settings.port or '-'}" + (
+            " (simulated)" if selection.simulated else ""
+        )
+        return _step(
+            kind,
+            f"{kind}.detect",
+            Text("Deteksi perangkat", "Device detection"),
+            True,
+            measured,
+            "configured device",
+            None,
+        )
+    return _step(
+        kind,
+        f"{kind}.detect",
+        Text("Deteksi perangkat", "Device detection"),
+        demo,
+        f"simulator ({'; '.join(selection.tried) or 'no ports'})",
+        "a real device answers" if not demo else "simulator allowed on a demo station",
+        Text(
+            "Periksa kabel USB/serial dan daya perangkat, lalu pilih port yang benar di pengaturan perangkat.",
+            "Check the device's USB/serial cable and power, then choose the right port in the device settings.",
+        ),
+    )
+
+
+def test_device(
+    kind: DeviceKind,
+    core: StationCore,
+    *,
+    registry: Registry,
+    on_step: StepSink | None = None,
+    cancel: CancelToken | None = None,
+) -> DeviceReport:
+    def emit(step: SelfTestStep) -> None:
+        report.steps.append(step)
+        if on_step is not None:
+            on_step(kind.value, step)
+
+    try:
+        selection = select_device(kind, core.config, registry)
+    except UserFacingError as exc:
+        report = DeviceReport(kind.value, {"kind": kind.value, "driver": None}, None)
+        emit(
+            _step(
+                kind.value,
+                f"{kind.value}.detect",
+                Text("Deteksi perangkat", "Device detection"),
+                False,
+                exc.message.en,
+                "a driver",
+                exc.remedy or exc.message,
+            )
+        )
+        return report
+    report = DeviceReport(kind.value, selection_dict(selection), None)
+    emit(detection_step(selection, core.config.demo))
+    started = time.monotonic()
+    try:
+        device = open_device(selection)
+    except DeviceError as exc:
+        emit(
+            SelfTestStep(
+                kind.value,
+                f"{kind.value}.open",
+                Text("Membuka perangkat", "Opening the device"),
+                False,
+                exc.message.en,
+                "device opens and answers",
+                exc.remedy or exc.message,
+                time.monotonic() - started,
+                exc.code,
+            )
+        )
+        return report
+    try:
+        report.info = device.info()
+        device.self_test(on_step=emit, cancel=cancel)
+    except DeviceError as exc:  # a driver that gives up mid-test still yields a named step
+        emit(
+            SelfTestStep(
+                kind.value,
+                f"{kind.value}.error",
+                Text("Uji perangkat", "Device test"),
+                False,
+                exc.message.en,
+                "every step completes",
+                exc.remedy or exc.message,
+                0.0,
+                exc.code,
+            )
+        )
+    finally:
+        device.close()
+    return report
+
+
+def station_steps(core: StationCore) -> list[SelfTestStep]:
+    steps = []
+    free = shutil.disk_usage(core.home).free
+    room = free // BYTES_PER_ENROLLMENT
+    steps.append(
+        _step(
+            "station",
+            "station.disk_free",
+            Text("Ruang disk", "Disk space"),
+            room >= MIN_FREE_ENROLLMENTS,
+            f"{free / 1e9:.1f} GB (about {room} enrollments)",
+            f">= {MIN_FREE_ENROLLMENTS} enrollments",
+            Text(
+                "Kosongkan disk: kirim/ekspor rekaman lalu hapus file lama.",
+                "Free disk space: sync or export records, then remove old files.",
+            ),
+        )
+    )
+    with core.db.read() as session:
+        integrity = session.execute(text("PRAGMA quick_check")).scalar()
+        count, problems = audit.verify_chain(session)
+        newest = max(
+            (
+                t
+                for t in (
+                    session.scalar(select(func.max(AuditEvent.at))),
+                    session.scalar(select(func.max(Enrollment.updated_at))),
+                )
+                if t
+            ),
+            default=None,
+        )
+    steps.append(
+        _step(
+            "station",
+            "station.database",
+            Text("Basis data", "Database"),
+            integrity == "ok" and not problems,
+            f"quick_check {integrity}; audit chain {count} events, {len(problems)} broken",
+            "ok; 0 broken",
+            Text(
+                "Jalankan 'station db check' dan hubungi dukungan teknis dengan hasilnya.",
+                "Run 'station db check' and send its output to technical support.",
+            ),
+        )
+    )
+    now = datetime.now(UTC)
+    clock_ok = now >= EARLIEST_PLAUSIBLE and (newest is None or now >= newest)
+    steps.append(
+        _step(
+            "station",
+            "station.clock",
+            Text("Jam sistem", "System clock"),
+            clock_ok,
+            now.strftime("%Y-%m-%d %H:%M UTC") + (f"; newest record {newest:%Y-%m-%d %H:%M} UTC" if newest else ""),
+            "after 2025-01-01 and not before the newest record",
+            Text(
+                "Atur tanggal dan jam komputer (zona WIB/WITA/WIT) lalu ulangi.",
+                "Set the computer's date and time (WIB/WITA/WIT zone) and test again.",
+            ),
+        )
+    )
+    return steps
+
+
+@dataclass
+class SelfTestReport:
+    devices: list[DeviceReport]
+    station: list[SelfTestStep]
+    technician: str
+    at: datetime
+
+    @property
+    def passed(self) -> bool:
+        return all(d.passed for d in self.devices) and all(s.passed for s in self.station)
+
+    def as_dict(self, lang: str = "id") -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "technician": self.technician,
+            "at": self.at.isoformat(),
+            "devices": [d.as_dict(lang) for d in self.devices],
+            "station": {
+                "passed": all(s.passed for s in self.station),
+                "steps": [s.as_dict(lang) for s in self.station],
+            },
+        }
+
+
+def run_selftest(
+    core: StationCore,
+    *,
+    technician: str,
+    kinds: Sequence[DeviceKind] = tuple(DeviceKind),
+    include_station: bool = True,
+    on_step: StepSink | None = None,
+    cancel: CancelToken | None = None,
+    registry: Registry | None = None,
+) -> SelfTestReport:
+    registry = registry or load_registry()
+    reports = [test_device(k, core, registry=registry, on_step=on_step, cancel=cancel) for k in kinds]
+    station = station_steps(core) if include_station else []
+    if on_step is not None:
+        for s in station:
+            on_step("station", s)
+    report = SelfTestReport(reports, station, technician, utcnow())
+    save_report(core, report)
+    return report
+
+
+def save_report(core: StationCore, report: SelfTestReport) -> None:
+    with core.db.write() as session:
+        for d in report.devices:
+            session.add(
+                SelfTestRun(
+                    at=report.at,
+                    technician=report.technician,
+                    device=d.kind,
+                    driver=d.selection.get("driver"),
+                    simulated=bool(d.selection.get("simulated")),
+                    passed=d.passed,
+                    report=json.dumps(d.as_dict("en")),
+                )
+            )
+        if report.station:
+            session.add(
+                SelfTestRun(
+                    at=report.at,
+                    technician=report.technician,
+                    device="station",
+                    driver=None,
+                    simulated=False,
+                    passed=all(s.passed for s in report.station),
+                    report=json.dumps({"steps": [s.as_dict("en") for s in report.station]}),
+                )
+            )
+        audit.append(
+            session,
+            "selftest",
+            actor=report.technician,
+            target=",".join(d.kind for d in report.devices) or "station",
+            detail={
+                "passed": report.passed,
+                "failed": [s.name for d in report.devices for s in d.steps if not s.passed],
+            },
+        )
+
+
+def history(core: StationCore, limit: int = 50) -> list[dict[str, Any]]:
+    with core.db.read() as session:
+        rows = session.scalars(select(SelfTestRun).order_by(SelfTestRun.id.desc()).limit(limit))
+        return [
+            {
+                "at": r.at.isoformat(),
+                "technician": r.technician,
+                "device": r.device,
+                "driver": r.driver,
+                "simulated": r.simulated,
+                "passed": r.passed,
+                "report": json.loads(r.report),
+            }
+            for r in rows
+        ]
