@@ -43,6 +43,7 @@ class DeviceReport:
     selection: dict[str, Any]
     info: DeviceInfo | None
     steps: list[SelfTestStep] = field(default_factory=list)
+    fallback: Text | None = None
 
     @property
     def passed(self) -> bool:
@@ -62,7 +63,7 @@ class DeviceReport:
         return {
             "kind": self.kind,
             "passed": self.passed,
-            "selection": self.selection,
+            "selection": {**self.selection, "fallback": self.fallback.get(lang) if self.fallback else None},
             "info": info,
             "steps": [s.as_dict(lang) for s in self.steps],
         }
@@ -136,7 +137,7 @@ def test_device(
             )
         )
         return report
-    report = DeviceReport(kind.value, selection_dict(selection), None)
+    report = DeviceReport(kind.value, selection_dict(selection), None, fallback=selection.fallback)
     emit(detection_step(selection, core.config.demo))
     started = time.monotonic()
     try:
@@ -341,3 +342,15 @@ def history(core: StationCore, limit: int = 50) -> list[dict[str, Any]]:
             }
             for r in rows
         ]
+
+
+def last_results(core: StationCore) -> dict[str, dict[str, Any]]:
+    """The newest self-test verdict of each device."""
+    out: dict[str, dict[str, Any]] = {}
+    with core.db.read() as session:
+        for r in session.scalars(select(SelfTestRun).order_by(SelfTestRun.id.desc()).limit(200)):
+            out.setdefault(
+                r.device,
+                {"at": r.at.isoformat(), "technician": r.technician, "passed": r.passed, "simulated": r.simulated},
+            )
+    return out

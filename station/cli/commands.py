@@ -178,9 +178,25 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     }
 
 
+def devices_status(core: StationCore, lang: str) -> list[dict[str, Any]]:
+    """Each device as selected now (probing ports) with its last self-test verdict."""
+    from devices.base import DeviceKind
+    from station.devices import select_device, selection_dict
+    from station.selftest import last_results
+
+    last = last_results(core)
+    out = []
+    for kind in DeviceKind:
+        row = selection_dict(select_device(kind, core.config), lang)
+        row["last_selftest"] = last.get(kind.value)
+        out.append(row)
+    return out
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     core = StationCore.open()
     s = status_dict(core)
+    s["devices"] = devices_status(core, args.lang)
     if args.json:
         print(json.dumps(s, indent=2))
         return 0
@@ -192,6 +208,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     if oldest:
         label = "Oldest unsynced" if en else "Tertua belum terkirim"
         print(f"{label}: {oldest['reg_no']} ({oldest['age_hours']} h)")
+    for d in s["devices"]:
+        sim = (" [SIMULATED]" if en else " [SIMULASI]") if d["simulated"] else ""
+        fallback = f" — {d['fallback']}" if d["fallback"] else ""
+        last = d["last_selftest"]
+        verdict = ""
+        if last:
+            verdict = (
+                f"; {'self-test' if en else 'uji mandiri'} {last['at'][:16]} {'PASS' if last['passed'] else 'FAIL'}"
+            )
+        print(f"  {d['kind']:<12} {d['driver']} @ {d['port'] or '-'}{sim}{fallback}{verdict}")
     gb = s["disk_free_bytes"] / 1e9
     n = s["disk_enough_for_enrollments"]
     print(

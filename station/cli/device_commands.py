@@ -49,7 +49,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         for d in report.devices:
             label = DEVICE_KIND_LABELS[DeviceKind(d.kind)].get(lang)
             sim = " [SIMULASI / SIMULATED]" if d.selection.get("simulated") else ""
-            fallback = f" — {d.selection['fallback']}" if d.selection.get("fallback") else ""
+            fallback = f" — {d.fallback.get(lang)}" if d.fallback else ""
             verdict = ("LULUS" if d.passed else "GAGAL") if lang == "id" else ("PASS" if d.passed else "FAIL")
             info = f"{d.info.model} s/n {d.info.serial} fw {d.info.firmware} @ {d.info.port}" if d.info else "-"
             print(f"{verdict:<5} {label}: {info}{sim}{fallback}")

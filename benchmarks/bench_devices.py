@@ -1,0 +1,43 @@
+"""Device benchmark: line-rate efficiency of the serial drivers and camera throughput.
+
+Prints one JSON object last with fp_image_s, fp_line_limit_s, fp_line_ratio (goal >=
+0.95), face_analysis_fps (goal >= 15), preview_fps (goal: the source rate) and
+sig_line_ratio (goal >= 0.95). Each figure is a ratio against a limit measured or
+computed in the same run (the line rate, the source frame rate), because absolute
+times drift on shared machines.
+
+    python benchmarks/bench_devices.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_devices_cam  # noqa: E402
+import bench_devices_fp  # noqa: E402
+import bench_devices_sig  # noqa: E402
+
+GOALS = {"fp_line_ratio": 0.95, "sig_line_ratio": 0.95, "face_analysis_fps": 15.0, "preview_vs_source": 0.95}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--json", action="store_true", help="print only the JSON object")
+    args = ap.parse_args()
+    result: dict[str, object] = {}
+    for name, module in (("fingerprint", bench_devices_fp), ("signature", bench_devices_sig), ("camera", bench_devices_cam)):
+        if not args.json:
+            print(f"measuring {name} ...", file=sys.stderr, flush=True)
+        result.update(module.measure())
+    result["goals"] = GOALS
+    result["meets_goals"] = all(float(result[k]) >= v for k, v in GOALS.items())  # type: ignore[arg-type]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
