@@ -3,7 +3,7 @@
 Privacy: the NIK and every demographic field live only inside the encrypted
 `demographics` blob; `nik_index` is a keyed HMAC so a NIK can be looked up without
 being stored in the clear. `name_search` (the upper-cased name) is kept in the clear
-on purpose so that operators can search by name prefix; see docs/privacy.md.
+on purpose so that operators can search by name prefix; see README, "Privacy".
 """
 
 from __future__ import annotations
