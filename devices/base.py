@@ -9,6 +9,8 @@ The `port` of a device is therefore an opaque string (a device path, a pty, a
 from __future__ import annotations
 
 import abc
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +19,8 @@ from typing import Any, ClassVar
 from common.errors import UserFacingError
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
+
+log = logging.getLogger(__name__)
 
 
 class DeviceKind(StrEnum):
@@ -108,6 +112,61 @@ class SelfTestStep:
 
 
 StepCallback = Callable[[SelfTestStep], None]
+
+
+class StepLog:
+    """Collects a self-test's steps as they happen: each is logged, kept and passed on.
+
+    Every driver's self-test reports through this, so a step looks and is logged the
+    same whichever device it comes from, and the app sees each one live.
+    """
+
+    def __init__(self, device: str, on_step: StepCallback | None, port: str | None = None) -> None:
+        self.device = device
+        self.on_step = on_step
+        self.port = port
+        self.steps: list[SelfTestStep] = []
+
+    def add(self, step: SelfTestStep) -> SelfTestStep:
+        log.info(
+            "self-test %s on %s: %s (%s; expected %s)",
+            step.name,
+            self.port or "-",
+            "pass" if step.passed else "FAIL",
+            step.measured,
+            step.expected,
+        )
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+        return step
+
+    def record(
+        self,
+        name: str,
+        title: Text,
+        passed: bool,
+        measured: str,
+        expected: str,
+        *,
+        started: float,
+        remedy: Text | None = None,
+        error_code: str | None = None,
+    ) -> SelfTestStep:
+        """Add a step that began at `started` (time.monotonic()); remedy and code only on failure."""
+        return self.add(
+            SelfTestStep(
+                device=self.device,
+                name=name,
+                title=title,
+                passed=passed,
+                measured=measured,
+                expected=expected,
+                remedy=None if passed else remedy,
+                duration_s=time.monotonic() - started,
+                error_code=None if passed else error_code,
+            )
+        )
 
 
 class Device(abc.ABC):

@@ -25,7 +25,7 @@ import numpy as np
 
 from common.progress import CancelToken, Progress
 from common.text import Text
-from devices.base import DeviceError, SelfTestStep, StepCallback
+from devices.base import DeviceError, SelfTestStep, StepCallback, StepLog
 from devices.camera import errors
 from devices.camera.analysis import BLACK_LUMA, global_shift
 from devices.camera.face_checks import FACE_NORM, SHARPNESS_MIN, analyze_frame, face_sharpness
@@ -70,9 +70,9 @@ class _Fatal(Exception):
 class _Run:
     def __init__(self, camera: OpenCvCamera, on_step: StepCallback | None, cancel: CancelToken | None) -> None:
         self.camera = camera
-        self.on_step = on_step
+        self.log = StepLog("camera", on_step, camera.port)
         self.cancel = cancel
-        self.steps: list[SelfTestStep] = []
+        self.steps = self.log.steps
         self.frames_seen: list[Frame] = []  # from the frame-rate step, newest last
         self.face: tuple[np.ndarray, tuple[int, int, int, int]] | None = None
 
@@ -86,22 +86,16 @@ class _Run:
         remedy: Text | None = None,
         error_code: str | None = None,
     ) -> SelfTestStep:
-        step = SelfTestStep(
-            device="camera",
-            name=f"camera.{name}",
-            title=_TITLES[name],
-            passed=passed,
-            measured=measured,
-            expected=expected,
-            remedy=None if passed else remedy,
-            duration_s=time.monotonic() - started,
-            error_code=None if passed else error_code,
+        return self.log.record(
+            f"camera.{name}",
+            _TITLES[name],
+            passed,
+            measured,
+            expected,
+            started=started,
+            remedy=remedy,
+            error_code=error_code,
         )
-        log.info("self-test %s on %s: %s (%s; expected %s)", step.name, self.camera.port, passed, measured, expected)
-        self.steps.append(step)
-        if self.on_step is not None:
-            self.on_step(step)
-        return step
 
     def fail_on(self, name: str, started: float, exc: DeviceError, expected: str) -> NoReturn:
         self.report(name, started, False, exc.code, expected, exc.remedy, exc.code)

@@ -23,7 +23,7 @@ import numpy as np
 
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
-from devices.base import DeviceError, SelfTestStep, StepCallback
+from devices.base import DeviceError, SelfTestStep, StepCallback, StepLog
 from devices.fingerprint import errors, protocol, quality
 from devices.fingerprint.protocol import Led
 from devices.fingerprint.session import NO_FINGER, OK
@@ -76,7 +76,7 @@ def run_self_test(
     progress: Progress = no_progress,
 ) -> list[SelfTestStep]:
     cancel = cancel or CancelToken()
-    steps: list[SelfTestStep] = []
+    steps = StepLog(DEVICE, on_step, scanner.port_name)
     was_open = scanner.is_open
     state: dict[str, object] = {}
     plan = _plan(scanner, state)
@@ -116,15 +116,12 @@ def run_self_test(
                     )
                     if name in ("fingerprint.open", "fingerprint.password"):
                         blocked = True
-            log.info("self-test %s: %s (%s)", name, "pass" if step.passed else "FAIL", step.measured)
-            steps.append(step)
-            if on_step is not None:
-                on_step(step)
+            steps.add(step)
         progress(1.0, Text("Uji selesai", "Self-test finished").get(scanner.language))
     finally:
         if not was_open:
             scanner.close_port()
-    return steps
+    return steps.steps
 
 
 Body = Callable[[], _Outcome]

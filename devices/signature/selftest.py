@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from common.progress import CancelToken, Progress
 from common.text import Text
-from devices.base import DeviceError, SelfTestStep, StepCallback
+from devices.base import DeviceError, SelfTestStep, StepCallback, StepLog
 from devices.signature.errors import (
     DEAD_ZONE,
     ERRORS,
@@ -81,8 +81,8 @@ def _say(progress: Progress, fraction: float, text: Text) -> None:
 
 class _Steps:
     def __init__(self, on_step: StepCallback | None) -> None:
-        self.steps: list[SelfTestStep] = []
-        self.on_step = on_step
+        self.log = StepLog("signature", on_step)
+        self.steps = self.log.steps
         self.started = time.monotonic()
 
     def report(
@@ -96,21 +96,16 @@ class _Steps:
     ) -> SelfTestStep:
         if not passed and remedy is None and error_code is not None:
             remedy = ERRORS[error_code].remedy
-        step = SelfTestStep(
-            device="signature",
-            name=f"signature.{key}",
-            title=TITLES[key],
-            passed=passed,
-            measured=measured,
-            expected=expected,
-            remedy=None if passed else remedy,
-            duration_s=time.monotonic() - self.started,
-            error_code=None if passed else error_code,
+        step = self.log.record(
+            f"signature.{key}",
+            TITLES[key],
+            passed,
+            measured,
+            expected,
+            started=self.started,
+            remedy=remedy,
+            error_code=error_code,
         )
-        log.info("self-test %s: %s (%s)", step.name, "pass" if passed else "FAIL", measured)
-        self.steps.append(step)
-        if self.on_step is not None:
-            self.on_step(step)
         self.started = time.monotonic()
         return step
 
