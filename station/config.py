@@ -85,7 +85,8 @@ def _build(cls: type, data: dict[str, Any], prefix: str = "") -> Any:
         raise _bad(prefix + sorted(unknown)[0], "unknown setting")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        default = known[name].default_factory() if callable(known[name].default_factory) else None  # type: ignore[misc]
+        factory = known[name].default_factory
+        default = factory() if callable(factory) else None
         if default is not None and hasattr(default, "__dataclass_fields__") and isinstance(value, dict):
             kwargs[name] = _build(type(default), value, prefix + name + ".")
         else:

@@ -16,9 +16,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from store.models import AuditEvent
@@ -26,7 +26,7 @@ from store.types import utcnow
 
 GENESIS = "0" * 64
 _LAST = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-_INSERT = AuditEvent.__table__.insert()
+_INSERT = cast(Table, AuditEvent.__table__).insert()
 
 
 def canonical(seq: int, at: datetime, actor: str | None, action: str, target: str | None, detail: str) -> bytes:

@@ -65,7 +65,7 @@ def check_sequence(db: Database) -> CheckResult:
                         select(Enrollment.station_seq).where(Enrollment.station_seq.is_not(None))
                     )
                 }
-                missing = [n for n in range(1, highest + 1) if n not in seqs]
+                missing = [n for n in range(1, (highest or 0) + 1) if n not in seqs]
                 problems.append(f"missing station_seq: {missing[:20]}{' ...' if len(missing) > 20 else ''}")
         if station is not None and station.next_seq != (highest or 0) + 1:
             problems.append(f"next_seq is {station.next_seq} but the highest sealed is {highest or 0}")

@@ -12,9 +12,9 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from common.errors import StateError, StorageError
@@ -57,9 +57,9 @@ def normalise_name(name: str) -> str:
 
 # Statements built once: sealing runs them for every resident (and 100 000 times in a
 # bulk load), and building a statement costs more than running it.
-_ENR = Enrollment.__table__
-_ITEM = BiometricItem.__table__
-_EVENT = StatusEvent.__table__
+_ENR = cast(Table, Enrollment.__table__)
+_ITEM = cast(Table, BiometricItem.__table__)
+_EVENT = cast(Table, StatusEvent.__table__)
 _INSERT_ENROLLMENT = _ENR.insert()
 _UPDATE_ENROLLMENT = _ENR.update().where(_ENR.c.id == bindparam("_id"))
 _INSERT_ITEM = _ITEM.insert()
@@ -71,7 +71,7 @@ _STORED_ITEMS = select(
 _DELETE_ITEMS = _ITEM.delete().where(
     _ITEM.c.enrollment_id == bindparam("eid"), _ITEM.c.kind.in_(bindparam("kinds", expanding=True))
 )
-_OPERATOR_ID = select(Operator.__table__.c.id).where(Operator.__table__.c.username == bindparam("username"))
+_OPERATOR_ID = select(Operator.id).where(Operator.username == bindparam("username"))
 
 
 class EnrollmentRepository:
@@ -111,7 +111,9 @@ class EnrollmentRepository:
                 station_seq=None,
                 sealed_at=None,
             )
-            eid = int(conn.execute(_INSERT_ENROLLMENT, values).inserted_primary_key[0])
+            key = conn.execute(_INSERT_ENROLLMENT, values).inserted_primary_key
+            assert key is not None
+            eid = int(key[0])
             conn.execute(_INSERT_EVENT, {"enrollment_id": eid, "state": DRAFT, "at": now, "detail": "captured"})
         else:
             eid, state, reg_no = existing

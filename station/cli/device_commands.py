@@ -7,6 +7,7 @@ import getpass
 import json
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from common.errors import ValidationError
@@ -63,6 +64,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
+    faults: tuple[str, ...]
+    run: Callable[..., Any]
     if args.kind == "fingerprint":
         from devices.fingerprint import FAULTS
         from devices.fingerprint import run_forever as run_fp
