@@ -87,6 +87,19 @@ class EnrollmentRepository:
             raise StorageError(Text(f"Operator {username} tidak dikenal.", f"Unknown operator {username}."))
         return int(op_id)
 
+    @staticmethod
+    def _check_correctable(conn: Connection, corrects_uuid: str) -> None:
+        """A correction must point at a sealed record: drafts are simply edited."""
+        found = conn.execute(_FIND_UUID, {"uuid": corrects_uuid}).first()
+        if found is None or found[1] == DRAFT:
+            raise StateError(
+                Text(
+                    "Rekaman yang dikoreksi harus rekaman tersegel yang ada di stasiun ini.",
+                    "The record being corrected must be a sealed record on this station.",
+                ),
+                code="state.correction_target",
+            )
+
     def _upsert(self, conn: Connection, data: EnrollmentData, now: datetime) -> int:
         """Write `data` as the record's current draft content; return the row id."""
         values: dict[str, Any] = {
@@ -101,6 +114,8 @@ class EnrollmentRepository:
         changed = list(data.items)
         existing = conn.execute(_FIND_UUID, {"uuid": data.uuid}).first()
         if existing is None:
+            if data.corrects_uuid is not None:
+                self._check_correctable(conn, data.corrects_uuid)
             values.update(
                 uuid=data.uuid,
                 state=DRAFT,

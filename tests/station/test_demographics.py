@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from station.demographics import (
     Demographics,
@@ -102,3 +105,24 @@ def test_all_problems_are_reported_at_once():
 def test_json_round_trip():
     d = resident()
     assert Demographics.from_json(d.to_json()) == d
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**31))
+def test_every_synthetic_resident_is_valid_and_nik_consistent(seed):
+    from station.synthetic import synthetic_resident
+
+    r = synthetic_resident(seed, TODAY)
+    assert validate(normalised(r.demographics), TODAY) == []
+    assert 90 <= int(r.demographics.nik[4:6]) <= 99  # never a real kecamatan
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(list(JenisKelamin)), st.dates(min_value=date(1930, 1, 1), max_value=date(2026, 11, 22)))
+def test_changing_sex_or_birth_date_after_the_nik_is_always_caught(sex, birth):
+    d = resident()
+    changed = replace(d, jenis_kelamin=sex, tanggal_lahir=birth)
+    errs = {e.code for e in validate(changed, TODAY)}
+    assert ("nik.sex_mismatch" in errs) == (sex != d.jenis_kelamin)
+    same_date = (birth.day, birth.month, birth.year % 100) == (7, 3, 90)
+    assert ("nik.birth_date_mismatch" in errs) == (not same_date)

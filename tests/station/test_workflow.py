@@ -185,3 +185,22 @@ def test_demographics_are_checked_again_at_seal_time(core):
     wf.today = lambda: date(1989, 1, 1)  # a clock set back before the birth date
     with pytest.raises(ValidationErrors):
         wf.seal()
+
+
+def test_a_correction_is_a_new_record_that_references_the_sealed_one(core):
+    first = workflow(core)
+    fill(first)
+    original = first.seal()
+    fix = EnrollmentWorkflow(core.enrollments, OPERATOR, today=lambda: TODAY, corrects_uuid=original.uuid)
+    fill(fix)
+    corrected = fix.seal()
+    assert corrected.station_seq == 2 and corrected.uuid != original.uuid
+    assert core.enrollments.detail(reg_no=corrected.reg_no).corrects_uuid == original.uuid
+    assert core.enrollments.detail(reg_no=original.reg_no).summary.state == "SEALED"  # untouched
+
+
+def test_a_correction_of_an_unknown_record_is_refused(core):
+    wf = EnrollmentWorkflow(core.enrollments, OPERATOR, today=lambda: TODAY, corrects_uuid="no-such-record")
+    with pytest.raises(StateError) as info:
+        wf.submit_demographics(resident())
+    assert info.value.code == "state.correction_target"
