@@ -1,0 +1,150 @@
+"""The enrollment packet: signed by the station, encrypted to the centre (docs/sync-protocol.md).
+
+Traps:
+- The AES-GCM associated data is the header bytes exactly as stored, so a header
+  edited in transit (another record UUID or sequence number) fails to decrypt.
+- The HKDF info carries the record UUID, so a packet key is never reused.
+- The signature covers the manifest, and the manifest carries each item's SHA-256,
+  so one signature covers everything; items are checked against those hashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from wire.canonical import canonical
+
+MAGIC = b"EKTPPKT1"
+VERSION = 1
+MAX_HEADER = 4096
+MAX_MANIFEST = 1 << 20
+
+
+class PacketError(Exception):
+    """A packet that cannot be accepted; `code` is one of the packet.* codes."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class OpenedPacket:
+    header: dict[str, Any]
+    manifest: dict[str, Any]
+    items: list[bytes]
+
+
+def _key(shared: bytes, record_uuid: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ektp-packet v1|" + record_uuid.encode()).derive(
+        shared
+    )
+
+
+def build_packet(
+    manifest: dict[str, Any],
+    items: list[bytes],
+    *,
+    signing_key: Ed25519PrivateKey,
+    central_public: X25519PublicKey,
+) -> bytes:
+    entries = manifest["items"]
+    if len(entries) != len(items):
+        raise ValueError("manifest and items differ in number")
+    for entry, data in zip(entries, items, strict=True):
+        if entry["size"] != len(data) or entry["sha256"] != hashlib.sha256(data).hexdigest():
+            raise ValueError(f"item {entry['kind']} does not match its manifest entry")
+    body = canonical(manifest)
+    signed = struct.pack(">I", len(body)) + body + signing_key.sign(body) + b"".join(items)
+    ephemeral = X25519PrivateKey.generate()
+    nonce = os.urandom(12)
+    header = canonical(
+        {
+            "v": VERSION,
+            "station": manifest["station"],
+            "record_uuid": manifest["record_uuid"],
+            "station_seq": manifest["station_seq"],
+            "epk": base64.b64encode(ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode(),
+            "nonce": base64.b64encode(nonce).decode(),
+        }
+    )
+    key = _key(ephemeral.exchange(central_public), manifest["record_uuid"])
+    ciphertext = AESGCM(key).encrypt(nonce, zlib.compress(signed, 6), header)
+    return MAGIC + struct.pack(">I", len(header)) + header + ciphertext
+
+
+def _split(blob: bytes) -> tuple[bytes, dict[str, Any], bytes]:
+    if len(blob) < 12 or blob[:8] != MAGIC:
+        raise PacketError("packet.format", "not an e-KTP packet (bad magic)")
+    (hlen,) = struct.unpack(">I", blob[8:12])
+    if hlen > MAX_HEADER or 12 + hlen > len(blob):
+        raise PacketError("packet.format", "header length out of range (truncated packet?)")
+    raw = blob[12 : 12 + hlen]
+    try:
+        header = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise PacketError("packet.format", "header is not JSON") from None
+    if not isinstance(header, dict) or header.get("v") != VERSION:
+        raise PacketError("packet.format", "unknown packet version")
+    for key in ("station", "record_uuid", "station_seq", "epk", "nonce"):
+        if key not in header:
+            raise PacketError("packet.format", f"header lacks {key}")
+    return raw, header, blob[12 + hlen :]
+
+
+def read_header(blob: bytes) -> dict[str, Any]:
+    return _split(blob)[1]
+
+
+def open_packet(blob: bytes, *, central_private: X25519PrivateKey, station_public: Ed25519PublicKey) -> OpenedPacket:
+    raw, header, ciphertext = _split(blob)
+    try:
+        epk = X25519PublicKey.from_public_bytes(base64.b64decode(header["epk"], validate=True))
+        nonce = base64.b64decode(header["nonce"], validate=True)
+        key = _key(central_private.exchange(epk), str(header["record_uuid"]))
+        signed = zlib.decompress(AESGCM(key).decrypt(nonce, ciphertext, raw))
+    except (InvalidTag, ValueError, zlib.error):
+        raise PacketError(
+            "packet.decrypt", "the packet does not decrypt (altered, truncated or not for this centre)"
+        ) from None
+    if len(signed) < 4:
+        raise PacketError("packet.format", "signed body too short")
+    (mlen,) = struct.unpack(">I", signed[:4])
+    if mlen > MAX_MANIFEST or 4 + mlen + 64 > len(signed):
+        raise PacketError("packet.format", "manifest length out of range")
+    body, signature, rest = signed[4 : 4 + mlen], signed[4 + mlen : 4 + mlen + 64], signed[4 + mlen + 64 :]
+    try:
+        station_public.verify(signature, body)
+    except InvalidSignature:
+        raise PacketError("packet.signature", "the station's signature does not verify") from None
+    manifest = json.loads(body)
+    for name in ("station", "record_uuid", "station_seq"):
+        if manifest.get(name) != header.get(name):
+            raise PacketError("packet.mismatch", f"header and manifest disagree on {name}")
+    items: list[bytes] = []
+    offset = 0
+    for entry in manifest.get("items", []):
+        data = rest[offset : offset + int(entry["size"])]
+        offset += int(entry["size"])
+        if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise PacketError("packet.item_hash", f"item {entry.get('kind')} does not match its hash")
+        items.append(data)
+    if offset != len(rest):
+        raise PacketError("packet.format", "bytes after the last item")
+    return OpenedPacket(header, manifest, items)
