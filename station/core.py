@@ -5,6 +5,9 @@ Layout of the data directory (STATION_HOME):
     station.toml        configuration (no secrets)
     station.db          SQLite store (WAL: also station.db-wal, station.db-shm)
     keys/data.key       AES-256 data key, owner-only: back it up
+    keys/station_ed25519.key   the station's signing key (its public half is registered at the centre)
+    keys/central_x25519.pub    the centre's packet key (public), when a centre is configured
+    packets/            one signed, encrypted packet per sealed record, until retention removes it
 """
 
 from __future__ import annotations
@@ -57,7 +60,10 @@ class StationCore:
         self.config = config
         self.db = db
         self.key = key
-        self.enrollments = EnrollmentRepository(db, key)
+        from station.sync.packets import PacketWriter
+
+        # Every seal writes the record's packet inside the same transaction.
+        self.enrollments = EnrollmentRepository(db, key, seal_hooks=[PacketWriter(home)])
         self.auth = Auth(db, config.security)
 
     @staticmethod

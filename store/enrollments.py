@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -41,10 +42,23 @@ DRAFT = "DRAFT"
 SEALED = "SEALED"
 DEMOGRAPHICS_KIND = "demographics"
 
-# Called inside the sealing transaction with (session, row id, data, reg_no, station_seq)
-# after the row is sealed; packet writing hooks in here so that the packet exists
-# exactly when the seal commits.
-SealHook = Callable[[Session, int, EnrollmentData, str, int], None]
+
+@dataclass(frozen=True)
+class SealedRecord:
+    """What a seal hook is told about the record it runs for."""
+
+    row_id: int
+    data: EnrollmentData
+    station_code: str
+    reg_no: str
+    station_seq: int
+    sealed_at: datetime
+
+
+# Called inside the sealing transaction after the row is sealed; packet writing hooks
+# in here so that the packet exists exactly when the seal commits (a hook that raises
+# rolls the seal back).
+SealHook = Callable[[Connection, SealedRecord], None]
 
 
 def format_reg_no(station_code: str, station_seq: int) -> str:
@@ -75,9 +89,10 @@ _OPERATOR_ID = select(Operator.id).where(Operator.username == bindparam("usernam
 
 
 class EnrollmentRepository:
-    def __init__(self, db: Database, key: DataKey) -> None:
+    def __init__(self, db: Database, key: DataKey, seal_hooks: Sequence[SealHook] = ()) -> None:
         self.db = db
         self.key = key
+        self.seal_hooks = list(seal_hooks)
 
     # --- writing --------------------------------------------------------------
 
@@ -221,8 +236,9 @@ class EnrollmentRepository:
                 )
                 conn.execute(_INSERT_EVENT, {"enrollment_id": eid, "state": SEALED, "at": now, "detail": reg_no})
                 audit.append(session, "seal", actor=actor, target=reg_no, detail={"uuid": data.uuid}, at=now)
-                for hook in hooks:
-                    hook(session, eid, data, reg_no, seq)
+                sealed = SealedRecord(eid, data, code, reg_no, seq, now)
+                for hook in (*self.seal_hooks, *hooks):
+                    hook(conn, sealed)
                 results.append(SealResult(data.uuid, reg_no, seq, now))
                 seq += 1
             conn.execute(update(StationRow).where(StationRow.id == 1).values(next_seq=seq))

@@ -64,6 +64,7 @@ class Enrollment(Base):
         Index("ix_enrollments_state", "state"),
         Index("ix_enrollments_nik_index", "nik_index"),
         Index("ix_enrollments_name_search", "name_search"),
+        Index("ix_enrollments_state_seq", "state", "station_seq"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -80,6 +81,21 @@ class Enrollment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # Sync (the outbox lives on the record itself: one row, one truth).
+    packet_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    packet_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    upload_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    receipt_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    downstream: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    packet_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     items: Mapped[list[BiometricItem]] = relationship(
         back_populates="enrollment", cascade="all, delete-orphan", order_by="BiometricItem.id"
@@ -154,3 +170,16 @@ class SelfTestRun(Base):
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     passed: Mapped[bool] = mapped_column(Boolean)
     report: Mapped[str] = mapped_column(Text)  # JSON: device info and every step
+
+
+class SyncInfo(Base):
+    """Station-wide sync facts kept across restarts (a single row, id 1)."""
+
+    __tablename__ = "sync_info"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    watermark: Mapped[int] = mapped_column(Integer, default=0)
+    gaps: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of station_seq numbers

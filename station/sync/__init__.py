@@ -1,0 +1,1 @@
+"""Sync to the central receiver: packets, the outbox worker, the link monitor (no Qt)."""

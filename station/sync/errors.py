@@ -1,0 +1,161 @@
+"""Sync failures by kind: each has its own message, never a generic "no connection".
+
+`outcome` says what the worker may conclude:
+- "transient": nothing happened at the centre (refused, busy); retry later;
+- "ambiguous": the request may or may not have taken effect (timeout after sending,
+  connection reset, 502/504): resolve by resending or reconciling, never assume failure;
+- "permanent": the centre refused this record for good (quarantine it);
+- "station": the centre refuses this station (unknown, bad signature, clock skew):
+  stop and tell the supervisor, no record is at fault.
+"""
+
+from __future__ import annotations
+
+from common.errors import UserFacingError
+from common.text import Text
+
+TRANSIENT = "transient"
+AMBIGUOUS = "ambiguous"
+PERMANENT = "permanent"
+STATION = "station"
+
+MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
+    "sync.no_central": (
+        STATION,
+        Text("Alamat server pusat belum diatur.", "No central server address is configured."),
+        Text(
+            "Atur alamat pusat di pengaturan (station central set).", "Set the central address (station central set)."
+        ),
+    ),
+    "sync.no_central_key": (
+        STATION,
+        Text("Kunci publik server pusat belum dipasang.", "The central server's public key is not installed."),
+        Text(
+            "Pasang kuncinya: station central set --public-key FILE.",
+            "Install it: station central set --public-key FILE.",
+        ),
+    ),
+    "sync.offline": (
+        TRANSIENT,
+        Text(
+            "Server pusat tidak dapat dihubungi (jaringan putus atau server mati).",
+            "The central server cannot be reached (link down or server off).",
+        ),
+        Text(
+            "Perekaman tetap berjalan; data dikirim otomatis saat jaringan kembali.",
+            "Enrollment goes on; records are sent automatically when the link returns.",
+        ),
+    ),
+    "sync.timeout": (
+        AMBIGUOUS,
+        Text(
+            "Server pusat tidak menjawab tepat waktu (jaringan lambat).",
+            "The central server did not answer in time (slow link).",
+        ),
+        None,
+    ),
+    "sync.interrupted": (
+        AMBIGUOUS,
+        Text("Sambungan terputus di tengah pengiriman.", "The connection broke during a transfer."),
+        None,
+    ),
+    "sync.gateway": (
+        AMBIGUOUS,
+        Text("Gerbang jaringan pusat gagal (502/504).", "The central gateway failed (502/504)."),
+        None,
+    ),
+    "sync.busy": (
+        TRANSIENT,
+        Text("Server pusat sedang sibuk; dicoba lagi nanti.", "The central server is busy; trying again later."),
+        None,
+    ),
+    "sync.server_error": (
+        TRANSIENT,
+        Text("Server pusat mengalami kesalahan.", "The central server had an error."),
+        None,
+    ),
+    "auth.unknown_station": (
+        STATION,
+        Text("Stasiun ini belum terdaftar di server pusat.", "This station is not registered at the central server."),
+        Text(
+            "Minta admin pusat mendaftarkan kunci publik stasiun (station central pubkey).",
+            "Ask the central admin to register the station's public key (station central pubkey).",
+        ),
+    ),
+    "auth.bad_signature": (
+        STATION,
+        Text(
+            "Server pusat menolak tanda tangan stasiun (kunci tidak cocok).",
+            "The central server rejects the station's signature (key mismatch).",
+        ),
+        Text(
+            "Daftarkan ulang kunci publik stasiun di pusat.", "Register the station's public key at the centre again."
+        ),
+    ),
+    "auth.clock_skew": (
+        STATION,
+        Text(
+            "Jam stasiun berbeda terlalu jauh dari jam server pusat.",
+            "The station clock is too far from the central server's clock.",
+        ),
+        Text(
+            "Atur tanggal dan jam komputer, lalu sinkronkan lagi.", "Set the computer's date and time, then sync again."
+        ),
+    ),
+    "auth.wrong_station": (
+        STATION,
+        Text(
+            "Kode stasiun tidak sesuai dengan kunci yang terdaftar.",
+            "The station code does not match the registered key.",
+        ),
+        None,
+    ),
+    "record.hash_conflict": (
+        PERMANENT,
+        Text(
+            "Pusat sudah memiliki rekaman ini dengan isi berbeda.",
+            "The centre already holds this record with different content.",
+        ),
+        Text(
+            "Supervisor: periksa rekaman lalu kirim ulang sebagai koreksi.",
+            "Supervisor: check the record, then send it again as a correction.",
+        ),
+    ),
+    "commit.rejected": (
+        PERMANENT,
+        Text("Pusat menolak paket rekaman ini.", "The centre rejected this record's packet."),
+        Text(
+            "Supervisor: lihat alasannya, perbaiki, lalu antre ulang.",
+            "Supervisor: read the reason, fix it, then requeue.",
+        ),
+    ),
+    "upload.too_large": (
+        PERMANENT,
+        Text("Paket rekaman terlalu besar untuk pusat.", "The record's packet is too large for the centre."),
+        None,
+    ),
+    "sync.protocol": (
+        TRANSIENT,
+        Text("Jawaban server pusat tidak dapat dipahami.", "The central server's answer could not be understood."),
+        Text(
+            "Periksa alamat pusat (mungkin portal login Wi-Fi atau proksi).",
+            "Check the central address (it may be a Wi-Fi login portal or a proxy).",
+        ),
+    ),
+}
+
+
+class SyncError(UserFacingError):
+    """A sync step that failed; `code` names it and `outcome` says what may be concluded."""
+
+    def __init__(
+        self, code: str, detail: str = "", *, retry_after: float | None = None, http_status: int | None = None
+    ) -> None:
+        outcome, message, remedy = MESSAGES.get(code, (TRANSIENT, Text(detail or code, detail or code), None))
+        if detail and code in MESSAGES:
+            message = Text(f"{message.id} ({detail})", f"{message.en} ({detail})")
+        super().__init__(message, code=code, remedy=remedy)
+        self.outcome = outcome
+        self.detail = detail
+        self.retry_after = retry_after
+        self.http_status = http_status

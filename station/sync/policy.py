@@ -1,0 +1,135 @@
+"""Backoff, circuit breaker and link monitor: how the worker paces itself.
+
+- Full-jitter exponential backoff (sleep = random(0, min(cap, base * 2^attempt))),
+  never shorter than a `Retry-After` the centre asked for.
+- A circuit breaker opens after several transient failures in a row, so a days-long
+  outage costs one cheap probe per cool-down instead of a storm of requests; force
+  sync half-opens it.
+- The link monitor keeps smoothed RTT and throughput estimates and calls the link
+  online, degraded or offline; the chunk size follows the throughput so that one
+  chunk takes a few seconds on the line (64-256 KiB typical).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+Clock = Callable[[], float]
+
+ONLINE = "online"
+DEGRADED = "degraded"
+OFFLINE = "offline"
+UNKNOWN = "unknown"
+
+
+@dataclass
+class Backoff:
+    base_s: float = 2.0
+    cap_s: float = 300.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        ceiling = min(self.cap_s, self.base_s * (2 ** max(0, attempt - 1)))
+        wait = self.rng.uniform(0, ceiling)
+        return max(wait, retry_after or 0.0)
+
+
+@dataclass
+class CircuitBreaker:
+    threshold: int = 5
+    cool_down_s: float = 60.0
+    clock: Clock = time.monotonic
+    failures: int = 0
+    opened_at: float | None = None
+    half_open: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "half-open" if self.half_open or self.clock() - self.opened_at >= self.cool_down_s else "open"
+
+    def allow(self) -> bool:
+        return self.state != "open"
+
+    def wait_s(self) -> float:
+        if self.opened_at is None or self.half_open:
+            return 0.0
+        return max(0.0, self.cool_down_s - (self.clock() - self.opened_at))
+
+    def success(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+        self.half_open = False
+
+    def failure(self) -> None:
+        self.failures += 1
+        self.half_open = False
+        if self.failures >= self.threshold:
+            self.opened_at = self.clock()
+
+    def force_half_open(self) -> None:
+        if self.opened_at is not None:
+            self.half_open = True
+
+
+@dataclass
+class LinkMonitor:
+    """Smoothed RTT and throughput, and the state a person would call the link."""
+
+    clock: Clock = time.monotonic
+    alpha: float = 0.3
+    rtt_s: float | None = None
+    throughput_bps: float | None = None
+    last_ok: float | None = None
+    last_failure: float | None = None
+    consecutive_failures: int = 0
+    history: deque[tuple[float, float | None, float | None]] = field(default_factory=lambda: deque(maxlen=720))
+
+    def _smooth(self, old: float | None, new: float) -> float:
+        return new if old is None else (1 - self.alpha) * old + self.alpha * new
+
+    def observe_rtt(self, seconds: float) -> None:
+        self.rtt_s = self._smooth(self.rtt_s, seconds)
+        self._ok()
+
+    def observe_transfer(self, nbytes: int, seconds: float) -> None:
+        if nbytes >= 4096 and seconds > 0:
+            self.throughput_bps = self._smooth(self.throughput_bps, nbytes / seconds)
+        self._ok()
+
+    def observe_failure(self) -> None:
+        self.consecutive_failures += 1
+        self.last_failure = self.clock()
+        self.history.append((time.time(), self.rtt_s, self.throughput_bps))
+
+    def _ok(self) -> None:
+        self.consecutive_failures = 0
+        self.last_ok = self.clock()
+        self.history.append((time.time(), self.rtt_s, self.throughput_bps))
+
+    @property
+    def state(self) -> str:
+        if self.last_ok is None and self.last_failure is None:
+            return UNKNOWN
+        if self.consecutive_failures >= 2 or self.last_ok is None:
+            return OFFLINE
+        if (self.rtt_s or 0) > 1.5 or (self.throughput_bps is not None and self.throughput_bps < 16_000):
+            return DEGRADED
+        return ONLINE
+
+    def chunk_size(self, target_s: float = 4.0, low: int = 64 * 1024, high: int = 256 * 1024) -> int:
+        if self.throughput_bps is None:
+            return low
+        return int(min(high, max(low, self.throughput_bps * target_s)))
+
+    def eta_s(self, pending_bytes: int) -> float | None:
+        if not pending_bytes:
+            return 0.0
+        if self.throughput_bps is None or self.throughput_bps <= 0:
+            return None
+        return pending_bytes / self.throughput_bps

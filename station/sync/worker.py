@@ -1,0 +1,348 @@
+"""The sync worker: one per station, strict FIFO by station_seq, one record in flight.
+
+For the record at the head of the queue: register (idempotent), ask the offset,
+send the remaining bytes in checksummed chunks, commit, and keep the receipt. An
+ambiguous outcome is never taken as failure: the next attempt registers again and
+asks the offset, and a repeated commit returns the same receipt. A permanent refusal
+quarantines the record (REJECTED) so the queue moves on; a refusal of the station
+itself (unknown, bad signature, clock) stops the run with its own message.
+
+Only one worker runs per station: an OS file lock, released by the kernel if the
+process dies. Force sync clears the backoff, half-opens the breaker and reconciles;
+when another process holds the lock, it leaves a request that worker picks up.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from common.errors import UserFacingError
+from common.progress import CancelToken, Progress, no_progress
+from common.text import Text
+from station.sync.client import CentralClient
+from station.sync.errors import AMBIGUOUS, PERMANENT, STATION, SyncError
+from station.sync.packets import packet_path
+from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
+from store.outbox import (
+    DUPLICATE,
+    EXPORTED,
+    PRINT_READY,
+    RECEIVED,
+    REGISTERED,
+    REJECTED,
+    UPLOADED,
+    UPLOADING,
+    WAITING_RETRY,
+    Outbox,
+    OutboxRecord,
+)
+from store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LOCK_FILE = "sync.lock"
+FORCE_FILE = "sync.force"
+MAX_CHUNK_RETRIES = 3
+
+
+class WorkerBusy(UserFacingError):
+    code = "sync.worker_running"
+
+
+@dataclass
+class RunSummary:
+    sent: int = 0
+    rejected: int = 0
+    retries: int = 0
+    bytes_sent: int = 0
+    reconciled: int = 0
+    stopped_by: str | None = None  # an error code that stopped the run, if any
+    errors: list[str] = field(default_factory=list)
+
+
+class WorkerLock:
+    """Exclusive per-station lock; the kernel releases it when the process dies."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / LOCK_FILE
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        f = open(self.path, "a+")  # noqa: SIM115 - held for the worker's life
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            f.close()
+            raise WorkerBusy(
+                Text(
+                    f"Pengirim data sudah berjalan (proses {holder}); tidak memulai yang kedua.",
+                    f"A sync worker is already running (process {holder}); not starting a second one.",
+                )
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._file = f
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def request_force(home: Path) -> None:
+    """Ask a worker in another process to sync now (it polls for this file)."""
+    (home / FORCE_FILE).write_text(str(time.time()))
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        *,
+        home: Path,
+        outbox: Outbox,
+        client: CentralClient,
+        monitor: LinkMonitor | None = None,
+        breaker: CircuitBreaker | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.home = home
+        self.outbox = outbox
+        self.client = client
+        self.monitor = monitor or LinkMonitor()
+        self.breaker = breaker or CircuitBreaker()
+        self.backoff = backoff or Backoff()
+        self.sleep = sleep
+
+    # --- one record -----------------------------------------------------------
+
+    def send(self, rec: OutboxRecord, summary: RunSummary, progress: Progress, cancel: CancelToken | None) -> None:
+        if rec.packet_sha256 is None or rec.packet_size is None:
+            raise SyncError("sync.no_central_key", rec.reg_no)
+        path = packet_path(self.home, rec.uuid)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            raise SyncError("commit.rejected", f"packet file missing: {path.name}") from None
+        answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
+        self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
+        if answer.get("state") == "received" and answer.get("receipt"):
+            self._received(rec, answer["receipt"], summary)
+            return
+        if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
+            self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
+        offset = int(answer.get("offset") or 0)
+        if offset == 0 and rec.upload_offset:
+            offset = self.client.head(rec.uuid)
+        size = len(blob)
+        if offset < size:
+            self.outbox.transition(rec.uuid, UPLOADING, f"{offset} of {size} bytes", upload_offset=offset)
+        retries = 0
+        while offset < size:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            chunk = blob[offset : offset + self.monitor.chunk_size()]
+            started = time.monotonic()
+            try:
+                offset = self.client.patch(rec.uuid, offset, chunk)
+            except SyncError as exc:
+                if exc.code in ("upload.offset_mismatch", "upload.checksum_mismatch") and retries < MAX_CHUNK_RETRIES:
+                    retries += 1
+                    offset = self.client.head(rec.uuid)
+                    continue
+                if exc.code == "record.not_registered":
+                    raise SyncError("sync.interrupted", "the centre lost the partial upload") from None
+                raise
+            self.monitor.observe_transfer(len(chunk), time.monotonic() - started)
+            summary.bytes_sent += len(chunk)
+            self.outbox.set_fields(rec.uuid, upload_offset=offset)
+            progress(None, f"{rec.reg_no}: {offset}/{size}")
+        self.outbox.transition(rec.uuid, UPLOADED, f"{size} bytes", upload_offset=size)
+        try:
+            receipt = self.client.commit(rec.uuid)
+        except SyncError as exc:
+            if exc.code == "commit.incomplete":
+                raise SyncError("sync.interrupted", "the centre holds fewer bytes than sent") from None
+            raise
+        self._received(rec, receipt, summary)
+
+    def _received(self, rec: OutboxRecord, receipt: dict[str, Any], summary: RunSummary) -> None:
+        self.outbox.transition(
+            rec.uuid,
+            RECEIVED,
+            f"receipt {receipt['receipt_id']} (server #{receipt['server_seq']})",
+            receipt_id=str(receipt["receipt_id"]),
+            server_seq=int(receipt["server_seq"]),
+            received_at=utcnow(),
+            attempts=0,
+            next_attempt_at=None,
+            last_error=None,
+        )
+        self.breaker.success()
+        self.outbox.set_info(last_success_at=utcnow(), last_error=None)
+        summary.sent += 1
+        log.info("%s received by the centre: receipt %s", rec.reg_no, receipt["receipt_id"])
+
+    def _failed(self, rec: OutboxRecord, exc: SyncError, summary: RunSummary) -> None:
+        summary.errors.append(f"{rec.reg_no}: {exc.code}")
+        self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+        if exc.outcome == PERMANENT:
+            self.outbox.transition(
+                rec.uuid, REJECTED, f"{exc.code}: {exc.detail}", reject_reason=f"{exc.code}: {exc.detail}"[:200]
+            )
+            summary.rejected += 1
+            log.warning("%s rejected by the centre: %s", rec.reg_no, exc.code)
+            return
+        attempt = rec.attempts + 1
+        delay = self.backoff.delay(attempt, exc.retry_after)
+        next_at = utcnow() + timedelta(seconds=delay)
+        kind = "outcome unknown, will check" if exc.outcome == AMBIGUOUS else "will retry"
+        self.outbox.transition(
+            rec.uuid,
+            WAITING_RETRY,
+            f"attempt {attempt}, {kind} at {next_at:%H:%M:%S} UTC: {exc.code}",
+            attempts=attempt,
+            next_attempt_at=next_at,
+            last_error=exc.code,
+        )
+        self.breaker.failure()
+        self.monitor.observe_failure()
+        summary.retries += 1
+
+    # --- the loop -------------------------------------------------------------
+
+    def force(self) -> None:
+        """Force sync: no waiting on backoff, breaker half-open."""
+        head = self.outbox.head()
+        if head is not None and head.next_attempt_at is not None:
+            self.outbox.set_fields(head.uuid, next_attempt_at=None)
+        self.breaker.force_half_open()
+
+    def _forced(self) -> bool:
+        flag = self.home / FORCE_FILE
+        if flag.exists():
+            flag.unlink(missing_ok=True)
+            self.force()
+            return True
+        return False
+
+    def run(
+        self,
+        *,
+        until_idle: bool = True,
+        timeout_s: float | None = None,
+        cancel: CancelToken | None = None,
+        progress: Progress = no_progress,
+        reconcile_every_s: float = 60.0,
+    ) -> RunSummary:
+        summary = RunSummary()
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        last_reconcile = 0.0
+        while True:
+            if cancel is not None and cancel.cancelled:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            forced = self._forced()
+            rec = self.outbox.head()
+            now = utcnow()
+            if rec is None:
+                self._reconcile_quietly(summary)
+                if until_idle:
+                    break
+                self._nap(5.0, deadline, cancel)
+                continue
+            if forced or time.monotonic() - last_reconcile > reconcile_every_s:
+                self._reconcile_quietly(summary)
+                last_reconcile = time.monotonic()
+            wait = 0.0
+            if rec.next_attempt_at is not None and rec.next_attempt_at > now:
+                wait = (rec.next_attempt_at - now).total_seconds()
+            wait = max(wait, self.breaker.wait_s())
+            if wait > 0:
+                if until_idle and deadline is None:
+                    break  # nothing more can happen now; the caller decides
+                self._nap(wait, deadline, cancel)
+                continue
+            try:
+                self.send(rec, summary, progress, cancel)
+            except SyncError as exc:
+                if exc.outcome == STATION:
+                    summary.stopped_by = exc.code
+                    summary.errors.append(exc.code)
+                    self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+                    raise
+                self._failed(rec, exc, summary)
+        summary.bytes_sent = self.client.bytes_sent
+        return summary
+
+    def _nap(self, seconds: float, deadline: float | None, cancel: CancelToken | None) -> None:
+        if deadline is not None:
+            seconds = min(seconds, max(0.0, deadline - time.monotonic()))
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if cancel is not None and cancel.cancelled:
+                return
+            if (self.home / FORCE_FILE).exists():
+                return
+            self.sleep(min(0.5, max(0.0, end - time.monotonic())))
+
+    # --- reconcile ------------------------------------------------------------
+
+    def _reconcile_quietly(self, summary: RunSummary) -> None:
+        try:
+            summary.reconciled += self.reconcile()
+        except SyncError as exc:
+            if exc.outcome == STATION:
+                raise
+            log.info("reconcile failed: %s", exc.code)
+
+    def reconcile(self) -> int:
+        """Ask the centre about every unconfirmed record; apply what it says."""
+        records = self.outbox.unconfirmed()
+        answer = self.client.reconcile(
+            [{"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256} for r in records]
+        )
+        by_uuid = {r.uuid: r for r in records}
+        changed = 0
+        for item in answer["records"]:
+            rec = by_uuid.get(str(item.get("uuid")))
+            if rec is None:
+                continue
+            state = item.get("state")
+            downstream = item.get("downstream")
+            if state == "received" and rec.state not in (RECEIVED, PRINT_READY, DUPLICATE) and item.get("receipt"):
+                receipt = item["receipt"]
+                self.outbox.transition(
+                    rec.uuid,
+                    RECEIVED,
+                    f"receipt {receipt['receipt_id']} (reconciled{', exported' if rec.state == EXPORTED else ''})",
+                    receipt_id=str(receipt["receipt_id"]),
+                    server_seq=int(receipt["server_seq"]),
+                    received_at=utcnow(),
+                    next_attempt_at=None,
+                    last_error=None,
+                )
+                changed += 1
+            if state in ("received",) and downstream in (PRINT_READY, DUPLICATE):
+                self.outbox.transition(rec.uuid, downstream, "central processing result", downstream=downstream)
+                changed += 1
+            elif state == "rejected" and rec.state != REJECTED:
+                reason = str(item.get("reason") or "rejected")
+                self.outbox.transition(rec.uuid, REJECTED, reason, reject_reason=reason[:200])
+                changed += 1
+        self.outbox.set_info(watermark=int(answer["watermark"]), gaps=[int(g) for g in answer["gaps"]])
+        return changed

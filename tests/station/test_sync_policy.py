@@ -1,0 +1,55 @@
+"""Backoff, breaker and link monitor arithmetic."""
+
+from __future__ import annotations
+
+import random
+
+from station.sync.policy import DEGRADED, OFFLINE, ONLINE, UNKNOWN, Backoff, CircuitBreaker, LinkMonitor
+
+
+def test_full_jitter_stays_under_the_growing_ceiling_and_honours_retry_after():
+    b = Backoff(base_s=2, cap_s=60, rng=random.Random(1))
+    for attempt in range(1, 12):
+        ceiling = min(60, 2 * 2 ** (attempt - 1))
+        delays = [b.delay(attempt) for _ in range(200)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert max(delays) > ceiling * 0.8  # it really spreads out
+    assert b.delay(1, retry_after=30) >= 30
+
+
+def test_breaker_opens_after_threshold_then_half_opens_after_cool_down():
+    now = [0.0]
+    br = CircuitBreaker(threshold=3, cool_down_s=10, clock=lambda: now[0])
+    for _ in range(2):
+        br.failure()
+    assert br.state == "closed" and br.allow()
+    br.failure()
+    assert br.state == "open" and not br.allow() and br.wait_s() == 10
+    now[0] = 10.5
+    assert br.state == "half-open" and br.allow()
+    br.success()
+    assert br.state == "closed"
+
+
+def test_force_half_opens_an_open_breaker():
+    br = CircuitBreaker(threshold=1, cool_down_s=600, clock=lambda: 0.0)
+    br.failure()
+    assert not br.allow()
+    br.force_half_open()
+    assert br.allow() and br.wait_s() == 0
+
+
+def test_link_states_and_chunk_size_follow_the_measurements():
+    m = LinkMonitor()
+    assert m.state == UNKNOWN and m.chunk_size() == 64 * 1024 and m.eta_s(1000) is None
+    m.observe_rtt(0.05)
+    m.observe_transfer(1_000_000, 1.0)
+    assert m.state == ONLINE and m.chunk_size() == 256 * 1024
+    slow = LinkMonitor(alpha=1.0)
+    slow.observe_rtt(0.6)
+    slow.observe_transfer(64_000, 8.0)  # 8 kB/s
+    assert slow.state == DEGRADED and slow.chunk_size() == 64 * 1024
+    assert slow.eta_s(80_000) == 10.0
+    slow.observe_failure()
+    slow.observe_failure()
+    assert slow.state == OFFLINE
