@@ -46,12 +46,28 @@ class SecurityConfig:
 
 
 @dataclass
+class SyncConfig:
+    """Sync pacing, retention and the offline limits (in the spirit of MOSIP's)."""
+
+    request_timeout_s: float = 30.0
+    reconcile_every_s: float = 60.0
+    retention_days: int = 30  # a packet file is deleted this long after the centre received it
+    warn_days_since_sync: int = 3
+    block_days_since_sync: int = 14
+    warn_pending: int = 500
+    block_pending: int = 5000
+    warn_free_enrollments: int = 2000
+    block_free_enrollments: int = 200
+
+
+@dataclass
 class StationConfig:
     version: int = CONFIG_VERSION
     language: str = "id"
     demo: bool = False
     central_url: str = ""
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     camera: DeviceConfig = field(default_factory=DeviceConfig)
     fingerprint: DeviceConfig = field(default_factory=DeviceConfig)
     signature: DeviceConfig = field(default_factory=DeviceConfig)
@@ -70,6 +86,16 @@ class StationConfig:
             raise _bad("security.idle_lock_minutes", str(self.security.idle_lock_minutes))
         if self.central_url and not self.central_url.startswith(("http://", "https://")):
             raise _bad("central_url", self.central_url)
+        s = self.sync
+        if not 0 <= s.retention_days <= 3650:
+            raise _bad("sync.retention_days", str(s.retention_days))
+        for name in ("days_since_sync", "pending", "free_enrollments"):
+            warn, block = getattr(s, f"warn_{name}"), getattr(s, f"block_{name}")
+            if warn < 0 or block < 0:
+                raise _bad(f"sync.warn_{name}", str(warn))
+            ok = warn <= block if name != "free_enrollments" else warn >= block
+            if not ok:
+                raise _bad(f"sync.block_{name}", f"{block} (must be beyond the warning level {warn})")
 
 
 def _bad(key: str, value: str) -> ValidationError:

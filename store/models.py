@@ -183,3 +183,6 @@ class SyncInfo(Base):
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     watermark: Mapped[int] = mapped_column(Integer, default=0)
     gaps: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of station_seq numbers
+    rtt_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    throughput_bps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    link_state: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from common.errors import UserFacingError, ValidationError, ValidationErrors
-from station.cli import commands, device_commands
+from station.cli import commands, device_commands, sync_commands
 from station.config import data_dir
 from station.logs import setup_logging
 
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=commands.cmd_db_check)
     device_commands.add_parsers(sub)
+    sync_commands.add_parsers(sub, rec)
     return p
 
 

@@ -126,6 +126,10 @@ class SyncWorker:
         self.breaker = breaker or CircuitBreaker()
         self.backoff = backoff or Backoff()
         self.sleep = sleep
+        info = outbox.info()
+        if self.monitor.rtt_s is None and info["rtt_s"] is not None:
+            self.monitor.rtt_s = info["rtt_s"]
+            self.monitor.throughput_bps = info["throughput_bps"]
 
     # --- one record -----------------------------------------------------------
 
@@ -243,6 +247,7 @@ class SyncWorker:
         self,
         *,
         until_idle: bool = True,
+        wait_for_retry: bool = False,
         timeout_s: float | None = None,
         cancel: CancelToken | None = None,
         progress: Progress = no_progress,
@@ -273,7 +278,7 @@ class SyncWorker:
                 wait = (rec.next_attempt_at - now).total_seconds()
             wait = max(wait, self.breaker.wait_s())
             if wait > 0:
-                if until_idle and deadline is None:
+                if until_idle and not wait_for_retry:
                     break  # nothing more can happen now; the caller decides
                 self._nap(wait, deadline, cancel)
                 continue
@@ -287,7 +292,14 @@ class SyncWorker:
                     raise
                 self._failed(rec, exc, summary)
         summary.bytes_sent = self.client.bytes_sent
+        self.save_link()
         return summary
+
+    def save_link(self) -> None:
+        """Keep the link estimates so that status and ETAs survive the worker."""
+        self.outbox.set_info(
+            rtt_s=self.monitor.rtt_s, throughput_bps=self.monitor.throughput_bps, link_state=self.monitor.state
+        )
 
     def _nap(self, seconds: float, deadline: float | None, cancel: CancelToken | None) -> None:
         if deadline is not None:

@@ -24,6 +24,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(length=200), nullable=True),
         sa.Column("watermark", sa.Integer(), nullable=False),
         sa.Column("gaps", sa.Text(), nullable=False),
+        sa.Column("rtt_s", sa.Float(), nullable=True),
+        sa.Column("throughput_bps", sa.Float(), nullable=True),
+        sa.Column("link_state", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("enrollments", schema=None) as batch_op:

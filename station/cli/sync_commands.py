@@ -1,0 +1,192 @@
+"""`station sync`, `station central`, `station export`, `station records requeue`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from common.errors import ValidationError
+from common.progress import CancelToken
+from common.text import Text
+from station.auth import Role
+from station.core import StationCore
+from station.sync.packets import CENTRAL_KEY, ensure_signing_key
+from store import audit
+from store.outbox import Outbox
+from wire.keys import load_x25519_public, public_pem
+
+
+def _supervisor(core: StationCore, args: argparse.Namespace) -> str:
+    user = args.supervisor or input("Supervisor: ").strip()
+    password = (
+        sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass("Kata sandi / password: ")
+    )
+    return core.auth.verify_role(user, password, Role.SUPERVISOR).username
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from station.sync.service import apply_retention, ensure_packets, make_worker
+    from station.sync.worker import WorkerBusy, WorkerLock, request_force
+
+    core = StationCore.open()
+    actor = None
+    if args.force:
+        actor = _supervisor(core, args)
+        with core.db.write() as session:
+            audit.append(session, "force_sync", actor=actor)
+    lock = WorkerLock(core.home)
+    try:
+        lock.acquire()
+    except WorkerBusy:
+        if args.force:
+            request_force(core.home)
+            print(
+                Text(
+                    "Pengirim yang sedang berjalan diminta sinkron sekarang.", "Asked the running worker to sync now."
+                ).get(args.lang)
+            )
+            return 0
+        raise
+    try:
+        ensure_packets(core)
+        worker = make_worker(core)
+        if args.force:
+            worker.force()
+        cancel = CancelToken()
+        until_idle = args.once or args.until_idle
+        try:
+            summary = worker.run(
+                until_idle=until_idle,
+                wait_for_retry=args.until_idle,
+                timeout_s=args.timeout,
+                cancel=cancel,
+                reconcile_every_s=core.config.sync.reconcile_every_s,
+            )
+        finally:
+            worker.client.close()
+        removed = apply_retention(core)
+    finally:
+        lock.release()
+    pending, pending_bytes = Outbox(core.db).pending_totals()
+    out = {
+        "sent": summary.sent,
+        "rejected": summary.rejected,
+        "retries": summary.retries,
+        "reconciled": summary.reconciled,
+        "bytes_sent": summary.bytes_sent,
+        "pending": pending,
+        "pending_bytes": pending_bytes,
+        "packets_removed_by_retention": removed,
+        "errors": summary.errors[-10:],
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        en = args.lang == "en"
+        print(
+            f"{'sent' if en else 'terkirim'} {summary.sent}, {'rejected' if en else 'ditolak'} {summary.rejected}, "
+            f"{'retries' if en else 'diulang'} {summary.retries}, {'still waiting' if en else 'masih menunggu'} {pending}"
+        )
+        for e in summary.errors[-5:]:
+            print(f"  {e}")
+    return 0 if pending == 0 or not args.until_idle else 1
+
+
+def cmd_central_set(args: argparse.Namespace) -> int:
+    from station.config import save_config
+
+    core = StationCore.open()
+    if args.url is not None:
+        core.config.central_url = args.url.strip()
+    if args.public_key is not None:
+        pem = Path(args.public_key).read_bytes()
+        try:
+            load_x25519_public(pem)
+        except ValueError:
+            raise ValidationError(
+                Text("File itu bukan kunci publik X25519 pusat.", "That file is not the centre's X25519 public key.")
+            ) from None
+        path = core.home / CENTRAL_KEY
+        path.parent.mkdir(exist_ok=True, mode=0o700)
+        path.write_bytes(pem)
+    save_config(core.config, core.home)
+    with core.db.write() as session:
+        audit.append(
+            session,
+            "settings_change",
+            actor=f"cli:{getpass.getuser()}",
+            target="central",
+            detail={"url": core.config.central_url, "key_installed": (core.home / CENTRAL_KEY).exists()},
+        )
+    print(
+        f"central_url = {core.config.central_url or '-'}; key {'installed' if (core.home / CENTRAL_KEY).exists() else 'missing'}"
+    )
+    return 0
+
+
+def cmd_central_pubkey(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    sys.stdout.write(public_pem(ensure_signing_key(core.home)).decode())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from station.sync.service import ensure_packets, export_pending
+
+    core = StationCore.open()
+    ensure_packets(core)
+    result = export_pending(core, Path(args.to), actor=f"cli:{getpass.getuser()}")
+    print(
+        Text(
+            f"{len(result.records)} rekaman ({result.bytes / 1e6:.1f} MB) diekspor ke {result.folder}",
+            f"{len(result.records)} records ({result.bytes / 1e6:.1f} MB) exported to {result.folder}",
+        ).get(args.lang)
+    )
+    return 0
+
+
+def cmd_requeue(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    actor = _supervisor(core, args)
+    found = core.enrollments.find_by_reg(args.reg_no)
+    if not found:
+        raise ValidationError(Text(f"{args.reg_no} tidak ditemukan.", f"{args.reg_no} not found."))
+    Outbox(core.db).requeue(found[0].uuid, actor=actor)
+    print(Text(f"{args.reg_no} diantre ulang.", f"{args.reg_no} requeued.").get(args.lang))
+    return 0
+
+
+def add_parsers(sub: Any, records: Any) -> None:
+    s = sub.add_parser("sync", help="send sealed records to the centre")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="send what can be sent now, then stop")
+    mode.add_argument(
+        "--until-idle", action="store_true", help="keep going (waiting out retries) until the queue is empty"
+    )
+    s.add_argument("--force", action="store_true", help="supervisor: retry now, reset the backoff, reconcile")
+    s.add_argument("--supervisor")
+    s.add_argument("--password-stdin", action="store_true")
+    s.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sync)
+    central = sub.add_parser("central", help="the central receiver this station sends to").add_subparsers(
+        dest="op", required=True
+    )
+    s = central.add_parser("set")
+    s.add_argument("--url")
+    s.add_argument("--public-key", help="the centre's X25519 public key (PEM), from: station-central pubkey")
+    s.set_defaults(func=cmd_central_set)
+    s = central.add_parser("pubkey", help="print this station's public key, to register at the centre")
+    s.set_defaults(func=cmd_central_pubkey)
+    s = sub.add_parser("export", help="copy unsent packets and a signed manifest to a folder (USB hand-carry)")
+    s.add_argument("--to", required=True)
+    s.set_defaults(func=cmd_export)
+    s = records.add_parser("requeue", help="supervisor: send a rejected record again")
+    s.add_argument("reg_no")
+    s.add_argument("--supervisor")
+    s.add_argument("--password-stdin", action="store_true")
+    s.set_defaults(func=cmd_requeue)

@@ -1,0 +1,150 @@
+"""Wiring the sync parts from a station's configuration and keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.errors import UserFacingError
+from common.text import Text
+from station.core import StationCore
+from station.sync.client import CentralClient
+from station.sync.errors import SyncError
+from station.sync.packets import central_public_key, ensure_signing_key, packet_path, write_atomically
+from station.sync.worker import SyncWorker
+from store.outbox import EXPORTED, PENDING, Outbox
+from store.types import utcnow
+from wire.canonical import canonical
+
+log = logging.getLogger(__name__)
+
+
+def make_client(core: StationCore) -> CentralClient:
+    url = core.config.effective_central_url()
+    if not url:
+        raise SyncError("sync.no_central")
+    if central_public_key(core.home) is None:
+        raise SyncError("sync.no_central_key")
+    return CentralClient(
+        url,
+        station=core.station().code,
+        signing_key=ensure_signing_key(core.home),
+        read_timeout_s=core.config.sync.request_timeout_s,
+    )
+
+
+def ensure_packets(core: StationCore) -> int:
+    """Build the packets of records sealed before the centre's key was installed."""
+    from sqlalchemy import select
+
+    from station.sync.packets import PacketWriter
+    from store.enrollments import SealedRecord
+    from store.models import Enrollment
+
+    if central_public_key(core.home) is None:
+        return 0
+    with core.db.read() as session:
+        rows = session.execute(
+            select(Enrollment.id, Enrollment.uuid, Enrollment.reg_no, Enrollment.station_seq, Enrollment.sealed_at)
+            .where(Enrollment.state.in_(PENDING), Enrollment.packet_sha256.is_(None))
+            .order_by(Enrollment.station_seq)
+        ).all()
+    writer = PacketWriter(core.home)
+    code = core.station().code
+    for row_id, record_uuid, reg_no, seq, sealed_at in rows:
+        data = core.enrollments.load(record_uuid)
+        assert data is not None and reg_no is not None and seq is not None and sealed_at is not None
+        with core.db.write() as session:
+            writer(session.connection(), SealedRecord(row_id, data, code, reg_no, seq, sealed_at))
+    return len(rows)
+
+
+def make_worker(core: StationCore, client: CentralClient | None = None) -> SyncWorker:
+    return SyncWorker(home=core.home, outbox=Outbox(core.db), client=client or make_client(core))
+
+
+def apply_retention(core: StationCore) -> int:
+    """Delete packet files the centre received more than `retention_days` ago; metadata stays."""
+    outbox = Outbox(core.db)
+    removed = 0
+    for record_uuid in outbox.packets_past_retention(core.config.sync.retention_days):
+        packet_path(core.home, record_uuid).unlink(missing_ok=True)
+        outbox.set_fields(record_uuid, packet_deleted_at=utcnow())
+        removed += 1
+    if removed:
+        log.info("retention: removed %d packet files", removed)
+    return removed
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    folder: Path
+    records: list[str]  # registration numbers
+    bytes: int
+
+
+def export_pending(core: StationCore, folder: Path, *, actor: str) -> ExportResult:
+    """Hand-carry ("jemput bola"): copy every unsent packet and a signed manifest to `folder`.
+
+    Records become EXPORTED; the centre's import is idempotent, and the station learns
+    their receipts at its next reconcile.
+    """
+    from store import audit
+
+    outbox = Outbox(core.db)
+    records = [r for r in outbox.in_states(PENDING, limit=100_000) if r.packet_sha256]
+    if not records:
+        raise UserFacingError(
+            Text("Tidak ada rekaman yang menunggu dikirim.", "No records are waiting to be sent."),
+            code="export.nothing",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_bytes(b"x")
+        probe.unlink()
+    except OSError as exc:
+        raise UserFacingError(
+            Text(f"Folder {folder} tidak dapat ditulis: {exc.strerror}", f"Cannot write to {folder}: {exc.strerror}"),
+            code="export.folder",
+        ) from None
+    entries = []
+    total = 0
+    for r in records:
+        blob = packet_path(core.home, r.uuid).read_bytes()
+        name = f"{r.station_seq:07d}-{r.uuid}.pkt"
+        try:
+            write_atomically(folder / name, blob)
+        except OSError as exc:
+            raise UserFacingError(
+                Text(
+                    f"Gagal menulis ke {folder}: {exc.strerror}; tidak ada yang ditandai terekspor.",
+                    f"Writing to {folder} failed: {exc.strerror}; nothing was marked exported.",
+                ),
+                code="export.write",
+            ) from None
+        entries.append(
+            {"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256, "size": len(blob), "file": name}
+        )
+        total += len(blob)
+    manifest = canonical(
+        {"station": core.station().code, "exported_at": datetime.now(UTC).isoformat(), "packets": entries}
+    )
+    write_atomically(folder / "manifest.json", manifest)
+    write_atomically(folder / "manifest.sig", ensure_signing_key(core.home).sign(manifest))
+    for r in records:
+        outbox.transition(r.uuid, EXPORTED, f"exported to {folder.name}", exported_at=utcnow())
+    with core.db.write() as session:
+        audit.append(
+            session, "export", actor=actor, target=str(folder), detail={"records": len(records), "bytes": total}
+        )
+    os.sync()
+    return ExportResult(folder, [r.reg_no for r in records], total)
+
+
+def export_listing(folder: Path) -> list[dict[str, object]]:
+    return list(json.loads((folder / "manifest.json").read_bytes())["packets"])
