@@ -198,21 +198,16 @@ class Outbox:
 
     def info(self) -> dict[str, Any]:
         with self.db.read() as session:
-            row = session.get(SyncInfo, 1)
-            if row is None:
-                return {
-                    "last_success_at": None,
-                    "last_attempt_at": None,
-                    "last_error": None,
-                    "watermark": 0,
-                    "gaps": [],
-                }
+            row = session.get(SyncInfo, 1) or SyncInfo(watermark=0, gaps="[]")
             return {
                 "last_success_at": row.last_success_at,
                 "last_attempt_at": row.last_attempt_at,
                 "last_error": row.last_error,
                 "watermark": row.watermark,
                 "gaps": json.loads(row.gaps or "[]"),
+                "rtt_s": row.rtt_s,
+                "throughput_bps": row.throughput_bps,
+                "link_state": row.link_state,
             }
 
     def set_info(self, **fields: Any) -> None:

@@ -17,13 +17,13 @@ from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
 from station.nik import mask_nik
 from store.check import run_all
-from store.enrollments import DRAFT, SEALED
+from store.enrollments import DRAFT
 from store.records import RecordSummary
 
 # Rough size of one sealed enrollment on disk (items, indexes, WAL headroom), used to
 # turn free disk into "enough for about N more enrollments".
 BYTES_PER_ENROLLMENT = 200_000
-UNSYNCED_STATES = (SEALED,)
+UNSYNCED_STATES = ("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY", "EXPORTED")
 
 
 def _cli_actor() -> str:
@@ -159,6 +159,22 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     free = core.disk_free_bytes()
     station = core.station()
     now = datetime.now(UTC)
+    from station.sync.limits import check_limits
+    from station.sync.packets import central_public_key
+    from store.outbox import Outbox
+
+    outbox = Outbox(core.db)
+    info = outbox.info()
+    pending, pending_bytes = outbox.pending_totals()
+    throughput = info["throughput_bps"]
+    url = core.config.effective_central_url()
+    if not url:
+        link = "no_central"
+    elif central_public_key(core.home) is None:
+        link = "no_central_key"
+    else:
+        link = info["link_state"] or "unknown"
+    limits = check_limits(core.config, outbox, core.home, first_sealed_at=oldest.sealed_at if oldest else None)
     return {
         "station": {"code": station.code, "name": station.name},
         "data_dir": str(core.home),
@@ -175,6 +191,25 @@ def status_dict(core: StationCore) -> dict[str, Any]:
         },
         "disk_free_bytes": free,
         "disk_enough_for_enrollments": free // BYTES_PER_ENROLLMENT,
+        "sync": {
+            "central_url": url or None,
+            "link_state": link,
+            "last_error": info["last_error"],
+            "rtt_ms": round(info["rtt_s"] * 1000) if info["rtt_s"] else None,
+            "throughput_bps": round(throughput) if throughput else None,
+            "pending_records": pending,
+            "pending_bytes": pending_bytes,
+            "backlog_eta_s": round(pending_bytes / throughput)
+            if throughput and pending_bytes
+            else (0 if not pending else None),
+            "last_success_at": info["last_success_at"].isoformat() if info["last_success_at"] else None,
+            "central_watermark": info["watermark"],
+            "central_gaps": info["gaps"],
+        },
+        "limits": [
+            {"name": lim.name, "level": lim.level, "value": lim.value, "limit": lim.limit, "message": lim.message.en}
+            for lim in limits
+        ],
     }
 
 
@@ -208,6 +243,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     if oldest:
         label = "Oldest unsynced" if en else "Tertua belum terkirim"
         print(f"{label}: {oldest['reg_no']} ({oldest['age_hours']} h)")
+    sync = s["sync"]
+    eta = sync["backlog_eta_s"]
+    eta_text = "-" if eta is None else f"{eta // 60} min"
+    print(
+        f"{'Link' if en else 'Jaringan'}: {sync['link_state']}"
+        + (f" ({sync['last_error']})" if sync["last_error"] else "")
+        + f"; {'pending' if en else 'menunggu'} {sync['pending_records']} ({sync['pending_bytes'] / 1e6:.1f} MB, ETA {eta_text})"
+        + f"; {'last sync' if en else 'sinkron terakhir'} {sync['last_success_at'] or '-'}"
+        + f"; {'central has up to' if en else 'pusat lengkap s.d.'} #{sync['central_watermark']}"
+        + (f", {'missing' if en else 'hilang'} {sync['central_gaps']}" if sync["central_gaps"] else "")
+    )
+    for lim in s["limits"]:
+        print(f"  {'STOP' if lim['level'] == 'block' else 'PERINGATAN / WARNING'}: {lim['message']}")
     for d in s["devices"]:
         sim = (" [SIMULATED]" if en else " [SIMULASI]") if d["simulated"] else ""
         fallback = f" — {d['fallback']}" if d["fallback"] else ""
@@ -272,8 +320,17 @@ def cmd_records_show(args: argparse.Namespace) -> int:
             Text(f"Nomor registrasi {args.reg_no} tidak ditemukan.", f"Registration number {args.reg_no} not found.")
         )
     s = d.summary
+    from store.outbox import Outbox
+
+    outbox = Outbox(core.db)
+    queue = outbox.position(s.station_seq) if s.station_seq else None
+    throughput = outbox.info()["throughput_bps"]
+    eta_s = None if queue is None or not throughput else round(queue[1] / throughput)
     if args.json:
         out = _summary_dict(s)
+        out["queue_position"] = queue[0] if queue else None
+        out["bytes_ahead"] = queue[1] if queue else None
+        out["eta_s"] = eta_s
         out["nik_masked"] = mask_nik(str(d.demographics.get("nik", "")))
         out["timeline"] = [{"state": t.state, "at": t.at.isoformat(), "detail": t.detail} for t in d.timeline]
         out["items"] = [i.__dict__ for i in d.items]
@@ -281,6 +338,10 @@ def cmd_records_show(args: argparse.Namespace) -> int:
         return 0
     print(f"{s.reg_no}  {s.name}  NIK {mask_nik(str(d.demographics.get('nik', '')))}")
     print(f"{'State' if args.lang == 'en' else 'Status'}: {s.state}   operator: {s.operator}")
+    if queue is not None:
+        eta = "-" if eta_s is None else f"{eta_s // 60} min {eta_s % 60} s"
+        en = args.lang == "en"
+        print(f"{'Queue position' if en else 'Antrean ke'}: {queue[0]}   ETA: {eta}")
     for t in d.timeline:
         print(f"  {_local(t.at)}  {t.state:<12} {t.detail}")
     return 0
