@@ -167,3 +167,18 @@ def test_subprocess_error_has_no_traceback_and_english_on_request(tmp_path: Path
     )
     assert p.returncode == 2
     assert p.stderr.strip().startswith("station: No station is set up") and "Traceback" not in p.stderr
+
+
+def test_a_hard_offline_limit_blocks_new_enrollments_with_its_reason(capsys, monkeypatch, station_home):
+    from station.config import load_config, save_config
+
+    init(capsys, monkeypatch)
+    run(capsys, "enroll-synthetic", "--count", "3")
+    config = load_config(station_home)
+    config.sync.warn_pending, config.sync.block_pending = 2, 3
+    save_config(config, station_home)
+    rc, out, err = run(capsys, "--lang", "en", "status", "--json")
+    assert [(lim["name"], lim["level"]) for lim in json.loads(out)["limits"]] == [("pending", "block")]
+    rc, out, err = run(capsys, "--lang", "en", "enroll-synthetic", "--count", "1")
+    assert rc == 2
+    assert "New enrollments are stopped" in err and "3 records are waiting" in err and "export to USB" in err
