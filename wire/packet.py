@@ -33,6 +33,15 @@ MAGIC = b"EKTPPKT1"
 VERSION = 1
 MAX_HEADER = 4096
 MAX_MANIFEST = 1 << 20
+# The header is read before anything is authenticated: check every field's type, so
+# hostile input is a PacketError and never a TypeError deep in base64 or HKDF.
+_HEADER_FIELDS: tuple[tuple[str, type], ...] = (
+    ("station", str),
+    ("record_uuid", str),
+    ("station_seq", int),
+    ("epk", str),
+    ("nonce", str),
+)
 
 
 class PacketError(Exception):
@@ -102,10 +111,25 @@ def _split(blob: bytes) -> tuple[bytes, dict[str, Any], bytes]:
         raise PacketError("packet.format", "header is not JSON") from None
     if not isinstance(header, dict) or header.get("v") != VERSION:
         raise PacketError("packet.format", "unknown packet version")
-    for key in ("station", "record_uuid", "station_seq", "epk", "nonce"):
-        if key not in header:
-            raise PacketError("packet.format", f"header lacks {key}")
+    for key, kind in _HEADER_FIELDS:
+        if not isinstance(header.get(key), kind) or isinstance(header.get(key), bool):
+            raise PacketError("packet.format", f"header lacks {key} or it has the wrong type")
     return raw, header, blob[12 + hlen :]
+
+
+def _parse_manifest(body: bytes) -> tuple[dict[str, Any], list[int]]:
+    """The signed manifest and its item sizes; a signed but malformed manifest is packet.format."""
+    try:
+        manifest = json.loads(body)
+        entries = manifest["items"]
+        if not isinstance(entries, list):
+            raise TypeError("items is not a list")
+        sizes = [entry["size"] for entry in entries]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
+            raise ValueError("an item size is not a non-negative integer")
+    except (ValueError, KeyError, TypeError):
+        raise PacketError("packet.format", "the signed manifest is not well formed") from None
+    return manifest, sizes
 
 
 def read_header(blob: bytes) -> dict[str, Any]:
@@ -119,7 +143,7 @@ def open_packet(blob: bytes, *, central_private: X25519PrivateKey, station_publi
         nonce = base64.b64decode(header["nonce"], validate=True)
         key = _key(central_private.exchange(epk), str(header["record_uuid"]))
         signed = zlib.decompress(AESGCM(key).decrypt(nonce, ciphertext, raw))
-    except (InvalidTag, ValueError, zlib.error):
+    except (InvalidTag, ValueError, TypeError, zlib.error):
         raise PacketError(
             "packet.decrypt", "the packet does not decrypt (altered, truncated or not for this centre)"
         ) from None
@@ -133,16 +157,16 @@ def open_packet(blob: bytes, *, central_private: X25519PrivateKey, station_publi
         station_public.verify(signature, body)
     except InvalidSignature:
         raise PacketError("packet.signature", "the station's signature does not verify") from None
-    manifest = json.loads(body)
+    manifest, sizes = _parse_manifest(body)
     for name in ("station", "record_uuid", "station_seq"):
         if manifest.get(name) != header.get(name):
             raise PacketError("packet.mismatch", f"header and manifest disagree on {name}")
     items: list[bytes] = []
     offset = 0
-    for entry in manifest.get("items", []):
-        data = rest[offset : offset + int(entry["size"])]
-        offset += int(entry["size"])
-        if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    for entry, size in zip(manifest["items"], sizes, strict=True):
+        data = rest[offset : offset + size]
+        offset += size
+        if len(data) != size or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
             raise PacketError("packet.item_hash", f"item {entry.get('kind')} does not match its hash")
         items.append(data)
     if offset != len(rest):

@@ -94,7 +94,10 @@ class CentralClient:
         if status in (429, 503):
             return SyncError("sync.busy", str(status), retry_after=_retry_after(response), http_status=status)
         try:
-            body = response.json()
+            if response.headers.get("X-Error") and not response.content:  # HEAD answers carry no body
+                body = {"error": response.headers["X-Error"]}
+            else:
+                body = response.json()
             code = str(body["error"])
             detail = str(body.get("reason") or body.get("detail") or "")
         except (ValueError, KeyError, TypeError):

@@ -1,0 +1,218 @@
+"""`station-central`: run and inspect the reference central receiver.
+
+Every user error is one line on stderr and exit status 2; `import` exits 1 when it
+refused any packet, naming each. Traps:
+- Only `init` and `serve` create keys; `pubkey` and the rest refuse a home without
+  them, so a mistyped --home cannot hand stations a key nobody holds.
+- `serve` binds the socket itself and prints the real address (also with --port 0),
+  so scripts and tests can start it on an ephemeral port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from central.errors import CentralError
+from central.importer import ImportRefused, import_dir
+from central.keys import NotInitialised, load_keys
+from central.receiver import Receiver
+from central.report import build_report, render_text
+from central.settings import DEFAULT_DOWNSTREAM_DELAY_S, DEFAULT_MAX_PACKET_SIZE, DEFAULT_PORT, DEFAULT_SKEW_S, Settings
+from central.stations import StationError, add_station, list_stations
+
+log = logging.getLogger(__name__)
+
+EXIT_REFUSED = 1
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", type=Path, default=argparse.SUPPRESS, help="data directory (default: $CENTRAL_HOME)")
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database URL (default: $CENTRAL_DB_URL or SQLite)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    p = argparse.ArgumentParser(
+        prog="station-central", description="reference e-KTP central receiver", parents=[common]
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("init", parents=[common], help="create the keys and the database (once)")
+    s = sub.add_parser("serve", parents=[common], help="run the receiver (HTTP)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port (printed)")
+    s.add_argument("--downstream-delay", type=float, default=DEFAULT_DOWNSTREAM_DELAY_S, metavar="SECONDS")
+    s.add_argument("--skew", type=float, default=DEFAULT_SKEW_S, metavar="SECONDS", help="allowed clock skew")
+    s.add_argument("--max-packet-size", type=int, default=DEFAULT_MAX_PACKET_SIZE, metavar="BYTES")
+
+    st = sub.add_parser("stations", help="the registry of stations").add_subparsers(dest="op", required=True)
+    s = st.add_parser("add", parents=[common], help="register a station's Ed25519 public key")
+    s.add_argument("--code", required=True)
+    s.add_argument("--public-key", type=Path, required=True, metavar="FILE")
+    s.add_argument("--name", default="")
+    s = st.add_parser("list", parents=[common])
+    s.add_argument("--json", action="store_true")
+
+    sub.add_parser("pubkey", parents=[common], help="print the X25519 public key PEM stations encrypt to")
+    s = sub.add_parser("import", parents=[common], help="ingest a hand-carried export directory")
+    s.add_argument("directory", type=Path, metavar="DIR")
+    s = sub.add_parser("report", parents=[common], help="per-station received records, watermark and gaps")
+    s.add_argument("--json", action="store_true")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    base = Settings.from_env(home=getattr(args, "home", None), db_url=getattr(args, "db", None))
+    if args.command != "serve":
+        return base
+    return Settings(
+        home=base.home,
+        db_url=base.db_url,
+        skew_s=args.skew,
+        downstream_delay_s=args.downstream_delay,
+        max_packet_size=args.max_packet_size,
+    )
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
+    receiver = Receiver(settings)
+    receiver.close()
+    _say(f"centre initialised in {settings.home}")
+    _say(receiver.keys.public_pem().decode(), end="")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+
+    app = create_app(settings)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
+    _say(f"station-central: serving on http://{args.host}:{port}")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="on"))
+    server.run(sockets=[sock])
+    return 0
+
+
+def cmd_stations_add(settings: Settings, args: argparse.Namespace) -> int:
+    pem = args.public_key.read_bytes()
+    receiver = Receiver(settings, create=False)
+    try:
+        info = add_station(receiver.engine, args.code, pem, name=args.name, now=receiver.clock())
+    finally:
+        receiver.close()
+    _say(f"station {info.code} added")
+    return 0
+
+
+def cmd_stations_list(settings: Settings, args: argparse.Namespace) -> int:
+    receiver = Receiver(settings, create=False)
+    try:
+        found = list_stations(receiver.engine)
+    finally:
+        receiver.close()
+    if args.json:
+        _say(json.dumps([{"code": s.code, "name": s.name, "added_at": s.added_at.isoformat()} for s in found]))
+    else:
+        for s in found:
+            _say(f"{s.code}\t{s.name}\t{s.added_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def cmd_pubkey(settings: Settings, args: argparse.Namespace) -> int:
+    _say(load_keys(settings.home).public_pem().decode(), end="")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    receiver = Receiver(settings, create=False)
+    try:
+        result = import_dir(receiver, args.directory)
+    finally:
+        receiver.close()
+    _say(
+        f"import for station {result.station}: {len(result.imported)} imported, "
+        f"{len(result.already)} already received, {len(result.refused)} refused"
+    )
+    for r in result.refused:
+        _say(f"refused {r.file} ({r.record_uuid or 'no uuid'}): {r.code}: {r.detail}")
+    return EXIT_REFUSED if result.refused else 0
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    receiver = Receiver(settings, create=False)
+    try:
+        report = build_report(receiver)
+    finally:
+        receiver.close()
+    _say(json.dumps(report, indent=2) if args.json else render_text(report))
+    return 0
+
+
+class UserError(Exception):
+    pass
+
+
+def _say(text: str, *, end: str = "\n") -> None:
+    """The command's own output (stdout, flushed at once so a parent process sees it)."""
+    sys.stdout.write(text + end)
+    sys.stdout.flush()
+
+
+COMMANDS = {
+    ("init", None): cmd_init,
+    ("serve", None): cmd_serve,
+    ("stations", "add"): cmd_stations_add,
+    ("stations", "list"): cmd_stations_list,
+    ("pubkey", None): cmd_pubkey,
+    ("import", None): cmd_import,
+    ("report", None): cmd_report,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO if args.command == "serve" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command = COMMANDS[(args.command, getattr(args, "op", None))]
+    try:
+        return command(_settings(args), args)
+    except (UserError, NotInitialised, StationError, ImportRefused) as exc:
+        return _fail(str(exc))
+    except CentralError as exc:
+        return _fail(f"{exc.code}: {exc.detail}")
+    except OSError as exc:
+        return _fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+    except ValueError as exc:
+        return _fail(str(exc))
+    except SQLAlchemyError as exc:
+        log.debug("database error", exc_info=True)
+        return _fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"station-central: error: {message}\n")
+    return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The receiver's tables (SQLAlchemy Core) and its engine, SQLite by default or PostgreSQL.
+
+Traps:
+- SQLite: a deferred transaction that reads and then writes can fail at once with
+  "database is locked" when another writer got there first (the lock upgrade is not
+  retried). Write transactions therefore start with BEGIN IMMEDIATE and wait on
+  busy_timeout; read transactions stay deferred so WAL readers never block.
+- A receipt is only as durable as the commit before it: SQLite runs with
+  synchronous=FULL, PostgreSQL with its default synchronous_commit=on.
+- server_seq comes from a one-row counter updated inside the commit's transaction:
+  gap-free, monotonic in commit order (the row lock serialises committers), unlike
+  a PostgreSQL SEQUENCE, which is not transactional.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+WRITE = "central_write"
+SERVER_SEQ = "server_seq"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC time stored as fixed-width ISO text: the same on SQLite and PostgreSQL."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("public_key_pem", Text, nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("record_uuid", String(64), primary_key=True),
+    Column("station", String(64), ForeignKey("stations.code"), nullable=False),
+    Column("station_seq", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    # registered -> received | rejected; "partial" is registered with bytes on disk
+    Column("state", String(16), nullable=False),
+    Column("reason", String(64), nullable=True),
+    Column("registered_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=True),
+    Column("server_seq", BigInteger, nullable=True, unique=True),
+    Column("receipt_id", String(64), nullable=True, unique=True),
+    # HMAC of the NIK (never the NIK) and the correction lineage, for the duplicate check
+    Column("nik_hash", String(64), nullable=True, index=True),
+    Column("lineage", String(64), nullable=True),
+    Column("commit_count", Integer, nullable=False, default=0),
+    Column("via", String(16), nullable=True),
+    Index("ix_records_station_seq", "station", "station_seq"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
+    cur = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = bool(conn.get_execution_options().get(WRITE))
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+    try:
+        with write(engine) as conn:
+            if conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).first() is None:
+                conn.execute(insert(counters).values(name=SERVER_SEQ, value=0))
+    except IntegrityError:
+        pass  # another process created it first
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: committed on leaving the block, rolled back on an exception."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def next_server_seq(conn: Connection) -> int:
+    """Take the next server_seq inside the caller's transaction (the UPDATE locks the row)."""
+    conn.execute(update(counters).where(counters.c.name == SERVER_SEQ).values(value=counters.c.value + 1))
+    value = conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).scalar_one()
+    return int(value)

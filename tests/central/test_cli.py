@@ -1,0 +1,197 @@
+"""`station-central`: init, pubkey, stations, hand-carry import, report; one-line errors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from central.app import create_app
+from central.cli import main
+from central.keys import load_keys
+from central.receiver import Receiver
+from central.settings import Settings
+from tests.central.support import NIK_A, Api, FakeStation, Packet, TestClient
+from wire.canonical import canonical
+from wire.keys import load_x25519_public, public_pem
+
+CODE = "329104-01"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.fixture
+def cli_station(central_home: Path, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> FakeStation:
+    """An initialised centre (through the CLI) with one registered station."""
+    rc, out, _ = run(capsys, "init", "--home", str(central_home), "--db", db_url)
+    assert rc == 0 and "BEGIN PUBLIC KEY" in out
+    st = FakeStation(CODE, load_x25519_public(load_keys(central_home).public_pem()))
+    (tmp_path / "station.pub").write_bytes(public_pem(st.key))
+    rc, out, err = run(
+        capsys, "stations", "add", "--code", CODE, "--public-key", str(tmp_path / "station.pub"), "--name", "Loket uji",
+        "--home", str(central_home), "--db", db_url,
+    )  # fmt: skip
+    assert rc == 0, err
+    return st
+
+
+def export(directory: Path, st: FakeStation, packets: list[Packet], *, key: Ed25519PrivateKey | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    entries: list[dict[str, Any]] = []
+    for p in packets:
+        (directory / f"{p.record_uuid}.pkt").write_bytes(p.blob)
+        entries.append(
+            {
+                "uuid": p.record_uuid,
+                "station_seq": p.seq,
+                "sha256": p.sha256,
+                "size": p.size,
+                "file": f"{p.record_uuid}.pkt",
+            }
+        )
+    raw = canonical({"station": st.code, "exported_at": "2026-11-22T07:00:00Z", "packets": entries})
+    (directory / "manifest.json").write_bytes(raw)
+    (directory / "manifest.sig").write_bytes((key or st.key).sign(raw))
+    return directory
+
+
+def test_init_makes_owner_only_keys_and_pubkey_prints_them(
+    central_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, _, err = run(capsys, "pubkey", "--home", str(central_home))
+    assert rc == 2 and err.startswith("station-central: error:") and "init" in err and "Traceback" not in err
+    assert run(capsys, "init", "--home", str(central_home))[0] == 0
+    key = central_home / "keys" / "central_x25519.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((central_home / "keys" / "nik_hmac.key").stat().st_mode) == 0o600
+    rc, out, _ = run(capsys, "pubkey")  # CENTRAL_HOME from the environment
+    assert rc == 0 and out == load_keys(central_home).public_pem().decode()
+    assert run(capsys, "init")[0] == 0 and load_keys(central_home).public_pem().decode() == out  # never replaced
+
+
+def test_stations_add_and_list(
+    cli_station: FakeStation, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, out, _ = run(capsys, "stations", "list", "--json", "--db", db_url)
+    assert rc == 0 and [s["code"] for s in json.loads(out)] == [CODE]
+    again = run(
+        capsys, "stations", "add", "--code", CODE, "--public-key", str(tmp_path / "station.pub"), "--db", db_url
+    )
+    assert again[0] == 2 and "already registered" in again[2]
+    (tmp_path / "bad.pub").write_text("not a key")
+    bad = run(
+        capsys, "stations", "add", "--code", "329104-02", "--public-key", str(tmp_path / "bad.pub"), "--db", db_url
+    )
+    assert bad[0] == 2 and "Ed25519" in bad[2]
+    missing = run(capsys, "stations", "add", "--code", "329104-02", "--public-key", str(tmp_path / "none.pub"))
+    assert missing[0] == 2 and "none.pub" in missing[2] and "Traceback" not in missing[2]
+
+
+def test_import_is_idempotent_and_matches_uploads(
+    cli_station: FakeStation, central_home: Path, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    st = cli_station
+    packets = [st.packet(n) for n in (1, 2, 3)]
+    receiver = Receiver(Settings(home=central_home, db_url=db_url), create=False)
+    try:
+        with TestClient(create_app(receiver.settings, receiver=receiver)) as http:
+            uploaded = Api(http, st).send_all(packets[0])
+    finally:
+        receiver.close()
+    stick = export(tmp_path / "usb", st, packets)
+    rc, out, _ = run(capsys, "import", str(stick), "--db", db_url)
+    assert rc == 0 and "2 imported, 1 already received, 0 refused" in out
+    rc, out, _ = run(capsys, "import", str(stick), "--db", db_url)
+    assert rc == 0 and "0 imported, 3 already received, 0 refused" in out
+    rc, out, _ = run(capsys, "report", "--json", "--db", db_url)
+    report = json.loads(out)
+    mine = report["stations"][0]
+    assert [r["station_seq"] for r in mine["records"]] == [1, 2, 3]
+    assert mine["records"][0]["receipt_id"] == uploaded["receipt_id"]
+    assert [r["via"] for r in mine["records"]] == ["upload", "import", "import"]
+    assert mine["watermark"] == 3 and mine["gaps"] == [] and report["committed_more_than_once"] == 0
+
+
+def test_import_refuses_a_bad_manifest_signature_whole(
+    cli_station: FakeStation, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stick = export(tmp_path / "usb", cli_station, [cli_station.packet(1)], key=Ed25519PrivateKey.generate())
+    rc, out, err = run(capsys, "import", str(stick), "--db", db_url)
+    assert rc == 2 and "manifest.sig does not verify" in err and out == ""
+    rc, out, _ = run(capsys, "report", "--json", "--db", db_url)
+    assert json.loads(out)["received"] == 0
+
+
+def test_import_names_each_refused_packet(
+    cli_station: FakeStation, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    st = cli_station
+    good = st.packet(1)
+    forged = st.packet(2, key=Ed25519PrivateKey.generate())
+    stick = export(tmp_path / "usb", st, [good, forged])
+    (stick / "stray.pkt").write_bytes(b"not listed")
+    rc, out, _ = run(capsys, "import", str(stick), "--db", db_url)
+    assert rc == 1
+    assert "1 imported, 0 already received, 2 refused" in out
+    assert f"refused {forged.record_uuid}.pkt ({forged.record_uuid}): packet.signature" in out
+    assert "refused stray.pkt (no uuid): import.unlisted" in out
+    rc, out, _ = run(capsys, "report", "--json", "--db", db_url)
+    records = json.loads(out)["stations"][0]["records"]
+    assert [(r["station_seq"], r["status"], r["reason"]) for r in records] == [
+        (1, "received", None),
+        (2, "rejected", "packet.signature"),
+    ]
+
+
+def test_import_refuses_a_file_that_differs_from_the_manifest(
+    cli_station: FakeStation, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = cli_station.packet(1)
+    stick = export(tmp_path / "usb", cli_station, [p])
+    (stick / f"{p.record_uuid}.pkt").write_bytes(p.blob[:-1] + b"\0")
+    rc, out, _ = run(capsys, "import", str(stick), "--db", db_url)
+    assert rc == 1 and "import.file_mismatch" in out
+
+
+def test_manifest_signature_may_be_base64(
+    cli_station: FakeStation, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stick = export(tmp_path / "usb", cli_station, [cli_station.packet(1)])
+    sig = (stick / "manifest.sig").read_bytes()
+    (stick / "manifest.sig").write_text(base64.b64encode(sig).decode() + "\n")
+    assert run(capsys, "import", str(stick), "--db", db_url)[0] == 0
+
+
+def test_report_text_and_json_never_show_a_nik(
+    cli_station: FakeStation, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stick = export(tmp_path / "usb", cli_station, [cli_station.packet(n, nik=NIK_A) for n in (1, 3)])
+    run(capsys, "import", str(stick), "--db", db_url)
+    rc, out, _ = run(capsys, "report", "--json", "--db", db_url)
+    report = json.loads(out)
+    mine = report["stations"][0]
+    assert mine["gaps"] == [2] and mine["watermark"] == 1
+    assert [r["downstream"] for r in mine["records"]] in (["PENDING", "PENDING"], ["PRINT_READY", "DUPLICATE"])
+    assert set(mine["records"][0]) >= {"record_uuid", "station_seq", "sha256", "receipt_id", "server_seq", "status"}
+    text = run(capsys, "report", "--db", db_url)[1]
+    assert NIK_A not in out and NIK_A not in text
+    assert hashlib.sha256(NIK_A.encode()).hexdigest() not in out
+
+
+def test_module_entry_point_runs(central_home: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "central.cli", "report"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert r.returncode == 2 and r.stderr.startswith("station-central: error:") and "Traceback" not in r.stderr

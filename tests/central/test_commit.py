@@ -1,0 +1,182 @@
+"""Commit: verification with the reason, durable receipt, idempotency; reconcile and downstream."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select
+
+from central.db import read, records
+from central.receiver import Receiver
+from tests.central.support import NIK_A, NIK_B, Api, FakeClock, FakeStation, Packet
+
+
+def _upload(api: Api, p: Packet, *, seq: int | None = None) -> None:
+    r = api.register(Packet(p.record_uuid, seq or p.seq, p.blob))
+    assert r.status_code == 201, r.text
+    assert api.patch(p, 0, p.blob).status_code == 204
+
+
+def test_commit_returns_a_durable_receipt_and_the_same_one_forever(
+    api: Api, station: FakeStation, receiver: Receiver
+) -> None:
+    p = station.packet(1)
+    _upload(api, p)
+    first = api.commit(p)
+    assert first.status_code == 200
+    receipt = first.json()
+    assert set(receipt) == {"receipt_id", "server_seq", "received_at", "sha256"}
+    assert receipt["sha256"] == p.sha256 and receipt["server_seq"] == 1
+    assert api.commit(p).json() == receipt
+    assert api.commit(p).json() == receipt
+    stored = receiver.spool.received(station.code, p.record_uuid)
+    assert stored.read_bytes() == p.blob
+    assert not receiver.spool.partial(station.code, p.record_uuid).exists()
+    with read(receiver.engine) as conn:
+        row = conn.execute(select(records).where(records.c.record_uuid == p.record_uuid)).one()
+    assert row.commit_count == 1 and row.nik_hash is not None and NIK_A not in row.nik_hash
+
+
+def test_server_seq_is_global_and_increasing(api: Api, station: FakeStation) -> None:
+    seqs = [api.send_all(station.packet(n))["server_seq"] for n in (1, 2, 3)]
+    assert seqs == [1, 2, 3]
+
+
+def test_commit_of_an_incomplete_upload_is_409(api: Api, station: FakeStation) -> None:
+    p = station.packet(1)
+    api.register(p)
+    api.patch(p, 0, p.blob[:100])
+    r = api.commit(p)
+    assert r.status_code == 409 and r.json()["error"] == "commit.incomplete"
+    unknown = api.commit(station.packet(2))
+    assert unknown.status_code == 404 and unknown.json()["error"] == "record.not_registered"
+
+
+def _forged(station: FakeStation, how: str) -> tuple[Packet, int]:
+    """A packet that fails one verification; returns it and the seq to register it under."""
+    if how == "packet.signature":
+        return station.packet(1, key=Ed25519PrivateKey.generate()), 1
+    if how == "packet.decrypt":
+        return station.packet(1, central=X25519PrivateKey.generate().public_key()), 1
+    if how == "packet.mismatch":
+        return station.packet(2), 1  # a packet for seq 2 registered as seq 1
+    good = station.packet(1)
+    if how == "packet.decrypt-header":
+        return Packet(good.record_uuid, 1, good.blob.replace(b'"station_seq":1', b'"station_seq":5')), 1
+    return Packet(good.record_uuid, 1, b"garbage-" + good.blob[8:]), 1
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        ("packet.signature", "packet.signature"),
+        ("packet.decrypt", "packet.decrypt"),
+        ("packet.decrypt-header", "packet.decrypt"),
+        ("packet.mismatch", "packet.mismatch"),
+        ("packet.format", "packet.format"),
+    ],
+)
+def test_a_packet_that_fails_verification_is_rejected_with_the_reason(
+    api: Api, station: FakeStation, receiver: Receiver, how: str, reason: str
+) -> None:
+    p, seq = _forged(station, how)
+    _upload(api, p, seq=seq)
+    r = api.commit(p)
+    assert r.status_code == 422
+    assert r.json()["error"] == "commit.rejected" and r.json()["reason"] == reason
+    again = api.commit(p)
+    assert again.status_code == 422 and again.json()["reason"] == reason
+    state = api.reconcile([Packet(p.record_uuid, seq, p.blob)])["records"][0]
+    assert state["state"] == "rejected" and state["reason"] == reason and state["receipt"] is None
+    assert receiver.spool.rejected(station.code, p.record_uuid).exists()
+    assert api.register(Packet(p.record_uuid, seq, p.blob)).json()["state"] == "rejected"
+
+
+def test_bytes_that_differ_from_the_registered_hash_reset_the_upload(api: Api, station: FakeStation) -> None:
+    good = station.packet(1)
+    wrong = station.packet(1, record_uuid=good.record_uuid)  # same size, other bytes
+    assert wrong.size == good.size and wrong.sha256 != good.sha256
+    api.register(good)
+    assert api.patch(good, 0, wrong.blob).status_code == 204
+    r = api.commit(good)
+    assert r.status_code == 422 and r.json()["reason"] == "packet.sha256"
+    assert api.head(good).headers["Upload-Offset"] == "0"
+    assert api.patch(good, 0, good.blob).status_code == 204
+    assert api.commit(good).status_code == 200
+
+
+def test_reconcile_states_watermark_and_gaps(api: Api, station: FakeStation) -> None:
+    p = {n: station.packet(n) for n in range(1, 8)}
+    for n in (1, 2, 4, 7):
+        api.send_all(p[n])
+    api.register(p[5])
+    api.register(p[6])
+    api.patch(p[6], 0, p[6].blob[:50])
+    never = station.packet(8)
+    answer = api.reconcile([p[n] for n in range(1, 8)] + [never])
+    states = {r["uuid"]: r for r in answer["records"]}
+    assert [states[p[n].record_uuid]["state"] for n in range(1, 8)] == [
+        "received",
+        "received",
+        "unknown",
+        "received",
+        "registered",
+        "partial",
+        "received",
+    ]
+    assert states[never.record_uuid]["state"] == "unknown"
+    assert states[p[6].record_uuid]["offset"] == 50
+    assert states[p[1].record_uuid]["receipt"]["sha256"] == p[1].sha256
+    assert states[p[1].record_uuid]["downstream"] == "PRINT_READY"
+    assert answer["watermark"] == 2 and answer["gaps"] == [3, 5, 6]
+
+
+def test_reconcile_names_a_hash_the_centre_does_not_hold(api: Api, station: FakeStation) -> None:
+    p = station.packet(1)
+    api.register(p)
+    other = station.packet(1, record_uuid=p.record_uuid)
+    state = api.reconcile([other])["records"][0]
+    assert state["state"] == "rejected" and state["reason"] == "record.hash_conflict"
+
+
+def test_reconcile_does_not_show_another_stations_records(api: Api, station: FakeStation, receiver: Receiver) -> None:
+    from central.stations import add_station
+    from wire.keys import public_pem
+
+    other = FakeStation("329104-02", station.central_public)
+    add_station(receiver.engine, other.code, public_pem(other.key), name="", now=receiver.clock())
+    p = station.packet(1)
+    api.send_all(p)
+    theirs = Api(api.http, other)
+    assert theirs.reconcile([p])["records"][0]["state"] == "unknown"
+    assert theirs.head(p).status_code == 404
+
+
+def test_downstream_pending_then_print_ready_or_duplicate(
+    api: Api, station: FakeStation, receiver: Receiver, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(receiver, "settings", replace(receiver.settings, downstream_delay_s=5))
+    first, second, other = station.packet(1, nik=NIK_A), station.packet(2, nik=NIK_A), station.packet(3, nik=NIK_B)
+    for p in (first, second, other):
+        api.send_all(p)
+    assert [r["downstream"] for r in api.reconcile([first, second, other])["records"]] == ["PENDING"] * 3
+    clock.advance(5)
+    assert [r["downstream"] for r in api.reconcile([first, second, other])["records"]] == [
+        "PRINT_READY",
+        "DUPLICATE",
+        "PRINT_READY",
+    ]
+
+
+def test_a_correction_is_not_a_duplicate_of_the_record_it_corrects(api: Api, station: FakeStation) -> None:
+    original = station.packet(1, nik=NIK_A)
+    fix = station.packet(2, nik=NIK_A, corrects=original.record_uuid)
+    fix_of_fix = station.packet(3, nik=NIK_A, corrects=fix.record_uuid)
+    stranger = station.packet(4, nik=NIK_A)
+    for p in (original, fix, fix_of_fix, stranger):
+        api.send_all(p)
+    downstream = [r["downstream"] for r in api.reconcile([original, fix, fix_of_fix, stranger])["records"]]
+    assert downstream == ["PRINT_READY", "PRINT_READY", "PRINT_READY", "DUPLICATE"]
