@@ -1,0 +1,23 @@
+"""A central receiver process and a station joined to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sync.harness import CentralServer, join
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[CentralServer]:
+    s = CentralServer(tmp_path / "central").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def joined(core, server):  # type: ignore[no-untyped-def]
+    join(core, server)
+    return core
