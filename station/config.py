@@ -50,6 +50,10 @@ class SyncConfig:
     """Sync pacing, retention and the offline limits (in the spirit of MOSIP's)."""
 
     request_timeout_s: float = 30.0
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 300.0
+    breaker_failures: int = 5
+    breaker_cool_down_s: float = 60.0
     reconcile_every_s: float = 60.0
     retention_days: int = 30  # a packet file is deleted this long after the centre received it
     warn_days_since_sync: int = 3

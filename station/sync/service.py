@@ -64,7 +64,16 @@ def ensure_packets(core: StationCore) -> int:
 
 
 def make_worker(core: StationCore, client: CentralClient | None = None) -> SyncWorker:
-    return SyncWorker(home=core.home, outbox=Outbox(core.db), client=client or make_client(core))
+    from station.sync.policy import Backoff, CircuitBreaker
+
+    s = core.config.sync
+    return SyncWorker(
+        home=core.home,
+        outbox=Outbox(core.db),
+        client=client or make_client(core),
+        backoff=Backoff(base_s=s.backoff_base_s, cap_s=s.backoff_cap_s),
+        breaker=CircuitBreaker(threshold=s.breaker_failures, cool_down_s=s.breaker_cool_down_s),
+    )
 
 
 def apply_retention(core: StationCore) -> int:
