@@ -30,7 +30,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print only the JSON object")
     args = ap.parse_args()
     result: dict[str, object] = {}
-    for name, module in (("fingerprint", bench_devices_fp), ("signature", bench_devices_sig), ("camera", bench_devices_cam)):
+    for name, module in (
+        ("fingerprint", bench_devices_fp),
+        ("signature", bench_devices_sig),
+        ("camera", bench_devices_cam),
+    ):
         if not args.json:
             print(f"measuring {name} ...", file=sys.stderr, flush=True)
         result.update(module.measure())

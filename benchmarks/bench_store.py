@@ -74,7 +74,11 @@ def pct(values: list[float], q: float) -> float:
 
 def make_core(home: Path) -> StationCore:
     return StationCore.init(
-        station_code="320412-01", station_name="bench", supervisor="spv", supervisor_name="Bench", password="benchmark-1",
+        station_code="320412-01",
+        station_name="bench",
+        supervisor="spv",
+        supervisor_name="Bench",
+        password="benchmark-1",
         home=home,
     )
 

@@ -44,6 +44,7 @@ TUS_VERSION = "1.0.0"
 OFFSET_TYPE = "application/offset+octet-stream"
 JSON_LIMIT = 4 * 1024 * 1024
 MAX_RECONCILE = 5000
+MAX_REGISTER_BATCH = 500
 
 
 def _receiver(request: Request) -> Receiver:
@@ -108,6 +109,34 @@ async def register(request: Request) -> Response:
     return JSONResponse(state, status_code=201 if created else 200)
 
 
+async def register_many(request: Request) -> Response:
+    """Register the next records of a station's queue in one request (one round trip for many)."""
+    body = await _read_body(request, JSON_LIMIT, "request.too_large")
+    station = await _authenticate(request, body)
+    entries = _json_object(body).get("records")
+    if not isinstance(entries, list) or len(entries) > MAX_REGISTER_BATCH:
+        raise CentralError(
+            "request.invalid", f'the body must be {{"records": [...]}} with at most {MAX_REGISTER_BATCH}'
+        )
+    receiver = _receiver(request)
+
+    def run() -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("uuid"), str):
+                raise CentralError("request.invalid", "each record needs a uuid")
+            try:
+                _, state = receiver.register(station, entry["uuid"], entry)
+                out.append({"uuid": entry["uuid"], **state})
+            except CentralError as exc:
+                if exc.code in ("request.invalid", "request.not_found"):
+                    raise
+                out.append({"uuid": entry["uuid"], "error": exc.code, "detail": exc.detail})
+        return out
+
+    return JSONResponse({"records": await run_in_threadpool(run)})
+
+
 async def upload(request: Request) -> Response:
     receiver = _receiver(request)
     body = await _read_body(request, receiver.settings.max_packet_size, "upload.too_large")
@@ -129,6 +158,13 @@ async def upload(request: Request) -> Response:
         raise CentralError("request.invalid", "Upload-Offset must be a non-negative integer")
     checksum = _checksum(request.headers.get("upload-checksum"))
     new_offset = await run_in_threadpool(receiver.append, station, record, int(raw_offset), body, checksum)
+    if request.headers.get("upload-commit", "").strip() in ("1", "?1"):
+        # Commit with the last chunk: saves the station one round trip per record,
+        # which on a 600 ms link is a fifth of the time a record takes.
+        offset, length = await run_in_threadpool(receiver.upload_status, station, record)
+        if offset == length:
+            receipt = await run_in_threadpool(receiver.commit, station, record)
+            return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
     return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset)})
 
 
@@ -218,6 +254,7 @@ def create_app(
         Route("/v1/health", health, methods=["GET"]),
         Route("/v1/stations/{code}/records/{record}", register, methods=["PUT"]),
         Route("/v1/stations/{code}/reconcile", reconcile, methods=["POST"]),
+        Route("/v1/stations/{code}/register", register_many, methods=["POST"]),
         Route("/v1/uploads/{code}/{record}", upload, methods=["HEAD", "PATCH"]),
         Route("/v1/uploads/{code}/{record}/commit", commit, methods=["POST"]),
     ]

@@ -144,6 +144,17 @@ class CentralClient:
         )
         return self._json(response, "state")
 
+    def register_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Register several queued records in one round trip; per-record refusals come back inline."""
+        body = json.dumps({"records": records}).encode()
+        response = self._request(
+            "POST", f"/v1/stations/{self.station}/register", body, {"Content-Type": "application/json"}
+        )
+        answer = self._json(response, "records")["records"]
+        if not isinstance(answer, list):
+            raise SyncError("sync.protocol", "register answer is not a list")
+        return answer
+
     def head(self, record_uuid: str) -> int:
         response = self._request("HEAD", f"/v1/uploads/{self.station}/{record_uuid}", headers=TUS)
         try:
@@ -151,7 +162,11 @@ class CentralClient:
         except (KeyError, ValueError):
             raise SyncError("sync.protocol", "HEAD without Upload-Offset") from None
 
-    def patch(self, record_uuid: str, offset: int, chunk: bytes) -> int:
+    def patch(
+        self, record_uuid: str, offset: int, chunk: bytes, *, commit: bool = False
+    ) -> tuple[int, dict[str, Any] | None]:
+        """Append a chunk; with `commit`, the centre commits if this completes the upload
+        and the answer carries the receipt (saving a round trip)."""
         digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
         headers = {
             **TUS,
@@ -159,11 +174,17 @@ class CentralClient:
             "Upload-Offset": str(offset),
             "Upload-Checksum": f"sha256 {digest}",
         }
+        if commit:
+            headers["Upload-Commit"] = "?1"
         response = self._request("PATCH", f"/v1/uploads/{self.station}/{record_uuid}", chunk, headers)
         try:
-            return int(response.headers["Upload-Offset"])
+            new_offset = int(response.headers["Upload-Offset"])
         except (KeyError, ValueError):
             raise SyncError("sync.protocol", "PATCH answer without Upload-Offset") from None
+        receipt = None
+        if commit and response.status_code == 200:
+            receipt = self._json(response, "receipt_id", "server_seq", "received_at", "sha256")
+        return new_offset, receipt
 
     def commit(self, record_uuid: str) -> dict[str, Any]:
         response = self._request("POST", f"/v1/uploads/{self.station}/{record_uuid}/commit")

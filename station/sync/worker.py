@@ -38,6 +38,7 @@ from store.outbox import (
     RECEIVED,
     REGISTERED,
     REJECTED,
+    SEALED,
     UPLOADED,
     UPLOADING,
     WAITING_RETRY,
@@ -133,6 +134,38 @@ class SyncWorker:
 
     # --- one record -----------------------------------------------------------
 
+    def register_ahead(self, limit: int = 100) -> None:
+        """Register the next queued records in one request, so that each record then
+        costs a single round trip (its last chunk carries the commit). Refusals of one
+        record (a hash conflict) quarantine that record only."""
+        fresh = [r for r in self.outbox.in_states((SEALED,), limit=limit) if r.packet_sha256 and r.packet_size]
+        if not fresh:
+            return
+        answers = self.client.register_many(
+            [
+                {"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256, "size": r.packet_size}
+                for r in fresh
+            ]
+        )
+        self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
+        by_uuid = {r.uuid: r for r in fresh}
+        for answer in answers:
+            rec = by_uuid.get(str(answer.get("uuid")))
+            if rec is None:
+                continue
+            if answer.get("error"):
+                err = SyncError(str(answer["error"]), str(answer.get("detail") or ""))
+                if err.outcome == PERMANENT:
+                    self.outbox.transition(
+                        rec.uuid, REJECTED, f"{err.code}: {err.detail}", reject_reason=f"{err.code}: {err.detail}"[:200]
+                    )
+                continue
+            if answer.get("state") == "received" and answer.get("receipt"):
+                continue  # the worker learns the receipt when the record reaches the head
+            self.outbox.transition(
+                rec.uuid, REGISTERED, "central knows the record", upload_offset=int(answer.get("offset") or 0)
+            )
+
     def send(self, rec: OutboxRecord, summary: RunSummary, progress: Progress, cancel: CancelToken | None) -> None:
         if rec.packet_sha256 is None or rec.packet_size is None:
             raise SyncError("sync.no_central_key", rec.reg_no)
@@ -141,27 +174,33 @@ class SyncWorker:
             blob = path.read_bytes()
         except FileNotFoundError:
             raise SyncError("commit.rejected", f"packet file missing: {path.name}") from None
-        answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
-        self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
-        if answer.get("state") == "received" and answer.get("receipt"):
-            self._received(rec, answer["receipt"], summary)
-            return
-        if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
-            self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
-        offset = int(answer.get("offset") or 0)
-        if offset == 0 and rec.upload_offset:
-            offset = self.client.head(rec.uuid)
+        if rec.state in (REGISTERED, UPLOADING, UPLOADED) and rec.last_error is None:
+            offset = rec.upload_offset  # registered ahead; a stale offset is answered with 409 and a HEAD
+        else:
+            # First contact, or after an ambiguous failure: ask the centre where it stands.
+            answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
+            self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
+            if answer.get("state") == "received" and answer.get("receipt"):
+                self._received(rec, answer["receipt"], summary)
+                return
+            if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
+                self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
+            offset = int(answer.get("offset") or 0)
         size = len(blob)
-        if offset < size:
-            self.outbox.transition(rec.uuid, UPLOADING, f"{offset} of {size} bytes", upload_offset=offset)
+        self.outbox.transition(rec.uuid, UPLOADING, f"{offset} of {size} bytes", upload_offset=offset)
         retries = 0
-        while offset < size:
+        receipt: dict[str, Any] | None = None
+        while receipt is None:
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            chunk = blob[offset : offset + self.monitor.chunk_size()]
+            step = self.monitor.chunk_size()
+            if size - offset - step < self.monitor.chunk_size() // 4:
+                step = size - offset  # a short tail would cost a whole round trip of its own
+            chunk = blob[offset : offset + step]
+            last = offset + len(chunk) >= size
             started = time.monotonic()
             try:
-                offset = self.client.patch(rec.uuid, offset, chunk)
+                offset, receipt = self.client.patch(rec.uuid, offset, chunk, commit=last)
             except SyncError as exc:
                 if exc.code in ("upload.offset_mismatch", "upload.checksum_mismatch") and retries < MAX_CHUNK_RETRIES:
                     retries += 1
@@ -172,15 +211,12 @@ class SyncWorker:
                 raise
             self.monitor.observe_transfer(len(chunk), time.monotonic() - started)
             summary.bytes_sent += len(chunk)
-            self.outbox.set_fields(rec.uuid, upload_offset=offset)
             progress(None, f"{rec.reg_no}: {offset}/{size}")
+            if receipt is None:
+                self.outbox.set_fields(rec.uuid, upload_offset=offset)
+                if offset >= size:  # complete, but the centre did not commit with the chunk
+                    receipt = self.client.commit(rec.uuid)
         self.outbox.transition(rec.uuid, UPLOADED, f"{size} bytes", upload_offset=size)
-        try:
-            receipt = self.client.commit(rec.uuid)
-        except SyncError as exc:
-            if exc.code == "commit.incomplete":
-                raise SyncError("sync.interrupted", "the centre holds fewer bytes than sent") from None
-            raise
         self._received(rec, receipt, summary)
 
     def _received(self, rec: OutboxRecord, receipt: dict[str, Any], summary: RunSummary) -> None:
@@ -283,6 +319,11 @@ class SyncWorker:
                 self._nap(wait, deadline, cancel)
                 continue
             try:
+                if rec.state == SEALED:
+                    self.register_ahead()
+                    rec = self.outbox.get(rec.uuid) or rec
+                    if rec.state == REJECTED:
+                        continue
                 self.send(rec, summary, progress, cancel)
             except SyncError as exc:
                 if exc.outcome == STATION:

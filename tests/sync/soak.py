@@ -91,7 +91,7 @@ def _apply(fault: str, proxy: FaultProxy, server: CentralServer, rng: random.Ran
     elif fault == "down":
         proxy.down_for(rng.uniform(0.5, 2.0))
     elif fault == "drop_commit":
-        proxy.drop_responses(match=r"^POST .*/commit", count=1)
+        proxy.drop_responses(match=r"^(PATCH|POST) ", count=1)  # the committing PATCH among them
     elif fault == "kill_receiver":
         server.kill()
         server.start()
