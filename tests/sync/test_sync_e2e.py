@@ -112,9 +112,9 @@ def test_no_centre_running_is_offline_and_the_record_waits_to_retry(core, superv
     join(core, server, url="http://127.0.0.1:9")  # nothing listens on the discard port
     enroll_synthetic(core, 1, seed=1, operator=supervisor, approver=supervisor)
     summary = make_worker(core).run(until_idle=True, timeout_s=20)
-    assert summary.sent == 0 and summary.retries == 1
+    assert summary.sent == 0 and summary.retries >= 1  # more than one if a jittered wait came out tiny
     head = Outbox(core.db).head()
-    assert head.state == "WAITING_RETRY" and head.last_error == "sync.offline" and head.attempts == 1
+    assert head.state == "WAITING_RETRY" and head.last_error == "sync.offline" and head.attempts == summary.retries
     assert head.next_attempt_at is not None
 
 
