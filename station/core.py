@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 DB_FILE = "station.db"
 KEY_FILE = Path("keys") / "data.key"
 STATION_CODE_RE = re.compile(r"^\d{6}-\d{2}$")
+# Rough size of one sealed enrollment on disk (items, packet, indexes, WAL headroom),
+# used to turn free disk into "enough for about N more enrollments".
+BYTES_PER_ENROLLMENT = 200_000
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,10 @@ class StationCore:
 
     def disk_free_bytes(self) -> int:
         return shutil.disk_usage(self.home).free
+
+    def enrollments_room(self) -> int:
+        """About how many more enrollments the free disk holds."""
+        return self.disk_free_bytes() // BYTES_PER_ENROLLMENT
 
     def close(self) -> None:
         self.db.close()

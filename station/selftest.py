@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 
 # Free disk below which the station warns: room for this many enrollments.
 MIN_FREE_ENROLLMENTS = 5_000
-BYTES_PER_ENROLLMENT = 200_000
 EARLIEST_PLAUSIBLE = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -181,8 +179,8 @@ def test_device(
 
 def station_steps(core: StationCore) -> list[SelfTestStep]:
     steps = []
-    free = shutil.disk_usage(core.home).free
-    room = free // BYTES_PER_ENROLLMENT
+    free = core.disk_free_bytes()
+    room = core.enrollments_room()
     steps.append(
         _step(
             "station",

@@ -6,7 +6,6 @@ that every sealed item decrypts under its own record and kind and matches its ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
@@ -144,9 +143,6 @@ def check_sealed_complete(db: Database) -> CheckResult:
     return CheckResult(
         "sealed_complete", not problems, "ok" if not problems else f"{len(rows) + len(bad_items)} incomplete", problems
     )
-
-
-Check = Callable[[], CheckResult]
 
 
 def run_all(db: Database, key: DataKey, *, progress: Progress = no_progress) -> list[CheckResult]:

@@ -134,7 +134,7 @@ class Outbox:
             rows = session.execute(
                 select(*_COLUMNS)
                 .where(
-                    _ENR.c.state.in_(UNCONFIRMED) | ((_ENR.c.state == RECEIVED) & _ENR.c.downstream.is_(None)),
+                    _ENR.c.state.in_(UNCONFIRMED),
                     _ENR.c.packet_sha256.is_not(None),
                 )
                 .order_by(_ENR.c.station_seq)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import UTC, datetime
@@ -12,7 +11,8 @@ from typing import Any
 from common.errors import AuthError, ValidationError
 from common.text import Text
 from station.auth import Role, User
-from station.config import StationConfig, data_dir
+from station.cli import cli_actor, read_password
+from station.config import StationConfig
 from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
 from station.nik import mask_nik
@@ -20,26 +20,7 @@ from store.check import run_all
 from store.enrollments import DRAFT
 from store.records import RecordSummary
 
-# Rough size of one sealed enrollment on disk (items, indexes, WAL headroom), used to
-# turn free disk into "enough for about N more enrollments".
-BYTES_PER_ENROLLMENT = 200_000
 UNSYNCED_STATES = ("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY", "EXPORTED")
-
-
-def _cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def _read_password(args: argparse.Namespace, prompt: str, *, confirm: bool) -> str:
-    if getattr(args, "password_stdin", False):
-        line = sys.stdin.readline()
-        if not line:
-            raise ValidationError(Text("Tidak ada kata sandi di stdin.", "No password on standard input."))
-        return line.rstrip("\r\n")
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Ulangi / repeat: ") != first:
-        raise ValidationError(Text("Kata sandi tidak sama.", "The passwords do not match."))
-    return first
 
 
 def _print(args: argparse.Namespace, text: Text) -> None:
@@ -51,7 +32,7 @@ def _local(t: datetime | None) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    password = _read_password(args, "Kata sandi supervisor / supervisor password: ", confirm=True)
+    password = read_password(args, "Kata sandi supervisor / supervisor password: ", confirm=True)
     core = StationCore.init(
         station_code=args.station_code,
         station_name=args.station_name,
@@ -73,8 +54,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_operators_add(args: argparse.Namespace) -> int:
     core = StationCore.open()
-    password = _read_password(args, f"Kata sandi untuk / password for {args.username}: ", confirm=True)
-    core.auth.add_operator(args.username, args.full_name, Role(args.role), password, actor=_cli_actor())
+    password = read_password(args, f"Kata sandi untuk / password for {args.username}: ", confirm=True)
+    core.auth.add_operator(args.username, args.full_name, Role(args.role), password, actor=cli_actor())
     _print(args, Text(f"Operator {args.username} ditambahkan.", f"Operator {args.username} added."))
     return 0
 
@@ -104,7 +85,7 @@ def cmd_operators_list(args: argparse.Namespace) -> int:
 
 def cmd_operators_lock(args: argparse.Namespace) -> int:
     core = StationCore.open()
-    core.auth.set_lock(args.username, args.locked, actor=_cli_actor())
+    core.auth.set_lock(args.username, args.locked, actor=cli_actor())
     done = Text("dikunci", "locked") if args.locked else Text("dibuka", "unlocked")
     _print(args, Text(f"Operator {args.username} {done.id}.", f"Operator {args.username} {done.en}."))
     return 0
@@ -133,7 +114,7 @@ def cmd_enroll_synthetic(args: argparse.Namespace) -> int:
     from station.sync.limits import check_limits, require_can_enroll
     from store.outbox import Outbox
 
-    require_can_enroll(check_limits(core.config, Outbox(core.db), core.home))
+    require_can_enroll(check_limits(core.config, Outbox(core.db), core.enrollments_room()))
     operator = _pick_operator(core, args.operator)
     supervisors = [o for o in core.auth.list() if o.active and o.role == Role.SUPERVISOR.value]
     approver = User(supervisors[0].username, supervisors[0].full_name, Role.SUPERVISOR) if supervisors else operator
@@ -178,7 +159,9 @@ def status_dict(core: StationCore) -> dict[str, Any]:
         link = "no_central_key"
     else:
         link = info["link_state"] or "unknown"
-    limits = check_limits(core.config, outbox, core.home, first_sealed_at=oldest.sealed_at if oldest else None)
+    limits = check_limits(
+        core.config, outbox, core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
+    )
     return {
         "station": {"code": station.code, "name": station.name},
         "data_dir": str(core.home),
@@ -194,7 +177,7 @@ def status_dict(core: StationCore) -> dict[str, Any]:
             "age_hours": round((now - oldest.sealed_at).total_seconds() / 3600, 1) if oldest.sealed_at else None,
         },
         "disk_free_bytes": free,
-        "disk_enough_for_enrollments": free // BYTES_PER_ENROLLMENT,
+        "disk_enough_for_enrollments": core.enrollments_room(),
         "sync": {
             "central_url": url or None,
             "link_state": link,
@@ -363,6 +346,3 @@ def cmd_db_check(args: argparse.Namespace) -> int:
             for p in r.problems:
                 print(f"        - {p}")
     return 0 if ok else 1
-
-
-__all__ = ["data_dir"]

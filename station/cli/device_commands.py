@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import signal
 import sys
@@ -13,6 +12,7 @@ from typing import Any
 from common.errors import ValidationError
 from common.text import Text
 from devices.base import DEVICE_KIND_LABELS, DeviceKind, SelfTestStep
+from station.cli import cli_actor, read_password
 from station.core import StationCore
 from station.selftest import run_selftest
 
@@ -20,11 +20,9 @@ from station.selftest import run_selftest
 def cmd_selftest(args: argparse.Namespace) -> int:
     core = StationCore.open()
     lang = args.lang
-    technician = f"cli:{getpass.getuser()}"
+    technician = cli_actor()
     if args.technician:
-        password = (
-            sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass("Kata sandi / password: ")
-        )
+        password = read_password(args, "Kata sandi / password: ")
         technician = core.auth.login(args.technician, password).username
     kinds = [DeviceKind(args.device)] if args.device else list(DeviceKind)
 
@@ -154,7 +152,7 @@ def cmd_devices_set(args: argparse.Namespace) -> int:
         audit.append(
             session,
             "settings_change",
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
             target=f"devices.{kind.value}",
             detail={"driver": cfg.driver, "port": cfg.port, "baud": cfg.baud, "options": cfg.options},
         )

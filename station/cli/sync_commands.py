@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from common.errors import ValidationError
 from common.progress import CancelToken
 from common.text import Text
 from station.auth import Role
+from station.cli import cli_actor, read_password
 from station.core import StationCore
 from station.sync.packets import CENTRAL_KEY, ensure_signing_key
 from store import audit
@@ -22,9 +22,7 @@ from wire.keys import load_x25519_public, public_pem
 
 def _supervisor(core: StationCore, args: argparse.Namespace) -> str:
     user = args.supervisor or input("Supervisor: ").strip()
-    password = (
-        sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass("Kata sandi / password: ")
-    )
+    password = read_password(args, "Kata sandi / password: ")
     return core.auth.verify_role(user, password, Role.SUPERVISOR).username
 
 
@@ -118,7 +116,7 @@ def cmd_central_set(args: argparse.Namespace) -> int:
         audit.append(
             session,
             "settings_change",
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
             target="central",
             detail={"url": core.config.central_url, "key_installed": (core.home / CENTRAL_KEY).exists()},
         )
@@ -139,7 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     core = StationCore.open()
     ensure_packets(core)
-    result = export_pending(core, Path(args.to), actor=f"cli:{getpass.getuser()}")
+    result = export_pending(core, Path(args.to), actor=cli_actor())
     print(
         Text(
             f"{len(result.records)} rekaman ({result.bytes / 1e6:.1f} MB) diekspor ke {result.folder}",

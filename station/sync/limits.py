@@ -8,7 +8,6 @@ measured value, and what to do.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,7 +16,6 @@ from common.text import Text
 from station.config import StationConfig
 from store.outbox import Outbox
 
-BYTES_PER_ENROLLMENT = 200_000
 WARN = "warn"
 BLOCK = "block"
 
@@ -36,8 +34,9 @@ class EnrollmentBlocked(UserFacingError):
 
 
 def check_limits(
-    config: StationConfig, outbox: Outbox, home: object, *, first_sealed_at: datetime | None = None
+    config: StationConfig, outbox: Outbox, free: int, *, first_sealed_at: datetime | None = None
 ) -> list[LimitState]:
+    """`free` is how many more enrollments the disk holds (StationCore.enrollments_room)."""
     s = config.sync
     out: list[LimitState] = []
     pending, _ = outbox.pending_totals()
@@ -77,7 +76,6 @@ def check_limits(
                 )
             )
             break
-    free = shutil.disk_usage(str(home)).free // BYTES_PER_ENROLLMENT
     for level, limit in ((BLOCK, s.block_free_enrollments), (WARN, s.warn_free_enrollments)):
         if free <= limit:
             out.append(
