@@ -1,0 +1,90 @@
+"""The station's state in one plain dict: what `station status` prints and what the
+app's health strip shows (counts, oldest unsynced record, disk room, link, backlog,
+offline limits, devices)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from station.core import StationCore
+from store.enrollments import DRAFT
+
+UNSYNCED_STATES = ("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY", "EXPORTED")
+
+
+def status_dict(core: StationCore) -> dict[str, Any]:
+    counts = core.enrollments.state_counts()
+    oldest = core.enrollments.oldest_in_state(UNSYNCED_STATES)
+    free = core.disk_free_bytes()
+    station = core.station()
+    now = datetime.now(UTC)
+    from station.sync.limits import check_limits
+    from station.sync.packets import central_public_key
+    from store.outbox import Outbox
+
+    outbox = Outbox(core.db)
+    info = outbox.info()
+    pending, pending_bytes = outbox.pending_totals()
+    throughput = info["throughput_bps"]
+    url = core.config.effective_central_url()
+    if not url:
+        link = "no_central"
+    elif central_public_key(core.home) is None:
+        link = "no_central_key"
+    else:
+        link = info["link_state"] or "unknown"
+    limits = check_limits(
+        core.config, outbox, core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
+    )
+    return {
+        "station": {"code": station.code, "name": station.name},
+        "data_dir": str(core.home),
+        "demo": core.config.demo,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "drafts": counts.get(DRAFT, 0),
+        "oldest_unsynced": None
+        if oldest is None
+        else {
+            "reg_no": oldest.reg_no,
+            "sealed_at": oldest.sealed_at.isoformat() if oldest.sealed_at else None,
+            "age_hours": round((now - oldest.sealed_at).total_seconds() / 3600, 1) if oldest.sealed_at else None,
+        },
+        "disk_free_bytes": free,
+        "disk_enough_for_enrollments": core.enrollments_room(),
+        "sync": {
+            "central_url": url or None,
+            "link_state": link,
+            "last_error": info["last_error"],
+            "rtt_ms": round(info["rtt_s"] * 1000) if info["rtt_s"] else None,
+            "throughput_bps": round(throughput) if throughput else None,
+            "pending_records": pending,
+            "pending_bytes": pending_bytes,
+            "backlog_eta_s": round(pending_bytes / throughput)
+            if throughput and pending_bytes
+            else (0 if not pending else None),
+            "last_success_at": info["last_success_at"].isoformat() if info["last_success_at"] else None,
+            "central_watermark": info["watermark"],
+            "central_gaps": info["gaps"],
+        },
+        "limits": [
+            {"name": lim.name, "level": lim.level, "value": lim.value, "limit": lim.limit, "message": lim.message.en}
+            for lim in limits
+        ],
+    }
+
+
+def devices_status(core: StationCore, lang: str) -> list[dict[str, Any]]:
+    """Each device as selected now (probing ports) with its last self-test verdict."""
+    from devices.base import DeviceKind
+    from station.devices import select_device, selection_dict
+    from station.selftest import last_results
+
+    last = last_results(core)
+    out = []
+    for kind in DeviceKind:
+        row = selection_dict(select_device(kind, core.config), lang)
+        row["last_selftest"] = last.get(kind.value)
+        out.append(row)
+    return out

@@ -1,0 +1,41 @@
+"""Qt tests: real widgets offscreen on a fresh station, simulated devices on ptys."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def demo_core(core):  # type: ignore[no-untyped-def]
+    """The `core` station with simulated devices chosen explicitly (no port probing)
+    and demo mode on, as `scripts/start` sets it up."""
+    from station.config import save_config
+
+    core.config.demo = True
+    core.config.camera.driver = "opencv-sim"
+    core.config.fingerprint.driver = "ef01-sim"
+    core.config.signature.driver = "isdv4-sim"
+    save_config(core.config, core.home)
+    return core
+
+
+@pytest.fixture
+def ctx(qapp, demo_core) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """An AppContext for widgets under test; closes its devices and threads after."""
+    from ui.context import AppContext
+    from ui.tasks import Tasks
+
+    c = AppContext(demo_core, Tasks(), lang="id")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def supervisor_ctx(ctx, supervisor):  # type: ignore[no-untyped-def]
+    ctx.set_user(supervisor)
+    return ctx

@@ -1,0 +1,124 @@
+"""Small shared pieces: the error box with "copy details", the supervisor's
+confirmation dialog, and a status line that shows a Text in the current language."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.errors import UserFacingError
+from station.auth import Role, User
+from ui.context import AppContext
+from ui.tasks import Failure
+
+ERROR_STYLE = "color: #b00020; font-weight: bold;"
+OK_STYLE = "color: #1b7f3b; font-weight: bold;"
+
+
+def show_failure(parent: QWidget, ctx: AppContext, failure: Failure, title: str | None = None) -> None:
+    """A UserFacingError as its own message; a bug with 'Copy details' (the traceback)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title or parent.tr("Station"))
+    box.setText(failure.message(ctx.lang))
+    if not failure.user_facing:
+        box.setDetailedText(failure.details)
+        copy = box.addButton(parent.tr("Copy details"), QMessageBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(failure.details))
+    box.addButton(QMessageBox.StandardButton.Ok)
+    box.exec()
+
+
+class SupervisorDialog(QDialog):
+    """A supervisor confirms an action (a finger exception, a requeue) with their password.
+
+    The password is checked off the GUI thread (argon2 takes a noticeable moment); the
+    approving supervisor is in `approver` when the dialog is accepted.
+    """
+
+    def __init__(self, ctx: AppContext, reason: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.approver: User | None = None
+        self.setWindowTitle(self.tr("Supervisor confirmation"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(reason))
+        form = QFormLayout()
+        self.username = QLineEdit()
+        self.username.setObjectName("supervisor_username")
+        self.password = QLineEdit()
+        self.password.setObjectName("supervisor_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(self.tr("Supervisor"), self.username)
+        form.addRow(self.tr("Password"), self.password)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setObjectName("supervisor_error")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.check)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def check(self) -> None:
+        self.buttons.setEnabled(False)
+        self.error.clear()
+        self.ctx.tasks.run(
+            self.ctx.core.auth.verify_role,
+            self.username.text().strip(),
+            self.password.text(),
+            Role.SUPERVISOR,
+            on_done=self._ok,
+            on_failed=self._refused,
+            name="verify supervisor",
+            owner=self,
+        )
+
+    def _ok(self, user: User) -> None:
+        self.approver = user
+        self.accept()
+
+    def _refused(self, failure: Failure) -> None:
+        self.buttons.setEnabled(True)
+        self.password.clear()
+        self.error.setText(failure.message(self.ctx.lang))
+
+
+def ask_supervisor(parent: QWidget, ctx: AppContext, reason: str) -> User | None:
+    dialog = SupervisorDialog(ctx, reason, parent)
+    return dialog.approver if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class MessageLine(QLabel):
+    """One line under a form or a capture: an error in red, a confirmation in green."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def error(self, text: str) -> None:
+        self.setStyleSheet(ERROR_STYLE)
+        self.setText(text)
+
+    def ok(self, text: str) -> None:
+        self.setStyleSheet(OK_STYLE)
+        self.setText(text)
+
+    def failure(self, ctx: AppContext, failure: Failure) -> None:
+        self.error(failure.message(ctx.lang))
+
+    def user_error(self, ctx: AppContext, error: UserFacingError) -> None:
+        self.error(error.text(ctx.lang))

@@ -1,0 +1,1 @@
+"""The enrollment wizard: one page per workflow step, rendering station.workflow."""
