@@ -15,7 +15,6 @@ from station.cli import cli_actor, read_password
 from station.config import StationConfig
 from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
-from station.nik import mask_nik
 from station.status import devices_status, status_dict
 from store.check import run_all
 from store.records import RecordSummary
@@ -197,60 +196,59 @@ def _summary_dict(r: RecordSummary) -> dict[str, Any]:
 
 
 def cmd_records_find(args: argparse.Namespace) -> int:
+    from station.records_view import QueryKind, SearchQuery, check_name_prefix, find_records
+
     core = StationCore.open()
     if args.nik is not None:
         from station.nik import parse_nik
 
         parse_nik(args.nik)
-        found = core.enrollments.find_by_nik(args.nik.strip())
+        query = SearchQuery(QueryKind.NIK, args.nik.strip())
     elif args.name is not None:
-        if len(args.name.strip()) < 2:
-            raise ValidationError(Text("Ketik minimal 2 huruf nama.", "Type at least 2 letters of the name."))
-        found = core.enrollments.find_by_name_prefix(args.name)
+        query = SearchQuery(QueryKind.NAME, check_name_prefix(args.name))
     else:
-        found = core.enrollments.find_by_reg(args.reg)
+        query = SearchQuery(QueryKind.REG_NO, args.reg.strip())
+    found = find_records(core, query)
     if args.json:
-        print(json.dumps([_summary_dict(r) for r in found], indent=2))
+        print(json.dumps([{**_summary_dict(r.summary), "nik_masked": r.nik_masked} for r in found], indent=2))
         return 0
     if not found:
         _print(args, Text("Tidak ditemukan.", "Not found."))
         return 1
-    for r in found:
+    for row in found:
+        r = row.summary
         print(f"{r.reg_no or '(draft)':<22} {r.state:<10} {r.name:<40} {_local(r.sealed_at or r.created_at)}")
     return 0
 
 
 def cmd_records_show(args: argparse.Namespace) -> int:
+    from station.records_view import record_view
+
     core = StationCore.open()
-    d = core.enrollments.detail(reg_no=args.reg_no.strip())
-    if d is None:
+    view = record_view(core, reg_no=args.reg_no)
+    if view is None:
         raise ValidationError(
             Text(f"Nomor registrasi {args.reg_no} tidak ditemukan.", f"Registration number {args.reg_no} not found.")
         )
-    s = d.summary
-    from store.outbox import Outbox
-
-    outbox = Outbox(core.db)
-    queue = outbox.position(s.station_seq) if s.station_seq else None
-    throughput = outbox.info()["throughput_bps"]
-    eta_s = None if queue is None or not throughput else round(queue[1] / throughput)
+    s = view.summary
     if args.json:
         out = _summary_dict(s)
-        out["queue_position"] = queue[0] if queue else None
-        out["bytes_ahead"] = queue[1] if queue else None
-        out["eta_s"] = eta_s
-        out["nik_masked"] = mask_nik(str(d.demographics.get("nik", "")))
-        out["timeline"] = [{"state": t.state, "at": t.at.isoformat(), "detail": t.detail} for t in d.timeline]
-        out["items"] = [i.__dict__ for i in d.items]
+        out["queue_position"] = view.queue_position
+        out["bytes_ahead"] = view.bytes_ahead
+        out["eta_s"] = view.eta_s
+        out["nik_masked"] = view.nik_masked
+        out["timeline"] = [{"state": t.state, "at": t.at.isoformat(), "detail": t.detail} for t in view.timeline]
+        out["items"] = [i.__dict__ for i in view.items]
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{s.reg_no}  {s.name}  NIK {mask_nik(str(d.demographics.get('nik', '')))}")
+    print(f"{s.reg_no}  {s.name}  NIK {view.nik_masked}")
     print(f"{'State' if args.lang == 'en' else 'Status'}: {s.state}   operator: {s.operator}")
-    if queue is not None:
+    if view.queue_position is not None:
+        eta_s = view.eta_s
         eta = "-" if eta_s is None else f"{eta_s // 60} min {eta_s % 60} s"
         en = args.lang == "en"
-        print(f"{'Queue position' if en else 'Antrean ke'}: {queue[0]}   ETA: {eta}")
-    for t in d.timeline:
+        print(f"{'Queue position' if en else 'Antrean ke'}: {view.queue_position}   ETA: {eta}")
+    for t in view.timeline:
         print(f"  {_local(t.at)}  {t.state:<12} {t.detail}")
     return 0
 
