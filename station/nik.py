@@ -139,3 +139,19 @@ def make_nik(province: str, regency: str, district: str, birth: date, sex: str, 
     """Compose a NIK (used by the synthetic generator and tests)."""
     day = birth.day + (40 if sex == FEMALE else 0)
     return f"{province}{regency}{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+def birth_date_from_nik(parts: NikParts, today: date) -> date | None:
+    """The birth date a NIK implies: a two-digit year is the latest century that is
+    not in the future. None when the day and month cannot be a date."""
+    year = 2000 + parts.year2
+    if year > today.year:
+        year -= 100
+    for y in (year, year - 100):
+        try:
+            born = date(y, parts.month, parts.day)
+        except ValueError:
+            return None
+        if born <= today:
+            return born
+    return None

@@ -69,7 +69,14 @@ def status_dict(core: StationCore) -> dict[str, Any]:
             "central_gaps": info["gaps"],
         },
         "limits": [
-            {"name": lim.name, "level": lim.level, "value": lim.value, "limit": lim.limit, "message": lim.message.en}
+            {
+                "name": lim.name,
+                "level": lim.level,
+                "value": lim.value,
+                "limit": lim.limit,
+                "message": lim.message.en,
+                "message_id": lim.message.id,
+            }
             for lim in limits
         ],
     }

@@ -1,0 +1,178 @@
+"""The health strip: always visible, one glance for the operator.
+
+Each device (real, simulated or in fault), the link (online, degraded, offline, or
+no centre configured), records waiting to go with the backlog's ETA, the last
+successful sync, and the disk left as "enough for about N more enrollments". The
+station status is read off the GUI thread every few seconds (station.status); the
+devices come from the DeviceHub's signals. Below it: the DEMO banner, and the
+offline-limit banner naming the limit and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from devices.base import DeviceKind
+from station.status import status_dict
+from ui.context import FAULT, OPENING, READY, DeviceState
+
+log = logging.getLogger(__name__)
+
+GREEN, AMBER, RED, GREY = "#1b7f3b", "#b26a00", "#b00020", "#666666"
+REFRESH_MS = 5_000
+
+
+def _chip(label: QLabel, colour: str, text: str, tip: str = "") -> None:
+    label.setText(text)
+    label.setToolTip(tip)
+    label.setStyleSheet(
+        f"QLabel {{ color: white; background: {colour}; border-radius: 9px; padding: 2px 8px; font-weight: bold; }}"
+    )
+
+
+def _duration(seconds: float | None, lang: str) -> str:
+    if seconds is None:
+        return "?"
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "< 1 menit" if lang == "id" else "< 1 min"
+    if minutes < 120:
+        return f"{minutes} menit" if lang == "id" else f"{minutes} min"
+    return f"{minutes // 60} jam" if lang == "id" else f"{minutes // 60} h"
+
+
+class HealthStrip(QFrame):
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.status: dict[str, Any] | None = None
+        self.setObjectName("health_strip")
+        self.setStyleSheet("#health_strip { background: #eef2f7; border-bottom: 1px solid #c8d0da; }")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 4, 8, 4)
+        row = QHBoxLayout()
+        outer.addLayout(row)
+        self.devices: dict[DeviceKind, QLabel] = {}
+        for kind in DeviceKind:
+            chip = QLabel()
+            chip.setObjectName(f"health_{kind.value}")
+            self.devices[kind] = chip
+            row.addWidget(chip)
+        row.addSpacing(12)
+        self.link = QLabel()
+        self.link.setObjectName("health_link")
+        row.addWidget(self.link)
+        self.backlog = QLabel()
+        self.backlog.setObjectName("health_backlog")
+        row.addWidget(self.backlog)
+        self.last_sync = QLabel()
+        self.last_sync.setObjectName("health_last_sync")
+        row.addWidget(self.last_sync)
+        row.addStretch(1)
+        self.disk = QLabel()
+        self.disk.setObjectName("health_disk")
+        row.addWidget(self.disk)
+        self.limits = QLabel()
+        self.limits.setObjectName("limits_banner")
+        self.limits.setWordWrap(True)
+        self.limits.hide()
+        outer.addWidget(self.limits)
+        for state in ctx.devices.states.values():
+            self.show_device(state)
+        ctx.devices.changed.connect(self.show_device)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self._refreshing = False
+        self.refresh()
+
+    def show_device(self, state: DeviceState) -> None:
+        chip = self.devices[state.kind]
+        name = state.label(self.ctx.lang)
+        sim = self.tr("simulated") if state.simulated else self.tr("real")
+        if state.state == READY:
+            tip = f"{state.driver} @ {state.port or '-'}"
+            if state.fallback is not None:
+                tip += " — " + self.ctx.t(state.fallback)
+            _chip(chip, AMBER if state.simulated else GREEN, f"{name}: {sim}", tip)
+        elif state.state == FAULT:
+            error = self.ctx.t(state.error) if state.error else ""
+            _chip(chip, RED, f"{name}: {self.tr('fault')}", f"{state.error_code}: {error}")
+        elif state.state == OPENING:
+            _chip(chip, GREY, f"{name}: {self.tr('connecting…')}")
+        else:
+            _chip(chip, GREY, f"{name}: {self.tr('not opened')}")
+
+    def refresh(self) -> None:
+        if self._refreshing:
+            return
+        self._refreshing = True
+        self.ctx.tasks.run(
+            status_dict, self.ctx.core, on_done=self.show_status, on_failed=self._failed, name="status", owner=self
+        )
+
+    def _failed(self, failure: Any) -> None:
+        self._refreshing = False
+        log.warning("status refresh failed: %s", failure.error)
+
+    def show_status(self, s: dict[str, Any]) -> None:
+        self._refreshing = False
+        self.status = s
+        self.ctx.status_changed.emit(s)
+        lang = self.ctx.lang
+        sync = s["sync"]
+        link = sync["link_state"]
+        labels = {
+            "online": (GREEN, self.tr("Link: online")),
+            "degraded": (AMBER, self.tr("Link: slow")),
+            "offline": (RED, self.tr("Link: offline")),
+            "no_central": (GREY, self.tr("No centre configured")),
+            "no_central_key": (AMBER, self.tr("Centre key missing")),
+        }
+        colour, text = labels.get(link, (GREY, self.tr("Link: not tried yet")))
+        tip = ""
+        if sync.get("rtt_ms"):
+            tip = f"RTT {sync['rtt_ms']} ms"
+        if sync.get("throughput_bps"):
+            tip += f", {sync['throughput_bps'] / 1000:.1f} kB/s"
+        if sync.get("last_error"):
+            tip += f"\n{sync['last_error']}"
+        _chip(self.link, colour, text, tip)
+        pending = sync["pending_records"]
+        if pending:
+            eta = _duration(sync["backlog_eta_s"], lang)
+            self.backlog.setText(
+                self.tr("%1 waiting to be sent (about %2)").replace("%1", str(pending)).replace("%2", eta)
+            )
+        else:
+            self.backlog.setText(self.tr("Nothing waiting to be sent"))
+        last = sync["last_success_at"]
+        if last:
+            when = datetime.fromisoformat(last).astimezone().strftime("%d-%m %H:%M")
+            self.last_sync.setText(self.tr("last sync %1").replace("%1", when))
+        else:
+            self.last_sync.setText(self.tr("never synced"))
+        room = s["disk_enough_for_enrollments"]
+        self.disk.setText(
+            self.tr("Disk: enough for about %1 more enrollments").replace("%1", f"{room:,}".replace(",", "."))
+        )
+        key = "message_id" if lang == "id" else "message"
+        self.show_limits([(lim["level"], lim[key]) for lim in s["limits"]])
+
+    def show_limits(self, limits: list[tuple[str, str]]) -> None:
+        """(level, message in the current language) for each limit reached."""
+        if not limits:
+            self.limits.hide()
+            return
+        blocking = any(level == "block" for level, _ in limits)
+        self.limits.setStyleSheet(
+            f"QLabel {{ color: white; background: {RED if blocking else AMBER}; padding: 4px; font-weight: bold; }}"
+        )
+        self.limits.setText("\n".join(message for _, message in limits))
+        self.limits.show()

@@ -1,0 +1,364 @@
+"""The station's one window: health strip on top, then login, the counter's home
+(queue and actions), the enrollment wizard, and the record lookup.
+
+The window owns navigation only. The enrollment in progress lives in a
+WizardController (around the Qt-free workflow), so the idle lock and a language
+switch rebuild or hide widgets without touching it. The app's sync worker runs on
+a task thread while someone is logged in (station.sync.background).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.errors import StateError
+from common.text import Text
+from devices.base import DeviceKind
+from station.auth import Role, User, require_role
+from station.sync.background import run_background_sync
+from station.sync.limits import check_limits, require_can_enroll
+from station.workflow import EnrollmentWorkflow
+from store.outbox import Outbox
+from store.records import RecordSummary, SealResult
+from ui import i18n
+from ui.health import HealthStrip
+from ui.login import LockPage, LoginPage, install_idle_watch
+from ui.lookup import LookupPage
+from ui.queue_panel import CalledTicket, QueuePanel
+from ui.tasks import Failure, TaskHandle
+from ui.widgets import MessageLine
+from ui.wizard.base import WizardController
+from ui.wizard.window import WizardPage
+
+log = logging.getLogger(__name__)
+
+
+def start_check(core: Any, user: User) -> None:
+    """May this user start an enrollment now? Raises the refusal (role, hard offline limit)."""
+    require_role(user, Role.OPERATOR, Role.SUPERVISOR)
+    oldest = core.enrollments.oldest_in_state(("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY"))
+    require_can_enroll(
+        check_limits(
+            core.config, Outbox(core.db), core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
+        )
+    )
+
+
+class HomePage(QWidget):
+    """The counter: the queue on the left; new enrollment, look-up and drafts on the right."""
+
+    def __init__(self, ctx: Any, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        row = QHBoxLayout(self)
+        self.queue = QueuePanel(ctx)
+        row.addWidget(self.queue, 3)
+        side = QVBoxLayout()
+        row.addLayout(side, 2)
+        self.greeting = QLabel()
+        self.greeting.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        side.addWidget(self.greeting)
+        self.new_button = QPushButton(self.tr("New enrollment (no ticket)"))
+        self.new_button.setObjectName("new_enrollment")
+        self.new_button.setStyleSheet("font-size: 13pt; padding: 10px;")
+        self.new_button.clicked.connect(lambda: window.start_enrollment())
+        side.addWidget(self.new_button)
+        self.lookup_button = QPushButton(self.tr("Look up a record…"))
+        self.lookup_button.setObjectName("open_lookup")
+        self.lookup_button.clicked.connect(window.show_lookup)
+        side.addWidget(self.lookup_button)
+        self.message = MessageLine()
+        self.message.setObjectName("home_message")
+        side.addWidget(self.message)
+        box = QGroupBox(self.tr("Unfinished enrollments (drafts)"))
+        v = QVBoxLayout(box)
+        self.drafts = QListWidget()
+        self.drafts.setObjectName("drafts")
+        self.drafts.itemActivated.connect(lambda item: window.resume_draft(item.data(Qt.ItemDataRole.UserRole)))
+        v.addWidget(self.drafts)
+        resume = QPushButton(self.tr("Continue the selected draft"))
+        resume.clicked.connect(
+            lambda: (
+                self.drafts.currentItem()
+                and window.resume_draft(self.drafts.currentItem().data(Qt.ItemDataRole.UserRole))
+            )
+        )
+        v.addWidget(resume)
+        side.addWidget(box, 1)
+
+    def refresh(self) -> None:
+        user = self.ctx.user
+        if user is not None:
+            self.greeting.setText(self.tr("Counter of %1").replace("%1", user.full_name))
+            self.ctx.tasks.run(self.ctx.core.enrollments.drafts, user.username, on_done=self._drafts, owner=self)
+
+    def _drafts(self, drafts: list[RecordSummary]) -> None:
+        self.drafts.clear()
+        for d in drafts:
+            item = QListWidgetItem(f"{d.name or '—'}  ({d.created_at.astimezone():%d-%m %H:%M})")
+            item.setData(Qt.ItemDataRole.UserRole, d.uuid)
+            self.drafts.addItem(item)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: Any, *, idle_minutes: float | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("KTP-el — " + ctx.core.station().code)
+        self.resize(1366, 768)
+        self.controller: WizardController | None = None
+        self.ticket: CalledTicket | None = None
+        self.sync_task: TaskHandle | None = None
+        self.wizard_page: WizardPage | None = None
+        minutes = idle_minutes if idle_minutes is not None else ctx.core.config.security.idle_lock_minutes
+        app = QApplication.instance()
+        assert app is not None
+        self.idle = install_idle_watch(app, minutes)
+        self.idle.idle.connect(self.lock)
+        self._build()
+
+    # --- building (again after a language switch) ------------------------------
+
+    def _build(self) -> None:
+        root = QWidget()
+        v = QVBoxLayout(root)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(0)
+        if self.ctx.core.config.demo:
+            banner = QLabel(self.tr("DEMO / LATIHAN — training station: simulated devices, records are not real"))
+            banner.setObjectName("demo_banner")
+            banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            banner.setStyleSheet("background: #ffcc00; color: black; font-weight: bold; padding: 3px;")
+            v.addWidget(banner)
+        self.health = HealthStrip(self.ctx)
+        v.addWidget(self.health)
+        self.stack = QStackedWidget()
+        v.addWidget(self.stack, 1)
+        self.login_page = LoginPage(self.ctx)
+        self.login_page.logged_in.connect(self.logged_in)
+        self.login_page.language_chosen.connect(self.set_language)
+        self.lock_page = LockPage(self.ctx)
+        self.lock_page.unlocked.connect(self.unlocked)
+        self.lock_page.logout.connect(self.logout)
+        self.home = HomePage(self.ctx, self)
+        self.home.queue.ticket_called.connect(self.ticket_called)
+        self.lookup = LookupPage(self.ctx)
+        lookup_wrap = QWidget()
+        lv = QVBoxLayout(lookup_wrap)
+        back = QPushButton(self.tr("← Back to the counter"))
+        back.setObjectName("lookup_back")
+        back.clicked.connect(self.show_home)
+        lv.addWidget(back, 0, Qt.AlignmentFlag.AlignLeft)
+        lv.addWidget(self.lookup, 1)
+        self.lookup_wrap = lookup_wrap
+        for w in (self.login_page, self.lock_page, self.home, lookup_wrap):
+            self.stack.addWidget(w)
+        self.setCentralWidget(root)
+        self._menus()
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        bar.clear()
+        session = bar.addMenu(self.tr("&Session"))
+        lock = QAction(self.tr("Lock now"), self)
+        lock.setShortcut("Ctrl+L")
+        lock.triggered.connect(self.lock)
+        session.addAction(lock)
+        out = QAction(self.tr("Log out"), self)
+        out.triggered.connect(self.logout)
+        session.addAction(out)
+        lang = bar.addMenu(self.tr("&Language"))
+        group = QActionGroup(self)
+        for code, name in (("id", "Bahasa Indonesia"), ("en", "English")):
+            a = QAction(name, self, checkable=True)
+            a.setChecked(self.ctx.lang == code)
+            a.setObjectName(f"lang_{code}")
+            a.triggered.connect(lambda _c=False, c=code: self.set_language(c))
+            group.addAction(a)
+            lang.addAction(a)
+
+    def set_language(self, lang: str) -> None:
+        if lang == self.ctx.lang:
+            return
+        app = QApplication.instance()
+        assert app is not None
+        i18n.install(app, lang)
+        self.ctx.lang = lang
+        where = self.stack.currentWidget()
+        was = (
+            "wizard"
+            if where is self.wizard_page
+            else "lookup"
+            if where is self.lookup_wrap
+            else "home"
+            if where is self.home
+            else "lock"
+            if where is self.lock_page
+            else "login"
+        )
+        if self.wizard_page is not None:
+            self.wizard_page.close_pages()
+            self.wizard_page = None
+        old = self.centralWidget()
+        self._build()
+        old.deleteLater()
+        self.ctx.language_changed.emit(lang)
+        if was == "wizard" and self.controller is not None:
+            self._show_wizard()
+        elif was == "lookup":
+            self.show_lookup()
+        elif was == "home":
+            self.show_home()
+        elif was == "lock":
+            self.stack.setCurrentWidget(self.lock_page)
+            self.lock_page.arm()
+
+    # --- session -----------------------------------------------------------------
+
+    def logged_in(self, user: User) -> None:
+        self.ctx.set_user(user)
+        self.idle.start()
+        self.show_home()
+        for kind in DeviceKind:
+            self.ctx.devices.ensure(kind)
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        if self.sync_task is not None and self.sync_task.running:
+            return
+        self.sync_task = self.ctx.tasks.run(
+            run_background_sync,
+            self.ctx.core,
+            cancellable=True,
+            name="background sync",
+            owner=self,
+            on_done=lambda why: log.info("background sync ended: %s", why),
+            on_failed=lambda f: log.warning("background sync failed: %s", f.error),
+        )
+
+    def lock(self) -> None:
+        if self.ctx.user is None or self.stack.currentWidget() is self.lock_page:
+            return
+        self.idle.stop()
+        if self.wizard_page is not None:
+            self.wizard_page.close_pages()  # previews and captures stop; the enrollment stays
+        self.stack.setCurrentWidget(self.lock_page)
+        self.lock_page.arm()
+        log.info("session of %s locked", self.ctx.user.username)
+
+    def unlocked(self) -> None:
+        self.idle.start()
+        if self.controller is not None:
+            self._show_wizard()
+        else:
+            self.show_home()
+
+    def logout(self) -> None:
+        if self.wizard_page is not None:
+            self.wizard_page.close_pages()
+        # The draft stays in the store: the same operator can continue it later.
+        self.controller = None
+        self.ticket = None
+        self.wizard_page = None
+        if self.sync_task is not None:
+            self.sync_task.cancel()
+        if self.ctx.user is not None:
+            self.ctx.core.auth.logout(self.ctx.user.username)
+        self.ctx.set_user(None)
+        self.idle.stop()
+        self.stack.setCurrentWidget(self.login_page)
+
+    # --- navigation ----------------------------------------------------------------
+
+    def show_home(self) -> None:
+        self.home.refresh()
+        self.stack.setCurrentWidget(self.home)
+
+    def show_lookup(self) -> None:
+        self.stack.setCurrentWidget(self.lookup_wrap)
+
+    def ticket_called(self, ticket: CalledTicket) -> None:
+        self.start_enrollment(prefill=ticket.prefill, ticket=ticket)
+
+    def start_enrollment(self, *, prefill: dict[str, str] | None = None, ticket: CalledTicket | None = None) -> None:
+        user = self.ctx.user
+        if user is None or self.controller is not None:
+            return
+
+        def begin(_r: object) -> None:
+            wf = EnrollmentWorkflow(self.ctx.core.enrollments, user)
+            self.ticket = ticket
+            self.controller = WizardController(self.ctx, wf, prefill=prefill)
+            self._show_wizard()
+
+        self.ctx.tasks.run(start_check, self.ctx.core, user, on_done=begin, on_failed=self._refused, owner=self)
+
+    def resume_draft(self, record_uuid: str) -> None:
+        user = self.ctx.user
+        if user is None or self.controller is not None:
+            return
+
+        def load() -> Any:
+            data = self.ctx.core.enrollments.load(record_uuid)
+            if data is None:
+                raise StateError(Text("Draf ini sudah tidak ada.", "This draft no longer exists."), code="draft.gone")
+            return data
+
+        def begin(data: Any) -> None:
+            wf = EnrollmentWorkflow.resume(self.ctx.core.enrollments, user, data)
+            self.controller = WizardController(self.ctx, wf)
+            self._show_wizard()
+
+        self.ctx.tasks.run(load, on_done=begin, on_failed=self._refused, owner=self)
+
+    def _refused(self, failure: Failure) -> None:
+        self.home.message.failure(self.ctx, failure)
+
+    def _show_wizard(self) -> None:
+        assert self.controller is not None
+        if self.wizard_page is None:
+            self.wizard_page = WizardPage(self.ctx, self.controller)
+            self.wizard_page.finished.connect(self.enrollment_finished)
+            self.stack.addWidget(self.wizard_page)
+            self.stack.setCurrentWidget(self.wizard_page)
+        else:
+            self.stack.setCurrentWidget(self.wizard_page)
+            self.wizard_page.current = None
+            self.wizard_page.show_step()
+
+    def enrollment_finished(self, result: SealResult | None) -> None:
+        if result is not None and self.ticket is not None:
+            self.home.queue.mark_served(self.ticket.ticket_id, result.uuid)
+        page = self.wizard_page
+        self.wizard_page = None
+        self.controller = None
+        self.ticket = None
+        self.show_home()
+        if page is not None:
+            page.close_pages()
+            self.stack.removeWidget(page)
+            page.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.wizard_page is not None:
+            self.wizard_page.close_pages()
+        if self.sync_task is not None:
+            self.sync_task.cancel()
+        super().closeEvent(event)

@@ -1,0 +1,237 @@
+"""The enrollment wizard: a step bar, one page per step, cancel, and the sealed page.
+
+It shows the page of `workflow.step` after every accepted input (the workflow decides
+where to go next) and lets the operator go back to any completed step from the
+step bar. Cancel asks first and discards the draft. After the seal it writes the
+receipt PDF, shows it with Print and Save buttons, and offers the next resident.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.receipt import ReceiptData, receipt_data
+from station.workflow import ORDER, STEP_LABELS, EnrollmentWorkflow, Step
+from store.records import SealResult
+from ui.receipt import print_receipt, save_receipt_as, write_receipt_pdf
+from ui.tasks import Failure
+from ui.widgets import MessageLine
+from ui.wizard.base import StepPage, WizardController
+from ui.wizard.demographics import DemographicsPage
+from ui.wizard.fingers import FingerprintPage
+from ui.wizard.photo import PhotoPage
+from ui.wizard.review import ReviewPage
+from ui.wizard.signature import SignaturePage
+
+log = logging.getLogger(__name__)
+
+PAGES: list[type[StepPage]] = [DemographicsPage, PhotoPage, FingerprintPage, SignaturePage, ReviewPage]
+RECEIPTS_DIR = "receipts"
+
+
+def write_receipt(home: Path, data: ReceiptData, lang: str) -> Path:
+    """The receipt PDF in the owner-only data directory (it names the resident)."""
+    folder = home / RECEIPTS_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return write_receipt_pdf(data, folder / f"{data.reg_no}.pdf", layout="a6", lang=lang)
+
+
+def seal_receipt(core: Any, record_uuid: str, lang: str) -> tuple[ReceiptData, Path]:
+    data = receipt_data(core, record_uuid=record_uuid)
+    return data, write_receipt(core.home, data, lang)
+
+
+class SealedPage(QWidget):
+    """The record is sealed: its registration number, the receipt, the next resident."""
+
+    next_resident = Signal()
+
+    def __init__(self, ctx: Any, result: SealResult, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.result = result
+        self.receipt: ReceiptData | None = None
+        self.pdf_path: Path | None = None
+        v = QVBoxLayout(self)
+        v.addStretch(1)
+        done = QLabel(self.tr("Sealed. Registration number:"))
+        done.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        done.setStyleSheet("font-size: 14pt;")
+        v.addWidget(done)
+        reg = QLabel(result.reg_no)
+        reg.setObjectName("sealed_reg_no")
+        reg.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        reg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        reg.setStyleSheet("font-size: 26pt; font-weight: bold;")
+        v.addWidget(reg)
+        self.status = MessageLine()
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setText(self.tr("Writing the receipt…"))
+        v.addWidget(self.status)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.print_button = QPushButton(self.tr("Print receipt…"))
+        self.print_button.setObjectName("print_receipt")
+        self.save_button = QPushButton(self.tr("Save receipt as PDF…"))
+        self.save_button.setObjectName("save_receipt")
+        self.next_button = QPushButton(self.tr("Next resident"))
+        self.next_button.setObjectName("next_resident")
+        for b in (self.print_button, self.save_button, self.next_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        v.addLayout(row)
+        v.addStretch(2)
+        self.print_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.print_button.clicked.connect(lambda: self.receipt and print_receipt(self, self.receipt, self.ctx.lang))
+        self.save_button.clicked.connect(lambda: self.receipt and save_receipt_as(self, self.receipt, self.ctx.lang))
+        self.next_button.clicked.connect(self.next_resident.emit)
+        ctx.tasks.run(
+            seal_receipt, ctx.core, result.uuid, ctx.lang, on_done=self._written, on_failed=self._failed, owner=self
+        )
+
+    def _written(self, result: tuple[ReceiptData, Path]) -> None:
+        self.receipt, self.pdf_path = result
+        self.status.ok(self.tr("The receipt is ready: print it for the resident."))
+        self.print_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.print_button.setFocus()
+
+    def _failed(self, failure: Failure) -> None:
+        self.status.failure(self.ctx, failure)
+
+
+class StepBar(QWidget):
+    """The six steps; done ones are ticked and clickable to go back."""
+
+    def __init__(self, ctx: Any, wizard: WizardController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.wizard = wizard
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[Step, QPushButton] = {}
+        for step in ORDER:
+            b = QPushButton(ctx.t(STEP_LABELS[step]))
+            b.setFlat(True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setObjectName(f"stepbar_{step.value}")
+            if step != Step.SEALED:
+                b.clicked.connect(lambda _c=False, s=step: self.wizard.submit(lambda wf: wf.go_to(s)))
+            row.addWidget(b)
+            self.buttons[step] = b
+        row.addStretch(1)
+
+    def refresh(self) -> None:
+        wf = self.wizard.workflow
+        for i, (step, b) in enumerate(self.buttons.items()):
+            done = step != Step.SEALED and wf.complete(step)
+            current = step == wf.step
+            mark = "✓ " if done else ""
+            b.setText(f"{i + 1}. {mark}{self.ctx.t(STEP_LABELS[step])}")
+            b.setStyleSheet(
+                "font-weight: bold; color: white; background: #0b5394; border-radius: 4px; padding: 4px 10px;"
+                if current
+                else ("color: #1b7f3b; padding: 4px 10px;" if done else "color: #666; padding: 4px 10px;")
+            )
+            b.setEnabled(step != Step.SEALED and wf.step != Step.SEALED)
+
+
+class WizardPage(QWidget):
+    """One resident's enrollment. `finished(SealResult | None)` when sealed or cancelled."""
+
+    finished = Signal(object)
+
+    def __init__(self, ctx: Any, wizard: WizardController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.wizard = wizard
+        v = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.stepbar = StepBar(ctx, wizard)
+        top.addWidget(self.stepbar, 1)
+        self.cancel_button = QPushButton(self.tr("Cancel enrollment"))
+        self.cancel_button.setObjectName("cancel_enrollment")
+        self.cancel_button.clicked.connect(self.ask_cancel)
+        top.addWidget(self.cancel_button)
+        v.addLayout(top)
+        self.error = MessageLine()
+        v.addWidget(self.error)
+        self.stack = QStackedWidget()
+        v.addWidget(self.stack, 1)
+        self.pages: dict[Step, StepPage] = {}
+        for cls in PAGES:
+            page = cls(ctx, wizard)
+            self.pages[cls.step] = page
+            self.stack.addWidget(page)
+        review = self.pages[Step.REVIEW]
+        assert isinstance(review, ReviewPage)
+        review.sealed.connect(self._sealed)
+        self.sealed_page: SealedPage | None = None
+        self.current: StepPage | None = None
+        wizard.changed.connect(self.show_step)
+        self.show_step()
+
+    def show_step(self) -> None:
+        step = self.wizard.step
+        self.stepbar.refresh()
+        self.error.clear()
+        if step == Step.SEALED:
+            return
+        page = self.pages[step]
+        if page is not self.current:
+            if self.current is not None:
+                self.current.leave()
+            self.current = page
+            self.stack.setCurrentWidget(page)
+            page.enter()
+
+    def _sealed(self, result: SealResult) -> None:
+        if self.current is not None:
+            self.current.leave()
+            self.current = None
+        self.stepbar.refresh()
+        self.cancel_button.setEnabled(False)
+        self.sealed_page = SealedPage(self.ctx, result)
+        self.sealed_page.next_resident.connect(lambda: self.finished.emit(result))
+        self.stack.addWidget(self.sealed_page)
+        self.stack.setCurrentWidget(self.sealed_page)
+
+    def ask_cancel(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            self.tr("Cancel enrollment"),
+            self.tr("Cancel this enrollment? What was captured for this resident will be discarded."),
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.cancel()
+
+    def cancel(self) -> None:
+        if self.current is not None:
+            self.current.leave()
+            self.current = None
+        actor = self.ctx.user.username if self.ctx.user else "?"
+        record_uuid = self.wizard.workflow.enrollment.uuid
+
+        def discard(_wf: EnrollmentWorkflow) -> None:
+            self.ctx.core.enrollments.discard_draft(record_uuid, actor=actor)
+
+        self.wizard.submit(discard, on_done=lambda _r: self.finished.emit(None))
+
+    def close_pages(self) -> None:
+        """Stop previews and captures (logout, language rebuild, app exit)."""
+        if self.current is not None:
+            self.current.leave()
