@@ -103,11 +103,14 @@ class HealthStrip(QFrame):
             _chip(chip, AMBER if state.simulated else GREEN, f"{name}: {sim}", tip)
         elif state.state == FAULT:
             error = self.ctx.t(state.error) if state.error else ""
-            _chip(chip, RED, f"{name}: {self.tr('fault')}", f"{state.error_code}: {error}")
+            fault = self.tr("fault")
+            _chip(chip, RED, f"{name}: {fault}", f"{state.error_code}: {error}")
         elif state.state == OPENING:
-            _chip(chip, GREY, f"{name}: {self.tr('connecting…')}")
+            connecting = self.tr("connecting…")
+            _chip(chip, GREY, f"{name}: {connecting}")
         else:
-            _chip(chip, GREY, f"{name}: {self.tr('not opened')}")
+            closed = self.tr("not opened")
+            _chip(chip, GREY, f"{name}: {closed}")
 
     def refresh(self) -> None:
         if self._refreshing:

@@ -1,0 +1,152 @@
+"""The app's shell through its real widgets: login, idle lock, roles, demographics,
+both languages, and a device fault in the health strip."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from devices.base import DeviceKind
+from station.auth import Role
+from station.config import save_config
+from station.synthetic import synthetic_resident
+from station.workflow import Step
+from tests.conftest import SUPERVISOR_PASSWORD
+from ui import i18n
+from ui.context import FAULT
+from ui.main_window import MainWindow
+from ui.wizard.demographics import DemographicsPage
+
+WAIT_MS = 15_000
+OPERATOR_PASSWORD = "operator-rahasia-1"
+
+
+def window(qtbot: Any, ctx: Any, **kw: Any) -> MainWindow:
+    w = MainWindow(ctx, **kw)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def log_in(qtbot: Any, w: MainWindow, username: str, password: str) -> None:
+    page = w.login_page
+    page.username.setText(username)
+    page.password.setText(password)
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+
+
+def test_login_refuses_a_wrong_password_then_accepts(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    w = window(qtbot, ctx)
+    log_in(qtbot, w, "spv", "salah-sekali-1")
+    qtbot.waitUntil(lambda: w.login_page.message.text() != "", timeout=WAIT_MS)
+    assert "sandi" in w.login_page.message.text().lower()  # Indonesian by default
+    assert ctx.user is None
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    assert ctx.user is not None and ctx.user.username == "spv"
+
+
+def test_a_locked_account_says_until_when(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    ctx.core.auth.add_operator("budi", "Budi Uji", Role.OPERATOR, OPERATOR_PASSWORD, actor="spv")
+    ctx.core.auth.set_lock("budi", True, actor="spv")
+    w = window(qtbot, ctx)
+    log_in(qtbot, w, "budi", OPERATOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.login_page.message.text() != "", timeout=WAIT_MS)
+    text = w.login_page.message.text()
+    assert "kunci" in text.lower() and ctx.user is None
+
+
+def test_idle_lock_keeps_the_enrollment_in_progress(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    w = window(qtbot, ctx, idle_minutes=0.01)  # 600 ms
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    qtbot.mouseClick(w.home.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.wizard_page is not None, timeout=WAIT_MS)
+    assert w.controller is not None
+    record_uuid = w.controller.workflow.enrollment.uuid
+    page = w.wizard_page.pages[Step.DEMOGRAPHICS]
+    assert isinstance(page, DemographicsPage)
+    page.line("nama").setText("WARGA UJI")
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.lock_page, timeout=WAIT_MS)
+    w.lock_page.password.setText("bukan-ini-1")
+    qtbot.mouseClick(w.lock_page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.lock_page.message.text() != "", timeout=WAIT_MS)
+    assert w.stack.currentWidget() is w.lock_page
+    w.idle.timer.setInterval(60_000)
+    w.lock_page.password.setText(SUPERVISOR_PASSWORD)
+    qtbot.mouseClick(w.lock_page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.wizard_page, timeout=WAIT_MS)
+    assert w.controller.workflow.enrollment.uuid == record_uuid
+    assert page.line("nama").text() == "WARGA UJI"
+
+
+def test_a_technician_may_not_start_an_enrollment(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, actor="spv")
+    w = window(qtbot, ctx)
+    log_in(qtbot, w, "teknisi", OPERATOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    qtbot.mouseClick(w.home.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.home.message.text() != "", timeout=WAIT_MS)
+    assert w.wizard_page is None and "teknisi" in w.home.message.text().lower()
+
+
+def test_demographics_refuses_a_wrong_nik_and_fills_from_a_right_one(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    from station.workflow import EnrollmentWorkflow
+    from ui.wizard.base import WizardController
+
+    ctx = supervisor_ctx
+    wizard = WizardController(ctx, EnrollmentWorkflow(ctx.core.enrollments, ctx.user))
+    page = DemographicsPage(ctx, wizard)
+    qtbot.addWidget(page)
+    page.show()
+    page.enter()
+    resident = synthetic_resident(11, date.today()).demographics
+    nik = page.line("nik")
+    qtbot.keyClicks(nik, "12ab")
+    assert "angka" in page.errors["nik"].text()  # "digits only", as typed
+    nik.clear()
+    qtbot.keyClicks(nik, resident.nik)
+    assert page.date_edit.date().toPython() == resident.tanggal_lahir
+    assert page.combo("jenis_kelamin").currentData() == resident.jenis_kelamin.value
+    # Fill the rest from the synthetic resident and break the NIK's sex digit: refused on submit.
+    page.fill(resident, {})
+    wrong = resident.nik[:6] + f"{(int(resident.nik[6:8]) + 40) % 80:02d}" + resident.nik[8:]
+    nik.setText(wrong)
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text() != "", timeout=WAIT_MS)
+    assert wizard.workflow.enrollment.demographics is None
+    assert page.errors["jenis_kelamin"].text() or page.errors["nik"].text() or page.errors["tanggal_lahir"].text()
+    nik.setText(resident.nik)
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.workflow.step == Step.PHOTO, timeout=WAIT_MS)
+    assert wizard.workflow.enrollment.demographics is not None
+    assert ctx.core.enrollments.drafts("spv")  # the accepted step is a draft in the store
+
+
+def test_indonesian_and_english_both_load(qtbot, ctx, qapp) -> None:  # type: ignore[no-untyped-def]
+    try:
+        i18n.install(qapp, "id")
+        w = window(qtbot, ctx)
+        assert w.login_page.button.text() == "Masuk"
+        w.set_language("en")
+        assert w.login_page.button.text() == "Log in"
+        assert ctx.lang == "en"
+        w.set_language("id")
+        assert w.login_page.button.text() == "Masuk"
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+def test_a_device_fault_shows_in_the_health_strip(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    ctx.core.config.fingerprint.driver = "ef01"
+    ctx.core.config.fingerprint.port = str(ctx.core.home / "no-such-port")
+    save_config(ctx.core.config, ctx.core.home)
+    w = window(qtbot, ctx)
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: ctx.devices.states[DeviceKind.FINGERPRINT].state == FAULT, timeout=WAIT_MS)
+    chip = w.health.devices[DeviceKind.FINGERPRINT]
+    assert "gangguan" in chip.text().lower()
+    assert "fingerprint" in chip.toolTip()  # the error code names the device
