@@ -186,3 +186,8 @@ class SyncInfo(Base):
     rtt_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     throughput_bps: Mapped[float | None] = mapped_column(Float, nullable=True)
     link_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+# The queue's tables live in their own module; imported here so that Base.metadata
+# (Alembic and the migration test) always includes them.
+from store import queue_models as queue_models  # noqa: E402
