@@ -68,7 +68,16 @@ def update(selected: list[str] | None = None) -> None:
         if selected and module.stem not in selected and str(module) not in selected:
             continue
         subprocess.run(
-            [_tool("lupdate"), "-silent", "-no-obsolete", "-target-language", "id_ID", str(module), "-ts", str(ts_for(module))],
+            [
+                _tool("lupdate"),
+                "-silent",
+                "-no-obsolete",
+                "-target-language",
+                "id_ID",
+                str(module),
+                "-ts",
+                str(ts_for(module)),
+            ],
             check=True,
         )
 
