@@ -94,14 +94,14 @@ class HomePage(QWidget):
         self.drafts.itemActivated.connect(lambda item: window.resume_draft(item.data(Qt.ItemDataRole.UserRole)))
         v.addWidget(self.drafts)
         resume = QPushButton(self.tr("Continue the selected draft"))
-        resume.clicked.connect(
-            lambda: (
-                self.drafts.currentItem()
-                and window.resume_draft(self.drafts.currentItem().data(Qt.ItemDataRole.UserRole))
-            )
-        )
+        resume.clicked.connect(lambda: self._resume_selected(window))
         v.addWidget(resume)
         side.addWidget(box, 1)
+
+    def _resume_selected(self, window: MainWindow) -> None:
+        item = self.drafts.currentItem()
+        if item is not None:
+            window.resume_draft(item.data(Qt.ItemDataRole.UserRole))
 
     def refresh(self) -> None:
         user = self.ctx.user
@@ -218,7 +218,8 @@ class MainWindow(QMainWindow):
             self.wizard_page = None
         old = self.centralWidget()
         self._build()
-        old.deleteLater()
+        if old is not None:
+            old.deleteLater()
         self.ctx.language_changed.emit(lang)
         if was == "wizard" and self.controller is not None:
             self._show_wizard()

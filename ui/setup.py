@@ -122,7 +122,7 @@ class SetupDialog(QDialog):
         self.message.setObjectName("setup_message")
         v.addWidget(self.message)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.create)
+        self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         v.addWidget(self.buttons)
 
@@ -161,7 +161,7 @@ class SetupDialog(QDialog):
             "lang": self.lang,
         }
 
-    def create(self) -> None:
+    def submit(self) -> None:
         self.buttons.setEnabled(False)
         self.message.clear()
         self.tasks.run(
