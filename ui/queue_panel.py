@@ -1,0 +1,615 @@
+"""The counter's queue: tickets at the door, calling the next resident, appointments.
+
+Every action is a plain call on station.queue.CounterQueue: writes on the app's single
+store-writer thread (`serial=True`), reads (the 5-second refresh) on the pool. The
+panel only shows the `QueueSnapshot` it is handed and says why an action was refused.
+
+Traps:
+- "Call next" is disabled while a call is in flight, so a double press calls one
+  resident, not two; two *counters* pressing at once are kept apart by the store;
+- a refresh that would overlap the previous one is folded into it, and selections
+  are kept across refreshes by ticket / appointment id, not by row;
+- the NIK is shown masked; only the prefill in `ticket_called` carries it, for the
+  enrollment form's NIK field.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.queue import AppointmentView, CalledTicket, CounterQueue, ImportReport, QueueSnapshot, TicketView
+from ui.context import AppContext
+from ui.tasks import Failure, TaskHandle
+from ui.widgets import MessageLine, show_failure
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CalledTicket", "ImportResultDialog", "QueuePanel"]
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+REFRESH_MS = 5_000
+
+
+def _cell(text: str, ident: int | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if ident is not None:
+        item.setData(ID_ROLE, ident)
+    return item
+
+
+def _table(columns: int) -> QTableWidget:
+    table = QTableWidget(0, columns)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _big(button: QPushButton, size: int = 15) -> QPushButton:
+    font = QFont(button.font())
+    font.setPointSize(size)
+    font.setBold(True)
+    button.setFont(font)
+    button.setMinimumHeight(52)
+    return button
+
+
+def _selected_id(table: QTableWidget) -> int | None:
+    rows = table.selectionModel().selectedRows()
+    if not rows:
+        return None
+    item = table.item(rows[0].row(), 0)
+    return None if item is None else int(item.data(ID_ROLE))
+
+
+class ImportResultDialog(QDialog):
+    """The import's counts and every refused row with its line number and reason."""
+
+    def __init__(self, report: ImportReport, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.report = report
+        self.setWindowTitle(self.tr("Appointment import"))
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(
+            self.tr("Rows read: {0}. Imported: {1}. Already in the list: {2}. Refused: {3}.").format(
+                report.rows, report.imported, report.already_listed, report.refused
+            )
+        )
+        self.summary.setObjectName("import_summary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.problems = _table(2)
+        self.problems.setObjectName("import_problems")
+        self.problems.setHorizontalHeaderLabels([self.tr("Line"), self.tr("Why it was refused")])
+        self.problems.setRowCount(len(report.problems))
+        for row, problem in enumerate(report.problems):
+            self.problems.setItem(row, 0, _cell(str(problem.line)))
+            self.problems.setItem(row, 1, _cell(problem.reason.get(lang)))
+        self.problems.setVisible(bool(report.problems))
+        layout.addWidget(self.problems)
+        if report.problems:
+            layout.addWidget(
+                QLabel(
+                    self.tr(
+                        "Fix these rows in the file and import it again: rows already imported are not added twice."
+                    )
+                )
+            )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(760, 420 if report.problems else 160)
+
+    def rows(self) -> list[tuple[int, str]]:
+        """(line, reason) as shown, for tests and for copying."""
+        out = []
+        for row in range(self.problems.rowCount()):
+            line, reason = self.problems.item(row, 0), self.problems.item(row, 1)
+            assert line is not None and reason is not None
+            out.append((int(line.text()), reason.text()))
+        return out
+
+
+class QueuePanel(QWidget):
+    """Issue tickets, call the next resident, check in appointments, import the list."""
+
+    ticket_called = Signal(object)  # CalledTicket
+    refreshed = Signal(object)  # the QueueSnapshot now shown
+    import_finished = Signal(object)  # ImportReport
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.queue = CounterQueue(ctx.core.db, ctx.core.key)
+        self.snapshot: QueueSnapshot | None = None
+        self.import_dialog: ImportResultDialog | None = None
+        self._refreshing = False
+        self._refresh_again = False
+        self._calling = False
+        self._import: TaskHandle | None = None
+        self._progress: QProgressDialog | None = None
+        self._build()
+        self._retranslate()
+        ctx.language_changed.connect(lambda _lang: self._retranslate())
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        self.refresh()
+
+    # --- layout ---------------------------------------------------------------
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        door = QHBoxLayout()
+        self.name_label = QLabel()
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("ticket_name")
+        self.name_edit.setMaxLength(60)
+        self.name_edit.returnPressed.connect(self.issue_ticket)
+        self.name_label.setBuddy(self.name_edit)
+        self.issue_button = _big(QPushButton(), 17)
+        self.issue_button.setObjectName("issue_ticket")
+        self.issue_button.setMinimumWidth(240)
+        self.issue_button.clicked.connect(self.issue_ticket)
+        self.last_number = QLabel("—")
+        self.last_number.setObjectName("last_number")
+        font = QFont(self.last_number.font())
+        font.setPointSize(24)
+        font.setBold(True)
+        self.last_number.setFont(font)
+        self.last_caption = QLabel()
+        door.addWidget(self.name_label)
+        door.addWidget(self.name_edit, 1)
+        door.addWidget(self.issue_button)
+        door.addSpacing(16)
+        door.addWidget(self.last_caption)
+        door.addWidget(self.last_number)
+        root.addLayout(door)
+
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        self.waiting_box = QGroupBox()
+        wl = QVBoxLayout(self.waiting_box)
+        self.waiting = _table(4)
+        self.waiting.setObjectName("waiting_list")
+        self.waiting.doubleClicked.connect(lambda _i: self.call_selected())
+        wl.addWidget(self.waiting)
+        wb = QHBoxLayout()
+        self.call_next_button = _big(QPushButton())
+        self.call_next_button.setObjectName("call_next")
+        self.call_next_button.clicked.connect(self.call_next)
+        self.call_selected_button = QPushButton()
+        self.call_selected_button.setObjectName("call_selected")
+        self.call_selected_button.setMinimumHeight(52)
+        self.call_selected_button.clicked.connect(self.call_selected)
+        wb.addWidget(self.call_next_button, 2)
+        wb.addWidget(self.call_selected_button, 1)
+        wl.addLayout(wb)
+        left.addWidget(self.waiting_box, 3)
+
+        self.called_box = QGroupBox()
+        cl = QVBoxLayout(self.called_box)
+        self.called = _table(3)
+        self.called.setObjectName("called_list")
+        cl.addWidget(self.called)
+        cb = QHBoxLayout()
+        self.no_show_button = QPushButton()
+        self.no_show_button.setObjectName("no_show")
+        self.no_show_button.clicked.connect(lambda: self.no_show(requeue=False))
+        self.requeue_button = QPushButton()
+        self.requeue_button.setObjectName("requeue")
+        self.requeue_button.clicked.connect(lambda: self.no_show(requeue=True))
+        cb.addWidget(self.no_show_button)
+        cb.addWidget(self.requeue_button)
+        cl.addLayout(cb)
+        left.addWidget(self.called_box, 2)
+        columns.addLayout(left, 1)
+
+        self.appointments_box = QGroupBox()
+        al = QVBoxLayout(self.appointments_box)
+        self.appointments = _table(4)
+        self.appointments.setObjectName("appointments")
+        self.appointments.doubleClicked.connect(lambda _i: self.check_in())
+        al.addWidget(self.appointments)
+        ab = QHBoxLayout()
+        self.check_in_button = QPushButton()
+        self.check_in_button.setObjectName("check_in")
+        self.check_in_button.setMinimumHeight(40)
+        self.check_in_button.clicked.connect(self.check_in)
+        self.import_button = QPushButton()
+        self.import_button.setObjectName("import_appointments")
+        self.import_button.setMinimumHeight(40)
+        self.import_button.clicked.connect(self.choose_csv)
+        ab.addWidget(self.check_in_button)
+        ab.addWidget(self.import_button)
+        al.addLayout(ab)
+        columns.addWidget(self.appointments_box, 1)
+        root.addLayout(columns, 1)
+
+        bottom = QHBoxLayout()
+        self.message = MessageLine()
+        self.message.setObjectName("queue_message")
+        self.counts = QLabel()
+        self.counts.setObjectName("queue_counts")
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.counts)
+        root.addLayout(bottom)
+
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for key, slot in (
+            ("F2", self.issue_ticket),
+            ("F3", self.call_next),
+            ("F4", lambda: self.no_show(requeue=False)),
+            ("F6", self.check_in),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(slot)
+
+    def _retranslate(self) -> None:
+        self.name_label.setText(self.tr("Resident &name (optional):"))
+        self.name_edit.setPlaceholderText(self.tr("e.g. SITI AMINAH"))
+        self.issue_button.setText(self.tr("Issue ticket (F2)"))
+        self.last_caption.setText(self.tr("Last ticket:"))
+        self.waiting_box.setTitle(self.tr("Waiting"))
+        self.waiting.setHorizontalHeaderLabels(
+            [self.tr("Number"), self.tr("Name"), self.tr("Waiting"), self.tr("Slot")]
+        )
+        self.call_next_button.setText(self.tr("Call next (F3)"))
+        self.call_selected_button.setText(self.tr("Call selected"))
+        self.called_box.setTitle(self.tr("Called"))
+        self.called.setHorizontalHeaderLabels([self.tr("Number"), self.tr("Name"), self.tr("Called by")])
+        self.no_show_button.setText(self.tr("No-show (F4)"))
+        self.requeue_button.setText(self.tr("Not here: back of the line"))
+        self.appointments_box.setTitle(self.tr("Today's appointments"))
+        self.appointments.setHorizontalHeaderLabels(
+            [self.tr("Slot"), self.tr("Name"), self.tr("NIK"), self.tr("Status")]
+        )
+        self.check_in_button.setText(self.tr("Check in (F6)"))
+        self.import_button.setText(self.tr("Import appointments (CSV)…"))
+        if self.snapshot is not None:
+            self._show(self.snapshot)
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _operator(self) -> str | None:
+        if self.ctx.user is None:
+            self.message.error(self.tr("Log in first: every ticket action is recorded with the operator's name."))
+            return None
+        return self.ctx.user.username
+
+    def _failed(self, failure: Failure) -> None:
+        if failure.user_facing:
+            self.message.failure(self.ctx, failure)
+        else:
+            show_failure(self, self.ctx, failure)
+        self.refresh()
+
+    def _waited(self, since: datetime, now: datetime) -> str:
+        minutes = max(0, int((now - since).total_seconds() // 60))
+        if minutes < 60:
+            return self.tr("{0} min").format(minutes)
+        return self.tr("{0} h {1:02d} min").format(minutes // 60, minutes % 60)
+
+    # --- refreshing ---------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Read the queue off the GUI thread; an overlapping request runs once after it."""
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        self.ctx.tasks.run(
+            self.queue.snapshot,
+            on_done=self._refreshed,
+            on_failed=self._refresh_failed,
+            name="queue snapshot",
+            owner=self,
+        )
+
+    def _refresh_done(self) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh()
+
+    def _refreshed(self, snapshot: QueueSnapshot) -> None:
+        self._show(snapshot)
+        self._refresh_done()
+        self.refreshed.emit(snapshot)
+
+    def _refresh_failed(self, failure: Failure) -> None:
+        self.message.failure(self.ctx, failure)  # quiet: it retries every few seconds
+        self._refresh_done()
+
+    def _show(self, snap: QueueSnapshot) -> None:
+        self.snapshot = snap
+        self._fill_tickets(self.waiting, snap.waiting, snap.now, waiting=True)
+        self._fill_tickets(self.called, snap.called, snap.now, waiting=False)
+        self._fill_appointments(snap.appointments)
+        checked = sum(1 for a in snap.appointments if a.checked_in)
+        self.counts.setText(
+            self.tr("Waiting: {0} · Served today: {1} · Appointments checked in: {2}/{3}").format(
+                len(snap.waiting), snap.served_today, checked, len(snap.appointments)
+            )
+        )
+        self.call_next_button.setEnabled(bool(snap.waiting) and not self._calling)
+        self.no_show_button.setEnabled(bool(snap.called))
+        self.requeue_button.setEnabled(bool(snap.called))
+
+    def _fill_tickets(self, table: QTableWidget, tickets: list[TicketView], now: datetime, *, waiting: bool) -> None:
+        keep = _selected_id(table)
+        table.setRowCount(len(tickets))
+        for row, t in enumerate(tickets):
+            table.setItem(row, 0, _cell(t.number, t.ticket_id))
+            table.setItem(row, 1, _cell(t.name or "—"))
+            if waiting:
+                table.setItem(row, 2, _cell(self._waited(t.waiting_since, now)))
+                table.setItem(row, 3, _cell(t.slot or ""))
+            else:
+                table.setItem(row, 2, _cell(t.called_by or ""))
+            if t.ticket_id == keep:
+                table.selectRow(row)
+        if not waiting and tickets and _selected_id(table) is None:
+            table.selectRow(len(tickets) - 1)  # the latest call is the one a no-show is usually about
+
+    def _fill_appointments(self, appointments: list[AppointmentView]) -> None:
+        keep = _selected_id(self.appointments)
+        self.appointments.setRowCount(len(appointments))
+        for row, a in enumerate(appointments):
+            status = self.tr("Checked in: {0}").format(a.ticket_number) if a.checked_in else self.tr("Not yet")
+            self.appointments.setItem(row, 0, _cell(a.slot, a.appointment_id))
+            self.appointments.setItem(row, 1, _cell(a.name))
+            self.appointments.setItem(row, 2, _cell(a.nik_masked))
+            self.appointments.setItem(row, 3, _cell(status))
+            if a.appointment_id == keep:
+                self.appointments.selectRow(row)
+
+    # --- actions --------------------------------------------------------------------
+
+    def issue_ticket(self) -> None:
+        operator = self._operator()
+        if operator is None:
+            return
+        self.issue_button.setEnabled(False)
+        self.ctx.tasks.run(
+            self.queue.issue_ticket,
+            operator,
+            self.name_edit.text(),
+            on_done=self._issued,
+            on_failed=self._issue_failed,
+            name="issue ticket",
+            owner=self,
+            serial=True,
+        )
+
+    def _issued(self, ticket: TicketView) -> None:
+        self.issue_button.setEnabled(True)
+        self.name_edit.clear()
+        self.last_number.setText(ticket.number)
+        self.message.ok(self.tr("Ticket {0} issued.").format(ticket.number))
+        self.refresh()
+
+    def _issue_failed(self, failure: Failure) -> None:
+        self.issue_button.setEnabled(True)
+        self._failed(failure)
+
+    def call_next(self) -> None:
+        operator = self._operator()
+        if operator is None or self._calling:
+            return
+        self._calling = True
+        self.call_next_button.setEnabled(False)
+        self.ctx.tasks.run(
+            self.queue.call_next,
+            operator,
+            on_done=self._called_next,
+            on_failed=self._call_failed,
+            name="call next",
+            owner=self,
+            serial=True,
+        )
+
+    def call_selected(self) -> None:
+        operator = self._operator()
+        if operator is None:
+            return
+        ticket_id = _selected_id(self.waiting)
+        if ticket_id is None:
+            self.message.error(self.tr("Select a waiting ticket first."))
+            return
+        self._calling = True
+        self.ctx.tasks.run(
+            self.queue.call_ticket,
+            ticket_id,
+            operator,
+            on_done=self._called_next,
+            on_failed=self._call_failed,
+            name="call ticket",
+            owner=self,
+            serial=True,
+        )
+
+    def _called_next(self, called: CalledTicket | None) -> None:
+        self._calling = False
+        if called is None:
+            self.message.error(self.tr("Nobody is waiting."))
+        else:
+            self.message.ok(self.tr("Calling {0}.").format(called.number))
+            self.ticket_called.emit(called)
+        self.refresh()
+
+    def _call_failed(self, failure: Failure) -> None:
+        self._calling = False
+        self._failed(failure)
+
+    def no_show(self, *, requeue: bool) -> None:
+        operator = self._operator()
+        if operator is None:
+            return
+        ticket_id = _selected_id(self.called)
+        if ticket_id is None:
+            self.message.error(self.tr("Select a called ticket first."))
+            return
+
+        def done(ticket: TicketView) -> None:
+            if requeue:
+                self.message.ok(self.tr("{0} is back at the end of the line.").format(ticket.number))
+            else:
+                self.message.ok(self.tr("{0} marked as a no-show.").format(ticket.number))
+            self.refresh()
+
+        self.ctx.tasks.run(
+            self.queue.mark_no_show,
+            ticket_id,
+            operator,
+            requeue=requeue,
+            on_done=done,
+            on_failed=self._failed,
+            name="no-show",
+            owner=self,
+            serial=True,
+        )
+
+    def check_in(self) -> None:
+        operator = self._operator()
+        if operator is None:
+            return
+        appointment_id = _selected_id(self.appointments)
+        if appointment_id is None:
+            self.message.error(self.tr("Select an appointment first."))
+            return
+
+        def done(ticket: TicketView) -> None:
+            self.last_number.setText(ticket.number)
+            self.message.ok(self.tr("Checked in: ticket {0}.").format(ticket.number))
+            self.refresh()
+
+        self.ctx.tasks.run(
+            self.queue.check_in,
+            appointment_id,
+            operator,
+            on_done=done,
+            on_failed=self._failed,
+            name="check in",
+            owner=self,
+            serial=True,
+        )
+
+    def mark_served(self, ticket_id: int, record_uuid: str) -> None:
+        """The main window calls this after the called resident's record was sealed."""
+        operator = self._operator()
+        if operator is None:
+            return
+
+        def done(ticket: TicketView) -> None:
+            self.message.ok(self.tr("{0} served.").format(ticket.number))
+            self.refresh()
+
+        self.ctx.tasks.run(
+            self.queue.mark_served,
+            ticket_id,
+            record_uuid,
+            operator,
+            on_done=done,
+            on_failed=self._failed,
+            name="ticket served",
+            owner=self,
+            serial=True,
+        )
+
+    # --- importing --------------------------------------------------------------------
+
+    def choose_csv(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Import appointments"), str(Path.home()), self.tr("CSV files (*.csv *.txt);;All files (*)")
+        )
+        if path:
+            self.import_csv(Path(path))
+
+    def import_csv(self, path: Path) -> None:
+        """Import `path` with a cancellable progress dialog; the result dialog lists every refused row."""
+        operator = self._operator()
+        if operator is None or self._import is not None:
+            return
+        self.import_button.setEnabled(False)
+        progress = QProgressDialog(
+            self.tr("Importing appointments from {0}…").format(path.name), self.tr("Cancel"), 0, 100, self
+        )
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        self._progress = progress
+        self._import = self.ctx.tasks.run(
+            self.queue.import_appointments_file,
+            path,
+            operator,
+            on_done=self._imported,
+            on_failed=self._import_failed,
+            on_progress=lambda fraction, _msg: progress.setValue(int((fraction or 0) * 100)),
+            cancellable=True,
+            name="import appointments",
+            owner=self,
+            serial=True,
+        )
+        progress.canceled.connect(self._import.cancel)
+
+    def _import_ended(self) -> None:
+        self._import = None
+        self.import_button.setEnabled(True)
+        if self._progress is not None:
+            self._progress.hide()  # not close(): its closeEvent would emit canceled
+            self._progress.deleteLater()
+            self._progress = None
+
+    def _imported(self, report: ImportReport) -> None:
+        self._import_ended()
+        self.message.ok(
+            self.tr("Appointments imported: {0}; already listed: {1}; refused: {2}.").format(
+                report.imported, report.already_listed, report.refused
+            )
+        )
+        self.import_dialog = ImportResultDialog(report, self.ctx.lang, self)
+        self.import_dialog.open()
+        self.import_finished.emit(report)
+        self.refresh()
+
+    def _import_failed(self, failure: Failure) -> None:
+        self._import_ended()
+        if failure.cancelled:
+            self.message.error(self.tr("Import cancelled: nothing was imported."))
+        else:
+            self._failed(failure)
