@@ -123,7 +123,17 @@ def format_local(t: datetime | None, lang: str = "id") -> str:
 
 
 def state_label(state: str) -> Text:
+    """A record's current state in words."""
     return STATE_LABELS.get(state, Text(state, state))
+
+
+def timeline_label(entry: TimelineEntry) -> Text:
+    """One timeline event in words: the first DRAFT event is when capture began."""
+    if entry.state == DRAFT:
+        return Text("Perekaman dimulai", "Capture started")
+    if entry.state == SEALED and entry.detail.startswith("requeued"):
+        return Text("Diantre ulang oleh supervisor", "Queued again by the supervisor")
+    return state_label(entry.state)
 
 
 # --- searching ------------------------------------------------------------------
