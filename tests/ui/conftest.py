@@ -39,3 +39,13 @@ def ctx(qapp, demo_core) -> Iterator[object]:  # type: ignore[no-untyped-def]
 def supervisor_ctx(ctx, supervisor):  # type: ignore[no-untyped-def]
     ctx.set_user(supervisor)
     return ctx
+
+
+@pytest.fixture
+def indonesian(qapp):  # type: ignore[no-untyped-def]
+    """The app's default language installed, as `station` does at start; removed after."""
+    from ui import i18n
+
+    i18n.install(qapp, "id")
+    yield
+    i18n.install(qapp, "en")

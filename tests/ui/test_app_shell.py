@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from devices.base import DeviceKind
 from station.auth import Role
@@ -15,7 +14,6 @@ from station.config import save_config
 from station.synthetic import synthetic_resident
 from station.workflow import Step
 from tests.conftest import SUPERVISOR_PASSWORD
-from ui import i18n
 from ui.context import FAULT
 from ui.main_window import MainWindow
 from ui.wizard.demographics import DemographicsPage
@@ -126,21 +124,19 @@ def test_demographics_refuses_a_wrong_nik_and_fills_from_a_right_one(qtbot, supe
     assert ctx.core.enrollments.drafts("spv")  # the accepted step is a draft in the store
 
 
-def test_indonesian_and_english_both_load(qtbot, ctx, qapp) -> None:  # type: ignore[no-untyped-def]
-    try:
-        i18n.install(qapp, "id")
-        w = window(qtbot, ctx)
-        assert w.login_page.button.text() == "Masuk"
-        w.set_language("en")
-        assert w.login_page.button.text() == "Log in"
-        assert ctx.lang == "en"
-        w.set_language("id")
-        assert w.login_page.button.text() == "Masuk"
-    finally:
-        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+def test_indonesian_and_english_both_load(qtbot, ctx, indonesian) -> None:  # type: ignore[no-untyped-def]
+    w = window(qtbot, ctx)
+    assert w.login_page.button.text() == "Masuk"
+    assert w.home.new_button.text().startswith("Perekaman baru")
+    w.set_language("en")
+    assert w.login_page.button.text() == "Log in"
+    assert w.home.new_button.text().startswith("New enrollment")
+    assert ctx.lang == "en"
+    w.set_language("id")
+    assert w.login_page.button.text() == "Masuk"
 
 
-def test_a_device_fault_shows_in_the_health_strip(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_device_fault_shows_in_the_health_strip(qtbot, ctx, indonesian) -> None:  # type: ignore[no-untyped-def]
     ctx.core.config.fingerprint.driver = "ef01"
     ctx.core.config.fingerprint.port = str(ctx.core.home / "no-such-port")
     save_config(ctx.core.config, ctx.core.home)
