@@ -308,7 +308,8 @@ class LookupPage(QWidget):
             self.timeline.setItem(r, 0, _cell(format_local(entry.at, lang)))
             self.timeline.setItem(r, 1, _cell(entry.state))
             self.timeline.setItem(r, 2, _cell(self.ctx.t(timeline_label(entry))))
-            self.timeline.setItem(r, 3, _cell(entry.detail))
+            detail = "" if entry.state == DRAFT and entry.detail == "captured" else entry.detail
+            self.timeline.setItem(r, 3, _cell(detail))
         sealed = s.state != DRAFT and s.reg_no is not None
         self.reprint.setEnabled(sealed)
         self.reprint.setToolTip("" if sealed else self.tr("A draft has no receipt: it is not sealed yet."))
