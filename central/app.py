@@ -11,6 +11,9 @@ thread. Traps:
   can still tell "not registered" from "bad signature" on a HEAD.
 - A PATCH chunk is only written after its signature and Upload-Checksum verified;
   nothing unverified ever reaches the partial file.
+- A PATCH with `Upload-Commit: ?1` and `Upload-Commit-After: UUID` comes from a station
+  that pipelines: it commits only if that earlier record is resolved, else it answers
+  204 with `Upload-Commit-Deferred: commit.out_of_order` (the bytes are kept).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from starlette.routing import Route
 
 from central.errors import CentralError
 from central.ledger import iso
-from central.receiver import Receiver, utcnow
+from central.receiver import UUID_RE, Receiver, utcnow
 from central.settings import Settings
 from wire.auth import DATE_FORMAT, AuthFailure, verify
 
@@ -45,6 +48,7 @@ OFFSET_TYPE = "application/offset+octet-stream"
 JSON_LIMIT = 4 * 1024 * 1024
 MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
+COMMIT_OUT_OF_ORDER = "commit.out_of_order"  # Upload-Commit-Deferred: the previous record is not resolved yet
 
 
 def _receiver(request: Request) -> Receiver:
@@ -157,14 +161,26 @@ async def upload(request: Request) -> Response:
     if not raw_offset.isdigit():
         raise CentralError("request.invalid", "Upload-Offset must be a non-negative integer")
     checksum = _checksum(request.headers.get("upload-checksum"))
+    commit = request.headers.get("upload-commit", "").strip() in ("1", "?1")
+    after = request.headers.get("upload-commit-after", "").strip() or None
+    if commit and after is not None and not UUID_RE.match(after):
+        raise CentralError("request.invalid", "Upload-Commit-After is not a UUID (8-4-4-4-12 hex digits)")
     new_offset = await run_in_threadpool(receiver.append, station, record, int(raw_offset), body, checksum)
-    if request.headers.get("upload-commit", "").strip() in ("1", "?1"):
+    if commit:
         # Commit with the last chunk: saves the station one round trip per record,
         # which on a 600 ms link is a fifth of the time a record takes.
         offset, length = await run_in_threadpool(receiver.upload_status, station, record)
         if offset == length:
-            receipt = await run_in_threadpool(receiver.commit, station, record)
-            return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
+            receipt: dict[str, Any] | None
+            if after is None:
+                receipt = await run_in_threadpool(receiver.commit, station, record)
+            else:
+                # Pipelined: commit only after the station's previous record (strict order).
+                receipt = await run_in_threadpool(receiver.commit_after, station, record, after)
+            if receipt is not None:
+                return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
+            deferred = {"Upload-Commit-Deferred": COMMIT_OUT_OF_ORDER}
+            return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset), **deferred})
     return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset)})
 
 

@@ -13,6 +13,10 @@ Traps:
   packets/: the offset is then read from there and the next commit completes it.
 - A repeated commit returns the stored receipt; a rejected record stays rejected
   with its reason, and every repeat says so.
+- A pipelined commit (`commit_after`, the PATCH header Upload-Commit-After) happens
+  only once the record it names, the station's previous one, is received or rejected
+  for good; otherwise it is deferred and the bytes stay, so the centre never commits a
+  station's record N+1 before its record N when the station pipelines them.
 - A whole-packet SHA-256 mismatch (bytes on disk differ from the registered hash)
   is answered commit.rejected with reason packet.sha256, but the record is NOT
   marked rejected: the partial is set aside and the upload restarts from 0, so a
@@ -212,13 +216,43 @@ class Receiver:
         with self._locked(station):
             with read(self.engine) as conn:
                 row = self._row(conn, station, record_uuid)
-            if row.state == RECEIVED:
-                receipt = ledger.receipt_of(row)
-                assert receipt is not None
-                return receipt
-            if row.state == REJECTED:
-                raise CentralError("commit.rejected", f"record {record_uuid} was rejected", reason=row.reason)
-            return self._verify_and_store(row, via)
+            return self._commit_row(row, via)
+
+    def commit_after(self, station: str, record_uuid: str, after: str) -> dict[str, Any] | None:
+        """Commit only if `after` (the station's previous record) is resolved: received, or
+        rejected for good. Otherwise return None (deferred): the station commits later with
+        the plain commit. Checked and committed under the station's lock, so a pipelined
+        record can never be committed before the one it names."""
+        check_ids(station, record_uuid)
+        if not UUID_RE.match(after):
+            raise CentralError("request.invalid", "Upload-Commit-After is not a UUID (8-4-4-4-12 hex digits)")
+        with self._locked(station):
+            with read(self.engine) as conn:
+                row = self._row(conn, station, record_uuid)
+                prev = conn.execute(
+                    select(records.c.station, records.c.station_seq, records.c.state).where(
+                        records.c.record_uuid == after
+                    )
+                ).first()
+            resolved = (
+                prev is not None
+                and prev.station == station
+                and int(prev.station_seq) < int(row.station_seq)
+                and prev.state in (RECEIVED, REJECTED)
+            )
+            if row.state == REGISTERED and not resolved:
+                log.info("%s/%s: commit deferred until %s is resolved", station, record_uuid, after)
+                return None
+            return self._commit_row(row, "upload")
+
+    def _commit_row(self, row: Row[Any], via: str) -> dict[str, Any]:
+        if row.state == RECEIVED:
+            receipt = ledger.receipt_of(row)
+            assert receipt is not None
+            return receipt
+        if row.state == REJECTED:
+            raise CentralError("commit.rejected", f"record {row.record_uuid} was rejected", reason=row.reason)
+        return self._verify_and_store(row, via)
 
     def _verify_and_store(self, row: Row[Any], via: str) -> dict[str, Any]:
         station, record_uuid = row.station, row.record_uuid
