@@ -6,6 +6,12 @@ It turns every way a request can end into either a result or a `SyncError` whose
 - a 200 from a captive portal is not the centre: answers without the expected JSON
   shape are `sync.protocol`;
 - `Retry-After` is honoured on 429 and 503.
+
+All requests go through one `station.sync.http1.Http1Client` (h11 over a plain or TLS
+socket), so the station holds one connection and can pipeline: `send_patch` writes a
+PATCH and returns a handle at once, `finish` reads its answer later, and at most two
+requests are in flight (the worker overlaps the next record's bytes with the wait for
+the previous record's receipt; docs/sync-protocol.md, "Round trips").
 """
 
 from __future__ import annotations
@@ -15,20 +21,23 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from station.sync.errors import SyncError
+from station.sync.http1 import CONNECT, CONNECT_TIMEOUT, TIMEOUT, Exchange, Http1Client, Response, TransportError
 from wire.auth import sign_headers
 
 log = logging.getLogger(__name__)
 
 TUS = {"Tus-Resumable": "1.0.0"}
+RECEIPT_KEYS = ("receipt_id", "server_seq", "received_at", "sha256")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -36,6 +45,47 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def _sync_error(exc: TransportError) -> SyncError:
+    """The transport's failure as the worker reads it: nothing sent is `sync.offline`;
+    anything after sending is ambiguous."""
+    if exc.kind == CONNECT:
+        return SyncError("sync.offline", exc.detail)
+    if exc.kind == CONNECT_TIMEOUT:
+        return SyncError("sync.offline", "connect timeout")
+    if exc.kind == TIMEOUT:
+        return SyncError("sync.timeout", exc.detail)
+    return SyncError("sync.interrupted", exc.detail)
+
+
+@dataclass
+class PatchHandle:
+    """A PATCH on the wire whose answer has not been read yet."""
+
+    record_uuid: str
+    offset: int
+    size: int  # bytes in this PATCH
+    commit: bool
+    commit_after: str | None
+    exchange: Exchange
+
+    @property
+    def started(self) -> float:
+        """When writing it began (monotonic)."""
+        return self.exchange.started
+
+    @property
+    def answered_at(self) -> float | None:
+        """When its answer was complete (monotonic), once read."""
+        return self.exchange.answered_at
+
+
+@dataclass
+class PatchResult:
+    offset: int  # the centre's Upload-Offset after this PATCH
+    receipt: dict[str, Any] | None  # the commit's receipt, when the PATCH committed
+    deferred: str | None  # Upload-Commit-Deferred: why a requested commit did not happen yet
 
 
 class CentralClient:
@@ -51,11 +101,8 @@ class CentralClient:
         self.base_url = base_url.rstrip("/")
         self.station = station
         self.key = signing_key
-        self.http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
-            http1=True,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        self.http = Http1Client(
+            self.base_url, connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s, max_in_flight=2
         )
         self.bytes_sent = 0
         self.last_rtt_s: float | None = None
@@ -63,31 +110,39 @@ class CentralClient:
     def close(self) -> None:
         self.http.close()
 
+    def drop_connection(self) -> None:
+        """Close the connection now; answers still awaited are lost (their outcome is unknown)."""
+        self.http.drop()
+
+    @property
+    def in_flight(self) -> int:
+        return self.http.in_flight
+
     # --- plumbing -------------------------------------------------------------
 
-    def _request(
-        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> httpx.Response:
+    def _start(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Exchange:
         all_headers = {**(headers or {}), **sign_headers(method, path, body, station=self.station, key=self.key)}
-        started = time.monotonic()
         try:
-            response = self.http.request(method, path, content=body, headers=all_headers)
-        except httpx.ConnectError as exc:
-            raise SyncError("sync.offline", type(exc).__name__) from None
-        except httpx.ConnectTimeout:
-            raise SyncError("sync.offline", "connect timeout") from None
-        except httpx.TimeoutException as exc:
-            raise SyncError("sync.timeout", type(exc).__name__) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
-            raise SyncError("sync.interrupted", type(exc).__name__) from None
-        self.last_rtt_s = time.monotonic() - started
-        self.bytes_sent += len(body)
+            return self.http.start(method, path, headers=all_headers, body=body)
+        except TransportError as exc:
+            raise _sync_error(exc) from None
+
+    def _finish(self, ex: Exchange, body_size: int) -> Response:
+        try:
+            response = self.http.finish(ex)
+        except TransportError as exc:
+            raise _sync_error(exc) from None
+        self.last_rtt_s = (ex.answered_at or time.monotonic()) - ex.started
+        self.bytes_sent += body_size
         if response.status_code >= 400:
             raise self._error(response)
         return response
 
+    def _request(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Response:
+        return self._finish(self._start(method, path, body, headers), len(body))
+
     @staticmethod
-    def _error(response: httpx.Response) -> SyncError:
+    def _error(response: Response) -> SyncError:
         status = response.status_code
         if status in (502, 504):
             return SyncError("sync.gateway", str(status), http_status=status)
@@ -111,7 +166,7 @@ class CentralClient:
         return SyncError(code, detail, http_status=status)
 
     @staticmethod
-    def _json(response: httpx.Response, *keys: str) -> dict[str, Any]:
+    def _json(response: Response, *keys: str) -> dict[str, Any]:
         try:
             body = response.json()
         except ValueError:
@@ -125,9 +180,9 @@ class CentralClient:
     def health(self) -> float:
         started = time.monotonic()
         try:
-            response = self.http.get("/v1/health")
-        except httpx.HTTPError as exc:
-            raise SyncError("sync.offline", type(exc).__name__) from None
+            response = self.http.request("GET", "/v1/health")
+        except TransportError as exc:
+            raise SyncError("sync.offline", exc.detail) from None
         if response.status_code != 200:
             raise self._error(response)
         self._json(response, "ok")
@@ -162,11 +217,13 @@ class CentralClient:
         except (KeyError, ValueError):
             raise SyncError("sync.protocol", "HEAD without Upload-Offset") from None
 
-    def patch(
-        self, record_uuid: str, offset: int, chunk: bytes, *, commit: bool = False
-    ) -> tuple[int, dict[str, Any] | None]:
-        """Append a chunk; with `commit`, the centre commits if this completes the upload
-        and the answer carries the receipt (saving a round trip)."""
+    def send_patch(
+        self, record_uuid: str, offset: int, chunk: bytes, *, commit: bool = False, commit_after: str | None = None
+    ) -> PatchHandle:
+        """Write a PATCH and return at once; `finish` reads the answer. With `commit`, the
+        centre commits if this completes the upload; with `commit_after` as well, only if
+        that (the station's previous) record is already received, else the answer says
+        the commit is deferred. Raises only when nothing could be sent (sync.offline)."""
         digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
         headers = {
             **TUS,
@@ -176,19 +233,35 @@ class CentralClient:
         }
         if commit:
             headers["Upload-Commit"] = "?1"
-        response = self._request("PATCH", f"/v1/uploads/{self.station}/{record_uuid}", chunk, headers)
+            if commit_after is not None:
+                headers["Upload-Commit-After"] = commit_after
+        ex = self._start("PATCH", f"/v1/uploads/{self.station}/{record_uuid}", chunk, headers)
+        return PatchHandle(record_uuid, offset, len(chunk), commit, commit_after if commit else None, ex)
+
+    def finish(self, handle: PatchHandle) -> PatchResult:
+        """The outcome of a PATCH started with `send_patch` (answers are read in order)."""
+        response = self._finish(handle.exchange, handle.size)
         try:
             new_offset = int(response.headers["Upload-Offset"])
         except (KeyError, ValueError):
             raise SyncError("sync.protocol", "PATCH answer without Upload-Offset") from None
         receipt = None
-        if commit and response.status_code == 200:
-            receipt = self._json(response, "receipt_id", "server_seq", "received_at", "sha256")
-        return new_offset, receipt
+        if handle.commit and response.status_code == 200:
+            receipt = self._json(response, *RECEIPT_KEYS)
+        deferred = response.headers.get("Upload-Commit-Deferred") if receipt is None else None
+        return PatchResult(new_offset, receipt, deferred)
+
+    def patch(
+        self, record_uuid: str, offset: int, chunk: bytes, *, commit: bool = False
+    ) -> tuple[int, dict[str, Any] | None]:
+        """Append a chunk and wait for the answer; with `commit`, the centre commits if this
+        completes the upload and the answer carries the receipt (saving a round trip)."""
+        result = self.finish(self.send_patch(record_uuid, offset, chunk, commit=commit))
+        return result.offset, result.receipt
 
     def commit(self, record_uuid: str) -> dict[str, Any]:
         response = self._request("POST", f"/v1/uploads/{self.station}/{record_uuid}/commit")
-        return self._json(response, "receipt_id", "server_seq", "received_at", "sha256")
+        return self._json(response, *RECEIPT_KEYS)
 
     def reconcile(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         body = json.dumps({"records": records}).encode()
