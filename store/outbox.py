@@ -76,7 +76,7 @@ class Outbox:
         self.db = db
 
     def head(self) -> OutboxRecord | None:
-        """The lowest station_seq still to send: strict FIFO, one record in flight."""
+        """The lowest station_seq still to send (strict FIFO): the record committing now."""
         with self.db.read() as session:
             row = session.execute(
                 select(*_COLUMNS).where(_ENR.c.state.in_(PENDING)).order_by(_ENR.c.station_seq).limit(1)

@@ -1,4 +1,5 @@
-"""The sync worker: one per station, strict FIFO by station_seq, one record in flight.
+"""The sync worker: one per station, strict FIFO by station_seq, one record committing
+at a time, the next one's bytes already on the wire.
 
 For the record at the head of the queue: register (idempotent), ask the offset,
 send the remaining bytes in checksummed chunks, commit, and keep the receipt. An
@@ -6,6 +7,17 @@ ambiguous outcome is never taken as failure: the next attempt registers again an
 asks the offset, and a repeated commit returns the same receipt. A permanent refusal
 quarantines the record (REJECTED) so the queue moves on; a refusal of the station
 itself (unknown, bad signature, clock) stops the run with its own message.
+
+Why the overlap: on a 2G link a record takes about 3 s to send and its answer a 600 ms
+round trip more; waiting for every answer before sending on would leave the line idle
+a sixth of the time. So while the answer to record N's last PATCH (the one carrying
+the commit) is awaited, record N+1's first PATCH is already being written on the same
+connection (HTTP/1.1 pipelining, depth 2 at most), with `Upload-Commit-After: N`: the
+centre commits N+1 only once N is received, and otherwise keeps the bytes and defers
+the commit. If anything goes wrong with N (an error, an ambiguous end, a refusal),
+N+1's answer is still read but only remembered: its offset if the centre gave one,
+else the error, so that its own turn, after N, resolves it the normal way (register,
+HEAD, commit). A record is marked RECEIVED only in its own turn and only with a receipt.
 
 Only one worker runs per station: an OS file lock, released by the kernel if the
 process dies. Force sync clears the backoff, half-opens the breaker and reconciles;
@@ -24,16 +36,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from common.errors import UserFacingError
+from common.errors import Cancelled, UserFacingError
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
-from station.sync.client import CentralClient
+from station.sync.client import CentralClient, PatchHandle
 from station.sync.errors import AMBIGUOUS, PERMANENT, STATION, SyncError
 from station.sync.packets import packet_path
 from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
 from store.outbox import (
     DUPLICATE,
     EXPORTED,
+    PENDING,
     PRINT_READY,
     RECEIVED,
     REGISTERED,
@@ -67,6 +80,15 @@ class RunSummary:
     reconciled: int = 0
     stopped_by: str | None = None  # an error code that stopped the run, if any
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ahead:
+    """A record's first PATCH, written behind the previous record's last one."""
+
+    rec: OutboxRecord
+    blob: bytes
+    handle: PatchHandle
 
 
 class WorkerLock:
@@ -119,8 +141,12 @@ class SyncWorker:
         breaker: CircuitBreaker | None = None,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        pipeline: bool = True,
     ) -> None:
         self.home = home
+        self.pipeline = pipeline  # write the next record behind the one committing
+        self._hold_pipeline = False  # a reconcile is due: let the line empty first
+        self._line_free_at = 0.0
         self.outbox = outbox
         self.client = client
         self.monitor = monitor or LinkMonitor()
@@ -166,42 +192,87 @@ class SyncWorker:
                 rec.uuid, REGISTERED, "central knows the record", upload_offset=int(answer.get("offset") or 0)
             )
 
-    def send(self, rec: OutboxRecord, summary: RunSummary, progress: Progress, cancel: CancelToken | None) -> None:
-        if rec.packet_sha256 is None or rec.packet_size is None:
-            raise SyncError("sync.no_central_key", rec.reg_no)
-        path = packet_path(self.home, rec.uuid)
+    def send(
+        self,
+        rec: OutboxRecord,
+        summary: RunSummary,
+        progress: Progress,
+        cancel: CancelToken | None,
+        ahead: Ahead | None = None,
+    ) -> Ahead | None:
+        """Send the head record until it has its receipt. `ahead` is its first PATCH if
+        that was already written behind the previous record. Returns the next record's
+        first PATCH if it was written behind this one's last (the caller passes it on)."""
+        behind: list[Ahead] = []  # the next record's PATCH, once written behind ours
         try:
-            blob = path.read_bytes()
-        except FileNotFoundError:
-            raise SyncError("commit.rejected", f"packet file missing: {path.name}") from None
-        if rec.state in (REGISTERED, UPLOADING, UPLOADED) and rec.last_error is None:
-            offset = rec.upload_offset  # registered ahead; a stale offset is answered with 409 and a HEAD
+            receipt = self._upload(rec, summary, progress, cancel, ahead, behind)
+            if receipt is not None:
+                self.outbox.transition(rec.uuid, UPLOADED, f"{rec.packet_size} bytes", upload_offset=rec.packet_size)
+                self._received(rec, receipt, summary)
+        except BaseException as exc:
+            if behind:
+                self.settle(behind[0], cancelled=isinstance(exc, Cancelled))
+            raise
+        return behind[0] if behind else None
+
+    def _upload(
+        self,
+        rec: OutboxRecord,
+        summary: RunSummary,
+        progress: Progress,
+        cancel: CancelToken | None,
+        ahead: Ahead | None,
+        behind: list[Ahead],
+    ) -> dict[str, Any] | None:
+        """The receipt, or None if the centre already had the record (then it is marked here)."""
+        pending: PatchHandle | None = None
+        if ahead is not None:
+            blob, pending, offset = ahead.blob, ahead.handle, ahead.handle.offset
         else:
-            # First contact, or after an ambiguous failure: ask the centre where it stands.
-            answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
-            self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
-            if answer.get("state") == "received" and answer.get("receipt"):
-                self._received(rec, answer["receipt"], summary)
-                return
-            if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
-                self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
-            offset = int(answer.get("offset") or 0)
-        size = len(blob)
-        self.outbox.transition(rec.uuid, UPLOADING, f"{offset} of {size} bytes", upload_offset=offset)
-        retries = 0
-        receipt: dict[str, Any] | None = None
-        while receipt is None:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            step = self.monitor.chunk_size()
-            if size - offset - step < self.monitor.chunk_size() // 4:
-                step = size - offset  # a short tail would cost a whole round trip of its own
-            chunk = blob[offset : offset + step]
-            last = offset + len(chunk) >= size
-            started = time.monotonic()
+            if rec.packet_sha256 is None or rec.packet_size is None:
+                raise SyncError("sync.no_central_key", rec.reg_no)
+            path = packet_path(self.home, rec.uuid)
             try:
-                offset, receipt = self.client.patch(rec.uuid, offset, chunk, commit=last)
+                blob = path.read_bytes()
+            except FileNotFoundError:
+                raise SyncError("commit.rejected", f"packet file missing: {path.name}") from None
+            if rec.state in (REGISTERED, UPLOADING, UPLOADED) and rec.last_error is None:
+                offset = rec.upload_offset  # registered ahead; a stale offset is answered with 409 and a HEAD
+            else:
+                # First contact, or after an ambiguous failure: ask the centre where it stands.
+                answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
+                self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
+                if answer.get("state") == "received" and answer.get("receipt"):
+                    self._received(rec, answer["receipt"], summary)
+                    return None
+                if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
+                    self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
+                offset = int(answer.get("offset") or 0)
+            if rec.state == UPLOADING:  # its upload began behind the record before; it goes on
+                self.outbox.set_fields(rec.uuid, upload_offset=offset)
+            else:
+                self.outbox.transition(rec.uuid, UPLOADING, f"{offset} of {len(blob)} bytes", upload_offset=offset)
+        size = len(blob)
+        retries = 0
+        while True:
+            if pending is None:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                if offset >= size:  # all bytes are there, not committed yet (deferred, or an answer lost)
+                    return self.client.commit(rec.uuid)
+                chunk = self._chunk(blob, offset)
+                pending = self.client.send_patch(rec.uuid, offset, chunk, commit=offset + len(chunk) >= size)
+            if pending.commit and not behind:
+                # Our last PATCH is on the wire: write the next record's behind it.
+                nxt = self._start_next(rec, cancel)
+                if nxt is not None:
+                    behind.append(nxt)
+            handle, pending = pending, None
+            try:
+                result = self.client.finish(handle)
             except SyncError as exc:
+                if behind:  # the next record's answer comes first; it resolves in its own turn
+                    self.settle(behind.pop())
                 if exc.code in ("upload.offset_mismatch", "upload.checksum_mismatch") and retries < MAX_CHUNK_RETRIES:
                     retries += 1
                     offset = self.client.head(rec.uuid)
@@ -209,15 +280,86 @@ class SyncWorker:
                 if exc.code == "record.not_registered":
                     raise SyncError("sync.interrupted", "the centre lost the partial upload") from None
                 raise
-            self.monitor.observe_transfer(len(chunk), time.monotonic() - started)
-            summary.bytes_sent += len(chunk)
+            self._observe(handle)
+            offset = result.offset
+            summary.bytes_sent += handle.size
             progress(None, f"{rec.reg_no}: {offset}/{size}")
-            if receipt is None:
-                self.outbox.set_fields(rec.uuid, upload_offset=offset)
-                if offset >= size:  # complete, but the centre did not commit with the chunk
-                    receipt = self.client.commit(rec.uuid)
-        self.outbox.transition(rec.uuid, UPLOADED, f"{size} bytes", upload_offset=size)
-        self._received(rec, receipt, summary)
+            if result.receipt is not None:
+                return result.receipt
+            self.outbox.set_fields(rec.uuid, upload_offset=offset)
+            if result.deferred:
+                log.info("%s: commit deferred by the centre (%s); committing now", rec.reg_no, result.deferred)
+
+    def _chunk(self, blob: bytes, offset: int) -> bytes:
+        step = self.monitor.chunk_size()
+        if len(blob) - offset - step < self.monitor.chunk_size() // 4:
+            step = len(blob) - offset  # a short tail would cost a whole round trip of its own
+        return blob[offset : offset + step]
+
+    def _observe(self, handle: PatchHandle) -> None:
+        """Throughput from a PATCH: while a pipelined PATCH waited behind the one before it,
+        the line was busy with that one, so its time counts from that one's answer."""
+        answered = handle.answered_at or time.monotonic()
+        began = max(handle.started, self._line_free_at)
+        self._line_free_at = answered
+        self.monitor.observe_transfer(handle.size, answered - began)
+
+    def _start_next(self, rec: OutboxRecord, cancel: CancelToken | None) -> Ahead | None:
+        """Write the next record's first PATCH behind `rec`'s last, committing only after `rec`.
+
+        Only a record registered ahead and untouched since (its offset is the centre's) is
+        sent this way; anything else waits for its own turn."""
+        if not self.pipeline or self._hold_pipeline or (cancel is not None and cancel.cancelled):
+            return None
+        nxt = next((r for r in self.outbox.in_states(PENDING, limit=2) if r.station_seq > rec.station_seq), None)
+        if (
+            nxt is None
+            or nxt.state != REGISTERED
+            or nxt.last_error is not None
+            or nxt.next_attempt_at is not None
+            or nxt.packet_sha256 is None
+            or nxt.packet_size is None
+        ):
+            return None
+        try:
+            blob = packet_path(self.home, nxt.uuid).read_bytes()
+        except FileNotFoundError:
+            return None
+        offset = nxt.upload_offset
+        if len(blob) != nxt.packet_size or offset >= len(blob):
+            return None
+        chunk = self._chunk(blob, offset)
+        last = offset + len(chunk) >= len(blob)
+        self.outbox.transition(
+            nxt.uuid, UPLOADING, f"{offset} of {len(blob)} bytes (behind {rec.reg_no})", upload_offset=offset
+        )
+        try:
+            handle = self.client.send_patch(nxt.uuid, offset, chunk, commit=last, commit_after=rec.uuid)
+        except SyncError:
+            return None  # nothing left: it goes in its own turn
+        return Ahead(nxt, blob, handle)
+
+    def settle(self, ahead: Ahead, *, cancelled: bool = False) -> None:
+        """Read the answer to a PATCH written ahead whose record will not go on now (the one
+        before it failed, or the run ends) and remember only what the centre said: its
+        offset, or its error, so that its own turn resolves it (register, HEAD, commit).
+        Even a receipt is not taken here: the commit in its turn returns the same one."""
+        uuid = ahead.rec.uuid
+        if cancelled:  # do not wait: drop the connection, the answer is unknown
+            self.client.drop_connection()
+            self.outbox.set_fields(uuid, last_error="sync.interrupted")
+            return
+        try:
+            result = self.client.finish(ahead.handle)
+        except SyncError as exc:
+            log.info("%s: the PATCH sent ahead ended with %s; resolved in its turn", ahead.rec.reg_no, exc.code)
+            self.outbox.set_fields(uuid, last_error=exc.code)
+            return
+        except BaseException:
+            self.outbox.set_fields(uuid, last_error="sync.interrupted")
+            raise
+        self._observe(ahead.handle)
+        self.outbox.set_fields(uuid, upload_offset=result.offset)
 
     def _received(self, rec: OutboxRecord, receipt: dict[str, Any], summary: RunSummary) -> None:
         self.outbox.transition(
@@ -292,46 +434,64 @@ class SyncWorker:
         summary = RunSummary()
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         last_reconcile = 0.0
-        while True:
-            if cancel is not None and cancel.cancelled:
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            forced = self._forced()
-            rec = self.outbox.head()
-            now = utcnow()
-            if rec is None:
-                self._reconcile_quietly(summary)
-                if until_idle:
+        reconcile_due = False
+        ahead: Ahead | None = None  # the head's first PATCH, already written behind the record before
+        try:
+            while True:
+                if cancel is not None and cancel.cancelled:
                     break
-                self._nap(5.0, deadline, cancel)
-                continue
-            if forced or time.monotonic() - last_reconcile > reconcile_every_s:
-                self._reconcile_quietly(summary)
-                last_reconcile = time.monotonic()
-            wait = 0.0
-            if rec.next_attempt_at is not None and rec.next_attempt_at > now:
-                wait = (rec.next_attempt_at - now).total_seconds()
-            wait = max(wait, self.breaker.wait_s())
-            if wait > 0:
-                if until_idle and not wait_for_retry:
-                    break  # nothing more can happen now; the caller decides
-                self._nap(wait, deadline, cancel)
-                continue
-            try:
-                if rec.state == SEALED:
-                    self.register_ahead()
-                    rec = self.outbox.get(rec.uuid) or rec
-                    if rec.state == REJECTED:
-                        continue
-                self.send(rec, summary, progress, cancel)
-            except SyncError as exc:
-                if exc.outcome == STATION:
-                    summary.stopped_by = exc.code
-                    summary.errors.append(exc.code)
-                    self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
-                    raise
-                self._failed(rec, exc, summary)
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                forced = self._forced()
+                rec = self.outbox.head()
+                if ahead is not None and (rec is None or rec.uuid != ahead.rec.uuid):
+                    self.settle(ahead)  # not the head after all (cannot happen in one worker)
+                    ahead = None
+                    continue
+                now = utcnow()
+                if rec is None:
+                    self._reconcile_quietly(summary)
+                    if until_idle:
+                        break
+                    self._nap(5.0, deadline, cancel)
+                    continue
+                reconcile_due = reconcile_due or forced or time.monotonic() - last_reconcile > reconcile_every_s
+                self._hold_pipeline = reconcile_due  # a reconcile waits for a quiet line; hold the next one
+                if reconcile_due and ahead is None:
+                    self._reconcile_quietly(summary)
+                    last_reconcile = time.monotonic()
+                    reconcile_due = self._hold_pipeline = False
+                wait = 0.0
+                if rec.next_attempt_at is not None and rec.next_attempt_at > now:
+                    wait = (rec.next_attempt_at - now).total_seconds()
+                wait = max(wait, self.breaker.wait_s())
+                if wait > 0:
+                    if ahead is not None:
+                        self.settle(ahead)
+                        ahead = None
+                    if until_idle and not wait_for_retry:
+                        break  # nothing more can happen now; the caller decides
+                    self._nap(wait, deadline, cancel)
+                    continue
+                try:
+                    if rec.state == SEALED:
+                        self.register_ahead()
+                        rec = self.outbox.get(rec.uuid) or rec
+                        if rec.state == REJECTED:
+                            continue
+                    given, ahead = ahead, None
+                    ahead = self.send(rec, summary, progress, cancel, given)
+                except SyncError as exc:
+                    if exc.outcome == STATION:
+                        summary.stopped_by = exc.code
+                        summary.errors.append(exc.code)
+                        self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+                        raise
+                    self._failed(rec, exc, summary)
+        finally:
+            if ahead is not None:
+                self.settle(ahead, cancelled=cancel is not None and cancel.cancelled)
+            self._hold_pipeline = False
         summary.bytes_sent = self.client.bytes_sent
         self.save_link()
         return summary

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sync.fault_proxy import FaultProxy
 from tests.sync.harness import CentralServer, join
 
 
@@ -20,4 +21,18 @@ def server(tmp_path: Path) -> Iterator[CentralServer]:
 @pytest.fixture
 def joined(core, server):  # type: ignore[no-untyped-def]
     join(core, server)
+    return core
+
+
+@pytest.fixture
+def proxy(server: CentralServer) -> Iterator[FaultProxy]:
+    p = FaultProxy("127.0.0.1", server.port).start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def station(core, server, proxy):  # type: ignore[no-untyped-def]
+    """A station joined to the centre through the fault proxy."""
+    join(core, server, url=proxy.url)
     return core

@@ -7,8 +7,6 @@ acknowledged or out of order. Backoff is shortened so every test stays bounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from station.enroll_synthetic import enroll_synthetic
@@ -18,21 +16,6 @@ from station.sync.policy import Backoff, CircuitBreaker
 from station.sync.worker import SyncWorker
 from store.outbox import Outbox
 from tests.sync.checker import check
-from tests.sync.fault_proxy import FaultProxy
-from tests.sync.harness import CentralServer, join
-
-
-@pytest.fixture
-def proxy(server: CentralServer) -> Iterator[FaultProxy]:
-    p = FaultProxy("127.0.0.1", server.port).start()
-    yield p
-    p.stop()
-
-
-@pytest.fixture
-def station(core, server, proxy):  # type: ignore[no-untyped-def]
-    join(core, server, url=proxy.url)
-    return core
 
 
 def worker(core, *, timeout_s: float = 3.0) -> SyncWorker:  # type: ignore[no-untyped-def]
