@@ -3,7 +3,7 @@ confirmation dialog, and a status line that shows a Text in the current language
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -88,7 +88,10 @@ class SupervisorDialog(QDialog):
 
     def _ok(self, user: User) -> None:
         self.approver = user
-        self.accept()
+        # Not accept() here: that ends exec() while the task's delivery object (a child
+        # of this dialog, deleted later) is still in its slot, and ask_supervisor then
+        # drops the dialog under it - a segfault once the deferred delete runs.
+        QTimer.singleShot(0, self, self.accept)
 
     def _refused(self, failure: Failure) -> None:
         self.buttons.setEnabled(True)
