@@ -1,0 +1,377 @@
+"""The fingerprint step: ten fingers in order, best of three attempts each, exceptions
+approved by a supervisor, re-capture of any finger.
+
+One capture runs at a time (`capture_finger` on a worker thread; the scanner's port
+thread does the I/O). Choosing another finger cancels the running capture and starts
+the new one only once the old one has ended, so two captures never interleave their
+commands on the port. A capture that was cancelled is discarded even if its image
+arrived meanwhile: the operator had moved on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from common.biometrics import FINGER_EXCEPTION_LABELS, FingerException, FingerPosition
+from devices.base import DeviceKind
+from devices.kinds import FingerCapture, FingerprintScanner
+from station.auth import User
+from station.captures import finger_capture
+from station.workflow import Step
+from ui.context import AppContext
+from ui.tasks import Failure, TaskHandle
+from ui.wizard.base import StepPage, WizardController
+from ui.wizard.capture_parts import Batched, CaptureStatus, ExceptionPanel, device_line, grey_image, submit_when_free
+from ui.wizard.hands import FingerState, HandDiagram
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+ATTEMPT_VIEW = QSize(160, 180)  # an EF01 image is 256 x 288
+
+
+class QualityBar(QWidget):
+    """A finger's quality 0-100 as a bar, with the scanner's threshold drawn across it."""
+
+    def __init__(self, threshold: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value: float | None = None
+        self.threshold = threshold
+        self.setFixedHeight(16)
+        self.setMinimumWidth(120)
+
+    def set_value(self, value: float | None) -> None:
+        self.value = value
+        self.update()
+
+    def set_threshold(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        box = QRectF(0.5, 0.5, self.width() - 1.0, self.height() - 1.0)
+        painter.fillRect(box, QColor("#e6e6e6"))
+        if self.value is not None:
+            good = self.value >= self.threshold
+            filled = QRectF(box.x(), box.y(), box.width() * min(max(self.value, 0.0), 100.0) / 100.0, box.height())
+            painter.fillRect(filled, QColor("#58c27d") if good else QColor("#e67e22"))
+            painter.setPen(QColor("#222222"))
+            painter.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, f"{self.value:.0f}")
+        x = box.x() + box.width() * self.threshold / 100.0
+        painter.setPen(QPen(QColor("#1f1f1f"), 2))
+        painter.drawLine(int(x), 0, int(x), self.height())
+        painter.setPen(QColor("#999999"))
+        painter.drawRect(box)
+
+
+class FingerprintPage(StepPage):
+    step: ClassVar[Step] = Step.FINGERPRINTS
+
+    def __init__(self, ctx: AppContext, wizard: WizardController, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, wizard, parent)
+        self._active = False
+        self._handle: TaskHandle | None = None
+        self._next: FingerPosition | None = None
+        self._capturing_position: FingerPosition | None = None
+        self._shown_attempts: list[float] = []
+        self.current: FingerPosition | None = None
+        self.threshold = FingerprintScanner.quality_threshold
+        self._attempts: Batched[tuple[int, np.ndarray, float]] = Batched(ctx, self, self._show_attempts)
+
+        self.diagram = HandDiagram(ctx)
+        self.device_label = QLabel()
+        self.finger_label = QLabel()
+        self.finger_label.setObjectName("current_finger")
+        self.finger_label.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.attempt_image = QLabel()
+        self.attempt_image.setFixedSize(ATTEMPT_VIEW)
+        self.attempt_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.attempt_image.setStyleSheet("border: 1px solid #999; background: #fafafa;")
+        self.attempt_label = QLabel()
+        self.attempt_label.setWordWrap(True)
+        self.status = CaptureStatus(ctx, DeviceKind.FINGERPRINT)
+        self.retry_button = self.status.retry_button
+        self.exception_button = QPushButton(self.tr("Mark exception…"))
+        self.recapture_button = QPushButton(self.tr("Re-capture"))
+        self.exception_panel = ExceptionPanel(ctx, "")
+        self.exception_panel.hide()
+
+        self.bars: dict[FingerPosition, QualityBar] = {}
+        self.notes: dict[FingerPosition, QLabel] = {}
+        self.names: dict[FingerPosition, QLabel] = {}
+        table = QGridLayout()
+        table.setHorizontalSpacing(10)
+        table.setColumnStretch(1, 1)
+        for row, position in enumerate(FingerPosition):
+            name = QLabel(ctx.t(position.label))
+            bar = QualityBar(self.threshold)
+            note = QLabel()
+            note.setMinimumWidth(150)
+            table.addWidget(name, row, 0)
+            table.addWidget(bar, row, 1)
+            table.addWidget(note, row, 2)
+            self.names[position], self.bars[position], self.notes[position] = name, bar, note
+
+        left = QVBoxLayout()
+        left.addWidget(self.device_label)
+        left.addWidget(self.diagram, 1)
+        left.addWidget(self.status)
+        shown = QHBoxLayout()
+        shown.addWidget(self.attempt_image)
+        about = QVBoxLayout()
+        about.addWidget(self.finger_label)
+        about.addWidget(self.attempt_label)
+        actions = QHBoxLayout()
+        actions.addWidget(self.recapture_button)
+        actions.addWidget(self.exception_button)
+        actions.addStretch(1)
+        about.addLayout(actions)
+        about.addStretch(1)
+        shown.addLayout(about, 1)
+        left.addLayout(shown)
+        right = QVBoxLayout()
+        heading = QLabel(self.tr("Quality (the line marks the minimum)"))
+        heading.setStyleSheet("font-weight: bold;")
+        right.addWidget(heading)
+        right.addLayout(table)
+        right.addWidget(self.exception_panel)
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+
+        self.diagram.selected.connect(self.choose)
+        self.retry_button.clicked.connect(lambda: self._capture(self.current))
+        self.recapture_button.clicked.connect(lambda: self._capture(self.current))
+        self.exception_button.clicked.connect(self.open_exception)
+        self.exception_panel.approved.connect(self._exception_approved)
+        self.exception_panel.cancel_button.clicked.connect(self._exception_cancelled)
+
+    # --- step lifecycle -----------------------------------------------------------
+
+    def enter(self) -> None:
+        self._active = True
+        self._render()
+        self.choose(self._next_missing(None) or FingerPosition.RIGHT_THUMB)
+
+    def leave(self) -> None:
+        self._active = False
+        self._next = None
+        if self._handle is not None:
+            self._handle.cancel()
+
+    @property
+    def capturing(self) -> bool:
+        return self._handle is not None and self._handle.running
+
+    def choose(self, position: FingerPosition) -> None:
+        """Make `position` current (a click on the diagram); capture it if it has nothing yet."""
+        self.current = position
+        self.diagram.set_current(position)
+        self.finger_label.setText(self.ctx.t(position.label))
+        self.exception_panel.hide()  # the last image stays until this finger's first attempt
+        item = self.wizard.workflow.enrollment.items.get(position.item_kind)
+        if item is None:
+            self._capture(position)
+            return
+        self._cancel()
+        if item.exception_reason:
+            self.status.prompt(self.tr("Recorded as an exception. Re-capture to take it after all."))
+        else:
+            self.status.ok(self.tr("Captured. Re-capture to take it again."))
+        self._set_buttons()
+
+    # --- capture ------------------------------------------------------------------
+
+    def _capture(self, position: FingerPosition | None) -> None:
+        if position is None or not self._active:
+            return
+        self.exception_panel.hide()
+        if self.capturing and self._capturing_position == position and not self._handle_cancelled():
+            return  # already scanning this finger
+        if self.capturing:
+            self._next = position  # starts when the running capture has ended
+            self._cancel()
+            return
+        self.status.prompt(self.tr("Opening the fingerprint scanner…"))
+        self.ctx.devices.ensure(
+            DeviceKind.FINGERPRINT,
+            on_ready=lambda device: self._run(device, position),
+            on_failed=self._open_failed,
+        )
+
+    def _run(self, device: object, position: FingerPosition) -> None:
+        if not self._active or self.capturing or position != self.current:
+            return
+        if not isinstance(device, FingerprintScanner):
+            return
+        self.threshold = type(device).quality_threshold
+        for bar in self.bars.values():
+            bar.set_threshold(self.threshold)
+        self.device_label.setText(device_line(self.ctx, DeviceKind.FINGERPRINT))
+        self.status.prompt(
+            self.tr("Place the %1 flat on the scanner.").replace("%1", self.ctx.t(position.label).lower())
+        )
+        self._shown_attempts = []
+        self._capturing_position = position
+        self._handle = self.ctx.tasks.run(
+            device.capture_finger,
+            position,
+            attempts=ATTEMPTS,
+            on_attempt=lambda n, image, score: self._attempts((n, image, score)),
+            on_done=self._captured,
+            on_failed=self._capture_failed,
+            cancellable=True,
+            owner=self,
+            name=f"capture {position.name.lower()}",
+        )
+        self._set_buttons()
+
+    def _capturing_name(self) -> str:
+        position = self._capturing_position
+        return self.ctx.t(position.label) if position is not None else ""
+
+    def _handle_cancelled(self) -> bool:
+        return self._handle is not None and self._handle.cancel_token.cancelled
+
+    def _cancel(self) -> None:
+        if self._handle is not None and self._handle.running:
+            self._handle.cancel()
+
+    def _ended(self) -> bool:
+        """The running capture ended; start a queued one. True if its result is stale."""
+        handle, self._handle = self._handle, None
+        stale = handle is None or handle.cancel_token.cancelled or not self._active
+        queued, self._next = self._next, None
+        if queued is not None and self._active:
+            self._capture(queued)
+        self._set_buttons()
+        return stale
+
+    def _show_attempts(self, attempts: list[tuple[int, np.ndarray, float]]) -> None:
+        if not self.capturing:
+            return
+        number, image, score = attempts[-1]
+        self._shown_attempts.extend(s for _, _, s in attempts)
+        self.attempt_image.setPixmap(
+            QPixmap.fromImage(grey_image(image)).scaled(
+                ATTEMPT_VIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )
+        if self.current is not None:
+            self.bars[self.current].set_value(max(self._shown_attempts))
+        text = self.tr("%1, attempt %2 of %3: quality %4").replace("%1", self._capturing_name())
+        text = text.replace("%2", str(number)).replace("%3", str(ATTEMPTS)).replace("%4", f"{score:.0f}")
+        if score < self.threshold and number < ATTEMPTS:
+            text += " \u2014 " + self.tr("too low; lift the finger and place it again.")
+        self.attempt_label.setText(text)
+
+    def _captured(self, capture: FingerCapture) -> None:
+        if self._ended():
+            return
+        self.attempt_label.setText(
+            self.tr("%1: kept the best of %2 attempts, quality %3")
+            .replace("%1", self.ctx.t(capture.position.label))
+            .replace("%2", str(capture.attempts))
+            .replace("%3", f"{capture.quality:.0f}")
+        )
+        item = finger_capture(capture)
+        submit_when_free(
+            self.wizard,
+            lambda wf: wf.set_finger(capture.position, item),
+            on_done=lambda _: self._saved(capture.position),
+            on_failed=self.status.refused,
+        )
+
+    def _capture_failed(self, failure: Failure) -> None:
+        if self._ended() or failure.cancelled:
+            return
+        hint = ""
+        if getattr(failure.error, "code", "") == "fingerprint.ghost_finger":
+            hint = self.tr("Lift the finger and clean the platen, then press Retry.")
+        self.status.fail(failure, hint=hint)
+
+    def _open_failed(self, failure: Failure) -> None:
+        if self._active:
+            self.status.fail(failure)
+
+    def _saved(self, position: FingerPosition) -> None:
+        self._render()
+        if not self._active:
+            return
+        following = self._next_missing(position)
+        if following is None:
+            self.status.ok(self.tr("All ten fingers are done."))
+            self.diagram.set_current(None)
+            self._set_buttons()
+        elif self.current == position and not self.capturing:
+            self.choose(following)
+
+    # --- exceptions ---------------------------------------------------------------
+
+    def open_exception(self) -> None:
+        """ "Mark exception…": stop scanning this finger and ask why it cannot be taken."""
+        if self.current is None:
+            return
+        self._next = None
+        self._cancel()
+        self.exception_panel.open_for(self.ctx.t(self.current.label))
+        self.status.prompt(self.tr("Choose the reason; a supervisor must approve it."))
+
+    def _exception_approved(self, reason: FingerException, note: str, approver: User) -> None:
+        position = self.current
+        if position is None:
+            return
+        submit_when_free(
+            self.wizard,
+            lambda wf: wf.set_finger_exception(position, reason, note=note, approver=approver),
+            on_done=lambda _: self._saved(position),
+            on_failed=self.status.refused,
+        )
+
+    def _exception_cancelled(self) -> None:
+        if self.current is not None and self.current.item_kind not in self.wizard.workflow.enrollment.items:
+            self._capture(self.current)
+
+    # --- rendering ----------------------------------------------------------------
+
+    def _next_missing(self, after: FingerPosition | None) -> FingerPosition | None:
+        items = self.wizard.workflow.enrollment.items
+        order = list(FingerPosition)
+        start = order.index(after) + 1 if after is not None else 0
+        for position in order[start:] + order[:start]:
+            if position.item_kind not in items:
+                return position
+        return None
+
+    def _render(self) -> None:
+        items = self.wizard.workflow.enrollment.items
+        for position in FingerPosition:
+            item = items.get(position.item_kind)
+            note = self.notes[position]
+            if item is None:
+                self.diagram.set_state(position, FingerState.MISSING)
+                self.bars[position].set_value(None)
+                note.setText("")
+            elif item.exception_reason:
+                self.diagram.set_state(position, FingerState.EXCEPTION)
+                self.bars[position].set_value(None)
+                label = self.ctx.t(FINGER_EXCEPTION_LABELS[FingerException(item.exception_reason)])
+                note.setText(self.tr("Exception: %1").replace("%1", label))
+            else:
+                self.diagram.set_state(position, FingerState.CAPTURED)
+                self.bars[position].set_value(item.quality)
+                note.setText(self.tr("captured"))
+        self._set_buttons()
+
+    def _set_buttons(self) -> None:
+        has_item = self.current is not None and self.current.item_kind in self.wizard.workflow.enrollment.items
+        self.recapture_button.setEnabled(self.current is not None and has_item and not self.capturing)
+        self.exception_button.setEnabled(self.current is not None)
