@@ -129,6 +129,15 @@ class DeviceHub(QObject):
         if dev is not None:
             self.tasks.run(dev.close, name=f"close {kind.value}")
 
+    def reset(self, kind: DeviceKind) -> None:
+        """Close `kind` so that the next `ensure` selects and opens it afresh (a changed
+        driver, port or option; a re-detection)."""
+        with self._lock:
+            dev = self._devices.pop(kind, None)
+        self._set(DeviceState(kind, CLOSED))
+        if dev is not None:
+            self.tasks.run(dev.close, name=f"close {kind.value}")
+
     def close_all(self) -> None:
         with self._lock:
             devices, self._devices = list(self._devices.values()), {}
@@ -167,6 +176,6 @@ class AppContext(QObject):
         return self.user is not None and (self.user.role in roles or self.user.role == Role.SUPERVISOR)
 
     def close(self) -> None:
-        self.tasks.cancel_all()
+        """App exit: no new tasks, running ones cancelled and awaited, devices closed."""
+        self.tasks.shutdown(10_000)
         self.devices.close_all()
-        self.tasks.wait(10_000)

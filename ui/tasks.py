@@ -12,19 +12,25 @@ Traps this module exists to keep in one place:
 - a callback may fire after its widget is gone: `relay` and `run` hold the receiver
   weakly through Qt's own connection lifetime (the relay is parented to the widget);
 - a UserFacingError is shown as is; anything else is a bug, logged with its
-  traceback, and shown with "copy details".
+  traceback, and shown with "copy details";
+- PySide6 6.12.0 on Python 3.11 drops a reference to True/False on every `emit()`
+  and aborts the process after some thousands of signals ("bool_dealloc");
+  pyproject.toml keeps PySide6 below 6.12 and tests/ui/test_tasks.py guards it.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QThreadPool, Signal, Slot
 
 from common.errors import Cancelled, UserFacingError
 from common.progress import CancelToken
@@ -55,36 +61,11 @@ class Failure:
         return "Terjadi kesalahan tak terduga; sudah dicatat di log. Gunakan 'Salin rincian' untuk melaporkannya."
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-    progress = Signal(object, str)
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> None:
-        super().__init__()
-        self.fn, self.args, self.kwargs, self.name = fn, args, kwargs, name
-        self.signals = _Signals()
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            result = self.fn(*self.args, **self.kwargs)
-        except BaseException as exc:  # delivered to the GUI thread, never swallowed
-            if not isinstance(exc, UserFacingError | Cancelled):
-                log.exception("task %s failed", self.name)
-            self.signals.failed.emit(Failure(exc, traceback.format_exc()))
-            return
-        self.signals.done.emit(result)
-
-
 class TaskHandle:
     """A running task: its cancel token, and whether it has ended."""
 
     def __init__(self, cancel: CancelToken) -> None:
         self.cancel_token = cancel
-        self.job: QRunnable | None = None
         self.finished = threading.Event()
 
     def cancel(self) -> None:
@@ -107,15 +88,34 @@ class Relay(QObject):
         self.fired.connect(self._deliver)
 
     def __call__(self, *args: Any) -> None:
-        self.fired.emit(args[0] if len(args) == 1 else args)
+        self.fired.emit(args)
 
     @Slot(object)
-    def _deliver(self, value: Any) -> None:
-        self._slot(value)
+    def _deliver(self, args: tuple[Any, ...]) -> None:
+        self._slot(args[0] if len(args) == 1 else args)
+
+
+@dataclass
+class _Pending:
+    handle: TaskHandle
+    name: str
+    on_done: Callable[[Any], None] | None
+    on_failed: Callable[[Failure], None] | None
+    on_progress: Callable[[float | None, str], None] | None
+    owner: QObject | None
 
 
 class Tasks(QObject):
-    """Runs core functions off the GUI thread. One per app; tests wait on `idle()`."""
+    """Runs core functions off the GUI thread. One per app, living as long as it.
+
+    Worker threads report through three signals of this object (queued onto the GUI
+    thread because it lives there), keyed by a job number; no QObject is made or
+    deleted per task, so nothing can be deleted while a worker still emits through it.
+    """
+
+    _done = Signal(int, object)
+    _failed = Signal(int, object)
+    _progress = Signal(int, object, str)
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
         super().__init__(parent)
@@ -124,7 +124,12 @@ class Tasks(QObject):
         # The one store writer: workflow inputs (drafts), seals, admin changes.
         self.writer = QThreadPool(self)
         self.writer.setMaxThreadCount(1)
-        self._running: set[TaskHandle] = set()
+        self._jobs: dict[int, _Pending] = {}
+        self._ids = itertools.count(1)
+        self._closed = False
+        self._done.connect(self._deliver_done)
+        self._failed.connect(self._deliver_failed)
+        self._progress.connect(self._deliver_progress)
 
     def run(
         self,
@@ -146,88 +151,93 @@ class Tasks(QObject):
         from reaching a widget that has been deleted meanwhile. `serial` runs it on the
         single store-writer thread, in submission order.
         """
-        cancel = CancelToken()
-        handle = TaskHandle(cancel)
-        job = _Job(fn, args, kwargs, name or str(getattr(fn, "__name__", "task")))
-        if cancellable:
-            kwargs["cancel"] = cancel
-        if on_progress is not None:
-            kwargs["progress"] = job.signals.progress.emit
-        receiver = owner or self
-        handle.job = job  # keep the Python wrapper (and its signals) alive until the end
-
-        def finish() -> None:
-            handle.job = None
+        job_id = next(self._ids)
+        handle = TaskHandle(CancelToken())
+        label = name or str(getattr(fn, "__name__", "task"))
+        if self._closed:
+            # After shutdown (a timer firing while the window closes): never start a
+            # thread that could still be running Python when the interpreter exits.
+            log.debug("task %s not started: shutting down", label)
+            handle.cancel()
             handle.finished.set()
-            self._running.discard(handle)
+            return handle
+        if cancellable:
+            kwargs["cancel"] = handle.cancel_token
+        if on_progress is not None:
+            kwargs["progress"] = lambda fraction, message: self._progress.emit(job_id, fraction, message)
+        self._jobs[job_id] = _Pending(handle, label, on_done, on_failed, on_progress, owner)
 
-        def done(result: Any) -> None:
-            finish()
-            if on_done is not None:
-                on_done(result)
+        def execute() -> None:
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # delivered to the GUI thread, never swallowed
+                if not isinstance(exc, UserFacingError | Cancelled):
+                    log.exception("task %s failed", label)
+                self._failed.emit(job_id, Failure(exc, traceback.format_exc()))
+                return
+            self._done.emit(job_id, result)
 
-        def failed(failure: Failure) -> None:
-            finish()
-            if on_failed is not None:
-                on_failed(failure)
-            elif not failure.cancelled:
-                log.warning("task %s failed with no handler: %s", job.name, failure.error)
-
-        # Connections with a receiver are dropped by Qt when the receiver is deleted.
-        bound = _Bound(receiver, done, failed, on_progress)
-        job.signals.done.connect(bound.ok)
-        job.signals.failed.connect(bound.err)
-        job.signals.progress.connect(bound.step)
-        self._running.add(handle)
-        (self.writer if serial else self.pool).start(job)
+        (self.writer if serial else self.pool).start(execute)
         return handle
+
+    def _finish(self, job_id: int) -> _Pending | None:
+        pending = self._jobs.pop(job_id, None)
+        if pending is None:
+            return None
+        pending.handle.finished.set()
+        if pending.owner is not None and not shiboken6.isValid(pending.owner):
+            return None  # its widget is gone: nobody to tell
+        return pending
+
+    @Slot(int, object)
+    def _deliver_done(self, job_id: int, result: Any) -> None:
+        pending = self._finish(job_id)
+        if pending is not None and pending.on_done is not None:
+            pending.on_done(result)
+
+    @Slot(int, object)
+    def _deliver_failed(self, job_id: int, failure: Failure) -> None:
+        pending = self._finish(job_id)
+        if pending is None:
+            return
+        if pending.on_failed is not None:
+            pending.on_failed(failure)
+        elif not failure.cancelled:
+            log.warning("task %s failed with no handler: %s", pending.name, failure.error)
+
+    @Slot(int, object, str)
+    def _deliver_progress(self, job_id: int, fraction: float | None, message: str) -> None:
+        pending = self._jobs.get(job_id)
+        if pending is None or pending.on_progress is None:
+            return
+        if pending.owner is not None and not shiboken6.isValid(pending.owner):
+            return
+        pending.on_progress(fraction, message)
 
     def relay(self, owner: QObject, slot: Callable[[Any], None]) -> Relay:
         """A thread-safe callable for the core that delivers to `slot` on the GUI thread."""
         return Relay(owner, slot)
 
     def busy(self) -> bool:
-        return bool(self._running)
+        return bool(self._jobs)
 
     def cancel_all(self) -> None:
-        for handle in list(self._running):
-            handle.cancel()
+        for pending in list(self._jobs.values()):
+            pending.handle.cancel()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Refuse new tasks, cancel the running ones, and wait for them (app exit)."""
+        self._closed = True
+        self.cancel_all()
+        return self.wait(timeout_ms)
 
     def wait(self, timeout_ms: int = 10_000) -> bool:
-        """Wait for every worker thread to finish (shutdown, tests)."""
-        return self.pool.waitForDone(timeout_ms) and self.writer.waitForDone(timeout_ms)
-
-
-class _Bound(QObject):
-    """Carries the two plain callables of one task as slots of a QObject parented to
-    the receiver, so that the connections die with it and the calls are queued onto
-    its (the GUI) thread. Deleted once either has run."""
-
-    def __init__(
-        self,
-        parent: QObject,
-        ok: Callable[[Any], None],
-        err: Callable[[Any], None],
-        step: Callable[[float | None, str], None] | None,
-    ) -> None:
-        super().__init__(parent)
-        self._ok, self._err, self._step = ok, err, step
-
-    @Slot(object, str)
-    def step(self, fraction: float | None, message: str) -> None:
-        if self._step is not None:
-            self._step(fraction, message)
-
-    @Slot(object)
-    def ok(self, value: Any) -> None:
-        try:
-            self._ok(value)
-        finally:
-            self.deleteLater()
-
-    @Slot(object)
-    def err(self, value: Any) -> None:
-        try:
-            self._err(value)
-        finally:
-            self.deleteLater()
+        """Wait for every worker thread to finish and, on the GUI thread, for their
+        results to be delivered (shutdown, tests)."""
+        if not (self.pool.waitForDone(timeout_ms) and self.writer.waitForDone(timeout_ms)):
+            return False
+        if QThread.currentThread() == self.thread():
+            deadline = time.monotonic() + timeout_ms / 1000
+            while self._jobs and time.monotonic() < deadline:
+                QCoreApplication.processEvents()
+        return not self._jobs

@@ -119,7 +119,7 @@ def test_demographics_refuses_a_wrong_nik_and_fills_from_a_right_one(qtbot, supe
     assert page.errors["jenis_kelamin"].text() or page.errors["nik"].text() or page.errors["tanggal_lahir"].text()
     nik.setText(resident.nik)
     qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: wizard.workflow.step == Step.PHOTO, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: wizard.workflow.step == Step.PHOTO and not wizard.busy, timeout=WAIT_MS)
     assert wizard.workflow.enrollment.demographics is not None
     assert ctx.core.enrollments.drafts("spv")  # the accepted step is a draft in the store
 
