@@ -9,8 +9,11 @@ Traps:
 * a module at another baud sends garbage, or stays silent: during the handshake
   the driver then tries other bauds (9600 x N) and reports ``fingerprint.wrong_baud``
   naming the one the module answers at (real serial ports only, not socket://);
-* GenImg that finds a finger before the resident was asked for one is a ghost
-  finger (dirty glass or a latent print): ``fingerprint.ghost_finger``;
+* GenImg that finds a finger before the resident was asked for one is first taken
+  for a finger still resting there (a capture switched to another finger, a resident
+  who pressed early): the driver asks to lift it and waits `lift_timeout_s`; only a
+  "finger" that never lifts is a ghost (dirty glass or a latent print):
+  ``fingerprint.ghost_finger``;
 * LED commands exist only on R503-class modules; an "unsupported" answer (or none)
   turns the LED off for the rest of the session and is never an error.
 """
@@ -90,6 +93,10 @@ def encode_wsq(image: np.ndarray) -> bytes:
     return out.getvalue()
 
 
+# How long a finger found on the glass at the start of a capture may take to lift
+# before it counts as a ghost (dirty glass).
+LIFT_TIMEOUT_S = 2.0
+
 class Ef01Scanner(FingerprintScanner):
     """One EF01 module on one port. Create, open(), use, close(); close() is safe twice.
 
@@ -118,6 +125,7 @@ class Ef01Scanner(FingerprintScanner):
         self.address = address
         self.timeout_s = timeout_s
         self.poll_interval_s = poll_interval_s
+        self.lift_timeout_s = LIFT_TIMEOUT_S
         self.driver_name = driver_name
         self.simulator = simulator  # a SimulatorHandle this scanner owns and stops on close()
         self.simulated = simulated or simulator is not None
@@ -398,7 +406,9 @@ class Ef01Scanner(FingerprintScanner):
         cancel = cancel or CancelToken()
         attempts = max(1, attempts)
         if self.gen_img() == OK:
-            raise errors.ghost_finger(self.port_name)
+            progress(None, self._say(Text("Angkat jari dari kaca pemindai", "Lift the finger off the glass")))
+            if not self._poll_until(False, self.lift_timeout_s, cancel):
+                raise errors.ghost_finger(self.port_name)
         best: tuple[float, np.ndarray, quality.QualityReport] | None = None
         taken = 0
         try:

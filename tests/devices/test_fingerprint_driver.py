@@ -274,6 +274,27 @@ def test_ghost_finger_at_the_start_of_a_capture(scanner: Ef01Scanner, sim: Simul
     assert caught.value.remedy is not None and "glass" in caught.value.remedy.en and "kaca" in caught.value.remedy.id
 
 
+def test_a_finger_still_resting_is_lifted_first_not_a_ghost(scanner: Ef01Scanner, sim: SimulatorHandle) -> None:
+    """A capture switched to another finger, or a resident who pressed early: the
+    finger on the glass lifts within the lift timeout, so the capture goes on."""
+    import threading
+
+    sim.present_finger(1, 1, 1.0)
+    messages: list[str] = []
+    lifted = threading.Timer(0.5, sim.remove_finger)
+    lifted.start()
+    try:
+        with pytest.raises(DeviceError) as caught:
+            scanner.capture_finger(
+                FingerPosition.RIGHT_LITTLE, timeout_s=0.5, progress=lambda _f, m: messages.append(m)
+            )
+    finally:
+        lifted.cancel()
+    # Lifted in time: no ghost; then no finger came within timeout_s.
+    assert caught.value.code == "fingerprint.timeout_no_finger", caught.value.code
+    assert any("lift" in m.lower() or "angkat" in m.lower() for m in messages)
+
+
 def test_a_vanished_device_is_a_device_error(sim: SimulatorHandle) -> None:
     scanner = Ef01Scanner(sim.path, timeout_s=0.3)
     scanner.open()
