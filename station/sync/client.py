@@ -101,9 +101,12 @@ class CentralClient:
         self.base_url = base_url.rstrip("/")
         self.station = station
         self.key = signing_key
-        self.http = Http1Client(
-            self.base_url, connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s, max_in_flight=2
-        )
+        try:
+            self.http = Http1Client(
+                self.base_url, connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s, max_in_flight=2
+            )
+        except ValueError as exc:  # e.g. STATION_CENTRAL_URL without http:// or https://
+            raise SyncError("sync.no_central", str(exc)) from None
         self.bytes_sent = 0
         self.last_rtt_s: float | None = None
 
