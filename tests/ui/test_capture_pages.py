@@ -327,3 +327,39 @@ def test_a_silent_signature_pad_shows_its_error_a_retry_and_a_fault(qtbot, super
     qtbot.waitUntil(lambda: page.retry_button.isVisible(), timeout=WAIT_MS)
     assert supervisor_ctx.devices.states[DeviceKind.SIGNATURE].state == FAULT
     page.leave()
+
+
+# --- device callbacks ------------------------------------------------------------------
+
+
+def test_frames_from_a_busy_camera_never_queue_up_only_the_newest_is_delivered(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    from ui.wizard.capture_parts import Batched, Latest
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    frames: list[int] = []
+    points: list[list[int]] = []
+    latest: Latest[int] = Latest(ctx, owner, frames.append)
+    batched: Batched[int] = Batched(ctx, owner, points.append)
+
+    def camera_thread() -> None:  # 500 frames while the GUI thread is not looking
+        for i in range(1, 501):
+            latest(i)
+            batched(i)
+
+    worker = threading.Thread(target=camera_thread)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(frames) and bool(points), timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert frames == [500]  # one delivery, the newest frame
+    assert [p for batch in points for p in batch] == list(range(1, 501))  # every pen point, in order
+    assert len(points) <= 2
+    latest.close()
+    latest(501)
+    qtbot.wait(50)
+    assert frames == [500]  # nothing after close (the page is being deleted)
