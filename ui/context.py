@@ -64,6 +64,7 @@ class DeviceHub(QObject):
         self._lock = threading.Lock()
         self._devices: dict[DeviceKind, Device] = {}
         self.states: dict[DeviceKind, DeviceState] = {k: DeviceState(k, CLOSED) for k in DeviceKind}
+        self._waiters: dict[DeviceKind, list[tuple[Any, Any]]] = {}
 
     def device(self, kind: DeviceKind) -> Device | None:
         with self._lock:
@@ -84,12 +85,20 @@ class DeviceHub(QObject):
         return selection, device
 
     def ensure(self, kind: DeviceKind, on_ready: Any = None, on_failed: Any = None) -> None:
-        """Open `kind` unless it is open; call on_ready(device) or on_failed(Failure)."""
+        """Open `kind` unless it is open; call on_ready(device) or on_failed(Failure).
+
+        While an open is under way, later callers wait for that same open: a second
+        open would close the device the first caller was just handed."""
         dev = self.device(kind)
         if dev is not None and self.states[kind].state == READY:
             if on_ready is not None:
                 on_ready(dev)
             return
+        waiting = self._waiters.get(kind)
+        if waiting is not None:
+            waiting.append((on_ready, on_failed))
+            return
+        self._waiters[kind] = [(on_ready, on_failed)]
         self._set(DeviceState(kind, OPENING))
 
         def done(result: tuple[Selection, Device]) -> None:
@@ -104,13 +113,15 @@ class DeviceHub(QObject):
                     fallback=selection.fallback,
                 )
             )
-            if on_ready is not None:
-                on_ready(device)
+            for ready, _failed in self._waiters.pop(kind, []):
+                if ready is not None:
+                    ready(device)
 
         def failed(failure: Failure) -> None:
             self.report_fault(kind, failure.error)
-            if on_failed is not None:
-                on_failed(failure)
+            for _ready, fail in self._waiters.pop(kind, []):
+                if fail is not None:
+                    fail(failure)
 
         self.tasks.run(self._open, kind, on_done=done, on_failed=failed, name=f"open {kind.value}", owner=self)
 

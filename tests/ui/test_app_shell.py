@@ -146,3 +146,15 @@ def test_a_device_fault_shows_in_the_health_strip(qtbot, ctx, indonesian) -> Non
     chip = w.health.devices[DeviceKind.FINGERPRINT]
     assert "gangguan" in chip.text().lower()
     assert "fingerprint" in chip.toolTip()  # the error code names the device
+
+
+def test_callers_during_an_open_share_that_one_device(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    """The login opens every device; the photo step asking meanwhile must get the same
+    camera, not a second one that closes the first under it."""
+    got: list[Any] = []
+    ctx.devices.ensure(DeviceKind.SIGNATURE, on_ready=got.append)
+    ctx.devices.ensure(DeviceKind.SIGNATURE, on_ready=got.append)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=WAIT_MS)
+    assert got[0] is got[1] is ctx.devices.device(DeviceKind.SIGNATURE)
+    ctx.devices.ensure(DeviceKind.SIGNATURE, on_ready=got.append)  # open already: at once
+    assert len(got) == 3 and got[2] is got[0]

@@ -69,7 +69,12 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     qtbot.mouseClick(demo.next_button, Qt.MouseButton.LeftButton)
 
     # Photo: captured automatically once every check holds.
-    qtbot.waitUntil(lambda: FACE in wf.enrollment.items, timeout=WAIT_MS)
+    photo = wizard[Step.PHOTO]
+    try:
+        qtbot.waitUntil(lambda: FACE in wf.enrollment.items, timeout=WAIT_MS)
+    except Exception:
+        print("DEBUG", wf.step, photo.status.line.text(), {n: photo.checks.passed(n) for n in photo.checks.rows}, ctx.devices.states)
+        raise
     qtbot.waitUntil(lambda: wf.step == Step.FINGERPRINTS, timeout=WAIT_MS)
 
     # Fingers: one bandaged finger, approved by the supervisor after an operator is refused.
