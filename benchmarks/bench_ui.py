@@ -8,8 +8,8 @@ the gap between two ticks beyond the interval):
   automatically from the live preview, ten fingers, signature, review, seal, and the
   receipt written; `enroll_software_s` is its wall time (goal <= 2);
 - preview: the photo step's live preview with the face checks running for a few
-  seconds (the simulated camera shows the wrong backdrop for the birth year, so the
-  checks stay red and no capture ends the preview).
+  seconds (the simulated camera's wrong_backdrop fault keeps one check red, so no
+  capture ends the preview).
 
 Prints one JSON object last: enroll_software_s, max_stall_ms (goal <= 50),
 p99_stall_ms (goal <= 16), the same per phase, frames painted, and the machine.
@@ -125,8 +125,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
     core.config.camera.driver = "opencv-sim"
     core.config.fingerprint.driver = "ef01-sim"
     core.config.signature.driver = "isdv4-sim"
-    core.config.camera.options["birth_year"] = resident.tanggal_lahir.year
-    core.config.fingerprint.options.update(appear_after=0)
+    core.config.fingerprint.options.update(appear_after=1)
     core.config.signature.options.update(tempo=20.0)
     save_config(core.config, home)
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -171,7 +170,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         wait_until(lambda: window.stack.currentWidget() is window.home, 10, "home")
 
         # Preview soak: the wrong backdrop keeps the checks red, so the preview just runs.
-        core.config.camera.options["birth_year"] = resident.tanggal_lahir.year + 1
+        core.config.camera.options["fault"] = "wrong_backdrop"
         ctx.devices.reset(DeviceKind.CAMERA)  # re-opened with the new option by the photo step
         window.home.new_button.click()
         wait_until(lambda: window.wizard_page is not None, 10, "the wizard")

@@ -65,6 +65,7 @@ class DeviceHub(QObject):
         self._devices: dict[DeviceKind, Device] = {}
         self.states: dict[DeviceKind, DeviceState] = {k: DeviceState(k, CLOSED) for k in DeviceKind}
         self._waiters: dict[DeviceKind, list[tuple[Any, Any]]] = {}
+        self._stale: set[DeviceKind] = set()
 
     def device(self, kind: DeviceKind) -> Device | None:
         with self._lock:
@@ -103,6 +104,16 @@ class DeviceHub(QObject):
 
         def done(result: tuple[Selection, Device]) -> None:
             selection, device = result
+            if kind in self._stale:  # reset while opening: the settings changed, open again
+                self._stale.discard(kind)
+                waiters = self._waiters.pop(kind, [])
+                with self._lock:
+                    if self._devices.get(kind) is device:
+                        del self._devices[kind]
+                self.tasks.run(device.close, name=f"close {kind.value}")
+                for ready, fail in waiters:
+                    self.ensure(kind, ready, fail)
+                return
             self._set(
                 DeviceState(
                     kind,
@@ -145,6 +156,8 @@ class DeviceHub(QObject):
         driver, port or option; a re-detection)."""
         with self._lock:
             dev = self._devices.pop(kind, None)
+        if kind in self._waiters:
+            self._stale.add(kind)
         self._set(DeviceState(kind, CLOSED))
         if dev is not None:
             self.tasks.run(dev.close, name=f"close {kind.value}")

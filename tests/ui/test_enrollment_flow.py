@@ -31,7 +31,6 @@ WAIT_MS = 30_000
 def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> None:  # type: ignore[no-untyped-def]
     core = ctx.core
     resident = synthetic_resident(23, date.today()).demographics
-    core.config.camera.options["birth_year"] = resident.tanggal_lahir.year  # the backdrop this resident needs
     core.config.fingerprint.options.update(appear_after=1)
     core.config.signature.options.update(tempo=4.0)
     core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", actor="spv")

@@ -27,6 +27,7 @@ from common.biometrics import FACE
 from common.progress import CancelToken
 from devices.base import DeviceKind
 from devices.camera.face_checks import CHECK_LABELS
+from devices.camera.scene import backdrop_for_birth_year
 from devices.kinds import Camera, FaceAnalysis, FaceCapture
 from station.captures import face_capture
 from station.workflow import Step
@@ -207,7 +208,23 @@ class PhotoPage(StepPage):
         self.preview.set_box(None, False)
         self.preview.placeholder = self.tr("Opening the camera…")
         self.status.prompt(self.tr("Opening the camera…"))
+        self._hang_training_backdrop()
         self.ctx.devices.ensure(DeviceKind.CAMERA, on_ready=self._camera_ready, on_failed=self._failed)
+
+    def _hang_training_backdrop(self) -> None:
+        """On a demo station the simulated studio hangs the backdrop this resident's
+        birth year calls for (as the operator would at a real counter), so that trainees
+        see an automatic capture; a real camera, or a trainer's own choice, is left alone."""
+        cfg = self.ctx.core.config
+        demographics = self.wizard.workflow.enrollment.demographics
+        if not cfg.demo or cfg.camera.driver != "opencv-sim" or demographics is None:
+            return
+        if "fault" in cfg.camera.options or "birth_year" in cfg.camera.options:
+            return
+        wanted = backdrop_for_birth_year(demographics.tanggal_lahir.year)
+        if cfg.camera.options.get("backdrop", "blue") != wanted:
+            cfg.camera.options["backdrop"] = wanted  # in memory only: not a setting
+            self.ctx.devices.reset(DeviceKind.CAMERA)
 
     def retake(self) -> None:
         """Forget the photo in the workflow and capture again."""
