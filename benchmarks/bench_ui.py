@@ -56,10 +56,13 @@ class StallMonitor:
         self.timer.timeout.connect(self._tick)
         self.clock = QElapsedTimer()
         self.gaps: list[float] = []
+        self.big: list[tuple[float, float, str]] = []  # (at s, stall ms, where) for stalls > 16 ms
+        self.where = lambda: ""
         self._last: int | None = None
 
     def start(self) -> None:
         self.gaps = []
+        self.big = []
         self.clock.start()
         self._last = None
         self.timer.start()
@@ -71,7 +74,10 @@ class StallMonitor:
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
         if self._last is not None:
-            self.gaps.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
+            gap = max(0.0, (now - self._last) / 1e6 - TICK_MS)
+            self.gaps.append(gap)
+            if gap > 16:
+                self.big.append((round(now / 1e9, 3), round(gap, 1), self.where()))
         self._last = now
 
 
@@ -143,6 +149,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
         say("devices open; enrolling ...")
 
+        monitor.where = lambda: str(window.controller.workflow.step) if window.controller else "home"
         monitor.start()
         started = time.perf_counter()
         window.home.new_button.click()
@@ -161,10 +168,13 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         wait_until(lambda: SIGNATURE in wf.enrollment.items, 60, "the signature")
         wait_until(lambda: wf.step == Step.REVIEW, 10, "the review")
         review = page.pages[Step.REVIEW]
+        controller = window.controller
+        wait_until(lambda: page.stack.currentWidget() is review and not controller.busy, 10, "the review page")
         review.seal_button.click()  # type: ignore[attr-defined]
         wait_until(lambda: page.sealed_page is not None and page.sealed_page.pdf_path is not None, 30, "seal + receipt")
         enroll_s = time.perf_counter() - started
         enroll = summary(monitor.stop())
+        enroll["stalls_over_16ms"] = monitor.big
         say(f"enrolled in {enroll_s:.2f} s; preview soak {preview_s:.0f} s ...")
         page.sealed_page.next_button.click()  # type: ignore[union-attr]
         wait_until(lambda: window.stack.currentWidget() is window.home, 10, "home")
@@ -187,6 +197,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         t0 = time.perf_counter()
         wait_until(lambda: time.perf_counter() - t0 >= preview_s, preview_s + 5, "the soak")
         preview = summary(monitor.stop())
+        preview["stalls_over_16ms"] = monitor.big
         fps = (photo.preview.frames_painted - painted0) / (time.perf_counter() - t0)
     finally:
         window.close()

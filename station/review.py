@@ -18,17 +18,30 @@ from store.records import ItemData
 
 log = logging.getLogger(__name__)
 
-THUMB = (128, 144)
+# Thumbnails at the size the review page shows them, made here (off the GUI thread)
+# so that the page only has to load small images.
+FACE_THUMB = (180, 240)
+FINGER_THUMB = (80, 90)
+SIGNATURE_SIZE = (300, 100)
+
+
+def _png(img: Image.Image, size: tuple[int, int]) -> bytes:
+    img.thumbnail(size)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _wsq_png(payload: bytes) -> bytes:
     import wsq  # noqa: F401  (registers the WSQ codec with Pillow)
 
     with Image.open(io.BytesIO(payload)) as img:
-        img.thumbnail(THUMB)
-        out = io.BytesIO()
-        img.save(out, format="PNG")
-        return out.getvalue()
+        return _png(img, FINGER_THUMB)
+
+
+def _jpeg_png(payload: bytes) -> bytes:
+    with Image.open(io.BytesIO(payload)) as img:
+        return _png(img.convert("RGB"), FACE_THUMB)
 
 
 def _signature_png(payload: bytes) -> bytes:
@@ -36,18 +49,18 @@ def _signature_png(payload: bytes) -> bytes:
     from devices.signature.vectors import decode_strokes
 
     decoded = decode_strokes(payload)
-    return render_png(decoded.strokes, pad_max=decoded.pad_max, size=(450, 150))
+    return render_png(decoded.strokes, pad_max=decoded.pad_max, size=SIGNATURE_SIZE)
 
 
 def item_images(items: Iterable[ItemData]) -> dict[str, bytes]:
-    """kind -> image bytes, for every captured item (exceptions have none)."""
+    """kind -> PNG thumbnail bytes, for every captured item (exceptions have none)."""
     out: dict[str, bytes] = {}
     for item in items:
         if item.payload is None:
             continue
         try:
             if item.kind == FACE or item.format == ItemFormat.JPEG.value:
-                out[item.kind] = item.payload
+                out[item.kind] = _jpeg_png(item.payload)
             elif item.format == ItemFormat.WSQ.value:
                 out[item.kind] = _wsq_png(item.payload)
             elif item.kind == SIGNATURE and item.format == ItemFormat.SIGNATURE_VECTORS.value:

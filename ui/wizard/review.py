@@ -65,28 +65,31 @@ class ReviewPage(StepPage):
         outer.addLayout(row)
         self.wizard.busy_changed.connect(lambda busy: self.seal_button.setEnabled(not busy))
         self.images: dict[str, bytes] = {}
+        self._image_labels: dict[str, QLabel] = {}
 
     def enter(self) -> None:
         self.message.clear()
+        self.images = {}
         self._render()
         items = list(self.wizard.workflow.enrollment.items.values())
         self.ctx.tasks.run(item_images, items, on_done=self._images, name="review images", owner=self)
         self.seal_button.setFocus()
 
     def _images(self, images: dict[str, bytes]) -> None:
+        """Thumbnails made off the GUI thread, at their display size: only set them."""
         self.images = images
-        self._render()
+        for kind, label in self._image_labels.items():
+            data = images.get(kind)
+            if data:
+                pm = QPixmap()
+                pm.loadFromData(data)
+                label.setPixmap(pm)
 
     def _pixmap(self, kind: str, width: int) -> QLabel:
-        label = QLabel()
-        data = self.images.get(kind)
-        if data:
-            pm = QPixmap()
-            pm.loadFromData(data)
-            label.setPixmap(pm.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
-        else:
-            label.setText("…")
+        label = QLabel("…")
+        label.setMinimumWidth(width)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._image_labels[kind] = label
         return label
 
     def _edit_button(self, step: Step) -> QPushButton:
@@ -101,6 +104,7 @@ class ReviewPage(StepPage):
             QWidget().setLayout(old)  # reparent the old layout away so it is deleted
         wf: EnrollmentWorkflow = self.wizard.workflow
         e = wf.enrollment
+        self._image_labels = {}
         grid = QGridLayout(self.body)
         # Demographics
         box = QGroupBox(self.ctx.t(STEP_LABELS[Step.DEMOGRAPHICS]))
