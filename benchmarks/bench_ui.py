@@ -4,7 +4,8 @@ timer on the GUI thread measures how long the event loop is ever kept from runni
 
 Phases, each measured with the same stall monitor (a 2 ms precise QTimer; a stall is
 the gap between two ticks beyond the interval):
-- enrollment: "New enrollment" clicked, demographics typed in, photo captured
+- enrollment: (the counter idle first, as between two residents, so the app has
+  built the next wizard) "New enrollment" clicked, demographics typed in, photo captured
   automatically from the live preview, ten fingers, signature, review, seal, and the
   receipt written; `enroll_software_s` is its wall time (goal <= 2);
 - preview: the photo step's live preview with the face checks running for a few
@@ -134,7 +135,9 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
     core.config.fingerprint.options.update(appear_after=1)
     core.config.signature.options.update(tempo=20.0)
     save_config(core.config, home)
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from ui.app import make_app
+
+    app = make_app()  # the app's own QApplication settings
     i18n.install(app, "id")  # type: ignore[arg-type]
     ctx = AppContext(core, Tasks(), lang="id")
     window = MainWindow(ctx)
@@ -147,6 +150,8 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         window.login_page.button.click()
         wait_until(lambda: window.stack.currentWidget() is window.home, 30, "login")
         wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
+        # The counter between residents: the app builds the next wizard while idle.
+        wait_until(lambda: window._spare is not None, 10, "the next resident's wizard")
         say("devices open; enrolling ...")
 
         monitor.where = lambda: str(window.controller.workflow.step) if window.controller else "home"

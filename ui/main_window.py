@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,6 +49,8 @@ from ui.wizard.base import WizardController
 from ui.wizard.window import WizardPage
 
 log = logging.getLogger(__name__)
+
+SPARE_DELAY_MS = 400
 
 
 def start_check(core: Any, user: User) -> None:
@@ -127,6 +130,9 @@ class MainWindow(QMainWindow):
         self.ticket: CalledTicket | None = None
         self.sync_task: TaskHandle | None = None
         self.wizard_page: WizardPage | None = None
+        # The next resident's wizard, built while the counter is idle, so that "New
+        # enrollment" or "Call next" shows it at once instead of building ~50 ms of widgets.
+        self._spare: tuple[WizardController, WizardPage] | None = None
         minutes = idle_minutes if idle_minutes is not None else ctx.core.config.security.idle_lock_minutes
         app = QApplication.instance()
         assert app is not None
@@ -216,6 +222,7 @@ class MainWindow(QMainWindow):
         if self.wizard_page is not None:
             self.wizard_page.close_pages()
             self.wizard_page = None
+        self._spare = None  # its page goes with the old widgets
         old = self.centralWidget()
         self._build()
         if old is not None:
@@ -275,6 +282,9 @@ class MainWindow(QMainWindow):
         if self.wizard_page is not None:
             self.wizard_page.close_pages()
         # The draft stays in the store: the same operator can continue it later.
+        if self._spare is not None:
+            self._drop_page(self._spare[1])
+            self._spare = None
         self.controller = None
         self.ticket = None
         self.wizard_page = None
@@ -291,6 +301,35 @@ class MainWindow(QMainWindow):
     def show_home(self) -> None:
         self.home.refresh()
         self.stack.setCurrentWidget(self.home)
+        QTimer.singleShot(SPARE_DELAY_MS, self._prepare_spare)
+
+    def _prepare_spare(self) -> None:
+        user = self.ctx.user
+        if user is None or self._spare is not None or self.controller is not None:
+            return
+        if self.stack.currentWidget() is not self.home:
+            return
+        controller = WizardController(self.ctx, EnrollmentWorkflow(self.ctx.core.enrollments, user))
+        page = WizardPage(self.ctx, controller)
+        page.finished.connect(self.enrollment_finished)
+        self.stack.addWidget(page)
+        self._spare = (controller, page)
+
+    def _take_spare(self, user: User) -> tuple[WizardController, WizardPage] | None:
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        controller, page = spare
+        if controller.workflow.operator.username == user.username and shiboken6.isValid(page):
+            return spare
+        self._drop_page(page)
+        return None
+
+    def _drop_page(self, page: WizardPage) -> None:
+        if shiboken6.isValid(page):
+            page.close_pages()
+            self.stack.removeWidget(page)
+            page.deleteLater()
 
     def show_lookup(self) -> None:
         self.stack.setCurrentWidget(self.lookup_wrap)
@@ -304,9 +343,14 @@ class MainWindow(QMainWindow):
             return
 
         def begin(_r: object) -> None:
-            wf = EnrollmentWorkflow(self.ctx.core.enrollments, user)
             self.ticket = ticket
-            self.controller = WizardController(self.ctx, wf, prefill=prefill)
+            spare = self._take_spare(user)
+            if spare is not None:
+                self.controller, self.wizard_page = spare
+                self.controller.prefill = prefill or {}
+            else:
+                wf = EnrollmentWorkflow(self.ctx.core.enrollments, user)
+                self.controller = WizardController(self.ctx, wf, prefill=prefill)
             self._show_wizard()
 
         self.ctx.tasks.run(start_check, self.ctx.core, user, on_done=begin, on_failed=self._refused, owner=self)
@@ -353,9 +397,7 @@ class MainWindow(QMainWindow):
         self.ticket = None
         self.show_home()
         if page is not None:
-            page.close_pages()
-            self.stack.removeWidget(page)
-            page.deleteLater()
+            self._drop_page(page)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.wizard_page is not None:

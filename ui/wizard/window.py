@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 PAGES: list[type[StepPage]] = [DemographicsPage, PhotoPage, FingerprintPage, SignaturePage, ReviewPage]
 RECEIPTS_DIR = "receipts"
+CURRENT_STYLE = "font-weight: bold; color: white; background: #0b5394; border-radius: 4px; padding: 4px 10px;"
+DONE_STYLE = "color: #1b7f3b; padding: 4px 10px;"
+TODO_STYLE = "color: #666; padding: 4px 10px;"
 
 
 def write_receipt(home: Path, data: ReceiptData, lang: str) -> Path:
@@ -141,12 +144,14 @@ class StepBar(QWidget):
             done = step != Step.SEALED and wf.complete(step)
             current = step == wf.step
             mark = "✓ " if done else ""
-            b.setText(f"{i + 1}. {mark}{self.ctx.t(STEP_LABELS[step])}")
-            b.setStyleSheet(
-                "font-weight: bold; color: white; background: #0b5394; border-radius: 4px; padding: 4px 10px;"
-                if current
-                else ("color: #1b7f3b; padding: 4px 10px;" if done else "color: #666; padding: 4px 10px;")
-            )
+            text = f"{i + 1}. {mark}{self.ctx.t(STEP_LABELS[step])}"
+            style = CURRENT_STYLE if current else DONE_STYLE if done else TODO_STYLE
+            # Only what changed: a style sheet set again re-polishes the button (a few
+            # ms each), and this runs after every accepted finger.
+            if b.text() != text:
+                b.setText(text)
+            if b.styleSheet() != style:
+                b.setStyleSheet(style)
             b.setEnabled(step != Step.SEALED and wf.step != Step.SEALED)
 
 
