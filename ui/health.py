@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from devices.base import DeviceKind
 from station.status import status_dict
@@ -67,16 +67,21 @@ class HealthStrip(QFrame):
         self.link = QLabel()
         self.link.setObjectName("health_link")
         row.addWidget(self.link)
+        row.addStretch(1)
+        # The figures on a second line, so that the strip never makes the window wider
+        # than a 1366-pixel counter laptop; each gives way (cut, whole in its tooltip).
+        figures = QHBoxLayout()
+        outer.addLayout(figures)
         self.backlog = QLabel()
         self.backlog.setObjectName("health_backlog")
-        row.addWidget(self.backlog)
         self.last_sync = QLabel()
         self.last_sync.setObjectName("health_last_sync")
-        row.addWidget(self.last_sync)
-        row.addStretch(1)
         self.disk = QLabel()
         self.disk.setObjectName("health_disk")
-        row.addWidget(self.disk)
+        for label, stretch in ((self.backlog, 3), (self.last_sync, 2), (self.disk, 3)):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(60)
+            figures.addWidget(label, stretch)
         self.limits = QLabel()
         self.limits.setObjectName("limits_banner")
         self.limits.setWordWrap(True)
@@ -165,6 +170,8 @@ class HealthStrip(QFrame):
         self.disk.setText(
             self.tr("Disk: enough for about %1 more enrollments").replace("%1", f"{room:,}".replace(",", "."))
         )
+        for label in (self.backlog, self.last_sync, self.disk):
+            label.setToolTip(label.text())  # the whole text where the strip had to cut it
         key = "message_id" if lang == "id" else "message"
         self.show_limits([(lim["level"], lim[key]) for lim in s["limits"]])
 

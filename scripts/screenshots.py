@@ -1,0 +1,151 @@
+"""Render the app's screens offscreen into docs/screenshots/ (Bahasa Indonesia, 1366x768).
+
+A throwaway demo station with simulated devices; the real MainWindow is driven
+through one enrollment and each screen is grabbed on the way:
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+
+The photo, fingerprint and signature steps mid-capture, the look-up page and the
+receipt have their own shots (made with the tests of those screens).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "latihan-demo-1"
+
+
+def wait_until(predicate: Any, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+
+def settle(seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+
+def grab(widget: QWidget, name: str) -> None:
+    settle()
+    widget.grab().save(str(OUT / name))
+    print(f"wrote docs/screenshots/{name}")  # noqa: T201 - a developer script
+
+
+def main() -> None:
+    from station.auth import Role, User
+    from station.config import save_config
+    from station.core import StationCore
+    from station.enroll_synthetic import enroll_synthetic
+    from station.synthetic import synthetic_resident
+    from station.workflow import Step
+    from ui import i18n
+    from ui.app import make_app
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.setup import SetupDialog
+    from ui.tasks import Tasks
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    i18n.install(app, "id")
+    with tempfile.TemporaryDirectory() as tmp:
+        tasks = Tasks()
+        setup = SetupDialog(Path(tmp) / "new", tasks, "id")
+        setup.code.setText("320412-01")
+        setup.name.setText("Kecamatan Contoh, loket 1")
+        setup.demo.setChecked(True)
+        setup.show()
+        grab(setup, "setup.png")
+        setup.close()
+
+        home = Path(tmp) / "station"
+        os.environ["STATION_HOME"] = str(home)
+        core = StationCore.init(
+            station_code="320412-01",
+            station_name="Kecamatan Contoh, loket 1 (DEMO / LATIHAN)",
+            supervisor="supervisor",
+            supervisor_name="Supervisor Latihan",
+            password=PASSWORD,
+            home=home,
+        )
+        core.config.demo = True
+        core.config.camera.driver = "opencv-sim"
+        core.config.fingerprint.driver = "ef01-sim"
+        core.config.signature.driver = "isdv4-sim"
+        core.config.fingerprint.options.update(appear_after=1)
+        core.config.signature.options.update(tempo=4.0)
+        save_config(core.config, home)
+        spv = User("supervisor", "Supervisor Latihan", Role.SUPERVISOR)
+        enroll_synthetic(core, 12, seed=40, operator=spv, approver=spv)
+        ctx = AppContext(core, tasks, lang="id")
+        w = MainWindow(ctx)
+        w.resize(1366, 768)
+        w.show()
+        grab(w, "login.png")
+        w.login_page.username.setText("supervisor")
+        w.login_page.password.setText(PASSWORD)
+        w.login_page.button.click()
+        wait_until(lambda: w.stack.currentWidget() is w.home, 30, "login")
+        queue = w.home.queue
+        wait_until(lambda: queue.snapshot is not None, 30, "queue")
+        for name in ("SITI AMINAH", "BUDI SANTOSO", ""):
+            queue.name_edit.setText(name)
+            queue.issue_button.click()
+            settle(0.2)
+        wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
+        wait_until(lambda: queue.waiting.rowCount() == 3, 30, "tickets")
+        grab(w, "home.png")
+
+        resident = synthetic_resident(31, date.today()).demographics
+        queue.call_next_button.click()
+        wait_until(lambda: w.wizard_page is not None, 30, "wizard")
+        page = w.wizard_page
+        assert page is not None and w.controller is not None
+        wf = w.controller.workflow
+        demo = page.pages[Step.DEMOGRAPHICS]
+        demo.fill(resident, {})  # type: ignore[attr-defined]
+        demo.line("nik").setText(resident.nik[:6] + "3112" + resident.nik[10:])  # type: ignore[attr-defined]
+        demo.next_button.click()  # type: ignore[attr-defined]
+        wait_until(lambda: demo.message.text() != "", 10, "refusal")  # type: ignore[attr-defined]
+        grab(w, "wizard-demographics.png")
+        demo.line("nik").setText(resident.nik)  # type: ignore[attr-defined]
+        demo.next_button.click()  # type: ignore[attr-defined]
+        wait_until(lambda: wf.step == Step.REVIEW and not w.controller.busy, 120, "captures")
+        review = page.pages[Step.REVIEW]
+        wait_until(lambda: len(review.images) >= 12, 30, "review images")  # type: ignore[attr-defined]
+        grab(w, "wizard-review.png")
+        review.seal_button.click()  # type: ignore[attr-defined]
+        wait_until(lambda: page.sealed_page is not None and page.sealed_page.pdf_path is not None, 30, "seal")
+        grab(w, "wizard-sealed.png")
+        page.sealed_page.next_button.click()  # type: ignore[union-attr]
+        wait_until(lambda: w.stack.currentWidget() is w.home, 10, "home")
+        w.lock()
+        grab(w, "lock.png")
+        w.close()
+        ctx.close()
+        core.close()
+
+
+if __name__ == "__main__":
+    main()
