@@ -71,6 +71,21 @@ FIELD_LABELS: dict[str, Text] = {
     "kewarganegaraan": Text("Kewarganegaraan", "Citizenship"),
 }
 
+# The free-text fields (the rest are dates and fixed lists), in the card's order.
+TEXT_FIELDS = (
+    "nik",
+    "nama",
+    "tempat_lahir",
+    "alamat",
+    "rt",
+    "rw",
+    "kelurahan_desa",
+    "kecamatan",
+    "kabupaten_kota",
+    "provinsi",
+    "pekerjaan",
+)
+
 _NAME_RE = re.compile(r"^[A-Z][A-Z .,'\-]*$")
 _PLACE_RE = re.compile(r"^[A-Z0-9][A-Z0-9 .,'/()\-]*$")
 _RT_RE = re.compile(r"^\d{1,3}$")
@@ -184,19 +199,7 @@ def validate_field(field: str, value: str) -> ValidationError | None:
 def validate(d: Demographics, today: date) -> list[ValidationError]:
     """All problems of a demographics form at once, each naming its field."""
     errors: list[ValidationError] = []
-    for field in (
-        "nik",
-        "nama",
-        "tempat_lahir",
-        "alamat",
-        "rt",
-        "rw",
-        "kelurahan_desa",
-        "kecamatan",
-        "kabupaten_kota",
-        "provinsi",
-        "pekerjaan",
-    ):
+    for field in TEXT_FIELDS:
         err = validate_field(field, str(getattr(d, field)))
         if err is not None:
             errors.append(err)

@@ -47,6 +47,20 @@ class _Card(QFrame):
         self.setStyleSheet("_Card { background: white; border-radius: 8px; }")
 
 
+def _centred_card(page: QWidget) -> QVBoxLayout:
+    """A white card in the middle of `page`, a little above centre; returns its layout."""
+    outer = QVBoxLayout(page)
+    outer.addStretch(1)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    card = _Card()
+    row.addWidget(card)
+    row.addStretch(1)
+    outer.addLayout(row)
+    outer.addStretch(2)
+    return QVBoxLayout(card)
+
+
 class LoginPage(QWidget):
     """Username and password; `logged_in(User)`; also the language switch."""
 
@@ -56,16 +70,7 @@ class LoginPage(QWidget):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        card = _Card()
-        row.addWidget(card)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-        v = QVBoxLayout(card)
+        v = _centred_card(self)
         station = ctx.core.station()
         title = QLabel(self.tr("KTP-el enrollment station"))
         title.setStyleSheet("font-size: 18pt; font-weight: bold;")
@@ -139,16 +144,7 @@ class LockPage(QWidget):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        card = _Card()
-        row.addWidget(card)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-        v = QVBoxLayout(card)
+        v = _centred_card(self)
         title = QLabel(self.tr("Locked"))
         title.setStyleSheet("font-size: 18pt; font-weight: bold;")
         v.addWidget(title)

@@ -22,13 +22,14 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -199,6 +200,16 @@ def grey_image(gray: np.ndarray) -> QImage:
     image = QImage(gray.data, w, h, int(gray.strides[0]), QImage.Format.Format_Grayscale8)
     image._keep = gray  # type: ignore[attr-defined]
     return image
+
+
+def show_image(label: QLabel, data: bytes | None, size: QSize, empty: str) -> None:
+    """An encoded image (JPEG, PNG) scaled into `label`, or `empty` as text when there is none."""
+    pixmap = QPixmap()
+    if data is None or not pixmap.loadFromData(data):
+        label.setPixmap(QPixmap())
+        label.setText(empty)
+        return
+    label.setPixmap(pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
 
 
 class CaptureStatus(QWidget):

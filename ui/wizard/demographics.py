@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from common.errors import ValidationError, ValidationErrors
 from station.demographics import (
     FIELD_LABELS,
+    TEXT_FIELDS,
     Agama,
     Demographics,
     GolonganDarah,
@@ -48,19 +49,6 @@ from ui.wizard.base import StepPage, WizardController
 
 log = logging.getLogger(__name__)
 
-TEXT_FIELDS = (
-    "nik",
-    "nama",
-    "tempat_lahir",
-    "alamat",
-    "rt",
-    "rw",
-    "kelurahan_desa",
-    "kecamatan",
-    "kabupaten_kota",
-    "provinsi",
-    "pekerjaan",
-)
 CHOICES: dict[str, type[StrEnum]] = {
     "jenis_kelamin": JenisKelamin,
     "golongan_darah": GolonganDarah,

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from common.biometrics import FACE
@@ -35,7 +35,7 @@ from ui.context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import CaptureStatus, Latest, bgr_image, device_line, submit_when_free
+from ui.wizard.capture_parts import CaptureStatus, Latest, bgr_image, device_line, show_image, submit_when_free
 
 log = logging.getLogger(__name__)
 
@@ -322,14 +322,7 @@ class PhotoPage(StepPage):
     # --- rendering ----------------------------------------------------------------
 
     def _show_photo(self, jpeg: bytes | None) -> None:
-        pixmap = QPixmap()
-        if jpeg is None or not pixmap.loadFromData(jpeg):
-            self.photo_label.setPixmap(QPixmap())
-            self.photo_label.setText(self.tr("No photo yet"))
-            return
-        self.photo_label.setPixmap(
-            pixmap.scaled(PHOTO_VIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        )
+        show_image(self.photo_label, jpeg, PHOTO_VIEW, self.tr("No photo yet"))
 
     def _set_buttons(self, *, capturing: bool) -> None:
         has_photo = FACE in self.wizard.workflow.enrollment.items

@@ -16,7 +16,7 @@ import threading
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from common.biometrics import FINGER_EXCEPTION_LABELS, SIGNATURE, FingerException
@@ -32,7 +32,15 @@ from station.workflow import Step
 from ui.context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import Batched, CaptureStatus, ExceptionPanel, Latest, device_line, submit_when_free
+from ui.wizard.capture_parts import (
+    Batched,
+    CaptureStatus,
+    ExceptionPanel,
+    Latest,
+    device_line,
+    show_image,
+    submit_when_free,
+)
 
 log = logging.getLogger(__name__)
 
@@ -346,14 +354,7 @@ class SignaturePage(StepPage):
         self._set_buttons()
 
     def _show_rendered(self, png: bytes | None) -> None:
-        pixmap = QPixmap()
-        if png is None or not pixmap.loadFromData(png):
-            self.rendered.setPixmap(QPixmap())
-            self.rendered.setText(self.tr("Not signed yet"))
-            return
-        self.rendered.setPixmap(
-            pixmap.scaled(RENDERED_VIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        )
+        show_image(self.rendered, png, RENDERED_VIEW, self.tr("Not signed yet"))
 
     def _set_buttons(self) -> None:
         self.done_button.setEnabled(self.capturing and self.canvas.ink_points > 0)
