@@ -275,7 +275,11 @@ def run_selftest(
     on_step: StepSink | None = None,
     cancel: CancelToken | None = None,
     registry: Registry | None = None,
+    save: bool = True,
 ) -> SelfTestReport:
+    """Test `kinds` (and the station), reporting each step to `on_step(device, step)`
+    as it happens; stored and audited unless `save` is False (the app then saves it on
+    its one store-writer thread with `save_report`)."""
     registry = registry or load_registry()
     reports = [test_device(k, core, registry=registry, on_step=on_step, cancel=cancel) for k in kinds]
     station = station_steps(core) if include_station else []
@@ -283,7 +287,8 @@ def run_selftest(
         for s in station:
             on_step("station", s)
     report = SelfTestReport(reports, station, technician, utcnow())
-    save_report(core, report)
+    if save:
+        save_report(core, report)
     return report
 
 

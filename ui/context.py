@@ -20,7 +20,7 @@ from devices.base import DEVICE_KIND_LABELS, Device, DeviceKind
 from station.auth import Role, User
 from station.core import StationCore
 from station.devices import Selection, open_device, select_device
-from ui.tasks import Failure, Tasks
+from ui.tasks import Failure, TaskHandle, Tasks
 
 log = logging.getLogger(__name__)
 
@@ -151,16 +151,18 @@ class DeviceHub(QObject):
         if dev is not None:
             self.tasks.run(dev.close, name=f"close {kind.value}")
 
-    def reset(self, kind: DeviceKind) -> None:
+    def reset(self, kind: DeviceKind) -> TaskHandle | None:
         """Close `kind` so that the next `ensure` selects and opens it afresh (a changed
-        driver, port or option; a re-detection)."""
+        driver, port or option; a re-detection). Returns the closing task, if any: who
+        opens the same port itself (the self-test) waits for `handle.finished` first."""
         with self._lock:
             dev = self._devices.pop(kind, None)
         if kind in self._waiters:
             self._stale.add(kind)
         self._set(DeviceState(kind, CLOSED))
-        if dev is not None:
-            self.tasks.run(dev.close, name=f"close {kind.value}")
+        if dev is None:
+            return None
+        return self.tasks.run(dev.close, name=f"close {kind.value}")
 
     def close_all(self) -> None:
         with self._lock:
