@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from common.errors import AuthError, ValidationError
 from common.text import Text
@@ -196,8 +198,91 @@ class Auth:
                 row.failed_attempts = 0
             audit.append(session, "operator_lock" if locked else "operator_unlock", actor=actor, target=username)
 
+    def set_active(self, username: str, active: bool, *, actor: str | None) -> None:
+        """Deactivate (login refused, history kept) or reactivate an account.
+
+        Refused for one's own account and for the last active supervisor: either would
+        leave the station with nobody able to administer it."""
+        with self.db.write() as session:
+            row = _existing(session, username)
+            if row.active == active:
+                return
+            if not active:
+                _refuse_last_supervisor(session, row)
+                if username == actor:
+                    raise AuthError(
+                        Text(
+                            "Anda tidak dapat menonaktifkan akun Anda sendiri; minta supervisor lain.",
+                            "You cannot deactivate your own account; ask another supervisor.",
+                        ),
+                        code="auth.self",
+                    )
+            row.active = active
+            audit.append(
+                session, "operator_reactivate" if active else "operator_deactivate", actor=actor, target=username
+            )
+
+    def set_role(self, username: str, role: Role, *, actor: str | None) -> None:
+        """Change a role; never one's own, never demoting the last active supervisor."""
+        with self.db.write() as session:
+            row = _existing(session, username)
+            if row.role == role.value:
+                return
+            if row.active:
+                _refuse_last_supervisor(session, row)
+            if username == actor:
+                raise AuthError(
+                    Text(
+                        "Anda tidak dapat mengubah peran Anda sendiri; minta supervisor lain.",
+                        "You cannot change your own role; ask another supervisor.",
+                    ),
+                    code="auth.self",
+                )
+            before, row.role = row.role, role.value
+            audit.append(
+                session, "operator_role", actor=actor, target=username, detail={"before": before, "after": role.value}
+            )
+
+    def reset_password(self, username: str, password: str, *, actor: str | None) -> None:
+        """Set a new password; it also clears the failed-login count and any lock, since a
+        forgotten password is the usual reason for both. (The table has no
+        "must change at next login" flag.)"""
+        password_hash = hash_password(password)
+        with self.db.write() as session:
+            row = _existing(session, username)
+            was_locked = row.locked_until is not None and row.locked_until > utcnow()
+            row.password_hash = password_hash
+            row.failed_attempts = 0
+            row.locked_until = None
+            audit.append(session, "password_reset", actor=actor, target=username, detail={"unlocked": was_locked})
+
     def list(self) -> list[OperatorRecord]:
         return self.operators.list()
+
+
+def _existing(session: Session, username: str) -> Operator:
+    row = OperatorRepository.row(session, username)
+    if row is None:
+        raise ValidationError(Text(f"Operator {username} tidak ada.", f"No operator {username}."), field="username")
+    return row
+
+
+def _refuse_last_supervisor(session: Session, row: Operator) -> None:
+    if row.role != Role.SUPERVISOR.value:
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(Operator)
+        .where(Operator.role == Role.SUPERVISOR.value, Operator.active.is_(True), Operator.id != row.id)
+    )
+    if not others:
+        raise AuthError(
+            Text(
+                f"{row.username} adalah satu-satunya supervisor aktif; tambahkan supervisor lain dahulu.",
+                f"{row.username} is the only active supervisor; add another supervisor first.",
+            ),
+            code="auth.last_supervisor",
+        )
 
 
 def _verify(password_hash: str, password: str) -> bool:
