@@ -188,6 +188,20 @@ class SyncInfo(Base):
     link_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
+class LinkSample(Base):
+    """One measurement of the link to the centre (station.sync.link_history): what the
+    supervisor's console plots over the last hour. Pruned as it is written, so bounded."""
+
+    __tablename__ = "link_samples"
+    __table_args__ = (Index("ix_link_samples_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[float] = mapped_column(Float)  # Unix time, seconds
+    rtt_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    throughput_bps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    state: Mapped[str] = mapped_column(String(16))  # online | degraded | offline
+
+
 # The queue's tables live in their own module; imported here so that Base.metadata
 # (Alembic and the migration test) always includes them.
 from store import queue_models as queue_models  # noqa: E402

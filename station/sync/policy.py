@@ -89,6 +89,9 @@ class LinkMonitor:
     last_failure: float | None = None
     consecutive_failures: int = 0
     history: deque[tuple[float, float | None, float | None]] = field(default_factory=lambda: deque(maxlen=720))
+    # Called after each measurement with "rtt", "transfer" or "failure" and the monitor
+    # (station.sync.link_history keeps the last hour for the supervisor's console).
+    listener: Callable[[str, LinkMonitor], None] | None = None
 
     def _smooth(self, old: float | None, new: float) -> float:
         return new if old is None else (1 - self.alpha) * old + self.alpha * new
@@ -96,16 +99,23 @@ class LinkMonitor:
     def observe_rtt(self, seconds: float) -> None:
         self.rtt_s = self._smooth(self.rtt_s, seconds)
         self._ok()
+        self._tell("rtt")
 
     def observe_transfer(self, nbytes: int, seconds: float) -> None:
         if nbytes >= 4096 and seconds > 0:
             self.throughput_bps = self._smooth(self.throughput_bps, nbytes / seconds)
         self._ok()
+        self._tell("transfer")
 
     def observe_failure(self) -> None:
         self.consecutive_failures += 1
         self.last_failure = self.clock()
         self.history.append((time.time(), self.rtt_s, self.throughput_bps))
+        self._tell("failure")
+
+    def _tell(self, event: str) -> None:
+        if self.listener is not None:
+            self.listener(event, self)
 
     def _ok(self) -> None:
         self.consecutive_failures = 0

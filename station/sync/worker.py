@@ -521,6 +521,7 @@ class SyncWorker:
         except SyncError as exc:
             if exc.outcome == STATION:
                 raise
+            self.monitor.observe_failure()  # an idle station learns that the link is down
             log.info("reconcile failed: %s", exc.code)
 
     def reconcile(self) -> int:
@@ -529,6 +530,8 @@ class SyncWorker:
         answer = self.client.reconcile(
             [{"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256} for r in records]
         )
+        if self.client.in_flight == 0:  # a quiet line: its time is a round trip (the idle link's probe)
+            self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
         by_uuid = {r.uuid: r for r in records}
         changed = 0
         for item in answer["records"]:
