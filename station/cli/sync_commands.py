@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import ValidationError
-from common.progress import CancelToken
 from common.text import Text
 from station.auth import Role
 from station.cli import cli_actor, read_password
@@ -27,8 +26,8 @@ def _supervisor(core: StationCore, args: argparse.Namespace) -> str:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from station.sync.service import apply_retention, ensure_packets, make_worker
-    from station.sync.worker import WorkerBusy, WorkerLock, request_force
+    from station.sync.service import run_locked
+    from station.sync.worker import WorkerBusy, request_force
 
     core = StationCore.open()
     actor = None
@@ -36,9 +35,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         actor = _supervisor(core, args)
         with core.db.write() as session:
             audit.append(session, "force_sync", actor=actor)
-    lock = WorkerLock(core.home)
     try:
-        lock.acquire()
+        summary, removed = run_locked(
+            core,
+            force=args.force,
+            until_idle=args.once or args.until_idle,
+            wait_for_retry=args.until_idle,
+            timeout_s=args.timeout,
+        )
     except WorkerBusy:
         if args.force:
             request_force(core.home)
@@ -49,26 +53,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
             )
             return 0
         raise
-    try:
-        ensure_packets(core)
-        worker = make_worker(core)
-        if args.force:
-            worker.force()
-        cancel = CancelToken()
-        until_idle = args.once or args.until_idle
-        try:
-            summary = worker.run(
-                until_idle=until_idle,
-                wait_for_retry=args.until_idle,
-                timeout_s=args.timeout,
-                cancel=cancel,
-                reconcile_every_s=core.config.sync.reconcile_every_s,
-            )
-        finally:
-            worker.client.close()
-        removed = apply_retention(core)
-    finally:
-        lock.release()
     pending, pending_bytes = Outbox(core.db).pending_totals()
     out = {
         "sent": summary.sent,
@@ -148,12 +132,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_requeue(args: argparse.Namespace) -> int:
+    from station.sync.console import requeue_record
+
     core = StationCore.open()
     actor = _supervisor(core, args)
-    found = core.enrollments.find_by_reg(args.reg_no)
-    if not found:
-        raise ValidationError(Text(f"{args.reg_no} tidak ditemukan.", f"{args.reg_no} not found."))
-    Outbox(core.db).requeue(found[0].uuid, actor=actor)
+    requeue_record(core, args.reg_no, actor=actor)
     print(Text(f"{args.reg_no} diantre ulang.", f"{args.reg_no} requeued.").get(args.lang))
     return 0
 

@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.errors import UserFacingError
+from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
 from station.core import StationCore
 from station.sync.client import CentralClient
 from station.sync.errors import SyncError
 from station.sync.packets import central_public_key, ensure_signing_key, packet_path, write_atomically
-from station.sync.worker import SyncWorker
+from station.sync.worker import RunSummary, SyncWorker
 from store.outbox import EXPORTED, PENDING, Outbox
 from store.types import utcnow
 from wire.canonical import canonical
@@ -29,8 +30,10 @@ def make_client(core: StationCore) -> CentralClient:
         raise SyncError("sync.no_central")
     if central_public_key(core.home) is None:
         raise SyncError("sync.no_central_key")
+    from station.sync.training_link import route
+
     return CentralClient(
-        url,
+        route(core, url),  # a demo station goes through the training link (station.sync.training_link)
         station=core.station().code,
         signing_key=ensure_signing_key(core.home),
         read_timeout_s=core.config.sync.request_timeout_s,
@@ -64,16 +67,56 @@ def ensure_packets(core: StationCore) -> int:
 
 
 def make_worker(core: StationCore, client: CentralClient | None = None) -> SyncWorker:
-    from station.sync.policy import Backoff, CircuitBreaker
+    from station.sync.link_history import LinkRecorder
+    from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
 
     s = core.config.sync
     return SyncWorker(
         home=core.home,
         outbox=Outbox(core.db),
         client=client or make_client(core),
+        monitor=LinkMonitor(listener=LinkRecorder(core.db)),
         backoff=Backoff(base_s=s.backoff_base_s, cap_s=s.backoff_cap_s),
         breaker=CircuitBreaker(threshold=s.breaker_failures, cool_down_s=s.breaker_cool_down_s),
     )
+
+
+def run_locked(
+    core: StationCore,
+    *,
+    force: bool = False,
+    until_idle: bool = True,
+    wait_for_retry: bool = False,
+    timeout_s: float | None = None,
+    cancel: CancelToken | None = None,
+    progress: Progress = no_progress,
+) -> tuple[RunSummary, int]:
+    """One worker with the station's lock (WorkerBusy if another worker holds it): build
+    missing packets, run, apply retention. Returns the run and the packet files removed.
+    `station sync` and the console's force sync share it."""
+    from station.sync.worker import WorkerLock
+
+    lock = WorkerLock(core.home)
+    lock.acquire()
+    try:
+        ensure_packets(core)
+        worker = make_worker(core)
+        if force:
+            worker.force()
+        try:
+            summary = worker.run(
+                until_idle=until_idle,
+                wait_for_retry=wait_for_retry,
+                timeout_s=timeout_s,
+                cancel=cancel or CancelToken(),
+                progress=progress,
+                reconcile_every_s=core.config.sync.reconcile_every_s,
+            )
+        finally:
+            worker.client.close()
+        return summary, apply_retention(core)
+    finally:
+        lock.release()
 
 
 def apply_retention(core: StationCore) -> int:
