@@ -158,3 +158,31 @@ def test_callers_during_an_open_share_that_one_device(qtbot, ctx) -> None:  # ty
     assert got[0] is got[1] is ctx.devices.device(DeviceKind.SIGNATURE)
     ctx.devices.ensure(DeviceKind.SIGNATURE, on_ready=got.append)  # open already: at once
     assert len(got) == 3 and got[2] is got[0]
+
+
+def test_after_a_crash_the_draft_resumes_at_the_step_in_progress(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    """The demographics were accepted, then the app died: a new window on the same
+    station lists the draft, and continuing it opens the photo step with the data."""
+    w = window(qtbot, ctx)
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    qtbot.mouseClick(w.home.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.wizard_page is not None, timeout=WAIT_MS)
+    resident = synthetic_resident(12, date.today()).demographics
+    page = w.wizard_page.pages[Step.DEMOGRAPHICS]
+    page.fill(resident, {})
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.controller.step == Step.PHOTO and not w.controller.busy, timeout=WAIT_MS)
+    record_uuid = w.controller.workflow.enrollment.uuid
+    w.wizard_page.close_pages()
+    w.hide()  # "crash": this window is never used again
+
+    again = window(qtbot, ctx)
+    log_in(qtbot, again, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: again.home.drafts.count() == 1, timeout=WAIT_MS)
+    again.home.drafts.setCurrentRow(0)
+    again.home._resume_selected(again)
+    qtbot.waitUntil(lambda: again.wizard_page is not None, timeout=WAIT_MS)
+    wf = again.controller.workflow
+    assert wf.enrollment.uuid == record_uuid and wf.step == Step.PHOTO
+    assert wf.enrollment.demographics == resident
