@@ -239,3 +239,33 @@ def test_slow_training_link_shapes_to_about_2g():
         upstream.close()
     with pytest.raises(ValueError):
         training_link.TrainingRelay("10.0.0.1", 80)  # loopback only
+
+
+@pytest.mark.timeout(60)
+def test_flaky_training_link_cuts_connections_periodically_and_down_refuses():
+    import socket
+
+    upstream = socket.socket()
+    upstream.bind(("127.0.0.1", 0))
+    upstream.listen(4)
+    relay = training_link.TrainingRelay("127.0.0.1", upstream.getsockname()[1], cut_every_s=0.3).start()
+    try:
+        relay.set_mode("flaky")
+        client = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
+        server, _ = upstream.accept()
+        client.sendall(b"ping")
+        assert server.recv(16) == b"ping"  # it relays between cuts
+        try:
+            assert client.recv(16) == b""  # then the cut: closed under us
+        except ConnectionResetError:
+            pass
+        client.close()
+        server.close()
+        relay.set_mode("down")
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", relay.port), timeout=5)
+        relay.set_mode("up")
+        socket.create_connection(("127.0.0.1", relay.port), timeout=5).close()  # the same port again
+    finally:
+        relay.stop()
+        upstream.close()
