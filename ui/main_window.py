@@ -37,9 +37,13 @@ from station.auth import Role, User, require_role
 from station.sync.background import run_background_sync
 from station.sync.limits import check_limits, require_can_enroll
 from station.workflow import EnrollmentWorkflow
+from store import audit
 from store.outbox import Outbox
 from store.records import RecordSummary, SealResult
 from ui import i18n
+from ui.console_admin import AdminConsole
+from ui.console_devices import DeviceConsole
+from ui.console_sync import SyncConsole
 from ui.health import HealthStrip
 from ui.login import LockPage, LoginPage, install_idle_watch
 from ui.lookup import LookupPage
@@ -52,6 +56,7 @@ from ui.wizard.window import WizardPage
 log = logging.getLogger(__name__)
 
 SPARE_DELAY_MS = 400
+CONSOLES: dict[str, Any] = {"devices": DeviceConsole, "sync": SyncConsole, "admin": AdminConsole}
 
 
 # Python's cycle collector runs a full (oldest-generation) collection at some
@@ -67,6 +72,11 @@ def tidy_heap() -> None:
     """A full collection now, while nobody waits for the window; freeze the survivors."""
     gc.collect()
     gc.freeze()
+
+
+def audit_event(core: Any, action: str, actor: str, target: str) -> None:
+    with core.db.write() as session:
+        audit.append(session, action, actor=actor, target=target)
 
 
 def start_check(core: Any, user: User) -> None:
@@ -146,6 +156,9 @@ class MainWindow(QMainWindow):
         self.ticket: CalledTicket | None = None
         self.sync_task: TaskHandle | None = None
         self.wizard_page: WizardPage | None = None
+        self.console: QWidget | None = None
+        self.console_wrap: QWidget | None = None
+        self.console_key: str | None = None
         # The next resident's wizard, built while the counter is idle, so that "New
         # enrollment" or "Call next" shows it at once instead of building ~50 ms of widgets.
         self._spare: tuple[WizardController, WizardPage] | None = None
@@ -207,6 +220,20 @@ class MainWindow(QMainWindow):
         out = QAction(self.tr("Log out"), self)
         out.triggered.connect(self.logout)
         session.addAction(out)
+        consoles = bar.addMenu(self.tr("&Consoles"))
+        self.console_actions: dict[str, QAction] = {}
+        for key, label, shortcut in (
+            ("devices", self.tr("Devices (technician)"), "Ctrl+1"),
+            ("sync", self.tr("Sync (supervisor)"), "Ctrl+2"),
+            ("admin", self.tr("Administration (supervisor)"), "Ctrl+3"),
+        ):
+            a = QAction(label, self)
+            a.setObjectName(f"console_{key}")
+            a.setShortcut(shortcut)
+            a.triggered.connect(lambda _c=False, k=key: self.open_console(k))
+            consoles.addAction(a)
+            self.console_actions[key] = a
+        self._console_access()
         lang = bar.addMenu(self.tr("&Language"))
         group = QActionGroup(self)
         for code, name in (("id", "Bahasa Indonesia"), ("en", "English")):
@@ -217,6 +244,54 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             lang.addAction(a)
 
+    # --- consoles (issue 6): technician's devices, supervisor's sync and administration ---
+
+    def _console_access(self) -> None:
+        user = self.ctx.user
+        for key, action in self.console_actions.items():
+            action.setEnabled(user is not None and user.role in CONSOLES[key].roles)
+
+    def open_console(self, key: str) -> None:
+        """Open a console for a user of its role; anyone else is told why not."""
+        user = self.ctx.user
+        if user is None:
+            return
+        cls = CONSOLES[key]
+        if user.role not in cls.roles:
+            self.home.message.error(self.tr("Your role may not open this console."))
+            return
+        if self.wizard_page is not None:
+            self.wizard_page.close_pages()  # previews and captures stop; the enrollment stays
+        self._close_console()
+        wrap = QWidget()
+        v = QVBoxLayout(wrap)
+        back = QPushButton(self.tr("← Back"))
+        back.setObjectName("console_back")
+        back.clicked.connect(self.leave_console)
+        v.addWidget(back, 0, Qt.AlignmentFlag.AlignLeft)
+        self.console = cls(self.ctx)
+        v.addWidget(self.console, 1)
+        self.console_key = key
+        self.console_wrap = wrap
+        self.stack.addWidget(wrap)
+        self.stack.setCurrentWidget(wrap)
+        self.ctx.tasks.run(
+            audit_event, self.ctx.core, "console_open", user.username, key, serial=True, name="audit console"
+        )
+
+    def _close_console(self) -> None:
+        wrap, self.console_wrap, self.console, self.console_key = self.console_wrap, None, None, None
+        if wrap is not None and shiboken6.isValid(wrap):
+            self.stack.removeWidget(wrap)
+            wrap.deleteLater()
+
+    def leave_console(self) -> None:
+        self._close_console()
+        if self.controller is not None:
+            self._show_wizard()
+        else:
+            self.show_home()
+
     def set_language(self, lang: str) -> None:
         if lang == self.ctx.lang:
             return
@@ -225,6 +300,8 @@ class MainWindow(QMainWindow):
         i18n.install(app, lang)
         self.ctx.lang = lang
         where = self.stack.currentWidget()
+        console = self.console_key if where is self.console_wrap and self.console_wrap is not None else None
+        self._close_console()
         was = (
             "wizard"
             if where is self.wizard_page
@@ -245,7 +322,9 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.deleteLater()
         self.ctx.language_changed.emit(lang)
-        if was == "wizard" and self.controller is not None:
+        if console is not None:
+            self.open_console(console)
+        elif was == "wizard" and self.controller is not None:
             self._show_wizard()
         elif was == "lookup":
             self.show_lookup()
@@ -259,6 +338,7 @@ class MainWindow(QMainWindow):
 
     def logged_in(self, user: User) -> None:
         self.ctx.set_user(user)
+        self._console_access()
         self.idle.start()
         self.show_home()
         for kind in DeviceKind:
@@ -290,7 +370,9 @@ class MainWindow(QMainWindow):
 
     def unlocked(self) -> None:
         self.idle.start()
-        if self.controller is not None:
+        if self.console_wrap is not None:
+            self.stack.setCurrentWidget(self.console_wrap)
+        elif self.controller is not None:
             self._show_wizard()
         else:
             self.show_home()
@@ -309,7 +391,9 @@ class MainWindow(QMainWindow):
             self.sync_task.cancel()
         if self.ctx.user is not None:
             self.ctx.core.auth.logout(self.ctx.user.username)
+        self._close_console()
         self.ctx.set_user(None)
+        self._console_access()
         self.idle.stop()
         self.stack.setCurrentWidget(self.login_page)
 

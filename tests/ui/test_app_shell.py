@@ -186,3 +186,41 @@ def test_after_a_crash_the_draft_resumes_at_the_step_in_progress(qtbot, ctx) -> 
     wf = again.controller.workflow
     assert wf.enrollment.uuid == record_uuid and wf.step == Step.PHOTO
     assert wf.enrollment.demographics == resident
+
+
+def test_consoles_open_for_their_roles_only(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    ctx.core.auth.add_operator("budi", "Budi Uji", Role.OPERATOR, OPERATOR_PASSWORD, actor="spv")
+    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, actor="spv")
+    w = window(qtbot, ctx)
+    log_in(qtbot, w, "budi", OPERATOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    assert not any(a.isEnabled() for a in w.console_actions.values())
+    w.open_console("devices")  # as a shortcut would, though the menu is greyed out
+    assert w.console is None and w.home.message.text()
+    w.logout()
+
+    log_in(qtbot, w, "teknisi", OPERATOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    assert w.console_actions["devices"].isEnabled() and not w.console_actions["sync"].isEnabled()
+    w.open_console("sync")
+    assert w.console is None
+    w.open_console("devices")
+    assert w.console is not None and w.stack.currentWidget() is w.console_wrap
+    w.leave_console()
+    assert w.console is None and w.stack.currentWidget() is w.home
+    w.logout()
+
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    for key in ("devices", "sync", "admin"):
+        w.open_console(key)
+        assert w.console_key == key and w.stack.currentWidget() is w.console_wrap
+    w.leave_console()
+    ctx.tasks.wait(WAIT_MS)
+    from sqlalchemy import select
+
+    from store.models import AuditEvent
+
+    with ctx.core.db.read() as session:
+        opened = session.scalars(select(AuditEvent.target).where(AuditEvent.action == "console_open")).all()
+    assert list(opened) == ["devices", "devices", "sync", "admin"]
