@@ -176,15 +176,26 @@ def _redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"before", "after"}:
+        return f"{value['before']} → {value['after']}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def _detail_text(detail_json: str) -> str:
+    """The stored JSON as one readable line: "k=v, ...", before/after as "old → new"."""
     try:
         detail = json.loads(detail_json)
     except ValueError:
         return detail_json  # an altered row: show what is there
     if not isinstance(detail, dict):
         return str(detail)
+    if set(detail) == {"before", "after"}:
+        return _value_text(detail)
     return ", ".join(
-        f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}" for k, v in detail.items()
+        f"{k}: {_value_text(v)}" if isinstance(v, dict) else f"{k}={_value_text(v)}" for k, v in detail.items()
     )
 
 

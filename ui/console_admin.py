@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -76,14 +77,20 @@ def _password_field(name: str) -> QLineEdit:
     return edit
 
 
-def _table(name: str, headers: list[str]) -> QTableWidget:
+def _table(name: str, headers: list[str], stretch: int) -> QTableWidget:
+    """Columns fit their contents, `stretch` takes the rest; rows one text line high."""
     table = QTableWidget(0, len(headers))
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(headers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setWordWrap(False)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    header = table.horizontalHeader()
+    for i in range(len(headers)):
+        mode = QHeaderView.ResizeMode.Stretch if i == stretch else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(i, mode)
     return table
 
 
@@ -132,6 +139,7 @@ class OperatorsTab(_Tab):
                 self.tr("Locked until"),
                 self.tr("Failed logins"),
             ],
+            stretch=1,
         )
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 3)
@@ -231,7 +239,6 @@ class OperatorsTab(_Tab):
                 self.table.setItem(i, j, item)
             if keep is not None and r.username == keep.username:
                 self.table.selectRow(i)
-        self.table.resizeColumnsToContents()
         self._selection_changed()
         self.shown.emit(rows)
 
@@ -379,7 +386,9 @@ class AuditTab(_Tab):
         filters.addWidget(self.refresh_button)
         layout.addLayout(filters)
         self.table = _table(
-            "audit_table", [self.tr("Time"), self.tr("Person"), self.tr("Action"), self.tr("Target"), self.tr("Detail")]
+            "audit_table",
+            ["#", self.tr("Time"), self.tr("Person"), self.tr("Action"), self.tr("Target"), self.tr("Detail")],
+            stretch=5,
         )
         layout.addWidget(self.table, 1)
         pages = QHBoxLayout()
@@ -476,13 +485,12 @@ class AuditTab(_Tab):
         self.table.setRowCount(len(view.rows))
         broken = {p.seq for p in view.chain.problems}
         for i, r in enumerate(view.rows):
-            cells = [_local(r.at), r.actor or "-", r.action, r.target or "-", r.detail]
+            cells = [str(r.seq), _local(r.at), r.actor or "-", r.action, r.target or "-", r.detail]
             for j, text in enumerate(cells):
                 item = _cell(text)
                 if r.seq in broken:
                     item.setForeground(Qt.GlobalColor.red)
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
         first_shown = self.offset + 1 if view.rows else 0
         self.count.setText(
             self.tr("Events %1-%2 of %3")
@@ -533,6 +541,7 @@ class SettingsTab(_Tab):
             else:
                 w = QLineEdit()
                 w.setPlaceholderText("https://")
+                w.setMinimumWidth(320)
             w.setObjectName("setting_" + spec.key)
             self.inputs[spec.key] = w
             error = MessageLine()
