@@ -1,0 +1,315 @@
+"""The device console's pieces: a device's card, the self-test step table, the history
+table, and the report as PDF.
+
+Steps are shown from plain dicts (`SelfTestStep.as_dict`, or a stored run), so a step
+arriving live and one read back from the history look the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from devices.base import DEVICE_KIND_LABELS, DeviceInfo, DeviceKind
+from devices.camera import FAULTS as CAMERA_FAULTS
+from devices.fingerprint import FAULTS as FINGERPRINT_FAULTS
+from devices.kinds import SIMULATED_LABEL
+from devices.registry import load_registry
+from devices.signature import SIM_FAULTS as SIGNATURE_FAULTS
+from station.devices import device_config
+from station.selftest_report import kind_label, local_time
+from ui.context import FAULT, OPENING, READY, AppContext, DeviceState
+from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine
+
+log = logging.getLogger(__name__)
+
+TRAINING_FAULTS: dict[DeviceKind, tuple[str, ...]] = {
+    DeviceKind.CAMERA: CAMERA_FAULTS,
+    DeviceKind.FINGERPRINT: FINGERPRINT_FAULTS,
+    DeviceKind.SIGNATURE: SIGNATURE_FAULTS,
+}
+PASS_BG, FAIL_BG = QColor("#e8f5ec"), QColor("#fdeaea")
+AMBER_STYLE = "color: #b26a00; font-weight: bold;"
+GREY_STYLE = "color: #666666; font-weight: bold;"
+
+
+class DeviceCard(QGroupBox):
+    """One device: what it is, the driver and port to use, its tests and (demo) a fault."""
+
+    def __init__(self, ctx: AppContext, kind: DeviceKind, parent: QWidget | None = None) -> None:
+        super().__init__(ctx.t(DEVICE_KIND_LABELS[kind]), parent)
+        self.ctx = ctx
+        self.kind = kind
+        self.info: DeviceInfo | None = None
+        self.under_test = False  # the self-test has the device (the hub has let it go)
+        self.state_label = QLabel()
+        self.state_label.setObjectName(f"{kind.value}_state")
+        self.info_label = QLabel()
+        self.info_label.setObjectName(f"{kind.value}_info")
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = MessageLine()
+        self.note.hide()
+        self.driver = QComboBox()
+        self.driver.addItem(self.tr("auto (detect, else simulator)"), "auto")
+        for spec in load_registry().for_kind(kind):
+            sim = f" ({ctx.t(SIMULATED_LABEL).lower()})" if spec.simulated else ""
+            self.driver.addItem(f"{spec.name}{sim}", spec.name)
+        self.port = QComboBox()
+        self.port.setEditable(True)
+        self.port.setMinimumContentsLength(14)
+        edit = self.port.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText(self.tr("any port"))
+        self.save_button = QPushButton(self.tr("Save && re-detect"))
+        self.test_button = QPushButton(self.tr("Self-test"))
+        self.live_button = QPushButton(self.tr("Live check"))
+        self.fault = QComboBox()
+        self.fault.addItem(self.tr("no fault"), "")
+        for name in TRAINING_FAULTS[kind]:
+            self.fault.addItem(name, name)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(3)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.info_label)
+        layout.addWidget(self.note)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.tr("Driver"), self.driver)
+        form.addRow(self.tr("Port or URL"), self.port)
+        if ctx.core.config.demo:
+            form.addRow(self.tr("Training: inject a fault"), self.fault)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        for button in (self.save_button, self.test_button, self.live_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.fault.setVisible(bool(ctx.core.config.demo))
+        self.load_choice()
+
+    def load_choice(self) -> None:
+        cfg = device_config(self.ctx.core.config, self.kind)
+        index = self.driver.findData(cfg.driver)
+        self.driver.setCurrentIndex(max(index, 0))
+        self.port.setEditText(cfg.port)
+        fault = str(cfg.options.get("fault", ""))
+        self.fault.blockSignals(True)
+        self.fault.setCurrentIndex(max(self.fault.findData(fault), 0))
+        self.fault.blockSignals(False)
+
+    def set_ports(self, ports: list[str]) -> None:
+        text = self.port.currentText()
+        self.port.clear()
+        self.port.addItems(ports)
+        self.port.setEditText(text)
+
+    def choice(self) -> tuple[str, str]:
+        return str(self.driver.currentData()), self.port.currentText().strip()
+
+    def simulated(self, state: DeviceState) -> bool:
+        """Whether the device shown is a simulator: the hub knows once it opened it; while
+        closed, the last info or else the configured driver tells."""
+        if state.state in (READY, FAULT) and state.driver:
+            return state.simulated
+        if self.info is not None:
+            return self.info.simulated
+        spec = load_registry().get(device_config(self.ctx.core.config, self.kind).driver)
+        return spec is not None and spec.simulated
+
+    def show_state(self, state: DeviceState) -> None:
+        simulated = self.simulated(state)
+        sim = self.ctx.t(SIMULATED_LABEL) if simulated else self.tr("real device")
+        if state.state == READY and not self.under_test:
+            status, style = self.tr("ready"), AMBER_STYLE if simulated else OK_STYLE
+        elif state.state == FAULT and not self.under_test:
+            fault = self.tr("fault")
+            status, style = f"{fault} {state.error_code or ''}", ERROR_STYLE
+        elif self.under_test:
+            status, style = self.tr("self-test running"), GREY_STYLE
+        elif state.state == OPENING:
+            status, style = self.tr("opening…"), GREY_STYLE
+        else:
+            status, style = self.tr("closed (opened again when next needed)"), GREY_STYLE
+        text = f"{sim} — {status}"
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(style)
+        if state.state == FAULT and state.error is not None:
+            self.note.error(self.ctx.t(state.error))
+        elif state.fallback is not None:
+            self.note.setText(self.ctx.t(state.fallback))
+            self.note.setStyleSheet(AMBER_STYLE)
+        self.note.setVisible(state.state == FAULT and state.error is not None or state.fallback is not None)
+        self._show_info(state)
+
+    def set_info(self, info: DeviceInfo) -> None:
+        self.info = info
+        self._show_info(self.ctx.devices.states[self.kind])
+
+    def _show_info(self, state: DeviceState) -> None:
+        info = self.info
+        driver = (
+            (info.driver if info else None) or state.driver or device_config(self.ctx.core.config, self.kind).driver
+        )
+        port = state.port or (info.port if info else None) or "-"
+        lines = [f"{driver} @ {port}"]
+        if info is not None:
+            lines.append(self.tr("model %1").replace("%1", info.model))
+            lines.append(self.tr("s/n %1 · firmware %2").replace("%1", info.serial).replace("%2", info.firmware))
+        self.info_label.setText("\n".join(lines))
+        self.info_label.setToolTip("\n".join(lines))
+
+
+class StepTable(QTableWidget):
+    """Self-test steps: green rows passed, red rows failed with their remedy and code."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 6, parent)
+        self.setHorizontalHeaderLabels(
+            [
+                self.tr("Device"),
+                self.tr("Step"),
+                self.tr("Result"),
+                self.tr("Measured"),
+                self.tr("Expected"),
+                self.tr("Remedy"),
+            ]
+        )
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setWordWrap(True)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        for column, width in enumerate((96, 150, 62, 190, 140)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.resizeRowsToContents())  # wrapped text re-flows
+
+    def add_step(self, device_label: str, step: dict[str, Any]) -> None:
+        passed = bool(step.get("passed"))
+        remedy = step.get("remedy") or ""
+        if step.get("error_code"):
+            remedy = f"{remedy} [{step['error_code']}]".strip()
+        values = (
+            device_label,
+            str(step.get("title") or step.get("name") or ""),
+            self.tr("passed") if passed else self.tr("FAILED"),
+            str(step.get("measured") or ""),
+            str(step.get("expected") or ""),
+            remedy,
+        )
+        row = self.rowCount()
+        self.insertRow(row)
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setBackground(QBrush(PASS_BG if passed else FAIL_BG))
+            item.setToolTip(value)
+            if column == 2:
+                item.setForeground(QBrush(QColor("#1b7f3b" if passed else "#b00020")))
+            self.setItem(row, column, item)
+        self.resizeRowToContents(row)
+        self.scrollToBottom()
+
+    def show_run(self, run: dict[str, Any], lang: str) -> None:
+        self.setRowCount(0)
+        for device in run.get("devices", []):
+            for step in device.get("steps", []):
+                self.add_step(kind_label(str(device.get("kind")), lang), step)
+        for step in (run.get("station") or {}).get("steps", []):
+            self.add_step(kind_label("station", lang), step)
+
+    def row_text(self, row: int) -> str:
+        return " | ".join(i.text() for c in range(self.columnCount()) if (i := self.item(row, c)) is not None)
+
+
+class HistoryTable(QTableWidget):
+    """Past runs, newest first, one row per device (and the station's checks) of a run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 6, parent)
+        self.setHorizontalHeaderLabels(
+            [
+                self.tr("Time"),
+                self.tr("Technician"),
+                self.tr("Device"),
+                self.tr("Driver"),
+                self.tr("Result"),
+                self.tr("Failed steps"),
+            ]
+        )
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+
+    def show_runs(self, runs: Sequence[dict[str, Any]], lang: str) -> None:
+        self.setRowCount(0)
+        simulated = SIMULATED_LABEL.get(lang)
+        for index, run in enumerate(runs):
+            parts = list(run["devices"]) + ([{"kind": "station", **run["station"]}] if run.get("station") else [])
+            for part in parts:
+                selection = part.get("selection") or {}
+                driver = str(selection.get("driver") or "")
+                if selection.get("simulated"):
+                    driver += f" [{simulated}]"
+                failed = ", ".join(s.get("name", "") for s in part.get("steps", []) if not s.get("passed"))
+                passed = bool(part.get("passed"))
+                values = (
+                    local_time(run["at"]),
+                    run["technician"],
+                    kind_label(str(part.get("kind")), lang),
+                    driver,
+                    self.tr("passed") if passed else self.tr("FAILED"),
+                    failed,
+                )
+                row = self.rowCount()
+                self.insertRow(row)
+                for column, value in enumerate(values):
+                    item = QTableWidgetItem(value)
+                    item.setData(Qt.ItemDataRole.UserRole, index)
+                    item.setBackground(QBrush(PASS_BG if passed else FAIL_BG))
+                    item.setToolTip(value)
+                    self.setItem(row, column, item)
+        self.resizeColumnsToContents()
+
+    def run_index(self, row: int) -> int | None:
+        item = self.item(row, 0)
+        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    def row_text(self, row: int) -> str:
+        return " | ".join(i.text() for c in range(self.columnCount()) if (i := self.item(row, c)) is not None)
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """The report's HTML as a PDF (Qt's rich-text engine; the fonts need a QGuiApplication)."""
+    if QGuiApplication.instance() is None:
+        raise RuntimeError("write_pdf needs a QGuiApplication (fonts)")
+    document = QTextDocument()
+    document.setHtml(html)
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setResolution(150)
+    writer.setTitle(document.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
+    writer.setCreator("e-KTP enrollment station")
+    document.print_(writer)
+    del writer  # the file is complete once the writer is gone
+    log.info("self-test report written to %s", path)
+    return path

@@ -1,0 +1,177 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="id_ID">
+<context>
+    <name>DeviceCard</name>
+    <message>
+        <location filename="../../console_devices_parts.py" line="72" />
+        <source>auto (detect, else simulator)</source>
+        <translation>otomatis (deteksi, bila tidak ada: simulator)</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="81" />
+        <source>any port</source>
+        <translation>port mana saja</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="82" />
+        <source>Save &amp;&amp; re-detect</source>
+        <translation>Simpan &amp;&amp; deteksi ulang</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="83" />
+        <source>Self-test</source>
+        <translation>Uji mandiri</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="84" />
+        <source>Live check</source>
+        <translation>Cek langsung</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="86" />
+        <source>no fault</source>
+        <translation>tanpa gangguan</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="97" />
+        <source>Driver</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="98" />
+        <source>Port or URL</source>
+        <translation>Port atau URL</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="100" />
+        <source>Training: inject a fault</source>
+        <translation>Latihan: sisipkan gangguan</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="140" />
+        <source>real device</source>
+        <translation>perangkat asli</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="142" />
+        <source>ready</source>
+        <translation>siap</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="144" />
+        <source>fault</source>
+        <translation>gangguan</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="147" />
+        <source>self-test running</source>
+        <translation>uji mandiri berjalan</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="149" />
+        <source>opening…</source>
+        <translation>membuka…</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="151" />
+        <source>closed (opened again when next needed)</source>
+        <translation>ditutup (dibuka lagi saat diperlukan)</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="177" />
+        <source>model %1</source>
+        <translation>model %1</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="178" />
+        <source>s/n %1 · firmware %2</source>
+        <translation>no. seri %1 · firmware %2</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryTable</name>
+    <message>
+        <location filename="../../console_devices_parts.py" line="252" />
+        <source>Time</source>
+        <translation>Waktu</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="253" />
+        <source>Technician</source>
+        <translation>Teknisi</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="254" />
+        <source>Device</source>
+        <translation>Perangkat</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="255" />
+        <source>Driver</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="256" />
+        <source>Result</source>
+        <translation>Hasil</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="257" />
+        <source>Failed steps</source>
+        <translation>Langkah gagal</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="282" />
+        <source>passed</source>
+        <translation>lulus</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="282" />
+        <source>FAILED</source>
+        <translation>GAGAL</translation>
+    </message>
+</context>
+<context>
+    <name>StepTable</name>
+    <message>
+        <location filename="../../console_devices_parts.py" line="190" />
+        <source>Device</source>
+        <translation>Perangkat</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="191" />
+        <source>Step</source>
+        <translation>Langkah</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="192" />
+        <source>Result</source>
+        <translation>Hasil</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="193" />
+        <source>Measured</source>
+        <translation>Terukur</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="194" />
+        <source>Expected</source>
+        <translation>Diharapkan</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="195" />
+        <source>Remedy</source>
+        <translation>Perbaikan</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="216" />
+        <source>passed</source>
+        <translation>lulus</translation>
+    </message>
+    <message>
+        <location filename="../../console_devices_parts.py" line="216" />
+        <source>FAILED</source>
+        <translation>GAGAL</translation>
+    </message>
+</context>
+</TS>
