@@ -22,11 +22,12 @@ Traps:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from common.errors import ValidationError
@@ -46,6 +47,7 @@ from ui.console_devices_parts import DeviceCard, HistoryTable, StepTable, write_
 from ui.context import OPENING, AppContext, DeviceState
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine, show_failure
+from ui.wizard.capture_parts import Batched
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,7 @@ class DeviceConsole(QWidget):
             layout.addWidget(self.message)
             layout.addStretch(1)
             return
-        self._step_relay = ctx.tasks.relay(self, self._show_step)
+        self._steps_in: Batched[tuple[str, SelfTestStep]] = Batched(ctx, self, self._show_steps)
 
         cards = QWidget()
         cards.setFixedWidth(CARDS_WIDTH)
@@ -324,18 +326,37 @@ class DeviceConsole(QWidget):
             technician=self.actor,
             kinds=kinds,
             include_station=everything,
-            on_step=self._step_relay,
-            on_done=self._tested,
-            on_failed=self._test_failed,
+            on_step=self._step_sink(),
+            on_done=self._store_then_show,
+            on_failed=lambda failure: self._test_failed(failure) if shiboken6.isValid(self) else None,
             cancellable=True,
-            owner=self,
             name="self-test",
-        )
+        )  # no owner: a run finished after the console was closed is still stored
         self._update_buttons()
 
-    def _show_step(self, value: tuple[str, SelfTestStep]) -> None:
-        device, step = value
-        self.steps.add_step(kind_label(device, self.ctx.lang), step.as_dict(self.ctx.lang))
+    def _step_sink(self) -> Callable[[str, SelfTestStep], None]:
+        """For the test's thread: `Batched` stops delivering (under its lock) once the
+        console is being deleted, so the run goes on and is stored."""
+        batched = self._steps_in
+        return lambda device, step: batched((device, step))
+
+    def _store_then_show(self, report: SelfTestReport) -> None:
+        valid = shiboken6.isValid(self)
+        self.ctx.tasks.run(
+            save_report,
+            self.ctx.core,
+            report,
+            serial=True,
+            on_done=lambda _: self.refresh_history() if shiboken6.isValid(self) else None,
+            on_failed=lambda failure: self._failed(failure) if shiboken6.isValid(self) else None,
+            name="save self-test",
+        )
+        if valid:
+            self._tested(report)
+
+    def _show_steps(self, steps: list[tuple[str, SelfTestStep]]) -> None:
+        for device, step in steps:
+            self.steps.add_step(kind_label(device, self.ctx.lang), step.as_dict(self.ctx.lang))
 
     def _test_ended(self) -> None:
         self._test = None
@@ -356,16 +377,6 @@ class DeviceConsole(QWidget):
                 step = faults[0]
                 message = Text(f"{step.title.id}: {step.measured}", f"{step.title.en}: {step.measured}")
                 self.ctx.devices.report_fault(kind, DeviceError(message, code=step.error_code or "", kind=kind))
-        self.ctx.tasks.run(
-            save_report,
-            self.ctx.core,
-            report,
-            serial=True,
-            on_done=lambda _: self.refresh_history(),
-            on_failed=self._failed,
-            name="save self-test",
-            owner=self,
-        )
         self._update_buttons()
 
     def _show_verdict(self, run: dict[str, Any]) -> None:

@@ -251,3 +251,20 @@ def test_the_console_speaks_indonesian(qtbot, ctx, indonesian) -> None:  # type:
     assert widget.run_all_button.text() != "Test all devices"
     assert widget.tabs.tabText(2) != "Live check"
     assert widget.live.checks[DeviceKind.FINGERPRINT].start_button.text() != "Capture a finger"
+
+
+def test_a_run_is_stored_even_when_the_console_is_closed_during_it(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    from station.selftest import history
+    from ui.console_devices import DeviceConsole
+
+    technician(ctx)
+    widget = DeviceConsole(ctx)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.run_all_button.isEnabled(), timeout=WAIT_MS)
+    widget.cards[DeviceKind.SIGNATURE].test_button.click()
+    qtbot.waitUntil(lambda: widget.steps.rowCount() > 0, timeout=WAIT_MS)
+    widget.close()
+    widget.deleteLater()  # the technician went back to the counter mid-test
+    qtbot.waitUntil(lambda: bool(history(ctx.core)), timeout=WAIT_MS)
+    (row,) = history(ctx.core)
+    assert row["technician"] == "teknisi" and row["device"] == "signature" and row["passed"]
