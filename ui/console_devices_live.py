@@ -121,6 +121,25 @@ class _Check(QWidget):
             return
         self.status.fail(failure)
 
+    def _lay_out(self, view: QWidget, side: QWidget) -> None:
+        """The device line, the live view and the status on the left; `side` and the
+        start/stop buttons on the right."""
+        left = QVBoxLayout()
+        left.addWidget(self.device_label)
+        left.addWidget(view, 1)
+        left.addWidget(self.status)
+        right = QVBoxLayout()
+        right.addWidget(side)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        right.addLayout(buttons)
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+        self._buttons()
+
     def _buttons(self) -> None:
         self.start_button.setEnabled(not self.running)
         self.stop_button.setEnabled(self.running)
@@ -140,21 +159,7 @@ class CameraCheck(_Check):
         self.checks = CheckList(ctx)
         self.start_button.setText(self.tr("Start preview"))
         self.stop_button.setText(self.tr("Stop"))
-        left = QVBoxLayout()
-        left.addWidget(self.device_label)
-        left.addWidget(self.preview, 1)
-        left.addWidget(self.status)
-        right = QVBoxLayout()
-        right.addWidget(self.checks)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        right.addLayout(buttons)
-        right.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
-        self._buttons()
+        self._lay_out(self.preview, self.checks)
 
     def work(self, camera: Camera, *, cancel: CancelToken) -> None:
         """Preview until stopped; every automatic capture (all checks steady) is counted."""
@@ -292,21 +297,7 @@ class SignatureCheck(_Check):
         self.area_label.setWordWrap(True)
         self.start_button.setText(self.tr("Start scribble"))
         self.stop_button.setText(self.tr("Done"))
-        left = QVBoxLayout()
-        left.addWidget(self.device_label)
-        left.addWidget(self.canvas, 1)
-        left.addWidget(self.status)
-        right = QVBoxLayout()
-        right.addWidget(self.area_label)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        right.addLayout(buttons)
-        right.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
-        self._buttons()
+        self._lay_out(self.canvas, self.area_label)
 
     def start(self) -> None:
         if self.running:
