@@ -81,7 +81,7 @@ class StallMonitor:
         self._last = now
 
 
-def summary(gaps: list[float]) -> dict[str, float]:
+def summary(gaps: list[float]) -> dict[str, Any]:
     if not gaps:
         return {"max_stall_ms": 0.0, "p99_stall_ms": 0.0, "ticks": 0}
     ordered = sorted(gaps)
