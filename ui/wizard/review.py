@@ -65,7 +65,66 @@ class ReviewPage(StepPage):
         outer.addLayout(row)
         self.wizard.busy_changed.connect(lambda busy: self.seal_button.setEnabled(not busy))
         self.images: dict[str, bytes] = {}
-        self._image_labels: dict[str, QLabel] = {}
+        self._build()
+
+    # --- the page is built once; entering it only fills in the values ------------
+    # (creating its ~75 widgets on every entry froze the window for ~75 ms)
+
+    def _build(self) -> None:
+        grid = QGridLayout(self.body)
+        self.values: dict[str, QLabel] = {}
+        self.pictures: dict[str, QLabel] = {}
+        self.notes: dict[str, QLabel] = {}
+        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.DEMOGRAPHICS]))
+        form = QFormLayout(box)
+        for name, label in FIELD_LABELS.items():
+            value = QLabel()
+            value.setObjectName(f"review_{name}")
+            self.values[name] = value
+            form.addRow(self.ctx.t(label), value)
+        form.addRow(self._edit_button(Step.DEMOGRAPHICS))
+        grid.addWidget(box, 0, 0, 2, 1)
+        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.PHOTO]))
+        v = QVBoxLayout(box)
+        v.addWidget(self._picture(FACE, 180))
+        v.addWidget(self._edit_button(Step.PHOTO))
+        grid.addWidget(box, 0, 1)
+        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.SIGNATURE]))
+        v = QVBoxLayout(box)
+        v.addWidget(self._picture(SIGNATURE, 300))
+        v.addWidget(self._note(SIGNATURE))
+        v.addWidget(self._edit_button(Step.SIGNATURE))
+        grid.addWidget(box, 1, 1)
+        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.FINGERPRINTS]))
+        fg = QGridLayout(box)
+        for i, pos in enumerate(FingerPosition):
+            cell = QVBoxLayout()
+            cell.addWidget(QLabel(self.ctx.t(pos.label)))
+            cell.addWidget(self._picture(pos.item_kind, 80))
+            cell.addWidget(self._note(pos.item_kind))
+            fg.addLayout(cell, i // 5, i % 5)
+        fg.addWidget(self._edit_button(Step.FINGERPRINTS), 2, 0, 1, 5)
+        grid.addWidget(box, 2, 0, 1, 2)
+
+    def _picture(self, kind: str, width: int) -> QLabel:
+        label = QLabel()
+        label.setMinimumWidth(width)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pictures[kind] = label
+        return label
+
+    def _note(self, kind: str) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notes[kind] = label
+        return label
+
+    def _edit_button(self, step: Step) -> QPushButton:
+        b = QPushButton(self.tr("Change") + f" ({self.ctx.t(STEP_LABELS[step])})")
+        b.setObjectName(f"edit_{step.value}")
+        b.clicked.connect(lambda: self.wizard.submit(lambda wf: wf.go_to(step)))
+        return b
 
     def enter(self) -> None:
         self.message.clear()
@@ -75,82 +134,41 @@ class ReviewPage(StepPage):
         self.ctx.tasks.run(item_images, items, on_done=self._images, name="review images", owner=self)
         self.seal_button.setFocus()
 
+    def _render(self) -> None:
+        wf: EnrollmentWorkflow = self.wizard.workflow
+        e = wf.enrollment
+        shown = e.demographics.to_json() if e.demographics is not None else {}
+        for name, label in self.values.items():
+            value = shown.get(name, "")
+            label.setText(mask_nik(value) if name == "nik" and value else str(value))
+        for kind, picture in self.pictures.items():
+            item = e.items.get(kind)
+            picture.setPixmap(QPixmap())
+            picture.setText("…" if item is not None and item.payload is not None else "")
+            picture.setVisible(item is None or item.exception_reason is None)
+        for kind, note in self.notes.items():
+            item = e.items.get(kind)
+            if item is None:
+                note.setText(self.tr("not captured"))
+            elif item.exception_reason:
+                note.setText(self._exception_text(item.exception_reason, item.approved_by))
+            elif kind != SIGNATURE:
+                note.setText(self.tr("quality") + f" {item.quality or 0:.0f}")
+            else:
+                note.setText("")
+        missing = wf.missing()
+        if missing:
+            self.message.error("; ".join(self.ctx.t(m) for m in missing))
+
     def _images(self, images: dict[str, bytes]) -> None:
         """Thumbnails made off the GUI thread, at their display size: only set them."""
         self.images = images
-        for kind, label in self._image_labels.items():
+        for kind, label in self.pictures.items():
             data = images.get(kind)
             if data:
                 pm = QPixmap()
                 pm.loadFromData(data)
                 label.setPixmap(pm)
-
-    def _pixmap(self, kind: str, width: int) -> QLabel:
-        label = QLabel("…")
-        label.setMinimumWidth(width)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._image_labels[kind] = label
-        return label
-
-    def _edit_button(self, step: Step) -> QPushButton:
-        b = QPushButton(self.tr("Change") + f" ({self.ctx.t(STEP_LABELS[step])})")
-        b.setObjectName(f"edit_{step.value}")
-        b.clicked.connect(lambda: self.wizard.submit(lambda wf: wf.go_to(step)))
-        return b
-
-    def _render(self) -> None:
-        old = self.body.layout()
-        if old is not None:
-            QWidget().setLayout(old)  # reparent the old layout away so it is deleted
-        wf: EnrollmentWorkflow = self.wizard.workflow
-        e = wf.enrollment
-        self._image_labels = {}
-        grid = QGridLayout(self.body)
-        # Demographics
-        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.DEMOGRAPHICS]))
-        form = QFormLayout(box)
-        if e.demographics is not None:
-            for name, value in e.demographics.to_json().items():
-                shown = mask_nik(value) if name == "nik" else str(value)
-                form.addRow(self.ctx.t(FIELD_LABELS[name]), QLabel(shown))
-        form.addRow(self._edit_button(Step.DEMOGRAPHICS))
-        grid.addWidget(box, 0, 0, 2, 1)
-        # Photo
-        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.PHOTO]))
-        v = QVBoxLayout(box)
-        v.addWidget(self._pixmap(FACE, 180))
-        v.addWidget(self._edit_button(Step.PHOTO))
-        grid.addWidget(box, 0, 1)
-        # Signature
-        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.SIGNATURE]))
-        v = QVBoxLayout(box)
-        sig = e.items.get(SIGNATURE)
-        if sig is not None and sig.exception_reason:
-            v.addWidget(QLabel(self._exception_text(sig.exception_reason, sig.approved_by)))
-        else:
-            v.addWidget(self._pixmap(SIGNATURE, 300))
-        v.addWidget(self._edit_button(Step.SIGNATURE))
-        grid.addWidget(box, 1, 1)
-        # Fingers
-        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.FINGERPRINTS]))
-        fg = QGridLayout(box)
-        for i, pos in enumerate(FingerPosition):
-            cell = QVBoxLayout()
-            item = e.items.get(pos.item_kind)
-            cell.addWidget(QLabel(self.ctx.t(pos.label)))
-            if item is None:
-                cell.addWidget(QLabel(self.tr("not captured")))
-            elif item.exception_reason:
-                cell.addWidget(QLabel(self._exception_text(item.exception_reason, item.approved_by)))
-            else:
-                cell.addWidget(self._pixmap(pos.item_kind, 80))
-                cell.addWidget(QLabel(self.tr("quality") + f" {item.quality or 0:.0f}"))
-            fg.addLayout(cell, i // 5, i % 5)
-        fg.addWidget(self._edit_button(Step.FINGERPRINTS), 2, 0, 1, 5)
-        grid.addWidget(box, 2, 0, 1, 2)
-        missing = wf.missing()
-        if missing:
-            self.message.error("; ".join(self.ctx.t(m) for m in missing))
 
     def _exception_text(self, reason: str, approved_by: str | None) -> str:
         label = self.ctx.t(FINGER_EXCEPTION_LABELS[FingerException(reason)])
