@@ -175,12 +175,12 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         controller = window.controller
         wait_until(lambda: page.stack.currentWidget() is review and not controller.busy, 10, "the review page")
         review.seal_button.click()  # type: ignore[attr-defined]
-        wait_until(lambda: page.sealed_page is not None and page.sealed_page.pdf_path is not None, 30, "seal + receipt")
+        wait_until(lambda: page.sealed_page.pdf_path is not None, 30, "seal + receipt")
         enroll_s = time.perf_counter() - started
         enroll = summary(monitor.stop())
         enroll["stalls_over_16ms"] = monitor.big
         say(f"enrolled in {enroll_s:.2f} s; preview soak {preview_s:.0f} s ...")
-        page.sealed_page.next_button.click()  # type: ignore[union-attr]
+        page.sealed_page.next_button.click()
         wait_until(lambda: window.stack.currentWidget() is window.home, 10, "home")
 
         # Preview soak: the wrong backdrop keeps the checks red, so the preview just runs.

@@ -136,9 +136,9 @@ def main() -> None:
         wait_until(lambda: len(review.images) >= 12, 30, "review images")  # type: ignore[attr-defined]
         grab(w, "wizard-review.png")
         review.seal_button.click()  # type: ignore[attr-defined]
-        wait_until(lambda: page.sealed_page is not None and page.sealed_page.pdf_path is not None, 30, "seal")
+        wait_until(lambda: page.sealed_page.pdf_path is not None, 30, "seal")
         grab(w, "wizard-sealed.png")
-        page.sealed_page.next_button.click()  # type: ignore[union-attr]
+        page.sealed_page.next_button.click()
         wait_until(lambda: w.stack.currentWidget() is w.home, 10, "home")
         w.lock()
         grab(w, "lock.png")

@@ -107,7 +107,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     review.seal_button.click()
     review.seal_button.click()
     qtbot.keyClick(review.seal_button, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: w.wizard_page.sealed_page is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.wizard_page.sealed is not None, timeout=WAIT_MS)
     sealed = w.wizard_page.sealed_page
     assert sealed is not None
     qtbot.waitUntil(lambda: sealed.pdf_path is not None, timeout=WAIT_MS)

@@ -62,10 +62,10 @@ class SealedPage(QWidget):
 
     next_resident = Signal()
 
-    def __init__(self, ctx: Any, result: SealResult, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.result = result
+        self.result: SealResult | None = None
         self.receipt: ReceiptData | None = None
         self.pdf_path: Path | None = None
         v = QVBoxLayout(self)
@@ -74,7 +74,8 @@ class SealedPage(QWidget):
         done.setAlignment(Qt.AlignmentFlag.AlignCenter)
         done.setStyleSheet("font-size: 14pt;")
         v.addWidget(done)
-        reg = QLabel(result.reg_no)
+        reg = QLabel("320412-01-0000000")
+        self.reg_label = reg
         reg.setObjectName("sealed_reg_no")
         reg.setAlignment(Qt.AlignmentFlag.AlignCenter)
         reg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -102,8 +103,19 @@ class SealedPage(QWidget):
         self.print_button.clicked.connect(lambda: self.receipt and print_receipt(self, self.receipt, self.ctx.lang))
         self.save_button.clicked.connect(lambda: self.receipt and save_receipt_as(self, self.receipt, self.ctx.lang))
         self.next_button.clicked.connect(self.next_resident.emit)
-        ctx.tasks.run(
-            seal_receipt, ctx.core, result.uuid, ctx.lang, on_done=self._written, on_failed=self._failed, owner=self
+
+    def show_result(self, result: SealResult) -> None:
+        """The seal succeeded: show its number and write the receipt off the GUI thread."""
+        self.result = result
+        self.reg_label.setText(result.reg_no)
+        self.ctx.tasks.run(
+            seal_receipt,
+            self.ctx.core,
+            result.uuid,
+            self.ctx.lang,
+            on_done=self._written,
+            on_failed=self._failed,
+            owner=self,
         )
 
     def _written(self, result: tuple[ReceiptData, Path]) -> None:
@@ -185,7 +197,10 @@ class WizardPage(QWidget):
         review = self.pages[Step.REVIEW]
         assert isinstance(review, ReviewPage)
         review.sealed.connect(self._sealed)
-        self.sealed_page: SealedPage | None = None
+        # In the stack from the start: adding it at the seal re-laid-out every page.
+        self.sealed_page = SealedPage(ctx)
+        self.stack.addWidget(self.sealed_page)
+        self.sealed: SealResult | None = None
         self.current: StepPage | None = None
         wizard.changed.connect(self.show_step)
         self.show_step()
@@ -210,9 +225,9 @@ class WizardPage(QWidget):
             self.current = None
         self.stepbar.refresh()
         self.cancel_button.setEnabled(False)
-        self.sealed_page = SealedPage(self.ctx, result)
+        self.sealed = result
         self.sealed_page.next_resident.connect(lambda: self.finished.emit(result))
-        self.stack.addWidget(self.sealed_page)
+        self.sealed_page.show_result(result)
         self.stack.setCurrentWidget(self.sealed_page)
 
     def ask_cancel(self) -> None:
