@@ -13,14 +13,24 @@ from store.enrollments import DRAFT
 UNSYNCED_STATES = ("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY", "EXPORTED")
 
 
+def link_state(core: StationCore, info: dict[str, Any]) -> str:
+    """online | degraded | offline | unknown from the outbox info, or why there is no link."""
+    from station.sync.packets import central_public_key
+
+    if not core.config.effective_central_url():
+        return "no_central"
+    if central_public_key(core.home) is None:
+        return "no_central_key"
+    return str(info["link_state"] or "unknown")
+
+
 def status_dict(core: StationCore) -> dict[str, Any]:
     counts = core.enrollments.state_counts()
     oldest = core.enrollments.oldest_in_state(UNSYNCED_STATES)
     free = core.disk_free_bytes()
     station = core.station()
     now = datetime.now(UTC)
-    from station.sync.limits import check_limits
-    from station.sync.packets import central_public_key
+    from station.sync.limits import station_limits
     from store.outbox import Outbox
 
     outbox = Outbox(core.db)
@@ -28,15 +38,8 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     pending, pending_bytes = outbox.pending_totals()
     throughput = info["throughput_bps"]
     url = core.config.effective_central_url()
-    if not url:
-        link = "no_central"
-    elif central_public_key(core.home) is None:
-        link = "no_central_key"
-    else:
-        link = info["link_state"] or "unknown"
-    limits = check_limits(
-        core.config, outbox, core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
-    )
+    link = link_state(core, info)
+    limits = station_limits(core)
     return {
         "station": {"code": station.code, "name": station.name},
         "data_dir": str(core.home),

@@ -35,10 +35,9 @@ from common.text import Text
 from devices.base import DeviceKind
 from station.auth import Role, User, require_role
 from station.sync.background import run_background_sync
-from station.sync.limits import check_limits, require_can_enroll
+from station.sync.limits import require_can_enroll, station_limits
 from station.workflow import EnrollmentWorkflow
 from store import audit
-from store.outbox import Outbox
 from store.records import RecordSummary, SealResult
 from ui import i18n
 from ui.console_admin import AdminConsole
@@ -82,12 +81,7 @@ def audit_event(core: Any, action: str, actor: str, target: str) -> None:
 def start_check(core: Any, user: User) -> None:
     """May this user start an enrollment now? Raises the refusal (role, hard offline limit)."""
     require_role(user, Role.OPERATOR, Role.SUPERVISOR)
-    oldest = core.enrollments.oldest_in_state(("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY"))
-    require_can_enroll(
-        check_limits(
-            core.config, Outbox(core.db), core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
-        )
-    )
+    require_can_enroll(station_limits(core))
 
 
 class HomePage(QWidget):

@@ -28,8 +28,9 @@ from common.errors import ValidationError
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
 from station.core import StationCore
+from station.status import link_state
 from station.sync.errors import STATION, SyncError
-from station.sync.limits import LimitState, check_limits
+from station.sync.limits import LimitState, station_limits
 from station.sync.link_history import Sample, recent_samples
 from station.sync.worker import FORCE_FILE, WorkerBusy, request_force
 from store import audit
@@ -146,22 +147,13 @@ def exported_records(core: StationCore) -> list[RecordRow]:
 
 def console_snapshot(core: StationCore) -> ConsoleSnapshot:
     from station.sync.background import sync_configured
-    from station.sync.packets import central_public_key
     from station.sync.training_link import link_mode
 
     outbox = Outbox(core.db)
     info = outbox.info()
     pending, pending_bytes = outbox.pending_totals()
-    if not core.config.effective_central_url():
-        link = "no_central"
-    elif central_public_key(core.home) is None:
-        link = "no_central_key"
-    else:
-        link = info["link_state"] or "unknown"
-    oldest = core.enrollments.oldest_in_state(PENDING)
-    limits = check_limits(
-        core.config, outbox, core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
-    )
+    link = link_state(core, info)
+    limits = station_limits(core)
     throughput = info["throughput_bps"]
     return ConsoleSnapshot(
         link_state=link,

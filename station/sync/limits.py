@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from common.errors import UserFacingError
 from common.text import Text
 from station.config import StationConfig
-from store.outbox import Outbox
+from station.core import StationCore
+from store.outbox import PENDING, Outbox
 
 WARN = "warn"
 BLOCK = "block"
@@ -31,6 +32,17 @@ class LimitState:
 
 class EnrollmentBlocked(UserFacingError):
     code = "limits.blocked"
+
+
+def station_limits(core: StationCore) -> list[LimitState]:
+    """The limits as they stand now, for everyone who shows or enforces them (status,
+    the app, the sync console, enroll-synthetic). Before any successful sync, the
+    last-sync clock starts at the oldest record still waiting to be sent; exported
+    records do not keep it running, since hand-carry is one of the remedies."""
+    oldest = core.enrollments.oldest_in_state(PENDING)
+    return check_limits(
+        core.config, Outbox(core.db), core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
+    )
 
 
 def check_limits(
