@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from common.errors import UserFacingError
 from common.text import Text
 from devices.base import DEVICE_KIND_LABELS, Device, DeviceKind
-from station.auth import Role, User
+from station.auth import User
 from station.core import StationCore
 from station.devices import Selection, open_device, select_device
 from ui.tasks import Failure, TaskHandle, Tasks
@@ -181,7 +181,6 @@ class AppContext(QObject):
 
     user_changed = Signal(object)  # User | None
     language_changed = Signal(str)
-    status_changed = Signal(object)  # the station status dict, refreshed off the GUI thread
 
     def __init__(self, core: StationCore, tasks: Tasks, *, lang: str | None = None) -> None:
         super().__init__()
@@ -197,9 +196,6 @@ class AppContext(QObject):
     def set_user(self, user: User | None) -> None:
         self.user = user
         self.user_changed.emit(user)
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.user is not None and (self.user.role in roles or self.user.role == Role.SUPERVISOR)
 
     def close(self) -> None:
         """App exit: no new tasks, running ones cancelled and awaited, devices closed."""

@@ -132,7 +132,6 @@ class HealthStrip(QFrame):
     def show_status(self, s: dict[str, Any]) -> None:
         self._refreshing = False
         self.status = s
-        self.ctx.status_changed.emit(s)
         lang = self.ctx.lang
         sync = s["sync"]
         link = sync["link_state"]
