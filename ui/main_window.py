@@ -15,7 +15,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QGroupBox,
@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         self._spare: tuple[WizardController, WizardPage] | None = None
         minutes = idle_minutes if idle_minutes is not None else ctx.core.config.security.idle_lock_minutes
         app = QApplication.instance()
-        assert app is not None
+        assert isinstance(app, QApplication)
         self.idle = install_idle_watch(app, minutes)
         self.idle.idle.connect(self.lock)
         gc.set_threshold(*GC_THRESHOLDS)
@@ -494,6 +494,11 @@ class MainWindow(QMainWindow):
         self.show_home()
         if page is not None:
             self._drop_page(page)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        # The idle watch filters windows, and this one exists only once shown.
+        self.idle.watch(self.windowHandle())
+        super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.wizard_page is not None:

@@ -81,6 +81,35 @@ def test_idle_lock_keeps_the_enrollment_in_progress(qtbot, ctx) -> None:  # type
     assert page.line("nama").text() == "WARGA UJI"
 
 
+def test_input_in_the_window_or_a_dialog_keeps_the_session_unlocked(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Typing delivered the way the platform delivers it (to the window, not straight to
+    a widget) restarts the idle clock, in the main window and in a dialog opened later."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    w = window(qtbot, ctx, idle_minutes=0.01)  # 600 ms
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
+    handle = w.windowHandle()
+    assert handle is not None
+    for _ in range(6):  # 1.2 s of typing, twice the idle time
+        QTest.keyClick(handle, Qt.Key.Key_Shift)
+        qtbot.wait(200)
+        assert w.stack.currentWidget() is w.home
+    dialog = QDialog(w)
+    QVBoxLayout(dialog).addWidget(QLineEdit())
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.windowHandle() is not None and dialog.windowHandle().isActive(), timeout=WAIT_MS)
+    for _ in range(6):
+        QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_A)
+        qtbot.wait(200)
+        assert w.stack.currentWidget() is w.home
+    dialog.close()
+    # No input: the session locks.
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.lock_page, timeout=WAIT_MS)
+
+
 def test_a_technician_may_not_start_an_enrollment(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
     ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, actor="spv")
     w = window(qtbot, ctx)
