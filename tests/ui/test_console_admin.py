@@ -191,8 +191,12 @@ def test_a_tampered_row_shows_the_chain_broken_at_its_number(qtbot, console, sup
     add_operator(qtbot, console, "ani", Role.OPERATOR, PW, PW)
     qtbot.waitUntil(lambda: "ani" in rows(console), timeout=WAIT_MS)
     audit = console.audit
-    qtbot.waitUntil(lambda: audit.action.findData("operator_add") >= 0, timeout=WAIT_MS)
-    assert audit.chain.styleSheet() == CHAIN_OK_STYLE
+    # The audit tab reloads on its own after the add: wait for ani's row itself (the
+    # supervisor's own operator_add may already fill the action filter).
+    qtbot.waitUntil(
+        lambda: any(r.action == "operator_add" and r.target == "ani" for r in audit.view.rows), timeout=WAIT_MS
+    )
+    qtbot.waitUntil(lambda: audit.chain.styleSheet() == CHAIN_OK_STYLE, timeout=WAIT_MS)
     seq = next(r.seq for r in audit.view.rows if r.action == "operator_add" and r.target == "ani")
     with sqlite3.connect(supervisor_ctx.core.home / "station.db") as conn:
         conn.execute("UPDATE audit_events SET detail = ? WHERE seq = ?", ('{"role":"supervisor"}', seq))
