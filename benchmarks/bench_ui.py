@@ -5,9 +5,10 @@ timer on the GUI thread measures how long the event loop is ever kept from runni
 Phases, each measured with the same stall monitor (a 2 ms precise QTimer; a stall is
 the gap between two ticks beyond the interval):
 - enrollment: (the counter idle first, as between two residents, so the app has
-  built the next wizard) "New enrollment" clicked, demographics typed in, photo captured
-  automatically from the live preview, ten fingers, signature, review, seal, and the
-  receipt written; `enroll_software_s` is its wall time (goal <= 2);
+  built the next wizard and laid out its pages) "New enrollment" clicked, demographics
+  typed in, photo captured automatically from the live preview, ten fingers, signature
+  (signed again if refused, as an operator would: `signature_retries`), review, seal,
+  and the receipt written; `enroll_software_s` is its wall time (goal <= 2);
 - preview: the photo step's live preview with the face checks running for a few
   seconds (the simulated camera's wrong_backdrop fault keeps one check red, so no
   capture ends the preview).
@@ -132,7 +133,10 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
     core.config.fingerprint.driver = "ef01-sim"
     core.config.signature.driver = "isdv4-sim"
     core.config.fingerprint.options.update(appear_after=1)
-    core.config.signature.options.update(tempo=20.0)
+    # Played 10x faster; faster still, the simulator samples a signature so coarsely
+    # (packet rate / tempo) that about 7 in 100 have fewer than 8 points and are
+    # rightly refused as trivial.
+    core.config.signature.options.update(tempo=10.0)
     save_config(core.config, home)
     from ui.app import make_app
 
@@ -150,7 +154,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         wait_until(lambda: window.stack.currentWidget() is window.home, 30, "login")
         wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
         # The counter between residents: the app builds the next wizard while idle.
-        wait_until(lambda: window._spare is not None, 10, "the next resident's wizard")
+        wait_until(lambda: window._spare is not None and window.spare_warm, 10, "the next resident's wizard")
         say("devices open; enrolling ...")
 
         monitor.where = lambda: str(window.controller.workflow.step) if window.controller else "home"
@@ -169,7 +173,16 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         demo.next_button.click()  # type: ignore[attr-defined]
         wait_until(lambda: FACE in wf.enrollment.items, 60, "the photo")
         wait_until(lambda: wf.complete(Step.FINGERPRINTS), 120, "ten fingers")
-        wait_until(lambda: SIGNATURE in wf.enrollment.items, 60, "the signature")
+        retries = [0]
+
+        def signed() -> bool:
+            # Refused (too short, say): the operator asks again, as at the counter.
+            if sig.retry_button.isVisible() and not sig.capturing and retries[0] < 3:
+                retries[0] += 1
+                sig.retry_button.click()
+            return SIGNATURE in wf.enrollment.items
+
+        wait_until(signed, 60, "the signature")
         wait_until(lambda: wf.step == Step.REVIEW, 10, "the review")
         review = page.pages[Step.REVIEW]
         controller = window.controller
@@ -179,6 +192,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         enroll_s = time.perf_counter() - started
         enroll = summary(monitor.stop())
         enroll["stalls_over_16ms"] = monitor.big
+        enroll["signature_retries"] = retries[0]
         say(f"enrolled in {enroll_s:.2f} s; preview soak {preview_s:.0f} s ...")
         page.sealed_page.next_button.click()
         wait_until(lambda: window.stack.currentWidget() is window.home, 10, "home")

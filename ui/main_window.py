@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -48,13 +47,14 @@ from ui.login import LockPage, LoginPage, install_idle_watch
 from ui.lookup import LookupPage
 from ui.queue_panel import CalledTicket, QueuePanel
 from ui.tasks import Failure, TaskHandle
-from ui.widgets import MessageLine
+from ui.widgets import MessageLine, PageStack
 from ui.wizard.base import WizardController
 from ui.wizard.window import WizardPage
 
 log = logging.getLogger(__name__)
 
 SPARE_DELAY_MS = 400
+WARM_STEP_MS = 30  # between two pages warmed at idle
 CONSOLES: dict[str, Any] = {"devices": DeviceConsole, "sync": SyncConsole, "admin": AdminConsole}
 
 
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         # The next resident's wizard, built while the counter is idle, so that "New
         # enrollment" or "Call next" shows it at once instead of building ~50 ms of widgets.
         self._spare: tuple[WizardController, WizardPage] | None = None
+        self.spare_warm = False  # the spare's pages laid out and painted once
         minutes = idle_minutes if idle_minutes is not None else ctx.core.config.security.idle_lock_minutes
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         gc.set_threshold(*GC_THRESHOLDS)
         self._build()
+        tidy_heap()  # the start-up's garbage, before the window is on screen
 
     # --- building (again after a language switch) ------------------------------
 
@@ -179,7 +181,7 @@ class MainWindow(QMainWindow):
             v.addWidget(banner)
         self.health = HealthStrip(self.ctx)
         v.addWidget(self.health)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         v.addWidget(self.stack, 1)
         self.login_page = LoginPage(self.ctx)
         self.login_page.logged_in.connect(self.logged_in)
@@ -409,7 +411,24 @@ class MainWindow(QMainWindow):
         page.finished.connect(self.enrollment_finished)
         self.stack.addWidget(page)
         self._spare = (controller, page)
+        self.spare_warm = False
         tidy_heap()
+        QTimer.singleShot(WARM_STEP_MS, page, lambda: self._warm_spare(page, None))  # dropped with the page
+
+    def _warm_spare(self, page: WizardPage, todo: list[QWidget] | None) -> None:
+        """Lay out and paint the spare wizard and its pages one per turn of the event
+        loop (a few ms each), so that no step shows a page for the first time."""
+        if self._spare is None or self._spare[1] is not page or self.stack.currentWidget() is not self.home:
+            return  # taken, dropped or no longer idle
+        if todo is None:
+            self.stack.warm(page)
+            todo = page.unshown_pages()
+        elif todo:
+            page.stack.warm(todo.pop(0))
+        if todo:
+            QTimer.singleShot(WARM_STEP_MS, page, lambda: self._warm_spare(page, todo))
+        else:
+            self.spare_warm = True
 
     def _take_spare(self, user: User) -> tuple[WizardController, WizardPage] | None:
         spare, self._spare = self._spare, None

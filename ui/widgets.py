@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -125,3 +126,89 @@ class MessageLine(QLabel):
 
     def user_error(self, ctx: AppContext, error: UserFacingError) -> None:
         self.error(error.text(ctx.lang))
+
+
+class PageStack(QWidget):
+    """Pages of which one is shown, as in QStackedWidget, except that only the shown page
+    takes part in layout.
+
+    QStackedLayout asks every page, hidden or not, for its height-for-width on each
+    layout pass, so a changed label on one page re-measured the text of all of them
+    (and called the Python overrides of any page's widgets, waiting for the GIL each
+    time): switching from the review page to the sealed page took 40-100 ms. Here the
+    pages sit in a box layout, which skips hidden widgets.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._box = QVBoxLayout(self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self._box.setSpacing(0)
+        self._pages: list[QWidget] = []
+        self._current: QWidget | None = None
+
+    def addWidget(self, page: QWidget) -> int:  # noqa: N802 - QStackedWidget's name
+        page.hide()
+        self._box.addWidget(page)
+        self._pages.append(page)
+        if self._current is None:
+            self.setCurrentWidget(page)
+        return len(self._pages) - 1
+
+    def removeWidget(self, page: QWidget) -> None:  # noqa: N802 - QStackedWidget's name
+        if page not in self._pages:
+            return
+        self._pages.remove(page)
+        self._box.removeWidget(page)
+        page.hide()
+        if page is self._current:
+            self._current = None
+            if self._pages:
+                self.setCurrentWidget(self._pages[0])
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802 - QStackedWidget's name
+        return self._current
+
+    def count(self) -> int:
+        return len(self._pages)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802 - QStackedWidget's name
+        if page not in self._pages:
+            raise ValueError("not a page of this stack")
+        old, self._current = self._current, page
+        if old is page:
+            return
+        focus = QApplication.focusWidget()
+        focus_on_old = old is not None and focus is not None and old.isAncestorOf(focus)
+        self.setUpdatesEnabled(False)
+        page.show()
+        if old is not None:
+            old.hide()
+        self.setUpdatesEnabled(True)
+        focus = QApplication.focusWidget()
+        if focus_on_old and (focus is None or not page.isAncestorOf(focus)):
+            _focus_first(page)  # as QStackedLayout does: the focus moves into the shown page
+
+    def warm(self, page: QWidget) -> None:
+        """Polish, lay out and paint a hidden page once, off the clock (at idle), so that
+        showing it later costs no first-time work."""
+        if page is self._current or page not in self._pages or self.width() <= 0:
+            return
+        # Out of the box layout meanwhile: rendering shows the page to the layout for a
+        # moment, which would share the height with the shown page.
+        self._box.removeWidget(page)
+        page.resize(self.size())
+        page.grab()
+        self._box.addWidget(page)
+
+
+def _focus_first(page: QWidget) -> None:
+    """Focus the first widget of `page` that takes the Tab key."""
+    w = page.nextInFocusChain()
+    for _ in range(10_000):  # the chain is a ring through the window; bounded anyway
+        if w is None or w is page or not page.isAncestorOf(w):
+            return
+        if w.isVisibleTo(page) and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            w.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        w = w.nextInFocusChain()

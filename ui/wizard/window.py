@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from station.workflow import ORDER, STEP_LABELS, EnrollmentWorkflow, Step
 from store.records import SealResult
 from ui.receipt import print_receipt, save_receipt_as, write_receipt_pdf
 from ui.tasks import Failure
-from ui.widgets import MessageLine
+from ui.widgets import MessageLine, PageStack
 from ui.wizard.base import StepPage, WizardController
 from ui.wizard.demographics import DemographicsPage
 from ui.wizard.fingers import FingerprintPage
@@ -187,7 +186,7 @@ class WizardPage(QWidget):
         v.addLayout(top)
         self.error = MessageLine()
         v.addWidget(self.error)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         v.addWidget(self.stack, 1)
         self.pages: dict[Step, StepPage] = {}
         for cls in PAGES:
@@ -204,6 +203,11 @@ class WizardPage(QWidget):
         self.current: StepPage | None = None
         wizard.changed.connect(self.show_step)
         self.show_step()
+
+    def unshown_pages(self) -> list[QWidget]:
+        """The pages not on screen, for `PageStack.warm` at idle."""
+        pages: list[QWidget] = [*self.pages.values(), self.sealed_page]
+        return [p for p in pages if p is not self.stack.currentWidget()]
 
     def show_step(self) -> None:
         step = self.wizard.step

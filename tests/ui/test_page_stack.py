@@ -1,0 +1,86 @@
+"""PageStack: one page shown, only that page in the layout, focus follows the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from ui.widgets import PageStack
+
+
+def page_with_field() -> tuple[QWidget, QLineEdit]:
+    page = QWidget()
+    field = QLineEdit()
+    QVBoxLayout(page).addWidget(field)
+    return page, field
+
+
+def test_one_page_is_shown_and_only_it_sizes_the_stack(qtbot: Any) -> None:
+    stack = PageStack()
+    qtbot.addWidget(stack)
+    small, big = QWidget(), QWidget()
+    small.setMinimumSize(100, 50)
+    big.setMinimumSize(400, 300)
+    assert stack.addWidget(small) == 0 and stack.addWidget(big) == 1
+    stack.show()
+    assert stack.currentWidget() is small and small.isVisible() and not big.isVisible()
+    # A hidden page does not take part in layout (QStackedWidget would report 400 x 300).
+    assert stack.minimumSizeHint().width() < 400
+    stack.setCurrentWidget(big)
+    assert big.isVisible() and not small.isVisible()
+    assert stack.minimumSizeHint().width() >= 400 and stack.minimumSizeHint().height() >= 300
+
+
+def test_the_focus_moves_into_the_shown_page(qtbot: Any) -> None:
+    stack = PageStack()
+    qtbot.addWidget(stack)
+    first, first_field = page_with_field()
+    second, second_field = page_with_field()
+    stack.addWidget(first)
+    stack.addWidget(second)
+    stack.show()
+    qtbot.waitExposed(stack)
+    stack.activateWindow()
+    first_field.setFocus()
+    qtbot.waitUntil(first_field.hasFocus)
+    stack.setCurrentWidget(second)
+    qtbot.waitUntil(second_field.hasFocus)
+
+
+def test_removing_the_shown_page_shows_another_and_foreign_pages_are_refused(qtbot: Any) -> None:
+    stack = PageStack()
+    qtbot.addWidget(stack)
+    a, b = QWidget(), QPushButton("b")
+    stack.addWidget(a)
+    stack.addWidget(b)
+    stack.show()
+    stack.removeWidget(a)
+    assert stack.currentWidget() is b and b.isVisible() and stack.count() == 1
+    stack.removeWidget(a)  # twice: nothing happens
+    assert stack.count() == 1
+    try:
+        stack.setCurrentWidget(QWidget())
+    except ValueError as e:
+        assert "not a page" in str(e)
+    else:
+        raise AssertionError("a widget that is not a page was accepted")
+    stack.removeWidget(b)
+    assert stack.currentWidget() is None
+
+
+def test_a_warmed_page_is_laid_out_before_it_is_shown(qtbot: Any) -> None:
+    stack = PageStack()
+    qtbot.addWidget(stack)
+    shown, field = page_with_field()
+    later, later_field = page_with_field()
+    stack.addWidget(shown)
+    stack.addWidget(later)
+    stack.resize(500, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    laid_out = field.width()  # the same layout, on the page shown at the stack's size
+    assert later_field.width() != laid_out  # never laid out yet (Qt's default size)
+    stack.warm(later)
+    assert not later.isVisible() and later.size() == stack.size()
+    assert later_field.width() == laid_out
