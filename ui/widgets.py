@@ -181,9 +181,11 @@ class PageStack(QWidget):
         focus = QApplication.focusWidget()
         focus_on_old = old is not None and focus is not None and old.isAncestorOf(focus)
         self.setUpdatesEnabled(False)
-        page.show()
+        # The old page first: showing a widget activates the layouts up to the window
+        # at once, and with both pages visible the window would grow to fit both.
         if old is not None:
             old.hide()
+        page.show()
         self.setUpdatesEnabled(True)
         focus = QApplication.focusWidget()
         if focus_on_old and (focus is None or not page.isAncestorOf(focus)):

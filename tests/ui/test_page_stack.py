@@ -84,3 +84,24 @@ def test_a_warmed_page_is_laid_out_before_it_is_shown(qtbot: Any) -> None:
     stack.warm(later)
     assert not later.isVisible() and later.size() == stack.size()
     assert later_field.width() == laid_out
+
+
+def test_switching_pages_does_not_grow_the_window(qtbot: Any) -> None:
+    """Two pages that each need most of the window's height: the window keeps its size
+    (with both visible for a moment, Qt would grow it to fit both)."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    stack = PageStack()
+    QVBoxLayout(window).addWidget(stack)
+    first, second = QWidget(), QWidget()
+    first.setMinimumHeight(300)
+    second.setMinimumHeight(300)
+    stack.addWidget(first)
+    stack.addWidget(second)
+    window.resize(500, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    for page in (second, first, second):
+        stack.setCurrentWidget(page)
+        qtbot.wait(20)
+        assert window.height() == 400 and window.minimumHeight() < 400
