@@ -186,13 +186,18 @@ class QueuePanel(QWidget):
         font.setBold(True)
         self.last_number.setFont(font)
         self.last_caption = QLabel()
+        # The name field gets room for a whole name (it was squeezed to a few letters
+        # beside the big button and the last number); the last number has its own row.
+        self.name_edit.setMinimumWidth(220)
         door.addWidget(self.name_label)
         door.addWidget(self.name_edit, 1)
         door.addWidget(self.issue_button)
-        door.addSpacing(16)
-        door.addWidget(self.last_caption)
-        door.addWidget(self.last_number)
         root.addLayout(door)
+        last = QHBoxLayout()
+        last.addWidget(self.last_caption)
+        last.addWidget(self.last_number)
+        last.addStretch(1)
+        root.addLayout(last)
 
         columns = QHBoxLayout()
         left = QVBoxLayout()
