@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from common.text import Text
 from store.models import AuditEvent
 from store.types import utcnow
 
@@ -77,10 +78,23 @@ def append(
     return row_hash
 
 
+SEQUENCE_JUMP = Text(
+    "nomor urut melompat dari {before} ke {seq} (ada baris yang dihapus)",
+    "sequence jumps from {before} to {seq} (rows deleted)",
+)
+LINK_BROKEN = Text("tautan ke hash sebelumnya putus", "previous-hash link broken")
+ROW_ALTERED = Text("isi tidak cocok dengan hash-nya (baris diubah)", "content does not match its hash (row altered)")
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    problem: str
+    text: Text  # what is wrong, in both languages (the supervisor's console shows it)
+
+    @property
+    def problem(self) -> str:
+        """In English, for the command line's check report and the logs."""
+        return self.text.en
 
 
 def verify_chain(session: Session) -> tuple[int, list[ChainProblem]]:
@@ -104,11 +118,11 @@ def verify_chain(session: Session) -> tuple[int, list[ChainProblem]]:
     for seq, at, actor, action, target, detail, prev_hash, row_hash in rows:
         count += 1
         if seq != expected_seq:
-            problems.append(ChainProblem(seq, f"sequence jumps from {expected_seq - 1} to {seq} (rows deleted)"))
+            problems.append(ChainProblem(seq, SEQUENCE_JUMP.format(before=expected_seq - 1, seq=seq)))
         if prev_hash != prev:
-            problems.append(ChainProblem(seq, "previous-hash link broken"))
+            problems.append(ChainProblem(seq, LINK_BROKEN))
         if chain_hash(prev_hash, canonical(seq, at, actor, action, target, detail)) != row_hash:
-            problems.append(ChainProblem(seq, "content does not match its hash (row altered)"))
+            problems.append(ChainProblem(seq, ROW_ALTERED))
         prev = row_hash
         expected_seq = seq + 1
     return count, problems

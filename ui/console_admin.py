@@ -481,7 +481,9 @@ class AuditTab(_Tab):
                 .replace("%2", str(len(view.chain.problems)))
                 .replace("%3", str(view.chain.count))
             )
-            self.chain.setToolTip("\n".join(f"#{p.seq}: {p.problem}" for p in view.chain.problems[:20]))
+            self.chain.setToolTip(
+                "\n".join(f"#{p.seq}: {p.text.get(self.ctx.lang)}" for p in view.chain.problems[:20])
+            )
         self.table.setRowCount(len(view.rows))
         broken = {p.seq for p in view.chain.problems}
         for i, r in enumerate(view.rows):

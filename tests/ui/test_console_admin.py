@@ -206,6 +206,7 @@ def test_a_tampered_row_shows_the_chain_broken_at_its_number(qtbot, console, sup
     broken_row = [audit.table.item(i, 0).text() for i in range(audit.table.rowCount())].index(str(seq))
     assert audit.table.item(broken_row, 3).foreground().color() == Qt.GlobalColor.red
     assert "altered" in audit.chain.text()
+    assert f"#{seq}: isi tidak cocok dengan hash-nya (baris diubah)" in audit.chain.toolTip()  # ctx.lang
 
 
 def test_settings_refusal_is_shown_on_its_field_and_nothing_is_saved(qtbot, console, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
