@@ -16,6 +16,20 @@ def page_with_field() -> tuple[QWidget, QLineEdit]:
     return page, field
 
 
+def two_field_pages(qtbot: Any) -> tuple[PageStack, QLineEdit, QWidget, QLineEdit]:
+    """A shown stack of two pages with a line edit each: (stack, first field, second page, its field)."""
+    stack = PageStack()
+    qtbot.addWidget(stack)
+    first, first_field = page_with_field()
+    second, second_field = page_with_field()
+    stack.addWidget(first)
+    stack.addWidget(second)
+    stack.resize(500, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    return stack, first_field, second, second_field
+
+
 def test_one_page_is_shown_and_only_it_sizes_the_stack(qtbot: Any) -> None:
     stack = PageStack()
     qtbot.addWidget(stack)
@@ -33,14 +47,7 @@ def test_one_page_is_shown_and_only_it_sizes_the_stack(qtbot: Any) -> None:
 
 
 def test_the_focus_moves_into_the_shown_page(qtbot: Any) -> None:
-    stack = PageStack()
-    qtbot.addWidget(stack)
-    first, first_field = page_with_field()
-    second, second_field = page_with_field()
-    stack.addWidget(first)
-    stack.addWidget(second)
-    stack.show()
-    qtbot.waitExposed(stack)
+    stack, first_field, second, second_field = two_field_pages(qtbot)
     stack.activateWindow()
     first_field.setFocus()
     qtbot.waitUntil(first_field.hasFocus)
@@ -70,15 +77,7 @@ def test_removing_the_shown_page_shows_another_and_foreign_pages_are_refused(qtb
 
 
 def test_a_warmed_page_is_laid_out_before_it_is_shown(qtbot: Any) -> None:
-    stack = PageStack()
-    qtbot.addWidget(stack)
-    shown, field = page_with_field()
-    later, later_field = page_with_field()
-    stack.addWidget(shown)
-    stack.addWidget(later)
-    stack.resize(500, 300)
-    stack.show()
-    qtbot.waitExposed(stack)
+    stack, field, later, later_field = two_field_pages(qtbot)
     laid_out = field.width()  # the same layout, on the page shown at the stack's size
     assert later_field.width() != laid_out  # never laid out yet (Qt's default size)
     stack.warm(later)
