@@ -423,8 +423,8 @@ class MainWindow(QMainWindow):
         if todo is None:
             self.stack.warm(page)
             todo = page.unshown_pages()
-        elif todo:
-            page.stack.warm(todo.pop(0))
+        else:
+            page.stack.warm(todo.pop(0))  # never empty here: only scheduled with more to do
         if todo:
             QTimer.singleShot(WARM_STEP_MS, page, lambda: self._warm_spare(page, todo))
         else:

@@ -196,7 +196,7 @@ class WizardPage(QWidget):
         review = self.pages[Step.REVIEW]
         assert isinstance(review, ReviewPage)
         review.sealed.connect(self._sealed)
-        # In the stack from the start: adding it at the seal re-laid-out every page.
+        # In the stack from the start, so that it is warmed at idle with the step pages.
         self.sealed_page = SealedPage(ctx)
         self.stack.addWidget(self.sealed_page)
         self.sealed: SealResult | None = None
