@@ -15,6 +15,7 @@ from station.nik import make_nik, mask_nik
 from station.queue import CALLED, SERVED, WAITING, CounterQueue, parse_date, parse_slot
 from store import audit
 from store.models import AuditEvent
+from tests.conftest import database_at_revision
 
 WIB = timezone(timedelta(hours=7))
 TODAY = date(2026, 11, 23)
@@ -300,22 +301,10 @@ def test_parsers():
 
 
 def test_a_0003_database_upgrades_to_the_queue_and_db_check_stays_green(tmp_path, core, queue):
-    from alembic import command
-
     from store.check import run_all
-    from store.db import HEAD_REVISION, Database, alembic_config, current_revision, make_engine
+    from store.db import HEAD_REVISION, Database, current_revision
 
-    engine = make_engine(tmp_path / "old.db")
-    command.upgrade(alembic_config(engine), "0003")
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO station (id, code, name, created_at, next_seq) "
-                "VALUES (1, '320412-01', 'old', '2026-01-01T00:00:00.000000Z', 1)"
-            )
-        )
-    engine.dispose()
-    old = Database(tmp_path / "old.db")
+    old = Database(database_at_revision(tmp_path / "old.db", "0003"))
     old.open()
     assert current_revision(old.engine) == HEAD_REVISION
     with old.engine.connect() as conn:

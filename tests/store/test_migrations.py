@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 
 from store.db import HEAD_REVISION, Database, current_revision, head_revision
 from store.models import Base
+from tests.conftest import database_at_revision
 
 
 def test_empty_database_migrates_to_head_and_matches_the_models(tmp_path: Path):
@@ -42,21 +43,7 @@ def test_head_constant_matches_alembic_head():
 
 
 def test_a_database_at_the_first_revision_upgrades_keeping_its_rows(tmp_path: Path):
-    from alembic import command
-
-    from store.db import alembic_config, make_engine
-
-    engine = make_engine(tmp_path / "old.db")
-    command.upgrade(alembic_config(engine), "0001")
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO station (id, code, name, created_at, next_seq) "
-                "VALUES (1, '320412-01', 'old', '2026-01-01T00:00:00.000000Z', 7)"
-            )
-        )
-    engine.dispose()
-    db = Database(tmp_path / "old.db")
+    db = Database(database_at_revision(tmp_path / "old.db", "0001", next_seq=7))
     db.open()
     assert current_revision(db.engine) == HEAD_REVISION
     with db.engine.connect() as conn:
