@@ -56,6 +56,9 @@ class Operator(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when a supervisor creates the account or resets its password: the first login
+    # must choose a new one, so the supervisor never knows an operator's working password.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Enrollment(Base):
@@ -96,6 +99,9 @@ class Enrollment(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     packet_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The centre's signed verdict (wire.receipts, canonical JSON) that made this record
+    # RECEIVED or REJECTED; retention deletes a packet file only if it verifies.
+    receipt_proof: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     items: Mapped[list[BiometricItem]] = relationship(
         back_populates="enrollment", cascade="all, delete-orphan", order_by="BiometricItem.id"
