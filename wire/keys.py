@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -53,3 +54,37 @@ def load_x25519_public(pem: bytes) -> X25519PublicKey:
     if not isinstance(key, X25519PublicKey):
         raise ValueError("not an X25519 public key")
     return key
+
+
+BUNDLE_LIMIT = 16 * 1024
+_PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]{1,4096}-----END PUBLIC KEY-----")
+
+
+def central_bundle(packet_key: X25519PublicKey, receipt_key: Ed25519PublicKey) -> bytes:
+    """The centre's two public keys as one file a station installs: the X25519 key that
+    packets are encrypted to, then the Ed25519 key that signs its receipts."""
+    return public_pem(packet_key) + public_pem(receipt_key)
+
+
+def load_central_bundle(data: bytes) -> tuple[X25519PublicKey, Ed25519PublicKey | None]:
+    """(packet key, receipt key) from `central_bundle` output. A file with only the
+    packet key (protocol v1) gives None for the receipt key: such a station can send but
+    believes no receipt. Raises ValueError naming what is wrong."""
+    if len(data) > BUNDLE_LIMIT:
+        raise ValueError(f"the key file is over {BUNDLE_LIMIT} bytes")
+    blocks = _PEM_BLOCK.findall(data)
+    if not blocks or len(blocks) > 2:
+        raise ValueError("the key file must hold one or two PEM public keys")
+    packet: X25519PublicKey | None = None
+    receipt: Ed25519PublicKey | None = None
+    for block in blocks:
+        key = serialization.load_pem_public_key(block)
+        if isinstance(key, X25519PublicKey) and packet is None:
+            packet = key
+        elif isinstance(key, Ed25519PublicKey) and receipt is None:
+            receipt = key
+        else:
+            raise ValueError("the key file holds a key that is neither the packet key nor the receipt key")
+    if packet is None:
+        raise ValueError("the key file lacks the centre's X25519 packet key")
+    return packet, receipt
