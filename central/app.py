@@ -1,16 +1,29 @@
-"""The HTTP face of the receiver: Starlette routes for docs/sync-protocol.md, served by uvicorn.
+"""The HTTP face of the receiver: Starlette routes for docs/sync-protocol.md (v2), served by uvicorn.
 
-Each handler reads the body (bounded), authenticates the request with
-wire.auth.verify against the registered stations, checks that the station in the
-URL is the one that signed, then runs the blocking Receiver method in a worker
-thread. Traps:
-- The body must be read before authenticating: the signature covers its SHA-256.
-  Bodies are read with a cap, so an unauthenticated client cannot make us buffer
-  more than one packet's worth.
+Every authenticated route goes through `_signed`, which answers in this order and
+reads no body byte before the last step (docs/sync-protocol.md "Order of checks"):
+1. the signature, from the headers alone (wire.auth.verify_headers), and the station
+   in the URL is the signer;
+2. the nonce is fresh (central.nonces; a repeat is `auth.replay`);
+3. the declared Content-Length against the route's cap (`upload.too_large` for a
+   PATCH, bounded by the packet limit; `request.too_large` for JSON);
+4. the route's own header checks (a PATCH's Content-Type, offset, checksum...);
+5. room in the in-flight budget (central.admission; else 503 `server.busy`);
+6. only then the body, bounded by the cap while it streams and by the body-read
+   timeouts (408 `request.timeout`), and its hash against the signed one.
+Traps:
+- An answer given before the body was read is sent with `Connection: close`
+  (`_CloseUnreadBodies`), so the unread bytes are never parsed as a next request and
+  the connection is not held while a client trickles them.
+- The headers are taken once, into one dict, and a signed header sent twice is
+  refused: otherwise the signature could cover one copy and the handler act on another.
+- Record ids (URL, register batch, reconcile, Upload-Commit-After) are turned into
+  their canonical lower-case form here, and answers echo that form.
+- JSON is parsed with wire.canonical.parse_json (size and depth caps): 413 or 400,
+  never a RecursionError turned into a 500.
 - HEAD answers carry no body; the error code also travels in X-Error so a station
   can still tell "not registered" from "bad signature" on a HEAD.
-- A PATCH chunk is only written after its signature and Upload-Checksum verified;
-  nothing unverified ever reaches the partial file.
+- A PATCH chunk is only written after its signature and Upload-Checksum verified.
 - A PATCH with `Upload-Commit: ?1` and `Upload-Commit-After: UUID` comes from a station
   that pipelines: it commits only if that earlier record is resolved, else it answers
   204 with `Upload-Commit-Deferred: commit.out_of_order` (the bytes are kept).
@@ -20,35 +33,55 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import anyio
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from central.admission import Admission
 from central.errors import CentralError
 from central.ledger import iso
-from central.receiver import UUID_RE, Receiver, utcnow
+from central.nonces import NonceStore
+from central.receiver import Receiver, utcnow
 from central.settings import Settings
-from wire.auth import DATE_FORMAT, AuthFailure, verify
+from wire.auth import DATE_FORMAT, HEADERS, SIGNED_HEADERS, AuthFailure, SignedRequest, check_body, verify_headers
+from wire.canonical import JsonRefused, canonical_uuid, parse_json
 
 log = logging.getLogger(__name__)
 
 TUS_VERSION = "1.0.0"
 OFFSET_TYPE = "application/offset+octet-stream"
-JSON_LIMIT = 4 * 1024 * 1024
 MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
 COMMIT_OUT_OF_ORDER = "commit.out_of_order"  # Upload-Commit-Deferred: the previous record is not resolved yet
+BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
+ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
+
+
+@dataclass(frozen=True)
+class Signed:
+    """An authenticated request: who sent it, its headers (one value each) and its body."""
+
+    station: str
+    headers: dict[str, str]
+    body: bytes
+
+
+Handler = Callable[[Request, Signed], Awaitable[Response]]
+Precheck = Callable[[dict[str, str]], None]
 
 
 def _receiver(request: Request) -> Receiver:
@@ -56,116 +89,235 @@ def _receiver(request: Request) -> Receiver:
     return receiver
 
 
-async def _read_body(request: Request, limit: int, code: str) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise CentralError(code, f"the request body is over the {limit}-byte limit")
-    parts: list[bytes] = []
-    total = 0
-    async for part in request.stream():
-        total += len(part)
-        if total > limit:
-            raise CentralError(code, f"the request body is over the {limit}-byte limit")
-        parts.append(part)
-    return b"".join(parts)
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-async def _authenticate(request: Request, body: bytes) -> str:
+def _headers(request: Request) -> dict[str, str]:
+    """The request's headers, lower-cased, each meaning-carrying one present at most once."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in request.scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name in out and name in ONCE_ONLY:
+            raise CentralError("request.invalid", f"the header {name} is sent more than once")
+        out[name] = value
+    return out
+
+
+def _authenticate(request: Request, headers: dict[str, str]) -> SignedRequest:
+    """Signature from the headers, then the nonce (blocking: runs in a worker thread)."""
     receiver = _receiver(request)
     now = receiver.clock()
     try:
-        station: str = await run_in_threadpool(
-            verify,
+        signed = verify_headers(
             request.method,
-            request.url.path,
-            body,
-            request.headers,
+            request.scope["path"],
+            headers,
             public_key_for=receiver.public_key_for,
             now=now,
-            skew_s=receiver.settings.skew_s,
+            skew_s=_settings(request).skew_s,
         )
+        if not request.app.state.nonces.remember(signed.station, signed.nonce, now):
+            raise AuthFailure("auth.replay", "this request was already received (its X-Nonce is not new)")
     except AuthFailure as exc:
-        headers = {"X-Server-Date": now.strftime(DATE_FORMAT)} if exc.code == "auth.clock_skew" else None
-        log.info("refused %s %s: %s", request.method, request.url.path, exc.code)
-        raise CentralError(exc.code, exc.detail, headers=headers) from None
-    if request.path_params["code"] != station:
-        raise CentralError("auth.wrong_station", f"station {station} may not act for {request.path_params['code']}")
-    return station
+        extra = {"X-Server-Date": now.strftime(DATE_FORMAT)} if exc.code == "auth.clock_skew" else None
+        log.info("refused %s %s: %s", request.method, request.scope["path"], exc.code)
+        raise CentralError(exc.code, exc.detail, headers=extra) from None
+    return signed
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+def _declared_length(headers: dict[str, str], cap: int, code: str) -> int | None:
+    """The declared body size (None: streamed without one), refused at once if over `cap`."""
+    raw = headers.get("content-length")
+    if raw is None:
+        return 0 if "transfer-encoding" not in headers else None
+    if not raw.strip().isdigit() or len(raw.strip()) > 20:
+        raise CentralError("request.invalid", "Content-Length is not a non-negative integer")
+    declared = int(raw)
+    if declared > cap:
+        raise CentralError(code, f"the request body is {declared} bytes; this route takes at most {cap}")
+    return declared
+
+
+async def _read_body(request: Request, cap: int, code: str) -> bytes:
+    """Read the body, refusing it past `cap` and when it stalls (idle) or drags (total)."""
+    settings = _settings(request)
+    parts: list[bytes] = []
+    total = 0
+    timeout = CentralError(
+        "request.timeout",
+        f"the body did not arrive in time ({settings.body_timeout_s:.0f} s in all, "
+        f"{settings.body_idle_timeout_s:.0f} s without a byte)",
+    )
+    deadline = anyio.current_time() + settings.body_timeout_s
+    while True:
+        wait = min(settings.body_idle_timeout_s, deadline - anyio.current_time())
+        if wait <= 0:
+            raise timeout
+        with anyio.move_on_after(wait) as waited:
+            message = await request.receive()
+        if waited.cancelled_caught:
+            raise timeout
+        if message["type"] == "http.disconnect":
+            raise CentralError("request.invalid", "the client went away before the body was complete")
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > cap:
+            raise CentralError(code, f"the request body is over the {cap}-byte limit")
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            request.scope[BODY_DONE] = True
+            return b"".join(parts)
+
+
+def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None = None) -> Callable[[Handler], Any]:
+    """Wrap a handler so it runs only for an authenticated, admitted, fully read request."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            headers = _headers(request)
+            signed = await run_in_threadpool(_authenticate, request, headers)
+            if request.path_params["code"] != signed.station:
+                raise CentralError(
+                    "auth.wrong_station", f"station {signed.station} may not act for {request.path_params['code']}"
+                )
+            limit = cap(_settings(request))
+            declared = _declared_length(headers, limit, code)
+            if precheck is not None:
+                precheck(headers)
+            admission: Admission = request.app.state.admission
+            with admission.reserve(signed.station, limit if declared is None else declared):
+                body = await _read_body(request, limit, code) if declared != 0 else b""
+                request.scope[BODY_DONE] = True
+                try:
+                    check_body(signed, body)
+                except AuthFailure as exc:
+                    raise CentralError(exc.code, exc.detail) from None
+                return await handler(request, Signed(signed.station, headers, body))
+
+        endpoint.__name__ = handler.__name__
+        endpoint.__doc__ = handler.__doc__
+        return endpoint
+
+    return wrap
+
+
+def _json_cap(settings: Settings) -> int:
+    return settings.max_json_size
+
+
+def _packet_cap(settings: Settings) -> int:
+    return settings.max_packet_size
+
+
+def _no_body(settings: Settings) -> int:
+    return 0
+
+
+def _json_object(settings: Settings, body: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise CentralError("request.invalid", "the body is not JSON") from None
+        value = parse_json(body, max_bytes=settings.max_json_size)
+    except JsonRefused as exc:
+        raise CentralError("request.too_large" if exc.too_large else "request.invalid", exc.detail) from None
     if not isinstance(value, dict):
         raise CentralError("request.invalid", "the body must be a JSON object")
     return value
 
 
-async def register(request: Request) -> Response:
-    body = await _read_body(request, JSON_LIMIT, "request.too_large")
-    station = await _authenticate(request, body)
-    payload = _json_object(body)
-    created, state = await run_in_threadpool(
-        _receiver(request).register, station, request.path_params["record"], payload
-    )
+def _uuid(value: Any, where: str) -> str:
+    try:
+        return canonical_uuid(value)
+    except ValueError:
+        raise CentralError("request.invalid", f"{where} is not a UUID (8-4-4-4-12 hex digits)") from None
+
+
+def _record(request: Request) -> str:
+    return _uuid(request.path_params["record"], "the record id in the URL")
+
+
+def _entries(payload: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """`{"records": [...]}` of at most `limit` objects, each with a canonical uuid."""
+    entries = payload.get("records")
+    if not isinstance(entries, list) or len(entries) > limit:
+        raise CentralError("request.invalid", f'the body must be {{"records": [...]}} with at most {limit}')
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise CentralError("request.invalid", "each record must be a JSON object with a uuid")
+        out.append({**entry, "uuid": _uuid(entry.get("uuid"), "a record's uuid")})
+    return out
+
+
+@_signed(_json_cap, "request.too_large")
+async def register(request: Request, signed: Signed) -> Response:
+    payload = _json_object(_settings(request), signed.body)
+    created, state = await run_in_threadpool(_receiver(request).register, signed.station, _record(request), payload)
     return JSONResponse(state, status_code=201 if created else 200)
 
 
-async def register_many(request: Request) -> Response:
+@_signed(_json_cap, "request.too_large")
+async def register_many(request: Request, signed: Signed) -> Response:
     """Register the next records of a station's queue in one request (one round trip for many)."""
-    body = await _read_body(request, JSON_LIMIT, "request.too_large")
-    station = await _authenticate(request, body)
-    entries = _json_object(body).get("records")
-    if not isinstance(entries, list) or len(entries) > MAX_REGISTER_BATCH:
-        raise CentralError(
-            "request.invalid", f'the body must be {{"records": [...]}} with at most {MAX_REGISTER_BATCH}'
-        )
+    entries = _entries(_json_object(_settings(request), signed.body), MAX_REGISTER_BATCH)
     receiver = _receiver(request)
 
     def run() -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("uuid"), str):
-                raise CentralError("request.invalid", "each record needs a uuid")
             try:
-                _, state = receiver.register(station, entry["uuid"], entry)
+                _, state = receiver.register(signed.station, entry["uuid"], entry)
                 out.append({"uuid": entry["uuid"], **state})
             except CentralError as exc:
                 if exc.code in ("request.invalid", "request.not_found"):
                     raise
-                out.append({"uuid": entry["uuid"], "error": exc.code, "detail": exc.detail})
+                refusal: dict[str, Any] = {"uuid": entry["uuid"], "error": exc.code, "detail": exc.detail}
+                if exc.verdict is not None:
+                    refusal["verdict"] = exc.verdict
+                out.append(refusal)
         return out
 
     return JSONResponse({"records": await run_in_threadpool(run)})
 
 
-async def upload(request: Request) -> Response:
-    receiver = _receiver(request)
-    body = await _read_body(request, receiver.settings.max_packet_size, "upload.too_large")
-    station = await _authenticate(request, body)
-    record = request.path_params["record"]
-    tus = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
-    if request.method == "HEAD":
-        offset, length = await run_in_threadpool(receiver.upload_status, station, record)
-        return Response(status_code=200, headers={**tus, "Upload-Offset": str(offset), "Upload-Length": str(length)})
-    version = request.headers.get("tus-resumable")
+@_signed(_no_body, "request.too_large")
+async def upload_status(request: Request, signed: Signed) -> Response:
+    offset, length = await run_in_threadpool(_receiver(request).upload_status, signed.station, _record(request))
+    headers = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
+    return Response(status_code=200, headers={**headers, "Upload-Offset": str(offset), "Upload-Length": str(length)})
+
+
+def _patch_headers(headers: dict[str, str]) -> None:
+    """A PATCH's own headers, checked before its body is read (nothing unverified is stored)."""
+    version = headers.get("tus-resumable")
     if version is not None and version != TUS_VERSION:
         raise CentralError(
             "upload.tus_version", f"Tus-Resumable {version} is not supported", headers={"Tus-Version": TUS_VERSION}
         )
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != OFFSET_TYPE:
+    if headers.get("content-type", "").split(";")[0].strip().lower() != OFFSET_TYPE:
         raise CentralError("upload.content_type", f"a PATCH must be sent as {OFFSET_TYPE}")
-    raw_offset = request.headers.get("upload-offset", "")
-    if not raw_offset.isdigit():
+    if not headers.get("upload-offset", "").isdigit():
         raise CentralError("request.invalid", "Upload-Offset must be a non-negative integer")
-    checksum = _checksum(request.headers.get("upload-checksum"))
-    commit = request.headers.get("upload-commit", "").strip() in ("1", "?1")
-    after = request.headers.get("upload-commit-after", "").strip() or None
-    if commit and after is not None and not UUID_RE.match(after):
-        raise CentralError("request.invalid", "Upload-Commit-After is not a UUID (8-4-4-4-12 hex digits)")
-    new_offset = await run_in_threadpool(receiver.append, station, record, int(raw_offset), body, checksum)
+    _checksum(headers.get("upload-checksum"))
+    if _commits(headers) and headers.get("upload-commit-after", "").strip():
+        _uuid(headers["upload-commit-after"].strip(), "Upload-Commit-After")
+
+
+def _commits(headers: dict[str, str]) -> bool:
+    return headers.get("upload-commit", "").strip() in ("1", "?1")
+
+
+@_signed(_packet_cap, "upload.too_large", precheck=_patch_headers)
+async def upload(request: Request, signed: Signed) -> Response:
+    receiver, station, headers = _receiver(request), signed.station, signed.headers
+    record = _record(request)
+    tus = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
+    checksum = _checksum(headers.get("upload-checksum"))
+    commit = _commits(headers)
+    raw_after = headers.get("upload-commit-after", "").strip()
+    after = _uuid(raw_after, "Upload-Commit-After") if commit and raw_after else None
+    offset_in = int(headers["upload-offset"])
+    new_offset = await run_in_threadpool(receiver.append, station, record, offset_in, signed.body, checksum)
     if commit:
         # Commit with the last chunk: saves the station one round trip per record,
         # which on a 600 ms link is a fifth of the time a record takes.
@@ -190,7 +342,9 @@ def _checksum(header: str | None) -> bytes | None:
         return None
     algorithm, _, value = header.strip().partition(" ")
     if algorithm.lower() != "sha256":
-        raise CentralError("request.invalid", f"Upload-Checksum algorithm {algorithm!r} is not supported (use sha256)")
+        raise CentralError(
+            "request.invalid", f"Upload-Checksum algorithm {algorithm[:20]!r} is not supported (use sha256)"
+        )
     try:
         digest = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -200,22 +354,16 @@ def _checksum(header: str | None) -> bytes | None:
     return digest
 
 
-async def commit(request: Request) -> Response:
-    body = await _read_body(request, JSON_LIMIT, "request.too_large")
-    station = await _authenticate(request, body)
-    receipt = await run_in_threadpool(_receiver(request).commit, station, request.path_params["record"])
+@_signed(_json_cap, "request.too_large")
+async def commit(request: Request, signed: Signed) -> Response:
+    receipt = await run_in_threadpool(_receiver(request).commit, signed.station, _record(request))
     return JSONResponse(receipt, status_code=200)
 
 
-async def reconcile(request: Request) -> Response:
-    body = await _read_body(request, JSON_LIMIT, "request.too_large")
-    station = await _authenticate(request, body)
-    entries = _json_object(body).get("records")
-    if not isinstance(entries, list):
-        raise CentralError("request.invalid", 'the body must be {"records": [...]}')
-    if len(entries) > MAX_RECONCILE:
-        raise CentralError("request.invalid", f"at most {MAX_RECONCILE} records per reconcile")
-    answer = await run_in_threadpool(_receiver(request).reconcile, station, entries)
+@_signed(_json_cap, "request.too_large")
+async def reconcile(request: Request, signed: Signed) -> Response:
+    entries = _entries(_json_object(_settings(request), signed.body), MAX_RECONCILE)
+    answer = await run_in_threadpool(_receiver(request).reconcile, signed.station, entries)
     return JSONResponse(answer)
 
 
@@ -223,9 +371,15 @@ async def health(request: Request) -> Response:
     return JSONResponse({"ok": True, "time": iso(_receiver(request).clock())})
 
 
+async def upload_head_or_patch(request: Request) -> Response:
+    endpoint = upload_status if request.method == "HEAD" else upload
+    response: Response = await endpoint(request)
+    return response
+
+
 def _error_response(request: Request, error: CentralError) -> Response:
     headers = {**error.headers, "X-Error": error.code}
-    if request.url.path.startswith("/v1/uploads/"):
+    if request.scope["path"].startswith("/v1/uploads/"):
         headers.setdefault("Tus-Resumable", TUS_VERSION)
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
@@ -249,10 +403,44 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
 
 
 async def _on_db_busy(request: Request, exc: Exception) -> Response:
-    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    log.warning("database unavailable for %s %s: %s", request.method, request.scope["path"], type(exc).__name__)
     return _error_response(
         request, CentralError("server.busy", "the database is busy or unreachable", headers={"Retry-After": "5"})
     )
+
+
+class _CloseUnreadBodies:
+    """ASGI middleware: an answer sent before the request body was read closes the connection.
+
+    Otherwise the server would go on reading (and discarding) the rest of the body to
+    reach the next request, which is exactly what a stalled client wants it to wait for."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        names = {name.lower() for name, _ in scope["headers"]}
+        has_body = b"transfer-encoding" in names or any(
+            name.lower() == b"content-length" and value.strip() not in (b"0", b"") for name, value in scope["headers"]
+        )
+        ended = False
+
+        async def watched_receive() -> Message:
+            nonlocal ended
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                ended = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and has_body and not ended and not scope.get(BODY_DONE):
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, watched_receive, guarded_send)
 
 
 def create_app(
@@ -260,10 +448,12 @@ def create_app(
 ) -> Starlette:
     """The ASGI app; creates keys and schema at once (so TestClient needs no lifespan)."""
     centre = receiver or Receiver(settings, clock=clock or utcnow)
+    nonces = NonceStore(centre.settings.database_url, skew_s=settings.skew_s)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        nonces.close()
         centre.close()
 
     routes = [
@@ -271,12 +461,13 @@ def create_app(
         Route("/v1/stations/{code}/records/{record}", register, methods=["PUT"]),
         Route("/v1/stations/{code}/reconcile", reconcile, methods=["POST"]),
         Route("/v1/stations/{code}/register", register_many, methods=["POST"]),
-        Route("/v1/uploads/{code}/{record}", upload, methods=["HEAD", "PATCH"]),
+        Route("/v1/uploads/{code}/{record}", upload_head_or_patch, methods=["HEAD", "PATCH"]),
         Route("/v1/uploads/{code}/{record}/commit", commit, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(_CloseUnreadBodies)],
         exception_handlers={
             CentralError: _on_central_error,
             HTTPException: _on_http_error,
@@ -285,4 +476,9 @@ def create_app(
         },
     )
     app.state.receiver = centre
+    app.state.settings = settings
+    app.state.nonces = nonces
+    app.state.admission = Admission(
+        total=settings.max_inflight_bytes, per_station=settings.max_inflight_bytes_per_station
+    )
     return app

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--downstream-delay", type=float, default=DEFAULT_DOWNSTREAM_DELAY_S, metavar="SECONDS")
     s.add_argument("--skew", type=float, default=DEFAULT_SKEW_S, metavar="SECONDS", help="allowed clock skew")
     s.add_argument("--max-packet-size", type=int, default=DEFAULT_MAX_PACKET_SIZE, metavar="BYTES")
+    _admission_options(s)
 
     st = sub.add_parser("stations", help="the registry of stations").add_subparsers(dest="op", required=True)
     s = st.add_parser("add", parents=[common], help="register a station's Ed25519 public key")
@@ -68,6 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _admission_options(s: argparse.ArgumentParser) -> None:
+    """`serve`'s limits on what clients may hold (docs/sync-protocol.md "Admission")."""
+    d = Settings.__dataclass_fields__
+    for flag, name, kind, metavar, text in (
+        ("--body-timeout", "body_timeout_s", float, "SECONDS", "longest time to receive one request body"),
+        ("--body-idle-timeout", "body_idle_timeout_s", float, "SECONDS", "longest wait for the next body bytes"),
+        ("--header-timeout", "header_timeout_s", float, "SECONDS", "longest time to receive a request head"),
+        ("--max-connections", "max_connections", int, "N", "open connections before new requests get 503"),
+        ("--max-inflight-bytes", "max_inflight_bytes", int, "BYTES", "request-body bytes held at once, in all"),
+        ("--max-inflight-bytes-per-station", "max_inflight_bytes_per_station", int, "BYTES", "the same, per station"),
+    ):
+        s.add_argument(flag, dest=name, type=kind, default=d[name].default, metavar=metavar, help=text)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_env(home=getattr(args, "home", None), db_url=getattr(args, "db", None))
     if args.command != "serve":
@@ -78,6 +93,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         skew_s=args.skew,
         downstream_delay_s=args.downstream_delay,
         max_packet_size=args.max_packet_size,
+        body_timeout_s=args.body_timeout_s,
+        body_idle_timeout_s=args.body_idle_timeout_s,
+        header_timeout_s=args.header_timeout_s,
+        max_connections=args.max_connections,
+        max_inflight_bytes=args.max_inflight_bytes,
+        max_inflight_bytes_per_station=args.max_inflight_bytes_per_station,
     )
 
 
@@ -90,9 +111,8 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from central.app import create_app
+    from central.server import make_server
 
     app = create_app(settings)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
@@ -105,7 +125,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
     _say(f"station-central: serving on http://{args.host}:{port}")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="on"))
+    server = make_server(app, settings)
     server.run(sockets=[sock])
     return 0
 

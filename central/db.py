@@ -108,6 +108,16 @@ counters = Table(
     Column("value", BigInteger, nullable=False),
 )
 
+# Request nonces seen within the skew window (central/nonces.py): a repeat is a replay.
+# Shared by every `serve` process on the database; rows older than 2 x skew are pruned.
+request_nonces = Table(
+    "request_nonces",
+    metadata,
+    Column("station", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", UTCDateTime(), nullable=False, index=True),
+)
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):

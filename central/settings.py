@@ -1,9 +1,12 @@
 """Settings of one receiver: where its data lives and the limits it enforces.
 
-Trap: the data directory holds the centre's private X25519 key. A typo in
-CENTRAL_HOME must not quietly make a new key (stations would encrypt to the wrong
-centre), so only `init` and `serve` create one; every other command refuses an
-uninitialised home.
+Traps:
+- The data directory holds the centre's private X25519 key. A typo in CENTRAL_HOME
+  must not quietly make a new key (stations would encrypt to the wrong centre), so
+  only `init` and `serve` create one; every other command refuses an uninitialised home.
+- The admission limits (docs/sync-protocol.md "Admission") only hold together: a
+  station's in-flight cap below the largest request it may send would refuse that
+  request for ever, so `Settings` refuses such a combination when it is made.
 """
 
 from __future__ import annotations
@@ -16,6 +19,14 @@ DEFAULT_PORT = 8700
 DEFAULT_SKEW_S = 300.0
 DEFAULT_DOWNSTREAM_DELAY_S = 5.0
 DEFAULT_MAX_PACKET_SIZE = 5 * 1024 * 1024
+DEFAULT_MAX_JSON_SIZE = 4 * 1024 * 1024
+DEFAULT_BODY_TIMEOUT_S = 30.0
+DEFAULT_BODY_IDLE_TIMEOUT_S = 10.0
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+DEFAULT_MAX_CONNECTIONS = 200
+DEFAULT_MAX_INFLIGHT_BYTES = 128 * 1024 * 1024
+DEFAULT_MAX_INFLIGHT_BYTES_PER_STATION = 16 * 1024 * 1024
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 DB_FILE = "central.db"
 
 
@@ -44,6 +55,30 @@ class Settings:
     downstream_delay_s: float = DEFAULT_DOWNSTREAM_DELAY_S
     max_packet_size: int = DEFAULT_MAX_PACKET_SIZE
     lock_timeout_s: float = 15.0
+    # Admission: what one request, one station and everyone together may hold.
+    max_json_size: int = DEFAULT_MAX_JSON_SIZE
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S  # the whole body, from the first byte asked for
+    body_idle_timeout_s: float = DEFAULT_BODY_IDLE_TIMEOUT_S  # any one wait for more body bytes
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S  # a connection's request head, once it starts
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES
+    max_inflight_bytes_per_station: int = DEFAULT_MAX_INFLIGHT_BYTES_PER_STATION
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+
+    def __post_init__(self) -> None:
+        largest = max(self.max_packet_size, self.max_json_size)
+        if self.max_inflight_bytes_per_station < largest:
+            raise ValueError(
+                f"the in-flight cap per station ({self.max_inflight_bytes_per_station} bytes) is below "
+                f"the largest request body ({largest} bytes)"
+            )
+        if self.max_inflight_bytes < self.max_inflight_bytes_per_station:
+            raise ValueError("the total in-flight cap is below the cap per station")
+        for name in ("body_timeout_s", "body_idle_timeout_s", "header_timeout_s", "skew_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive")
+        if self.max_connections < 1 or self.max_header_bytes < 1024:
+            raise ValueError("max_connections must be at least 1 and max_header_bytes at least 1024")
 
     @classmethod
     def from_env(cls, *, home: Path | None = None, db_url: str | None = None) -> Settings:

@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from starlette.applications import Starlette
 
+from central.server import make_server
 from wire.auth import sign_headers
 
 with warnings.catch_warnings():
@@ -149,10 +149,11 @@ class Api:
         as_code: str | None = None,
         key: Ed25519PrivateKey | None = None,
     ) -> httpx.Response:
+        sent = dict(headers or {})
         signed = sign_headers(
-            method, path, body, station=as_code or self.station.code, key=key or self.station.key, now=now
+            method, path, body, station=as_code or self.station.code, key=key or self.station.key, now=now, headers=sent
         )
-        return self.http.request(method, path, content=body, headers={**signed, **(headers or {})})
+        return self.http.request(method, path, content=body, headers={**signed, **sent})
 
     def register(self, p: Packet, *, sha256: str | None = None, size: int | None = None) -> httpx.Response:
         body = {"station_seq": p.seq, "sha256": sha256 or p.sha256, "size": size or p.size}
@@ -199,11 +200,12 @@ class Api:
 
 @contextmanager
 def serve_in_thread(app: Starlette) -> Iterator[str]:
-    """Run `app` under a real uvicorn on 127.0.0.1, an ephemeral port, in a thread."""
+    """Run `app` under the centre's real uvicorn server (central.server, with the limits of
+    the app's settings) on 127.0.0.1, an ephemeral port, in a thread."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = make_server(app, app.state.settings, log_level="warning")
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -75,7 +75,7 @@ class Server:
 
 
 def _signed(st: FakeStation, method: str, path: str, body: bytes, **extra: str) -> dict[str, str]:
-    return {**sign_headers(method, path, body, station=st.code, key=st.key), **extra}
+    return {**sign_headers(method, path, body, station=st.code, key=st.key, headers=extra), **extra}
 
 
 def _patch_headers(st: FakeStation, p: Packet, offset: int, chunk: bytes) -> dict[str, str]:

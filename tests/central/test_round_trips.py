@@ -39,7 +39,9 @@ def test_register_many_is_idempotent_and_reports_conflicts_per_record(api: Api, 
     again = _register_many(api, packets).json()["records"]
     assert [a["state"] for a in again] == ["registered"] * 3
     clash = _register_many(api, packets[:1], sha256="0" * 64).json()["records"]
-    assert clash == [{"uuid": packets[0].record_uuid, "error": "record.hash_conflict", "detail": clash[0]["detail"]}]
+    assert [(c["uuid"], c["error"]) for c in clash] == [(packets[0].record_uuid, "record.hash_conflict")]
+    refused = clash[0]["verdict"]  # the refusal names the hash the request claimed
+    assert (refused["state"], refused["reason"], refused["sha256"]) == ("rejected", "record.hash_conflict", "0" * 64)
 
 
 def test_the_last_chunk_can_carry_the_commit_and_earlier_ones_do_not(
@@ -87,7 +89,7 @@ def test_a_pipelined_commit_is_deferred_until_the_previous_record_is_received(
     assert early.status_code == 204, early.text
     assert early.headers["Upload-Commit-Deferred"] == "commit.out_of_order"
     assert int(early.headers["Upload-Offset"]) == second.size  # the bytes are kept
-    assert _state(api, second)["state"] == "partial" and _state(api, second)["receipt"] is None
+    assert _state(api, second)["state"] == "partial" and _state(api, second)["verdict"] is None
     # Asking again changes nothing: the same bytes are refused by offset, an empty tail is deferred again.
     assert _patch_after(api, second, 0, second.blob, first.record_uuid).status_code == 409
     again = _patch_after(api, second, second.size, b"", first.record_uuid)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from central.receiver import Receiver
 from tests.central.support import Api, FakeStation, Packet
+from wire.receipts import verify_verdict
 
 
 def test_register_is_idempotent_and_a_new_hash_conflicts(api: Api, station: FakeStation) -> None:
@@ -20,12 +21,23 @@ def test_register_is_idempotent_and_a_new_hash_conflicts(api: Api, station: Fake
     assert conflict.json()["error"] == "record.hash_conflict" and conflict.json()["detail"]
 
 
-def test_register_of_a_received_record_answers_its_receipt(api: Api, station: FakeStation) -> None:
+def test_register_of_a_received_record_answers_its_verdict(api: Api, station: FakeStation, receiver: Receiver) -> None:
     p = station.packet(1)
     receipt = api.send_all(p)
     again = api.register(p)
     assert again.status_code == 200
-    assert again.json() == {"state": "received", "offset": p.size, "receipt": receipt}
+    answer = again.json()
+    assert answer["state"] == "received" and answer["offset"] == p.size
+    verdict = verify_verdict(
+        receiver.keys.receipt_key.public_key(),
+        answer["verdict"],
+        station=station.code,
+        record_uuid=p.record_uuid,
+        station_seq=p.seq,
+        sha256=p.sha256,
+        state="received",
+    )
+    assert (verdict.receipt_id, verdict.server_seq) == (receipt["receipt_id"], receipt["server_seq"])
 
 
 def test_register_refuses_bad_input(api: Api, station: FakeStation) -> None:
@@ -58,14 +70,14 @@ def test_chunked_upload_resumes_from_the_head_offset(live_api: Api, station: Fak
     # the link drops; later the station asks where it stands and goes on from there
     offset = int(api.head(p).headers["Upload-Offset"])
     assert offset == 5000
-    assert api.reconcile([p])["records"][0] | {"receipt": None} == {
+    assert api.reconcile([p])["records"][0] == {
         "uuid": p.record_uuid,
         "station_seq": 1,
         "state": "partial",
         "offset": 5000,
-        "receipt": None,
         "reason": None,
         "downstream": None,
+        "verdict": None,
     }
     while offset < p.size:
         r = api.patch(p, offset, p.blob[offset : offset + 4096])

@@ -157,7 +157,7 @@ def _verify(headers: dict[str, str], body: bytes, key: Ed25519PrivateKey, **kw: 
         headers,
         public_key_for=lambda c: key.public_key() if c == STATION else None,
         **kw,
-    )
+    ).station
 
 
 def _auth_code(headers: dict[str, str], body: bytes, key: Ed25519PrivateKey, **kw: Any) -> str:

@@ -1,0 +1,84 @@
+"""The uvicorn server the centre runs under, with its connection-level limits.
+
+`serve` and the tests build the server here, so what is tested is what runs. Traps:
+- uvicorn's `limit_concurrency` counts open connections and running requests; past it
+  every new request is answered 503 (plain text, `Connection: close`). A connection
+  that never finishes its request head would hold a place for ever, so a few hundred
+  idle sockets would shut every station out: `GuardedH11Protocol` closes a connection
+  whose request head has not arrived `header_timeout_s` after it began (uvicorn's
+  keep-alive timeout only covers a connection with no bytes at all between requests).
+- The h11 parser buffers an incomplete head up to `max_header_bytes` and answers 400
+  beyond it; a body the app has not asked for is buffered only up to 64 KiB per
+  connection before uvicorn stops reading the socket, so an unread body costs little.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from central.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEEP_ALIVE_S = 5
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for every request head."""
+
+    header_timeout_s: float = 10.0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        before = self.cycle
+        waiting_for_head = before is None or before.response_complete
+        super().data_received(data)
+        if self.cycle is not before:
+            self._disarm()  # a whole request head arrived
+        elif waiting_for_head:
+            self._arm()  # part of a head: uvicorn dropped its keep-alive timer, ours bounds the head
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.header_timeout_s, self._head_expired)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_expired(self) -> None:
+        self._head_timer = None
+        waiting_for_head = self.cycle is None or self.cycle.response_complete
+        if waiting_for_head and not self.transport.is_closing():
+            log.info("closing %s: no request head within %.0f s", self.client, self.header_timeout_s)
+            self.transport.close()
+
+
+def make_server(app: ASGIApp, settings: Settings, *, log_level: str = "info") -> uvicorn.Server:
+    """A uvicorn server for `app` that applies the connection limits of `settings`."""
+    protocol = type("CentralH11Protocol", (GuardedH11Protocol,), {"header_timeout_s": settings.header_timeout_s})
+    config = uvicorn.Config(
+        app,
+        http=protocol,
+        log_level=log_level,
+        lifespan="on",
+        limit_concurrency=settings.max_connections,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
