@@ -15,13 +15,16 @@ query reply (maxima) and in pen packets (values)::
 Traps: a byte with bit 7 set in the middle of a packet means the previous packet was cut
 short (a dropped byte or line noise), so the parser restarts there rather than trusting a
 length count; touch packets have a length that depends on the sensor, so a pen-only host
-skips them up to the next sync byte. See devices.md section 3.1 for the worked examples the
-tests reproduce.
+skips them up to the next sync byte, but never buffers them and never past the longest
+touch packet there is (13 bytes): an endless "touch packet" is a flood or line noise,
+and it once grew the buffer to 10 MB. See devices.md section 3.1 for the worked examples
+the tests reproduce.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ TIP_BIT = 0x01
 
 PEN_PACKET_LEN = 9
 QUERY_PACKET_LEN = 11
+MAX_TOUCH_PACKET_LEN = 13  # the longest touch packet (two-finger, W8001_PKTLEN_TOUCH2FG in Linux's w8001)
+MAX_PENDING = QUERY_PACKET_LEN  # the parser never holds more than one partial packet
 QUERY_HEADER = 0xC0  # sync + control + data id 0 (pen query)
 
 BAUD_PEN = 19200  # pen-only tablet id 0x90 and Fujitsu ids
@@ -165,26 +170,35 @@ def is_pen_header(b: int) -> bool:
     return bool(b & SYNC_BIT) and not (b & CONTROL_BIT) and not (b & TOUCH_BIT)
 
 
+_SYNC_BYTE = re.compile(rb"[\x80-\xff]")
+
+
 class StreamParser:
     """Cuts a byte stream into packets, resynchronising on the sync bit.
 
     Accounting invariant (the fuzz tests rely on it): every byte fed is exactly one of
-    part of a returned packet, ``noise_bytes`` (7-bit bytes between packets), ``dropped_bytes``
-    (a packet cut short by the next sync byte), ``ignored_bytes`` (touch packets, which a
-    pen-only host skips) or still ``pending`` for the next feed. The parser never raises and
-    keeps at most one partial packet, so no input can make it hang or grow without bound.
+    part of a returned packet, ``noise_bytes`` (7-bit bytes between packets, and the
+    bytes of a "touch packet" beyond the longest real one), ``dropped_bytes`` (a packet
+    cut short by the next sync byte), ``ignored_bytes`` (touch packets, which a pen-only
+    host skips) or still ``pending`` for the next feed. The parser never raises, and it
+    holds at most one partial pen or control packet (``MAX_PENDING`` bytes): touch and
+    noise bytes are counted, never kept, so no input can make it hang or grow.
+    ``peak_pending`` is the most it ever held; ``bad_bytes`` names a noisy line.
     """
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self._expected: int | None = None  # None while inside a touch packet of unknown length
+        self._expected: int | None = None  # None while between packets
+        self._touch_len = 0  # bytes of the touch packet being skipped; 0 when not in one
         self.bytes_total = 0
         self.noise_bytes = 0
         self.dropped_bytes = 0
         self.ignored_bytes = 0
         self.truncated_packets = 0
+        self.overlong_touch_packets = 0
         self.pen_packets = 0
         self.control_packets = 0
+        self.peak_pending = 0
 
     @property
     def pending(self) -> int:
@@ -201,10 +215,10 @@ class StreamParser:
         i, n = 0, len(data)
         while i < n:
             if not self._buf:
-                j = i
-                while j < n and not data[j] & SYNC_BIT:
-                    j += 1
-                self.noise_bytes += j - i
+                # Between packets or inside a touch packet: skip 7-bit bytes at C speed.
+                found = _SYNC_BYTE.search(data, i)
+                j = n if found is None else found.start()
+                self._skip(j - i)
                 if j == n:
                     break
                 self._start(data[j])
@@ -217,29 +231,47 @@ class StreamParser:
                 self._start(b)
                 continue
             self._buf.append(b)
-            if self._expected is not None and len(self._buf) == self._expected:
+            if len(self._buf) == self._expected:
                 out.append(self._finish())
+        self.peak_pending = max(self.peak_pending, len(self._buf))
         return out
 
+    def _skip(self, count: int) -> None:
+        """Count `count` 7-bit bytes that belong to no pen or control packet."""
+        if self._touch_len:
+            room = MAX_TOUCH_PACKET_LEN - self._touch_len
+            touch = min(count, room)
+            self.ignored_bytes += touch
+            self._touch_len += touch
+            count -= touch
+            if count and self._touch_len == MAX_TOUCH_PACKET_LEN:
+                self.overlong_touch_packets += 1
+                self._touch_len = 0
+                log.debug("ISDV4 touch packet longer than %d bytes: the rest is noise", MAX_TOUCH_PACKET_LEN)
+        self.noise_bytes += count
+
     def _start(self, header: int) -> None:
-        self._buf = bytearray((header,))
+        self._touch_len = 0
         if header & CONTROL_BIT:
             self._expected = QUERY_PACKET_LEN
         elif header & TOUCH_BIT:
             self._expected = None
+            self._touch_len = 1
+            self.ignored_bytes += 1
+            return
         else:
             self._expected = PEN_PACKET_LEN
+        self._buf = bytearray((header,))
 
     def _abandon(self) -> None:
-        if self._expected is None:
-            self.ignored_bytes += len(self._buf)
-        else:
-            self.dropped_bytes += len(self._buf)
-            self.truncated_packets += 1
+        self.peak_pending = max(self.peak_pending, len(self._buf))
+        self.dropped_bytes += len(self._buf)
+        self.truncated_packets += 1
         self._buf = bytearray()
 
     def _finish(self) -> Packet:
         raw = bytes(self._buf)
+        self.peak_pending = max(self.peak_pending, len(raw))
         self._buf = bytearray()
         if len(raw) == QUERY_PACKET_LEN:
             self.control_packets += 1

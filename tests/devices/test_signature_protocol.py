@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+import tty
+
 import pytest
+import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices.signature.protocol import (
+    MAX_PENDING,
+    MAX_TOUCH_PACKET_LEN,
     PEN_PACKET_LEN,
     QUERY_PACKET_LEN,
     ControlPacket,
@@ -117,7 +125,7 @@ def test_parser_accounts_for_every_byte_of_random_input(data: bytes, cuts: list[
         + parser.pending
     )
     assert accounted == len(data) == parser.bytes_total
-    assert parser.pending <= QUERY_PACKET_LEN or parser._expected is None  # a touch packet runs to the next sync
+    assert parser.pending <= parser.peak_pending <= MAX_PENDING  # touch packets and noise are never buffered
 
 
 @FUZZ
@@ -153,3 +161,99 @@ def test_parser_skips_touch_packets_and_keeps_control_packets() -> None:
     got = parser.feed(touch + reply.encode() + pen.encode())
     assert got == [ControlPacket(reply.encode(), reply), pen]
     assert parser.ignored_bytes == len(touch) and parser.noise_bytes == 0
+
+
+MB = 1024 * 1024
+PEN = PenPacket(True, True, 1000, 2000, 100)
+TOUCH = bytes((0x91, 0x01, 0x02, 0x03, 0x04))  # a one-finger touch packet, 5 bytes
+
+
+def _pens_after(parser: StreamParser) -> list[object]:
+    tail = [PenPacket(True, True, 1000 + k, 2000, 100 + k) for k in range(3)]
+    got = parser.feed(b"".join(p.encode() for p in tail))
+    assert got == tail
+    return got
+
+
+def test_an_endless_touch_packet_is_noise_and_never_buffered() -> None:
+    """Issue 11: one touch header and 10 MB of 7-bit bytes grew the buffer to 10 MB."""
+    flood = bytes((0x91,)) + bytes(i & 0x7F for i in range(10 * MB))
+    parser = StreamParser()
+    for at in range(0, len(flood), 4096):  # the link's read size
+        assert parser.feed(flood[at : at + 4096]) == []
+        assert parser.pending <= MAX_PENDING
+    assert parser.peak_pending <= MAX_PENDING
+    assert parser.ignored_bytes == MAX_TOUCH_PACKET_LEN and parser.overlong_touch_packets == 1
+    assert parser.noise_bytes == len(flood) - MAX_TOUCH_PACKET_LEN  # the line is named noisy
+    _pens_after(parser)
+
+
+def test_a_flood_of_real_touch_packets_is_skipped_without_buffering() -> None:
+    flood = TOUCH * (MB // len(TOUCH))
+    parser = StreamParser()
+    for at in range(0, len(flood), 4096):
+        parser.feed(flood[at : at + 4096])
+    assert parser.peak_pending == 0 and parser.ignored_bytes == len(flood) and parser.bad_bytes == 0
+    _pens_after(parser)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 50])
+def test_the_longest_touch_packet_is_a_touch_packet_and_one_byte_more_is_noise(extra: int) -> None:
+    touch = bytes((0x91,)) + bytes(range(1, MAX_TOUCH_PACKET_LEN)) + bytes(extra)
+    parser = StreamParser()
+    assert parser.feed(touch + PEN.encode()) == [PEN]
+    assert parser.ignored_bytes == MAX_TOUCH_PACKET_LEN and parser.noise_bytes == extra
+    assert parser.overlong_touch_packets == (1 if extra else 0)
+
+
+@FUZZ
+@given(st.lists(st.sampled_from([b"\x91", b"\xc0", b"\xa1", b"\x05" * 40, TOUCH, PEN.encode()]), max_size=60))
+def test_the_buffer_is_bounded_whatever_the_mix(parts: list[bytes]) -> None:
+    parser = StreamParser()
+    for part in parts:
+        parser.feed(part)
+        assert parser.pending <= MAX_PENDING
+    assert parser.peak_pending <= MAX_PENDING
+    _pens_after(parser)
+
+
+def test_a_10_mb_touch_flood_through_a_real_pty_keeps_the_buffer_bounded() -> None:
+    """The bytes cross a real pty and pyserial's read, as from a pad: half an endless touch
+    packet, half back-to-back touch packets, then three pen packets that must come out."""
+    endless = bytes((0x91,)) + bytes(i & 0x7F for i in range(5 * MB))
+    touches = TOUCH * (5 * MB // len(TOUCH))
+    tail = [PenPacket(True, True, 1000 + k, 2000, 100 + k) for k in range(3)]
+    stream = endless + touches + b"".join(p.encode() for p in tail)
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    port = serial.serial_for_url(os.ttyname(slave), baudrate=38400, timeout=0.02)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        view = memoryview(stream)
+        try:
+            while view:
+                view = view[os.write(master, view[: 64 * 1024]) :]
+        except OSError as exc:  # the reader gave up and closed the pty
+            failures.append(exc)
+
+    writer = threading.Thread(target=write, name="isdv4-flood", daemon=True)
+    parser = StreamParser()
+    got: list[object] = []
+    deadline = time.monotonic() + 60
+    try:
+        writer.start()
+        while parser.bytes_total < len(stream) and time.monotonic() < deadline:
+            got.extend(parser.feed(port.read(4096)))
+            assert parser.pending <= MAX_PENDING
+    finally:
+        port.close()
+        os.close(master)
+        os.close(slave)
+        writer.join(timeout=10)
+    assert not failures and parser.bytes_total == len(stream), f"{parser.bytes_total} of {len(stream)} bytes arrived"
+    assert parser.peak_pending <= MAX_PENDING
+    assert got == tail
+    assert parser.noise_bytes == len(endless) - MAX_TOUCH_PACKET_LEN
+    assert parser.ignored_bytes == MAX_TOUCH_PACKET_LEN + len(touches)
