@@ -4,6 +4,9 @@ Every user error is one line on stderr and exit status 2; `import` exits 1 when 
 refused any packet, naming each. Traps:
 - Only `init` and `serve` create keys; `pubkey` and the rest refuse a home without
   them, so a mistyped --home cannot hand stations a key nobody holds.
+- `import` reads a stick that may be hostile: every name or text from it is printed
+  through importer.printable (no terminal escape sequences), and whatever goes
+  wrong is one line and a non-zero exit, never a traceback.
 - `serve` binds the socket itself and prints the real address (also with --port 0),
   so scripts and tests can start it on an ephemeral port.
 """
@@ -20,8 +23,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from central.db import SchemaMismatch
 from central.errors import CentralError
-from central.importer import ImportRefused, import_dir
+from central.importer import ImportRefused, import_dir, printable
 from central.keys import NotInitialised, load_keys
 from central.receiver import Receiver
 from central.report import build_report, render_text
@@ -61,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = st.add_parser("list", parents=[common])
     s.add_argument("--json", action="store_true")
 
-    sub.add_parser("pubkey", parents=[common], help="print the X25519 public key PEM stations encrypt to")
+    sub.add_parser(
+        "pubkey", parents=[common], help="print the key bundle stations install: packet key and receipt key (PEM)"
+    )
     s = sub.add_parser("import", parents=[common], help="ingest a hand-carried export directory")
     s.add_argument("directory", type=Path, metavar="DIR")
     s = sub.add_parser("report", parents=[common], help="per-station received records, watermark and gaps")
@@ -106,7 +112,7 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
     receiver = Receiver(settings)
     receiver.close()
     _say(f"centre initialised in {settings.home}")
-    _say(receiver.keys.public_pem().decode(), end="")
+    _say(receiver.keys.bundle().decode(), end="")
     return 0
 
 
@@ -156,7 +162,8 @@ def cmd_stations_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_pubkey(settings: Settings, args: argparse.Namespace) -> int:
-    _say(load_keys(settings.home).public_pem().decode(), end="")
+    """The bundle (wire.keys.central_bundle): `station central set --public-key FILE` takes it whole."""
+    _say(load_keys(settings.home).bundle().decode(), end="")
     return 0
 
 
@@ -164,15 +171,28 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     receiver = Receiver(settings, create=False)
     try:
         result = import_dir(receiver, args.directory)
+    except (ImportRefused, CentralError, OSError, SQLAlchemyError):
+        raise  # main() words these
+    except Exception as exc:
+        # The stick is hostile input: whatever it provokes is one line, never a traceback.
+        log.debug("import stopped", exc_info=True)
+        raise UserError(
+            f"import stopped on unexpected input ({type(exc).__name__}); packets before it stay received "
+            "(-v shows the details)"
+        ) from None
     finally:
         receiver.close()
+    refused = len(result.refused) + result.unlisted_not_named
     _say(
         f"import for station {result.station}: {len(result.imported)} imported, "
-        f"{len(result.already)} already received, {len(result.refused)} refused"
+        f"{len(result.already)} already received, {refused} refused"
     )
     for r in result.refused:
-        _say(f"refused {r.file} ({r.record_uuid or 'no uuid'}): {r.code}: {r.detail}")
-    return EXIT_REFUSED if result.refused else 0
+        uuid_text = printable(r.record_uuid) if r.record_uuid else "no uuid"
+        _say(f"refused {printable(r.file)} ({uuid_text}): {r.code}: {printable(r.detail)}")
+    if result.unlisted_not_named:
+        _say(f"refused {result.unlisted_not_named} more unlisted *.pkt files (not named)")
+    return EXIT_REFUSED if refused else 0
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
@@ -216,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS[(args.command, getattr(args, "op", None))]
     try:
         return command(_settings(args), args)
-    except (UserError, NotInitialised, StationError, ImportRefused) as exc:
+    except (UserError, NotInitialised, StationError, ImportRefused, SchemaMismatch) as exc:
         return _fail(str(exc))
     except CentralError as exc:
         return _fail(f"{exc.code}: {exc.detail}")

@@ -10,11 +10,21 @@ Traps:
 - server_seq comes from a one-row counter updated inside the commit's transaction:
   gap-free, monotonic in commit order (the row lock serialises committers), unlike
   a PostgreSQL SEQUENCE, which is not transactional.
+- A record is (station, record_uuid): one station can neither see nor block another's
+  uuid. station_seq is unique per station (a second uuid under a taken number is
+  refused), and a lineage names its station too, so a copied uuid is no way out of
+  the duplicate check.
+- There are no migrations here (create_all only adds missing tables), so the schema
+  carries a version (central_schema) and an older database is refused with what to
+  do, never used with the old keys and constraints.
+- The SQLite file is created owner-only before SQLite opens it (SQLite copies its
+  mode to the -wal and -shm files), and tightened if it already exists.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -35,10 +45,11 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     update,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
@@ -46,6 +57,13 @@ log = logging.getLogger(__name__)
 
 WRITE = "central_write"
 SERVER_SEQ = "server_seq"
+# 1: records keyed by record_uuid alone (before the trust work). 2: keyed by (station,
+# record_uuid), station_seq unique per station, station-qualified lineages.
+SCHEMA_VERSION = 2
+
+
+class SchemaMismatch(Exception):
+    """The database was made by another version of station-central; it is not used."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -78,11 +96,18 @@ stations = Table(
     Column("added_at", UTCDateTime(), nullable=False),
 )
 
+schema_info = Table(
+    "central_schema",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
 records = Table(
     "records",
     metadata,
-    Column("record_uuid", String(64), primary_key=True),
-    Column("station", String(64), ForeignKey("stations.code"), nullable=False),
+    Column("station", String(64), ForeignKey("stations.code"), primary_key=True),
+    Column("record_uuid", String(64), primary_key=True),  # canonical: lower-case 8-4-4-4-12
     Column("station_seq", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),
@@ -93,12 +118,13 @@ records = Table(
     Column("received_at", UTCDateTime(), nullable=True),
     Column("server_seq", BigInteger, nullable=True, unique=True),
     Column("receipt_id", String(64), nullable=True, unique=True),
-    # HMAC of the NIK (never the NIK) and the correction lineage, for the duplicate check
+    # HMAC of the NIK (never the NIK) and the correction lineage ("STATION/ROOT-UUID"),
+    # for the duplicate check
     Column("nik_hash", String(64), nullable=True, index=True),
-    Column("lineage", String(64), nullable=True),
+    Column("lineage", String(128), nullable=True),
     Column("commit_count", Integer, nullable=False, default=0),
     Column("via", String(16), nullable=True),
-    Index("ix_records_station_seq", "station", "station_seq"),
+    Index("ux_records_station_seq", "station", "station_seq", unique=True),
 )
 
 counters = Table(
@@ -121,11 +147,27 @@ request_nonces = Table(
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644), and tighten
+    an existing one and its -wal/-shm/-journal to 0600, whatever they were."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    fd = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.chmod(database + suffix, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -142,13 +184,42 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def create_schema(engine: Engine) -> None:
+    """Create what is missing and check the schema version; raise SchemaMismatch for a
+    database of another version. The version table is created first, so a racing
+    process never sees `records` without it (which is what marks a version-1 database)."""
+    found = inspect(engine)
+    if found.has_table(records.name) and not found.has_table(schema_info.name):
+        raise SchemaMismatch(_mismatch_message(engine, 1))
+    schema_info.create(engine, checkfirst=True)
     metadata.create_all(engine)
-    try:
-        with write(engine) as conn:
-            if conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).first() is None:
-                conn.execute(insert(counters).values(name=SERVER_SEQ, value=0))
-    except IntegrityError:
-        pass  # another process created it first
+    first_rows = ((schema_info, {"id": 1, "version": SCHEMA_VERSION}), (counters, {"name": SERVER_SEQ, "value": 0}))
+    for table, values in first_rows:
+        try:
+            with write(engine) as conn:
+                if conn.execute(select(table).limit(1)).first() is None:
+                    conn.execute(insert(table).values(**values))
+        except IntegrityError:
+            pass  # another process created it first
+    with read(engine) as conn:
+        version = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).scalar()
+    if version != SCHEMA_VERSION:
+        raise SchemaMismatch(_mismatch_message(engine, version))
+
+
+def _mismatch_message(engine: Engine, version: int | None) -> str:
+    where = engine.url.render_as_string(hide_password=True)
+    if version is not None and version > SCHEMA_VERSION:
+        return (
+            f"the database {where} has schema version {version}, made by a newer station-central; "
+            f"this one knows version {SCHEMA_VERSION}: run the newer station-central"
+        )
+    return (
+        f"the database {where} has schema version {version}, made by an older station-central; this one "
+        f"needs version {SCHEMA_VERSION} (records keyed per station, station_seq unique per station). "
+        "Keep the old database for inquiry and start this centre on a new one (move central.db aside "
+        "or give --db another database, then `station-central init` and `stations add` again); each "
+        "station then sends every record it holds no receipt for"
+    )
 
 
 @contextmanager

@@ -40,7 +40,11 @@ def build_report(receiver: Receiver) -> dict[str, Any]:
             {
                 "station": station.code,
                 "name": station.name,
-                "records": [_record(row, downstream.get(row.record_uuid)) for row in mine if row.state != REGISTERED],
+                "records": [
+                    _record(row, downstream.get((row.station, row.record_uuid)))
+                    for row in mine
+                    if row.state != REGISTERED
+                ],
                 "received": sum(1 for r in mine if r.state == RECEIVED),
                 "rejected": sum(1 for r in mine if r.state == REJECTED),
                 "in_progress": sum(1 for r in mine if r.state == REGISTERED),

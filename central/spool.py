@@ -15,6 +15,11 @@ Traps:
   created or renamed, or the name itself could be lost on power failure.
 - The locks are flock(2) on files, so they also hold between the server and an
   `import` run in another process, and are released by the kernel if we die.
+- Everything here is owner-only whatever existed before: `tighten` sets the home and
+  these directories (and each station's) to 0700 and the keys and locks to 0600 at
+  every start, and each directory is made 0700 level by level (mkdir(parents=True)
+  would give the parents the umask's 0755). Packet files are always created 0600;
+  behind 0700 directories they are unreachable to others even if one was not.
 """
 
 from __future__ import annotations
@@ -30,8 +35,42 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+PRIVATE_DIRS = ("keys", "uploads", "packets", "rejected", "locks")
+
+
 class LockTimeout(Exception):
     pass
+
+
+def private_dir(path: Path, home: Path) -> None:
+    """Make `path` (inside `home`) and every missing level above it, each mode 0700."""
+    missing: list[Path] = []
+    level = path
+    while level != home and not level.is_dir():
+        missing.append(level)
+        level = level.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        os.chmod(directory, 0o700)
+
+
+def tighten(home: Path) -> None:
+    """Owner-only modes for the home and its data, whatever they were (see the module traps)."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
+    for name in PRIVATE_DIRS:
+        top = home / name
+        private_dir(top, home)
+        os.chmod(top, 0o700)
+        with os.scandir(top) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    os.chmod(entry.path, 0o700)
+                elif entry.is_file(follow_symlinks=False) and name in ("keys", "locks"):
+                    os.chmod(entry.path, 0o600)
 
 
 def fsync_dir(path: Path) -> None:
@@ -71,7 +110,7 @@ class Spool:
     def append(self, path: Path, offset: int, chunk: bytes) -> int:
         """Write `chunk` at `offset` (the current size, checked by the caller) and fsync it."""
         created = not path.exists()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent, self.home)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             size = os.fstat(fd).st_size
@@ -88,7 +127,7 @@ class Spool:
 
     def put_whole(self, path: Path, blob: bytes) -> None:
         """Write a whole file durably under a temporary name, then rename it into place."""
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent, self.home)
         tmp = path.with_name(path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -101,7 +140,7 @@ class Spool:
 
     def move(self, src: Path, dst: Path) -> None:
         """Rename durably: fsync the data, rename, fsync both directories."""
-        dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(dst.parent, self.home)
         fd = os.open(src, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -115,7 +154,7 @@ class Spool:
     @contextmanager
     def lock(self, station: str, timeout_s: float) -> Iterator[None]:
         path = self.home / "locks" / f"{station}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent, self.home)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = time.monotonic() + timeout_s

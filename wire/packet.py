@@ -33,6 +33,9 @@ MAGIC = b"EKTPPKT1"
 VERSION = 1
 MAX_HEADER = 4096
 MAX_MANIFEST = 1 << 20
+# The signed body is inflated at most to this many bytes unless the caller says otherwise
+# (the centre passes its packet limit): a 300 KB packet must not become 300 MB in memory.
+DEFAULT_MAX_INFLATED = 8 * 1024 * 1024
 # The header is read before anything is authenticated: check every field's type, so
 # hostile input is a PacketError and never a TypeError deep in base64 or HKDF.
 _HEADER_FIELDS: tuple[tuple[str, type], ...] = (
@@ -136,17 +139,45 @@ def read_header(blob: bytes) -> dict[str, Any]:
     return _split(blob)[1]
 
 
-def open_packet(blob: bytes, *, central_private: X25519PrivateKey, station_public: Ed25519PublicKey) -> OpenedPacket:
+def _inflate(compressed: bytes, max_inflated: int) -> bytes:
+    """Inflate at most `max_inflated` bytes; a body that would grow past that is refused
+    after producing only max_inflated + 1 bytes, however far it would have gone."""
+    inflater = zlib.decompressobj()
+    try:
+        signed = inflater.decompress(compressed, max_inflated + 1)
+    except zlib.error:
+        raise PacketError("packet.format", "the signed body is not a valid compressed stream") from None
+    if len(signed) > max_inflated:
+        raise PacketError("packet.format", f"the signed body inflates past the limit of {max_inflated} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise PacketError("packet.format", "the compressed body is truncated or has bytes after its end")
+    return signed
+
+
+def open_packet(
+    blob: bytes,
+    *,
+    central_private: X25519PrivateKey,
+    station_public: Ed25519PublicKey,
+    max_inflated: int = DEFAULT_MAX_INFLATED,
+) -> OpenedPacket:
+    """Decrypt, inflate and verify a packet. Order matters: AES-GCM authenticates the
+    ciphertext (its tag) before anything is inflated, and inflating is capped at
+    `max_inflated`, so neither a forged nor a station-made compression bomb costs more
+    than that much memory. The Ed25519 signature is inside the compressed body, so it
+    can only be checked after inflating."""
     raw, header, ciphertext = _split(blob)
     try:
         epk = X25519PublicKey.from_public_bytes(base64.b64decode(header["epk"], validate=True))
         nonce = base64.b64decode(header["nonce"], validate=True)
         key = _key(central_private.exchange(epk), str(header["record_uuid"]))
-        signed = zlib.decompress(AESGCM(key).decrypt(nonce, ciphertext, raw))
-    except (InvalidTag, ValueError, TypeError, zlib.error):
+        compressed = AESGCM(key).decrypt(nonce, ciphertext, raw)
+    except (InvalidTag, ValueError, TypeError):
         raise PacketError(
             "packet.decrypt", "the packet does not decrypt (altered, truncated or not for this centre)"
         ) from None
+    signed = _inflate(compressed, max_inflated)
+    del compressed
     if len(signed) < 4:
         raise PacketError("packet.format", "signed body too short")
     (mlen,) = struct.unpack(">I", signed[:4])

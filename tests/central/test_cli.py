@@ -21,7 +21,7 @@ from central.receiver import Receiver
 from central.settings import Settings
 from tests.central.support import NIK_A, Api, FakeStation, Packet, TestClient
 from wire.canonical import canonical
-from wire.keys import load_x25519_public, public_pem
+from wire.keys import load_central_bundle, load_x25519_public, public_pem
 
 CODE = "329104-01"
 
@@ -73,12 +73,31 @@ def test_init_makes_owner_only_keys_and_pubkey_prints_them(
     rc, _, err = run(capsys, "pubkey", "--home", str(central_home))
     assert rc == 2 and err.startswith("station-central: error:") and "init" in err and "Traceback" not in err
     assert run(capsys, "init", "--home", str(central_home))[0] == 0
-    key = central_home / "keys" / "central_x25519.key"
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert stat.S_IMODE((central_home / "keys" / "nik_hmac.key").stat().st_mode) == 0o600
+    for name in ("central_x25519.key", "central_receipt_ed25519.key", "nik_hmac.key"):
+        assert stat.S_IMODE((central_home / "keys" / name).stat().st_mode) == 0o600
     rc, out, _ = run(capsys, "pubkey")  # CENTRAL_HOME from the environment
-    assert rc == 0 and out == load_keys(central_home).public_pem().decode()
-    assert run(capsys, "init")[0] == 0 and load_keys(central_home).public_pem().decode() == out  # never replaced
+    keys = load_keys(central_home)
+    assert rc == 0 and out == keys.bundle().decode()
+    packet_key, receipt_key = load_central_bundle(out.encode())
+    assert packet_key.public_bytes_raw() == keys.packet_key.public_key().public_bytes_raw()
+    assert receipt_key is not None
+    assert receipt_key.public_bytes_raw() == keys.receipt_key.public_key().public_bytes_raw()
+    assert run(capsys, "init")[0] == 0 and load_keys(central_home).bundle().decode() == out  # never replaced
+
+
+def test_a_home_without_a_receipt_key_gets_one_at_init_and_is_refused_until_then(
+    central_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    receipt = central_home / "keys" / "central_receipt_ed25519.key"
+    packet_key = (central_home / "keys" / "central_x25519.key").read_bytes()
+    receipt.unlink()  # a home made before the receipt key existed
+    rc, out, err = run(capsys, "pubkey")
+    assert rc == 2 and out == "" and "receipt key" in err and "station-central init" in err
+    rc, out, _ = run(capsys, "init")
+    assert rc == 0 and stat.S_IMODE(receipt.stat().st_mode) == 0o600
+    assert (central_home / "keys" / "central_x25519.key").read_bytes() == packet_key  # the packet key is kept
+    assert run(capsys, "pubkey")[1] == load_keys(central_home).bundle().decode()
 
 
 def test_stations_add_and_list(

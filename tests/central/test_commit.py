@@ -1,4 +1,7 @@
-"""Commit: verification with the reason, durable receipt, idempotency; reconcile and downstream."""
+"""Commit: verification with the reason, durable signed receipt, idempotency; reconcile and downstream.
+
+Every answer that says received or rejected is checked as a station checks it
+(wire.receipts.verify_verdict under the centre's receipt key)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from sqlalchemy import select
 from central.db import read, records
 from central.receiver import Receiver
 from tests.central.support import NIK_A, NIK_B, Api, FakeClock, FakeStation, Packet
+from tests.central.trust_support import verified
+from wire.receipts import verify_ledger
 
 
 def _upload(api: Api, p: Packet, *, seq: int | None = None) -> None:
@@ -28,9 +33,11 @@ def test_commit_returns_a_durable_receipt_and_the_same_one_forever(
     first = api.commit(p)
     assert first.status_code == 200
     receipt = first.json()
-    assert set(receipt) == {"receipt_id", "server_seq", "received_at", "sha256"}
+    assert {"receipt_id", "server_seq", "received_at", "sha256"} <= set(receipt)
     assert receipt["sha256"] == p.sha256 and receipt["server_seq"] == 1
-    assert api.commit(p).json() == receipt
+    verdict = verified(receiver, receipt, p, station=station.code, state="received")
+    assert verdict.receipt_id == receipt["receipt_id"] and verdict.server_seq == 1
+    assert api.commit(p).content == first.content
     assert api.commit(p).json() == receipt
     stored = receiver.spool.received(station.code, p.record_uuid)
     assert stored.read_bytes() == p.blob
@@ -84,18 +91,25 @@ def test_a_packet_that_fails_verification_is_rejected_with_the_reason(
 ) -> None:
     p, seq = _forged(station, how)
     _upload(api, p, seq=seq)
+    claimed = Packet(p.record_uuid, seq, p.blob)
     r = api.commit(p)
     assert r.status_code == 422
     assert r.json()["error"] == "commit.rejected" and r.json()["reason"] == reason
+    assert verified(receiver, r.json()["verdict"], claimed, station=station.code, state="rejected").reason == reason
     again = api.commit(p)
     assert again.status_code == 422 and again.json()["reason"] == reason
-    state = api.reconcile([Packet(p.record_uuid, seq, p.blob)])["records"][0]
-    assert state["state"] == "rejected" and state["reason"] == reason and state["receipt"] is None
+    assert again.json()["verdict"] == r.json()["verdict"]
+    state = api.reconcile([claimed])["records"][0]
+    assert state["state"] == "rejected" and state["reason"] == reason
+    assert verified(receiver, state["verdict"], claimed, station=station.code, state="rejected").reason == reason
     assert receiver.spool.rejected(station.code, p.record_uuid).exists()
-    assert api.register(Packet(p.record_uuid, seq, p.blob)).json()["state"] == "rejected"
+    registered = api.register(claimed).json()
+    assert registered["state"] == "rejected" and registered["verdict"] == r.json()["verdict"]
 
 
-def test_bytes_that_differ_from_the_registered_hash_reset_the_upload(api: Api, station: FakeStation) -> None:
+def test_bytes_that_differ_from_the_registered_hash_reset_the_upload(
+    api: Api, station: FakeStation, receiver: Receiver
+) -> None:
     good = station.packet(1)
     wrong = station.packet(1, record_uuid=good.record_uuid)  # same size, other bytes
     assert wrong.size == good.size and wrong.sha256 != good.sha256
@@ -103,12 +117,15 @@ def test_bytes_that_differ_from_the_registered_hash_reset_the_upload(api: Api, s
     assert api.patch(good, 0, wrong.blob).status_code == 204
     r = api.commit(good)
     assert r.status_code == 422 and r.json()["reason"] == "packet.sha256"
+    assert verified(receiver, r.json()["verdict"], good, station=station.code, state="rejected").reason == (
+        "packet.sha256"
+    )
     assert api.head(good).headers["Upload-Offset"] == "0"
     assert api.patch(good, 0, good.blob).status_code == 204
     assert api.commit(good).status_code == 200
 
 
-def test_reconcile_states_watermark_and_gaps(api: Api, station: FakeStation) -> None:
+def test_reconcile_states_watermark_and_gaps(api: Api, station: FakeStation, receiver: Receiver) -> None:
     p = {n: station.packet(n) for n in range(1, 8)}
     for n in (1, 2, 4, 7):
         api.send_all(p[n])
@@ -129,17 +146,23 @@ def test_reconcile_states_watermark_and_gaps(api: Api, station: FakeStation) -> 
     ]
     assert states[never.record_uuid]["state"] == "unknown"
     assert states[p[6].record_uuid]["offset"] == 50
-    assert states[p[1].record_uuid]["receipt"]["sha256"] == p[1].sha256
+    first = verified(receiver, states[p[1].record_uuid]["verdict"], p[1], station=station.code, state="received")
+    assert first.sha256 == p[1].sha256 and first.downstream == "PRINT_READY"
     assert states[p[1].record_uuid]["downstream"] == "PRINT_READY"
+    assert [states[p[n].record_uuid]["verdict"] for n in (3, 5, 6)] == [None, None, None]
+    assert states[never.record_uuid]["verdict"] is None
     assert answer["watermark"] == 2 and answer["gaps"] == [3, 5, 6]
+    public = receiver.keys.receipt_key.public_key()
+    assert verify_ledger(public, answer, station=station.code) == (2, [3, 5, 6])
 
 
-def test_reconcile_names_a_hash_the_centre_does_not_hold(api: Api, station: FakeStation) -> None:
+def test_reconcile_names_a_hash_the_centre_does_not_hold(api: Api, station: FakeStation, receiver: Receiver) -> None:
     p = station.packet(1)
     api.register(p)
     other = station.packet(1, record_uuid=p.record_uuid)
     state = api.reconcile([other])["records"][0]
     assert state["state"] == "rejected" and state["reason"] == "record.hash_conflict"
+    assert verified(receiver, state["verdict"], other, station=station.code, state="rejected").sha256 == other.sha256
 
 
 def test_reconcile_does_not_show_another_stations_records(api: Api, station: FakeStation, receiver: Receiver) -> None:
