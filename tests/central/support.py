@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import random
 import socket
 import threading
@@ -218,3 +219,57 @@ def serve_in_thread(app: Starlette) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+@dataclass
+class RawAnswer:
+    """An HTTP answer read off a raw socket: status, lower-cased headers, body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def raw_head(method: str, path: str, headers: dict[str, str]) -> bytes:
+    """The request head exactly as given (no header added but Host), for raw-socket tests."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def raw_connect(url: str, timeout: float = 10) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=timeout)
+
+
+def read_answer(sock: socket.socket) -> RawAnswer:
+    """Read one answer (Content-Length framed); the socket's timeout bounds every wait."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = sock.recv(65536)
+        assert more, f"the connection closed before an answer: {data!r}"
+        data += more
+        assert len(data) < 1_000_000
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        more = sock.recv(65536)
+        assert more, "the connection closed in the middle of an answer"
+        rest += more
+    return RawAnswer(int(status_line.split()[1]), headers, rest[:length])
+
+
+def closed_by_peer(sock: socket.socket) -> bool:
+    """True if the server closed the connection (EOF or reset) within the socket's timeout."""
+    try:
+        while True:
+            if not sock.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
