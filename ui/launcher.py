@@ -6,8 +6,12 @@ when the app is wanted, so the command line starts as fast as before.
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Sequence
+
+SMOKE_ENV = "STATION_SMOKE_EXIT_AFTER_LOGIN_SHOWN"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,10 +19,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0] == "app":
         from ui.app import run
 
+        if os.environ.get(SMOKE_ENV):
+            _arm_smoke_exit()
         return run(args[1:])
     from station.cli.main import main as cli_main
 
     return cli_main(args)
+
+
+def _arm_smoke_exit() -> None:
+    """For .ci/smoke-xcb only: print one line and quit with 0 once the login is on screen.
+
+    Armed only when STATION_SMOKE_EXIT_AFTER_LOGIN_SHOWN is set (its value: seconds to keep
+    the window up after that, for a screenshot). "On screen" means the login page is
+    visible and its window is exposed by the window system, not just created. Gives up
+    with exit code 1 after 120 s. The app then closes through its normal path.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    from ui.app import make_app
+    from ui.login import LoginPage
+
+    app = make_app()
+    try:
+        hold_ms = max(0, int(float(os.environ.get(SMOKE_ENV, "0")) * 1000))
+    except ValueError:
+        hold_ms = 0
+    deadline = time.monotonic() + 120
+    timer = QTimer(app)
+
+    def poll() -> None:
+        shown = [w for w in app.allWidgets() if isinstance(w, LoginPage) and w.isVisible()]
+        handle = shown[0].window().windowHandle() if shown else None
+        if handle is not None and handle.isExposed():
+            timer.stop()
+            sys.stdout.write(f"smoke: login shown on {QGuiApplication.platformName()}\n")
+            sys.stdout.flush()
+            QTimer.singleShot(hold_ms, app.quit)
+        elif time.monotonic() > deadline:
+            timer.stop()
+            sys.stdout.write("smoke: login not shown within 120 s\n")
+            sys.stdout.flush()
+            app.exit(1)
+
+    timer.timeout.connect(poll)
+    timer.start(100)
 
 
 if __name__ == "__main__":
