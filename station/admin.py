@@ -1,8 +1,9 @@
 """The supervisor's administration: operator accounts, the audit log, settings.
 
 Qt-free; the console (ui/console_admin.py) calls these off the GUI thread and gets
-plain data back. Every function first checks that the acting user is a supervisor,
-so a console opened by mistake cannot do more than the role allows.
+plain data back. Every function first checks that the acting session is an
+authenticated, unlocked supervisor's (Auth.require), so a console opened by mistake,
+or left open behind the idle lock, cannot do more than the role allows.
 
 Traps:
 - the last active supervisor can be neither deactivated nor demoted, and nobody can
@@ -26,9 +27,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 
-from common.errors import AuthError, ValidationError, ValidationErrors
+from common.errors import ValidationError, ValidationErrors
 from common.text import Text
-from station.auth import Role, User, check_password, require_role
+from station.auth import Authenticated, Role, User, check_new_password
 from station.config import StationConfig, save_config
 from station.core import StationCore
 from store import audit
@@ -38,6 +39,7 @@ from store.models import AuditEvent
 log = logging.getLogger(__name__)
 
 AUDIT_PAGE = 200  # rows per page of the audit table; the query never returns more
+MAX_ACTORS = 1000  # names offered in the filter by person
 NOW, NEXT_LOGIN, NEXT_START = "now", "next_login", "next_start"
 
 
@@ -204,31 +206,26 @@ def _utc_start(day: date) -> datetime:
 
 
 class Admin:
-    """Operator administration, the audit log and settings, acting as one supervisor."""
+    """Operator administration, the audit log and settings, acting as one supervisor.
+
+    It takes the supervisor's authenticated session (station.auth.Authenticated), and
+    every call, reads included, checks it again (`Auth.require`): a session locked by
+    the idle lock, ended, or whose account was deactivated or demoted meanwhile may do
+    nothing here."""
 
     def __init__(self, core: StationCore, user: User | None) -> None:
-        if user is None:
-            raise ValidationError(Text("Belum masuk.", "Not logged in."))
-        require_role(user, Role.SUPERVISOR)
+        core.auth.require(user, Role.SUPERVISOR)
+        assert isinstance(user, Authenticated)
         self.core = core
-        self.user = user
+        self.user: Authenticated = user
 
     def _still_supervisor(self) -> None:
-        """A session outlives changes made elsewhere: a supervisor deactivated or demoted
-        meanwhile may no longer administer."""
-        row = self.core.auth.operators.get(self.user.username)
-        if row is None or not row.active or row.role != Role.SUPERVISOR.value:
-            raise AuthError(
-                Text(
-                    f"{self.user.username} bukan lagi supervisor aktif; masuk kembali.",
-                    f"{self.user.username} is no longer an active supervisor; log in again.",
-                ),
-                code="auth.role",
-            )
+        self.core.auth.require(self.user, Role.SUPERVISOR)
 
     # --- operators ----------------------------------------------------------------
 
     def operators(self) -> list[OperatorRow]:
+        self._still_supervisor()
         now = datetime.now(UTC)
         return [
             OperatorRow(
@@ -245,32 +242,33 @@ class Admin:
     def add_operator(self, username: str, full_name: str, role: Role, password: str, confirm: str) -> None:
         self._still_supervisor()
         username = username.strip()
-        _check_new_password(username, password, confirm)
-        self.core.auth.add_operator(username, full_name, role, password, actor=self.user.username)
+        check_new_password(username, password, confirm)
+        self.core.auth.add_operator(username, full_name, role, password, by=self.user)
         log.info("operator %s added by %s", username, self.user.username)
 
     def set_active(self, username: str, active: bool) -> None:
         self._still_supervisor()
-        self.core.auth.set_active(username, active, actor=self.user.username)
+        self.core.auth.set_active(username, active, by=self.user)
 
     def unlock(self, username: str) -> None:
         self._still_supervisor()
-        self.core.auth.set_lock(username, False, actor=self.user.username)
+        self.core.auth.set_lock(username, False, by=self.user)
 
     def reset_password(self, username: str, password: str, confirm: str) -> None:
         self._still_supervisor()
-        _check_new_password(username, password, confirm)
-        self.core.auth.reset_password(username, password, actor=self.user.username)
+        check_new_password(username, password, confirm)
+        self.core.auth.reset_password(username, password, by=self.user)
 
     def set_role(self, username: str, role: Role) -> None:
         self._still_supervisor()
-        self.core.auth.set_role(username, role, actor=self.user.username)
+        self.core.auth.set_role(username, role, by=self.user)
 
     # --- audit log ----------------------------------------------------------------
 
     def audit_view(self, flt: AuditFilter | None = None) -> AuditView:
         """The events matching `flt`, newest first, at most `flt.limit` of them, with the
         whole chain verified (a filter never hides a broken link)."""
+        self._still_supervisor()
         flt = flt or AuditFilter()
         where = []
         if flt.actor:
@@ -288,7 +286,8 @@ class Admin:
                 select(AuditEvent).where(*where).order_by(AuditEvent.seq.desc()).offset(max(0, flt.offset)).limit(limit)
             )
             rows = [AuditRow(e.seq, e.at, e.actor, e.action, e.target, _detail_text(e.detail)) for e in events]
-            actors = sorted(a for a in session.scalars(select(AuditEvent.actor).distinct()) if a)
+            # Failed logins name the account tried, so attackers' guesses are actors too: bounded.
+            actors = sorted(a for a in session.scalars(select(AuditEvent.actor).distinct().limit(MAX_ACTORS)) if a)
             actions = sorted(session.scalars(select(AuditEvent.action).distinct()))
             count, problems = audit.verify_chain(session)
         if problems:
@@ -298,6 +297,7 @@ class Admin:
     # --- settings -----------------------------------------------------------------
 
     def settings(self) -> dict[str, Any]:
+        self._still_supervisor()
         return {key: _get(self.core.config, key) for key in SPECS}
 
     def apply_settings(self, values: dict[str, Any]) -> SettingsChange:
@@ -364,14 +364,3 @@ def _coerce(spec: SettingSpec, raw: Any) -> Any:
         except ValueError:
             return None
     return str(raw).strip()
-
-
-def _check_new_password(username: str, password: str, confirm: str) -> None:
-    if password != confirm:
-        raise ValidationError(Text("Kedua kata sandi tidak sama.", "The two passwords do not match."), field="confirm")
-    check_password(password)
-    if username and username.lower() in password.lower():
-        raise ValidationError(
-            Text("Kata sandi tidak boleh memuat nama pengguna.", "The password must not contain the username."),
-            field="password",
-        )

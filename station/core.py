@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common.errors import StorageError, ValidationError
 from common.text import Text
-from station.auth import Auth, Role
+from station.auth import Auth
 from station.config import StationConfig, data_dir, load_config, save_config
 from store import audit
 from store.crypto import DataKey, create_key_file, load_key_file
@@ -67,7 +67,7 @@ class StationCore:
 
         # Every seal writes the record's packet inside the same transaction.
         self.enrollments = EnrollmentRepository(db, key, seal_hooks=[PacketWriter(home)])
-        self.auth = Auth(db, config.security)
+        self.auth = Auth(db, config.security, is_demo=lambda: self.config.demo)
 
     @staticmethod
     def is_initialised(home: Path | None = None) -> bool:
@@ -138,7 +138,7 @@ class StationCore:
                 )
                 audit.append(session, "station_init", actor=supervisor, target=station_code)
             core = cls(home, config, db, key)
-            core.auth.add_operator(supervisor, supervisor_name, Role.SUPERVISOR, password, actor=supervisor)
+            core.auth.create_first_supervisor(supervisor, supervisor_name, password)
             return core
         except BaseException:
             # A half-made station would make init refuse forever: remove what we made.

@@ -19,6 +19,7 @@ from common.errors import StateError, ValidationError
 from common.text import Text
 from station.core import StationCore
 from station.nik import mask_nik
+from store import audit
 from store.enrollments import DRAFT
 
 log = logging.getLogger(__name__)
@@ -104,3 +105,13 @@ def receipt_data(core: StationCore, *, reg_no: str | None = None, record_uuid: s
         operator_name=operator.full_name if operator is not None else s.operator,
         demo=core.config.demo,
     )
+
+
+def reprint_receipt(core: StationCore, *, record_uuid: str, actor: str, output: str) -> ReceiptData:
+    """A receipt printed again (the look-up page): the same data, and an audit event
+    naming who reprinted whose receipt and where to (`output`: printer or pdf)."""
+    data = receipt_data(core, record_uuid=record_uuid)
+    with core.db.write() as session:
+        audit.append(session, "receipt_reprint", actor=actor, target=data.reg_no, detail={"output": output})
+    log.info("receipt of %s reprinted by %s", data.reg_no, actor)
+    return data

@@ -12,6 +12,8 @@ Traps:
   row's demographics (at most `SEARCH_LIMIT` of them) in one query, not `detail()`
   per row, which would also load every biometric payload;
 - times are stored in UTC and shown in the station's local time;
+- every look-up and every record opened is audited (who, the kind of query, the
+  registration number or the masked query): the audit log never holds a clear NIK;
 - the queue position and ETA exist only while a record is waiting to be sent.
 """
 
@@ -31,6 +33,7 @@ from common.errors import ValidationError
 from common.text import Text
 from station.core import StationCore
 from station.nik import mask_nik, parse_nik
+from store import audit
 from store.enrollments import DEMOGRAPHICS_KIND, DRAFT
 from store.models import Enrollment
 from store.outbox import (
@@ -52,6 +55,7 @@ from store.records import ItemSummary, RecordSummary, TimelineEntry
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 50
+MAX_AUDITED_NAME = 40  # a name prefix as the audit log keeps it
 MIN_NAME_LETTERS = 2
 REG_NO_RE = re.compile(r"^\d{6}-\d{2}-\d{7}$")
 _DIGITS_AND_SPACES = re.compile(r"^[\d\s.]+$")
@@ -187,32 +191,55 @@ def _masked_niks(core: StationCore, uuids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def find_records(core: StationCore, query: SearchQuery) -> list[RecordRow]:
-    """The records matching `query`, newest first (at most SEARCH_LIMIT)."""
+def audit_target(query: SearchQuery) -> str:
+    """What the audit log keeps of a query: a registration number or name prefix as
+    asked, a NIK only masked (`320412********12`), never in the clear."""
+    if query.kind is QueryKind.NIK:
+        return mask_nik(query.value)
+    if query.kind is QueryKind.NAME:
+        return query.value.upper()[:MAX_AUDITED_NAME]
+    return query.value
+
+
+def find_records(core: StationCore, query: SearchQuery, *, actor: str) -> list[RecordRow]:
+    """The records matching `query`, newest first (at most SEARCH_LIMIT); the look-up
+    is audited with who asked, the kind of query and its masked target."""
     if query.kind is QueryKind.NIK:
         found = core.enrollments.find_by_nik(query.value)
-        return [RecordRow(s, mask_nik(query.value)) for s in found]
-    if query.kind is QueryKind.REG_NO:
-        found = core.enrollments.find_by_reg(query.value)
+        rows = [RecordRow(s, mask_nik(query.value)) for s in found]
     else:
-        found = core.enrollments.find_by_name_prefix(query.value, limit=SEARCH_LIMIT)
-    niks = _masked_niks(core, [s.uuid for s in found])
-    return [RecordRow(s, niks.get(s.uuid, "")) for s in found]
+        if query.kind is QueryKind.REG_NO:
+            found = core.enrollments.find_by_reg(query.value)
+        else:
+            found = core.enrollments.find_by_name_prefix(query.value, limit=SEARCH_LIMIT)
+        niks = _masked_niks(core, [s.uuid for s in found])
+        rows = [RecordRow(s, niks.get(s.uuid, "")) for s in found]
+    with core.db.write() as session:
+        audit.append(
+            session, "record_lookup", actor=actor, target=audit_target(query),
+            detail={"kind": query.kind.value, "found": len(rows)},
+        )  # fmt: skip
+    return rows
 
 
-def search(core: StationCore, text: str) -> list[RecordRow]:
+def search(core: StationCore, text: str, *, actor: str) -> list[RecordRow]:
     """One search box: `parse_query` then `find_records`."""
-    return find_records(core, parse_query(text))
+    return find_records(core, parse_query(text), actor=actor)
 
 
 # --- one record -----------------------------------------------------------------
 
 
-def record_view(core: StationCore, *, reg_no: str | None = None, record_uuid: str | None = None) -> RecordView | None:
+def record_view(
+    core: StationCore, *, actor: str, reg_no: str | None = None, record_uuid: str | None = None
+) -> RecordView | None:
+    """One record's details (audited as `record_view`: whose record was opened, by whom)."""
     d = core.enrollments.detail(reg_no=reg_no.strip() if reg_no else None, record_uuid=record_uuid)
     if d is None:
         return None
     s = d.summary
+    with core.db.write() as session:
+        audit.append(session, "record_view", actor=actor, target=s.reg_no or s.uuid)
     outbox = Outbox(core.db)
     queue = outbox.position(s.station_seq) if s.station_seq else None
     throughput = outbox.info()["throughput_bps"]

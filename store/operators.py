@@ -22,6 +22,7 @@ class OperatorRecord:
     locked_until: datetime | None
     active: bool
     created_at: datetime
+    must_change_password: bool = False  # set by a supervisor's add or reset (migration 0006)
 
 
 def to_record(row: Operator) -> OperatorRecord:
@@ -34,6 +35,7 @@ def to_record(row: Operator) -> OperatorRecord:
         row.locked_until,
         row.active,
         row.created_at,
+        bool(row.must_change_password),
     )
 
 

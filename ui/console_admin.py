@@ -6,8 +6,9 @@ plain data. Refusals (weak password, the last supervisor, one's own account, a b
 setting) come back as bilingual errors and are shown where they belong.
 
 Traps:
-- a console built for someone who is not a supervisor shows a refusal and no
-  controls; station.admin checks the role again on every call;
+- a console built for someone who is not a supervisor, or for a locked session,
+  shows a refusal and no controls; nothing is asked while the session is locked, and
+  station.admin checks the session (role, lock) again on every call;
 - the audit answers carry the number of the query that asked, so a slow answer never
   overwrites a newer filter's;
 - the chain result is for the whole log, whatever the filter shows.
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from common.errors import ValidationError, ValidationErrors
 from station.admin import NEXT_LOGIN, NEXT_START, NOW, SETTINGS, Admin, AuditFilter, AuditView, OperatorRow
-from station.auth import ROLE_LABELS, Role, User
+from station.auth import ROLE_LABELS, Role, User, usable
 from station.core import StationCore
 from ui.context import AppContext
 from ui.tasks import Failure
@@ -100,6 +101,8 @@ class _Tab(QWidget):
         self.ctx = ctx
 
     def call(self, method: str, *args: Any, on_done: Any, on_failed: Any, serial: bool = False) -> None:
+        if not usable(self.ctx.user, Role.SUPERVISOR):
+            return  # behind the lock or logged out: nothing is asked (station.admin refuses too)
         self.ctx.tasks.run(
             _admin_call,
             self.ctx.core,
@@ -481,9 +484,7 @@ class AuditTab(_Tab):
                 .replace("%2", str(len(view.chain.problems)))
                 .replace("%3", str(view.chain.count))
             )
-            self.chain.setToolTip(
-                "\n".join(f"#{p.seq}: {p.text.get(self.ctx.lang)}" for p in view.chain.problems[:20])
-            )
+            self.chain.setToolTip("\n".join(f"#{p.seq}: {p.text.get(self.ctx.lang)}" for p in view.chain.problems[:20]))
         self.table.setRowCount(len(view.rows))
         broken = {p.seq for p in view.chain.problems}
         for i, r in enumerate(view.rows):
@@ -644,7 +645,7 @@ class AdminConsole(QWidget):
         self.refusal.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.refusal)
         self.tabs: QTabWidget | None = None
-        if ctx.user is None or ctx.user.role != Role.SUPERVISOR:
+        if not usable(ctx.user, Role.SUPERVISOR):
             log.info("administration console refused to %s", ctx.user.username if ctx.user else "nobody")
             return
         self.refusal.hide()
@@ -670,7 +671,7 @@ class AdminConsole(QWidget):
 
     def _user_changed(self, user: User | None) -> None:
         """Logged out or another person: the controls go, the refusal shows."""
-        if self.tabs is not None and (user is None or user.role != Role.SUPERVISOR):
+        if self.tabs is not None and not usable(user, Role.SUPERVISOR):
             self.tabs.hide()
             self.tabs.setEnabled(False)
             self.refusal.show()

@@ -34,7 +34,7 @@ from common.errors import ValidationError
 from common.text import Text
 from devices.base import DeviceError, DeviceKind, SelfTestStep
 from devices.registry import load_registry
-from station.auth import Role
+from station.auth import Role, usable
 from station.config import load_config, save_config
 from station.core import StationCore, StationInfo
 from station.devices import candidate_ports, device_config
@@ -106,7 +106,7 @@ class DeviceConsole(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.allowed = ctx.user is not None and ctx.user.role in self.roles
+        self.allowed = usable(ctx.user, *self.roles)
         self.cards: dict[DeviceKind, DeviceCard] = {}
         self.run: dict[str, Any] | None = None  # the run shown: this session's, or one from the history
         self.runs: list[dict[str, Any]] = []
@@ -174,6 +174,11 @@ class DeviceConsole(QWidget):
     def _station_read(self, station: StationInfo) -> None:
         self.station = station
 
+    def may_act(self) -> bool:
+        """Every action asks again: a console is never usable behind the idle lock
+        (the window closes it on lock; this holds even if one were left open)."""
+        return usable(self.ctx.user, *self.roles)
+
     @property
     def actor(self) -> str:
         """Who is logged in: every action here is audited under this name."""
@@ -240,6 +245,8 @@ class DeviceConsole(QWidget):
 
     def save_choice(self, kind: DeviceKind) -> None:
         """Save & re-detect: station.toml and the audit log first, then the hub re-opens."""
+        if not self.may_act():
+            return
         driver, port = self.cards[kind].choice()
         self.cards[kind].save_button.setEnabled(False)
         self.ctx.tasks.run(
@@ -272,7 +279,7 @@ class DeviceConsole(QWidget):
 
     def inject_fault(self, kind: DeviceKind, fault: str | None) -> None:
         """Training (demo station only): the simulator misbehaves as chosen, in memory only."""
-        if not self.ctx.core.config.demo:
+        if not self.ctx.core.config.demo or not self.may_act():
             return
         options = device_config(self.ctx.core.config, kind).options
         if fault:
@@ -307,7 +314,7 @@ class DeviceConsole(QWidget):
         return self._test is not None and self._test.running
 
     def run_selftest(self, kinds: list[DeviceKind]) -> None:
-        if self.testing or any(self.ctx.devices.states[k].state == OPENING for k in kinds):
+        if not self.may_act() or self.testing or any(self.ctx.devices.states[k].state == OPENING for k in kinds):
             return
         self.live.stop_all()
         for kind in kinds:
@@ -461,6 +468,8 @@ class DeviceConsole(QWidget):
     # --- live checks ----------------------------------------------------------------------
 
     def live_check(self, kind: DeviceKind) -> None:
+        if not self.may_act():
+            return
         self.tabs.setCurrentWidget(self.live)
         self.live.show_check(kind).start()
 

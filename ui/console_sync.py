@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.auth import Role, User
+from station.auth import Role, User, usable
 from station.records_view import format_local, state_label
 from station.sync.console import ConsoleSnapshot, ExportedPacket, ForceOutcome, RecordRow
 from station.sync.errors import SyncError
@@ -94,8 +94,10 @@ class SyncConsole(QWidget):
 
     @property
     def supervisor(self) -> User | None:
+        """The supervisor's session when it may act now (not locked, not ended); every
+        action asks again, and the core checks the session itself."""
         user = self.ctx.user
-        return user if user is not None and user.role == Role.SUPERVISOR else None
+        return user if usable(user, Role.SUPERVISOR) else None
 
     def _apply_user(self, _user: object = None) -> None:
         allowed = self.supervisor is not None
@@ -378,7 +380,7 @@ class SyncConsole(QWidget):
         self.force_task = self.ctx.tasks.run(
             force_sync,
             self.ctx.core,
-            user.username,
+            user,
             on_done=self._forced,
             on_failed=self._force_failed,
             on_progress=self._force_progress,
@@ -461,7 +463,7 @@ class SyncConsole(QWidget):
             requeue_record,
             self.ctx.core,
             row.reg_no,
-            actor=user.username,
+            supervisor=user,
             on_done=lambda _uuid: self._requeued(row.reg_no),
             on_failed=lambda f: self.force_result.failure(self.ctx, f),
             name="requeue",

@@ -1,9 +1,13 @@
 """Login and the idle lock.
 
-Passwords are checked off the GUI thread (argon2id takes a noticeable moment). A
-locked account's refusal says until when (station.auth). The lock screen asks the
-same person's password again and leaves everything underneath as it was: the
-enrollment in progress is not touched, only hidden.
+Passwords are checked off the GUI thread (argon2id takes a noticeable moment). Every
+refused login gets the same answer (station.auth: it never says whether an account
+exists or is locked; the supervisor's console does). An account a supervisor created
+or reset must choose its own password first: the login page then asks for a new one,
+twice, before going on. The lock screen asks the same person's password again
+(`Auth.unlock`, which also unlocks the session token the core checks) and leaves
+everything underneath as it was: the enrollment in progress is not touched, only
+hidden.
 """
 
 from __future__ import annotations
@@ -25,11 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.auth import User
+from common.errors import UserFacingError
+from station.auth import Authenticated, User
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 
 log = logging.getLogger(__name__)
+
+CHANGE_WINDOW_MS = 120_000  # how long the first-login change form keeps the given password
 
 ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -103,22 +110,121 @@ class LoginPage(QWidget):
         self.password.returnPressed.connect(self.submit)
         self.username.returnPressed.connect(self.password.setFocus)
         v.addWidget(self.button)
+        v.addWidget(self._build_change())
+        self._given: tuple[str, str] | None = None  # name and supervisor-given password, while changing
+
+    def _build_change(self) -> QWidget:
+        """The first-login password change, shown only when the account must change."""
+        self.change_box = QWidget()
+        self.change_box.setObjectName("change_password_box")
+        box = QVBoxLayout(self.change_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        note = QLabel(
+            self.tr(
+                "This password was set by a supervisor. Choose your own password (at least 8 characters, "
+                "not containing your username) and type it twice."
+            )
+        )
+        note.setWordWrap(True)
+        box.addWidget(note)
+        form = QFormLayout()
+        self.new_password = QLineEdit()
+        self.new_password.setObjectName("login_new_password")
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_confirm = QLineEdit()
+        self.new_confirm.setObjectName("login_new_confirm")
+        self.new_confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(self.tr("New password"), self.new_password)
+        form.addRow(self.tr("Repeat it"), self.new_confirm)
+        box.addLayout(form)
+        self.change_button = QPushButton(self.tr("Save the new password and log in"))
+        self.change_button.setObjectName("login_change_button")
+        self.change_button.clicked.connect(self.submit_change)
+        self.new_password.returnPressed.connect(self.new_confirm.setFocus)
+        self.new_confirm.returnPressed.connect(self.submit_change)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.setObjectName("login_change_cancel")
+        cancel.clicked.connect(self._end_change)
+        row = QHBoxLayout()
+        row.addWidget(cancel)
+        row.addStretch(1)
+        row.addWidget(self.change_button)
+        box.addLayout(row)
+        # The given password waits in memory only briefly: a form left open at the
+        # counter must not let the next person choose this account's password.
+        self.change_timer = QTimer(self)
+        self.change_timer.setSingleShot(True)
+        self.change_timer.setInterval(CHANGE_WINDOW_MS)
+        self.change_timer.timeout.connect(self._end_change)
+        self.change_box.hide()
+        return self.change_box
+
+    def _show_change(self, username: str, password: str) -> None:
+        self._given = (username, password)
+        self.username.setEnabled(False)
+        self.password.setEnabled(False)
+        self.button.hide()
+        self.change_box.show()
+        self.message.ok(self.tr("Welcome. Before you go on, choose your own password."))
+        self.new_password.setFocus()
+        self.change_timer.start()
+
+    def _end_change(self) -> None:
+        self.change_timer.stop()
+        self._given = None
+        for edit in (self.new_password, self.new_confirm):
+            edit.clear()
+        self.username.setEnabled(True)
+        self.password.setEnabled(True)
+        self.change_box.hide()
+        self.button.show()
+        self.change_button.setEnabled(True)
+
+    def submit_change(self) -> None:
+        if self._given is None or not self.change_button.isEnabled():
+            return
+        username, password = self._given
+        self.change_button.setEnabled(False)
+        self.message.clear()
+        self.ctx.tasks.run(
+            self.ctx.core.auth.change_password_at_login,
+            username,
+            password,
+            self.new_password.text(),
+            self.new_confirm.text(),
+            on_done=self._changed,
+            on_failed=self._change_refused,
+            name="change password",
+            owner=self,
+        )
+
+    def _changed(self, user: User) -> None:
+        self._end_change()
+        self._ok(user)
+
+    def _change_refused(self, failure: Failure) -> None:
+        self.change_button.setEnabled(True)
+        for edit in (self.new_password, self.new_confirm):
+            edit.clear()
+        self.new_password.setFocus()
+        self.message.failure(self.ctx, failure)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.username.setFocus()
 
     def submit(self) -> None:
-        if not self.button.isEnabled():
+        if not self.button.isEnabled() or self._given is not None:
             return
         self.button.setEnabled(False)
         self.message.clear()
+        username, password = self.username.text().strip(), self.password.text()
         self.ctx.tasks.run(
             self.ctx.core.auth.login,
-            self.username.text().strip(),
-            self.password.text(),
+            username,
+            password,
             on_done=self._ok,
-            on_failed=self._refused,
+            on_failed=lambda failure: self._refused(failure, username, password),
             name="login",
             owner=self,
         )
@@ -129,9 +235,13 @@ class LoginPage(QWidget):
         log.info("operator %s logged in", user.username)
         self.logged_in.emit(user)
 
-    def _refused(self, failure: Failure) -> None:
+    def _refused(self, failure: Failure, username: str = "", password: str = "") -> None:
         self.button.setEnabled(True)
         self.password.clear()
+        error = failure.error
+        if isinstance(error, UserFacingError) and error.code == "auth.must_change_password":
+            self._show_change(username, password)
+            return
         self.password.setFocus()
         self.message.failure(self.ctx, failure)
 
@@ -187,9 +297,13 @@ class LockPage(QWidget):
         if user is None or not self.button.isEnabled():
             return
         self.button.setEnabled(False)
+        if isinstance(user, Authenticated):
+            check, who = self.ctx.core.auth.unlock, user
+        else:  # a plain User (tests that set one): the password alone
+            check, who = self.ctx.core.auth.login, user.username
         self.ctx.tasks.run(
-            self.ctx.core.auth.login,
-            user.username,
+            check,
+            who,
             self.password.text(),
             on_done=self._ok,
             on_failed=self._refused,

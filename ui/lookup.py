@@ -10,7 +10,9 @@ Traps:
   the search that asked, and stale answers are dropped;
 - a NIK typed into the box is never echoed back: "nothing found" shows it masked;
 - the receipt's language is the screen language here (the resident asks at the
-  counter in the language being spoken).
+  counter in the language being spoken);
+- every search, record opened and reprint is audited in the core with the user's
+  name (station.records_view, station.receipt).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from common.errors import ValidationError
+from station.auth import usable
 from station.nik import mask_nik
-from station.receipt import ReceiptData, receipt_data
+from station.receipt import ReceiptData, reprint_receipt
 from station.records_view import (
     QueryKind,
     RecordRow,
@@ -192,13 +195,20 @@ class LookupPage(QWidget):
 
     # --- public ---------------------------------------------------------------
 
+    def _actor(self) -> str:
+        user = self.ctx.user
+        return user.username if user is not None else "?"
+
     def show_record(self, reg_no: str) -> None:
         """Look up one registration number (from the queue panel or after a seal)."""
         self.query.setText(reg_no)
         self.search()
 
     def search(self) -> None:
-        """Search for what the field holds (Enter or the Search button)."""
+        """Search for what the field holds (Enter or the Search button); nothing while
+        the session is locked or nobody is logged in."""
+        if not usable(self.ctx.user):
+            return
         try:
             query = parse_query(self.query.text())
         except ValidationError as exc:
@@ -213,6 +223,7 @@ class LookupPage(QWidget):
             find_records,
             self.ctx.core,
             query,
+            actor=self._actor(),
             on_done=lambda rows: self._found(number, query, rows),
             on_failed=lambda failure: self._search_failed(number, failure),
             name="record look-up",
@@ -268,6 +279,7 @@ class LookupPage(QWidget):
         self.ctx.tasks.run(
             record_view,
             self.ctx.core,
+            actor=self._actor(),
             record_uuid=str(item.data(UUID_ROLE)),
             on_done=lambda view: self._detail_loaded(number, view),
             on_failed=lambda failure: self.message.failure(self.ctx, failure),
@@ -316,13 +328,15 @@ class LookupPage(QWidget):
         self.record_shown.emit(view)
 
     def _reprint(self, *, save: bool) -> None:
-        if self.view is None:
+        if self.view is None or not usable(self.ctx.user):
             return
         self.reprint.setEnabled(False)
         self.ctx.tasks.run(
-            receipt_data,
+            reprint_receipt,
             self.ctx.core,
             record_uuid=self.view.summary.uuid,
+            actor=self._actor(),
+            output="pdf" if save else "printer",
             on_done=lambda data: self._receipt_ready(data, save=save),
             on_failed=self._receipt_failed,
             name="receipt data",

@@ -5,6 +5,12 @@ The window owns navigation only. The enrollment in progress lives in a
 WizardController (around the Qt-free workflow), so the idle lock and a language
 switch rebuild or hide widgets without touching it. The app's sync worker runs on
 a task thread while someone is logged in (station.sync.background).
+
+The lock (idle or "Lock now") leaves nothing reachable behind it: the session token
+is locked (station.auth: the core refuses it until the password is given again), every
+menu and menu action is disabled (their shortcuts with them), an open console is
+closed and any dialog rejected, and every navigation method refuses while locked.
+After the unlock the console the person had open is opened again.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -32,7 +40,7 @@ from PySide6.QtWidgets import (
 from common.errors import StateError
 from common.text import Text
 from devices.base import DeviceKind
-from station.auth import Role, User, require_role
+from station.auth import Authenticated, Role, User, require_role, usable
 from station.sync.background import run_background_sync
 from station.sync.limits import require_can_enroll, station_limits
 from station.workflow import EnrollmentWorkflow
@@ -153,6 +161,9 @@ class MainWindow(QMainWindow):
         self.console: QWidget | None = None
         self.console_wrap: QWidget | None = None
         self.console_key: str | None = None
+        self.is_locked = False
+        self.console_behind_lock: str | None = None  # the console to open again after the unlock
+        self.menu_actions: list[QAction] = []
         # The next resident's wizard, built while the counter is idle, so that "New
         # enrollment" or "Call next" shows it at once instead of building ~50 ms of widgets.
         self._spare: tuple[WizardController, WizardPage] | None = None
@@ -208,6 +219,7 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         bar.clear()
+        self.menu_actions = []
         session = bar.addMenu(self.tr("&Session"))
         lock = QAction(self.tr("Lock now"), self)
         lock.setShortcut("Ctrl+L")
@@ -229,7 +241,6 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _c=False, k=key: self.open_console(k))
             consoles.addAction(a)
             self.console_actions[key] = a
-        self._console_access()
         lang = bar.addMenu(self.tr("&Language"))
         group = QActionGroup(self)
         for code, name in (("id", "Bahasa Indonesia"), ("en", "English")):
@@ -239,18 +250,32 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _c=False, c=code: self.set_language(c))
             group.addAction(a)
             lang.addAction(a)
+        for menu in (session, consoles, lang):
+            self.menu_actions.append(menu.menuAction())
+            self.menu_actions.extend(menu.actions())
+        self._apply_access()
 
     # --- consoles (issue 6): technician's devices, supervisor's sync and administration ---
 
-    def _console_access(self) -> None:
+    def _apply_access(self) -> None:
+        """While locked, the menu bar and every menu action are off (a disabled action's
+        shortcut does nothing); otherwise each console's action is on for its roles."""
         user = self.ctx.user
-        for key, action in self.console_actions.items():
-            action.setEnabled(user is not None and user.role in CONSOLES[key].roles)
+        self.menuBar().setEnabled(not self.is_locked)
+        consoles = {a: key for key, a in self.console_actions.items()}
+        for action in self.menu_actions:
+            if self.is_locked:
+                action.setEnabled(False)
+            elif action in consoles:
+                action.setEnabled(user is not None and user.role in CONSOLES[consoles[action]].roles)
+            else:
+                action.setEnabled(True)
 
     def open_console(self, key: str) -> None:
-        """Open a console for a user of its role; anyone else is told why not."""
+        """Open a console for a user of its role; anyone else is told why not. Never
+        while locked (nor for a session that is not usable)."""
         user = self.ctx.user
-        if user is None:
+        if user is None or self.is_locked or not usable(user):
             return
         cls = CONSOLES[key]
         if user.role not in cls.roles:
@@ -282,6 +307,8 @@ class MainWindow(QMainWindow):
             wrap.deleteLater()
 
     def leave_console(self) -> None:
+        if self.is_locked:
+            return
         self._close_console()
         if self.controller is not None:
             self._show_wizard()
@@ -329,12 +356,15 @@ class MainWindow(QMainWindow):
         elif was == "lock":
             self.stack.setCurrentWidget(self.lock_page)
             self.lock_page.arm()
+        self._apply_access()
 
     # --- session -----------------------------------------------------------------
 
     def logged_in(self, user: User) -> None:
+        self.is_locked = False
+        self.console_behind_lock = None
         self.ctx.set_user(user)
-        self._console_access()
+        self._apply_access()
         self.idle.start()
         self.show_home()
         for kind in DeviceKind:
@@ -355,19 +385,41 @@ class MainWindow(QMainWindow):
         )
 
     def lock(self) -> None:
-        if self.ctx.user is None or self.stack.currentWidget() is self.lock_page:
+        user = self.ctx.user
+        if user is None or self.is_locked:
             return
+        self.is_locked = True
+        if isinstance(user, Authenticated):
+            user.lock()  # the core refuses this session until the password is given again
         self.idle.stop()
+        self._apply_access()
+        self._close_popups()
         if self.wizard_page is not None:
             self.wizard_page.close_pages()  # previews and captures stop; the enrollment stays
+        self.console_behind_lock = self.console_key
+        self._close_console()
         self.stack.setCurrentWidget(self.lock_page)
         self.lock_page.arm()
-        log.info("session of %s locked", self.ctx.user.username)
+        log.info("session of %s locked", user.username)
+
+    def _close_popups(self) -> None:
+        """Reject every dialog and close every menu still open over the window: the lock
+        page must be the only thing one can reach."""
+        for widget in QApplication.topLevelWidgets():
+            if not widget.isVisible():
+                continue
+            if isinstance(widget, QDialog):
+                widget.reject()
+            elif isinstance(widget, QMenu):
+                widget.close()
 
     def unlocked(self) -> None:
+        self.is_locked = False
+        self._apply_access()
         self.idle.start()
-        if self.console_wrap is not None:
-            self.stack.setCurrentWidget(self.console_wrap)
+        console, self.console_behind_lock = self.console_behind_lock, None
+        if console is not None:
+            self.open_console(console)
         elif self.controller is not None:
             self._show_wizard()
         else:
@@ -386,16 +438,20 @@ class MainWindow(QMainWindow):
         if self.sync_task is not None:
             self.sync_task.cancel()
         if self.ctx.user is not None:
-            self.ctx.core.auth.logout(self.ctx.user.username)
+            self.ctx.core.auth.logout(self.ctx.user)
         self._close_console()
+        self.is_locked = False
+        self.console_behind_lock = None
         self.ctx.set_user(None)
-        self._console_access()
+        self._apply_access()
         self.idle.stop()
         self.stack.setCurrentWidget(self.login_page)
 
     # --- navigation ----------------------------------------------------------------
 
     def show_home(self) -> None:
+        if self.is_locked:
+            return
         self.home.refresh()
         self.stack.setCurrentWidget(self.home)
         QTimer.singleShot(SPARE_DELAY_MS, self._prepare_spare)
@@ -447,6 +503,8 @@ class MainWindow(QMainWindow):
             page.deleteLater()
 
     def show_lookup(self) -> None:
+        if self.is_locked:
+            return
         self.stack.setCurrentWidget(self.lookup_wrap)
 
     def ticket_called(self, ticket: CalledTicket) -> None:
@@ -454,10 +512,12 @@ class MainWindow(QMainWindow):
 
     def start_enrollment(self, *, prefill: dict[str, str] | None = None, ticket: CalledTicket | None = None) -> None:
         user = self.ctx.user
-        if user is None or self.controller is not None:
+        if user is None or self.is_locked or self.controller is not None:
             return
 
         def begin(_r: object) -> None:
+            if self.is_locked:
+                return
             self.ticket = ticket
             spare = self._take_spare(user)
             if spare is not None:
@@ -472,7 +532,7 @@ class MainWindow(QMainWindow):
 
     def resume_draft(self, record_uuid: str) -> None:
         user = self.ctx.user
-        if user is None or self.controller is not None:
+        if user is None or self.is_locked or self.controller is not None:
             return
 
         def load() -> Any:
@@ -482,6 +542,8 @@ class MainWindow(QMainWindow):
             return data
 
         def begin(data: Any) -> None:
+            if self.is_locked:
+                return
             wf = EnrollmentWorkflow.resume(self.ctx.core.enrollments, user, data)
             self.controller = WizardController(self.ctx, wf)
             self._show_wizard()
@@ -493,6 +555,8 @@ class MainWindow(QMainWindow):
 
     def _show_wizard(self) -> None:
         assert self.controller is not None
+        if self.is_locked:
+            return
         if self.wizard_page is None:
             self.wizard_page = WizardPage(self.ctx, self.controller)
             self.wizard_page.finished.connect(self.enrollment_finished)

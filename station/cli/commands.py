@@ -10,7 +10,7 @@ from typing import Any
 
 from common.errors import AuthError, ValidationError
 from common.text import Text
-from station.auth import Role, User
+from station.auth import Authenticated, Role, User, check_new_password
 from station.cli import cli_actor, read_password
 from station.config import StationConfig
 from station.core import StationCore
@@ -49,11 +49,36 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operators_supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
+    """`--supervisor USER` and that supervisor's password: the first line on stdin with
+    --password-stdin, else a hidden prompt. Every account change needs it."""
+    password = read_password(args, f"Kata sandi supervisor / supervisor password ({args.supervisor}): ")
+    return core.auth.verify_role(args.supervisor, password, Role.SUPERVISOR)
+
+
 def cmd_operators_add(args: argparse.Namespace) -> int:
     core = StationCore.open()
+    supervisor = _operators_supervisor(core, args)
     password = read_password(args, f"Kata sandi untuk / password for {args.username}: ", confirm=True)
-    core.auth.add_operator(args.username, args.full_name, Role(args.role), password, actor=cli_actor())
+    check_new_password(args.username, password, password)
+    core.auth.add_operator(args.username, args.full_name, Role(args.role), password, by=supervisor)
     _print(args, Text(f"Operator {args.username} ditambahkan.", f"Operator {args.username} added."))
+    return 0
+
+
+def cmd_operators_reset_password(args: argparse.Namespace) -> int:
+    core = StationCore.open()
+    supervisor = _operators_supervisor(core, args)
+    password = read_password(args, f"Kata sandi baru untuk / new password for {args.username}: ", confirm=True)
+    check_new_password(args.username, password, password)
+    core.auth.reset_password(args.username, password, by=supervisor)
+    _print(
+        args,
+        Text(
+            f"Kata sandi {args.username} diganti; ia harus menggantinya saat masuk berikutnya.",
+            f"Password of {args.username} reset; they must change it at their next login.",
+        ),
+    )
     return 0
 
 
@@ -82,7 +107,7 @@ def cmd_operators_list(args: argparse.Namespace) -> int:
 
 def cmd_operators_lock(args: argparse.Namespace) -> int:
     core = StationCore.open()
-    core.auth.set_lock(args.username, args.locked, actor=cli_actor())
+    core.auth.set_lock(args.username, args.locked, by=_operators_supervisor(core, args))
     done = Text("dikunci", "locked") if args.locked else Text("dibuka", "unlocked")
     _print(args, Text(f"Operator {args.username} {done.id}.", f"Operator {args.username} {done.en}."))
     return 0
@@ -207,7 +232,7 @@ def cmd_records_find(args: argparse.Namespace) -> int:
         query = SearchQuery(QueryKind.NAME, check_name_prefix(args.name))
     else:
         query = SearchQuery(QueryKind.REG_NO, args.reg.strip())
-    found = find_records(core, query)
+    found = find_records(core, query, actor=cli_actor())
     if args.json:
         print(json.dumps([{**_summary_dict(r.summary), "nik_masked": r.nik_masked} for r in found], indent=2))
         return 0
@@ -224,7 +249,7 @@ def cmd_records_show(args: argparse.Namespace) -> int:
     from station.records_view import record_view
 
     core = StationCore.open()
-    view = record_view(core, reg_no=args.reg_no)
+    view = record_view(core, reg_no=args.reg_no, actor=cli_actor())
     if view is None:
         raise ValidationError(
             Text(f"Nomor registrasi {args.reg_no} tidak ditemukan.", f"Registration number {args.reg_no} not found.")

@@ -19,6 +19,26 @@ EXIT_USER_ERROR = 2
 EXIT_FAILED_CHECK = 1
 
 
+OPERATORS_HELP = """Every change to an account needs a supervisor: --supervisor USER and that
+supervisor's password (a hidden prompt, or with --password-stdin the first line of
+standard input). `add` and `reset-password` then read the account's new password
+(prompted twice, or the second line of standard input):
+
+  printf '%s\\n%s\\n' "$SUPERVISOR_PASSWORD" "$NEW_PASSWORD" | \\
+    station operators add ani --full-name "Ani" --supervisor kepala --password-stdin
+"""
+
+
+def _supervisor_arguments(parser: argparse.ArgumentParser, *, new_password: bool) -> None:
+    parser.add_argument("--supervisor", required=True, help="the supervisor who makes this change")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the supervisor's password from the first line of standard input"
+        + (" and the account's new password from the second" if new_password else ""),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="station", description="e-KTP enrollment station")
     p.add_argument("--lang", choices=["id", "en"], default=None, help="language of messages (default: settings)")
@@ -34,12 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--demo", action="store_true", help="mark this station as a demo / training station")
     s.set_defaults(func=commands.cmd_init)
 
-    ops = sub.add_parser("operators", help="manage operator accounts").add_subparsers(dest="op", required=True)
-    s = ops.add_parser("add")
+    ops = sub.add_parser(
+        "operators",
+        help="manage operator accounts (a supervisor's password for every change)",
+        description=OPERATORS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).add_subparsers(dest="op", required=True)
+    s = ops.add_parser("add", help="add an account; its user must change the password at first login")
     s.add_argument("username")
     s.add_argument("--full-name", required=True)
     s.add_argument("--role", choices=["operator", "technician", "supervisor"], default="operator")
-    s.add_argument("--password-stdin", action="store_true")
+    _supervisor_arguments(s, new_password=True)
     s.set_defaults(func=commands.cmd_operators_add)
     s = ops.add_parser("list")
     s.add_argument("--json", action="store_true")
@@ -47,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("lock", "unlock"):
         s = ops.add_parser(name)
         s.add_argument("username")
+        _supervisor_arguments(s, new_password=False)
         s.set_defaults(func=commands.cmd_operators_lock, locked=name == "lock")
+    s = ops.add_parser("reset-password", help="a new password its user must change at the next login")
+    s.add_argument("username")
+    _supervisor_arguments(s, new_password=True)
+    s.set_defaults(func=commands.cmd_operators_reset_password)
 
     s = sub.add_parser("enroll-synthetic", help="seal N synthetic enrollments (training, demos, load tests)")
     s.add_argument("--count", type=int, required=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from common.errors import ValidationError
 from common.text import Text
-from station.auth import Role
+from station.auth import Authenticated, Role
 from station.cli import cli_actor, read_password
 from station.core import StationCore
 from station.sync.packets import CENTRAL_KEY, ensure_signing_key
@@ -19,10 +19,10 @@ from store.outbox import Outbox
 from wire.keys import load_x25519_public, public_pem
 
 
-def _supervisor(core: StationCore, args: argparse.Namespace) -> str:
+def _supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
     user = args.supervisor or input("Supervisor: ").strip()
     password = read_password(args, "Kata sandi / password: ")
-    return core.auth.verify_role(user, password, Role.SUPERVISOR).username
+    return core.auth.verify_role(user, password, Role.SUPERVISOR)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -30,11 +30,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from station.sync.worker import WorkerBusy, request_force
 
     core = StationCore.open()
-    actor = None
     if args.force:
-        actor = _supervisor(core, args)
-        with core.db.write() as session:
-            audit.append(session, "force_sync", actor=actor)
+        from station.sync.console import authorise_force
+
+        authorise_force(core, _supervisor(core, args), source="cli")
     try:
         summary, removed = run_locked(
             core,
@@ -135,8 +134,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
     from station.sync.console import requeue_record
 
     core = StationCore.open()
-    actor = _supervisor(core, args)
-    requeue_record(core, args.reg_no, actor=actor)
+    requeue_record(core, args.reg_no, supervisor=_supervisor(core, args))
     print(Text(f"{args.reg_no} diantre ulang.", f"{args.reg_no} requeued.").get(args.lang))
     return 0
 

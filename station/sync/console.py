@@ -4,7 +4,8 @@
 (link, last sync, the central watermark and gaps, the queue in order with its ETAs,
 rejected and exported records, the last hour's link samples, the offline limits).
 The actions are `force_sync`, `requeue_record` and `export_for_handcarry`; each is
-audited with the supervisor's name.
+audited with the supervisor's name. Force sync and requeue take the supervisor's
+authenticated session and check it here (role, idle lock), not only in the screens.
 
 The trap `force_sync` exists for: only one sync worker may run per station (an OS
 lock), and the app's background worker usually holds it. So force sync never starts
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from common.errors import ValidationError
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
+from station.auth import Authenticated, Role, User
 from station.core import StationCore
 from station.status import link_state
 from station.sync.errors import STATION, SyncError
@@ -194,9 +196,18 @@ def _last_code(errors: list[str]) -> str | None:
     return errors[-1].rsplit(": ", 1)[-1] if errors else None
 
 
+def authorise_force(core: StationCore, supervisor: User | None, *, source: str) -> Authenticated:
+    """A force sync needs an authenticated, unlocked supervisor's session (checked here,
+    in the core, whatever screen or command asks); audited with its name."""
+    checked = core.auth.require(supervisor, Role.SUPERVISOR)
+    with core.db.write() as session:
+        audit.append(session, "force_sync", actor=checked.username, detail={"from": source})
+    return checked
+
+
 def force_sync(
     core: StationCore,
-    supervisor: str,
+    supervisor: User | None,
     *,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
@@ -205,8 +216,7 @@ def force_sync(
     """Sync now, as a supervisor asked: audited; never a second worker (module docstring)."""
     from station.sync.service import run_locked
 
-    with core.db.write() as session:
-        audit.append(session, "force_sync", actor=supervisor, detail={"from": "console"})
+    authorise_force(core, supervisor, source="console")
     progress(None, "sync")
     try:
         summary, _removed = run_locked(core, force=True, timeout_s=timeout_s, cancel=cancel, progress=progress)
@@ -281,12 +291,14 @@ def _settled(outbox: Outbox, before: tuple[str, int] | None, attempt_before: dat
 # --- requeue and export -----------------------------------------------------------
 
 
-def requeue_record(core: StationCore, reg_no: str, *, actor: str) -> str:
-    """Send a record the centre rejected again (audited by the outbox); returns its uuid."""
+def requeue_record(core: StationCore, reg_no: str, *, supervisor: User | None) -> str:
+    """Send a record the centre rejected again, for an authenticated, unlocked
+    supervisor's session (audited by the outbox); returns its uuid."""
+    checked = core.auth.require(supervisor, Role.SUPERVISOR)
     found = core.enrollments.find_by_reg(reg_no.strip())
     if not found:
         raise ValidationError(Text(f"{reg_no} tidak ditemukan.", f"{reg_no} not found."))
-    Outbox(core.db).requeue(found[0].uuid, actor=actor)
+    Outbox(core.db).requeue(found[0].uuid, actor=checked.username)
     return found[0].uuid
 
 

@@ -6,21 +6,27 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from common.errors import AuthError, ValidationError, ValidationErrors
 from station.admin import Admin, AuditFilter
 from station.auth import Role, User
 from station.config import load_config
-from store.models import AuditEvent
+from store.models import AuditEvent, Operator
 from tests.conftest import SUPERVISOR_PASSWORD
 
 PW = "kata-sandi-1"
 
 
 @pytest.fixture
-def admin(core, supervisor) -> Admin:  # type: ignore[no-untyped-def]
-    return Admin(core, supervisor)
+def admin(core) -> Admin:  # type: ignore[no-untyped-def]
+    return Admin(core, core.auth.login("spv", SUPERVISOR_PASSWORD))
+
+
+def ready(core, username: str) -> None:  # type: ignore[no-untyped-def]
+    """As if the account's user had already chosen their own password at first login."""
+    with core.db.write() as s:
+        s.execute(update(Operator).where(Operator.username == username).values(must_change_password=False))
 
 
 def last_event(core) -> AuditEvent:  # type: ignore[no-untyped-def]
@@ -32,16 +38,47 @@ def last_event(core) -> AuditEvent:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.TECHNICIAN])
-def test_only_a_supervisor_may_administer(core, role) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_supervisor_may_administer(core, admin, role) -> None:  # type: ignore[no-untyped-def]
+    admin.add_operator("ani", "Ani", role, PW, PW)
+    ready(core, "ani")
+    with pytest.raises(AuthError) as info:
+        Admin(core, core.auth.login("ani", PW))
+    assert info.value.code == "auth.role"
+    for nobody in (None, User("spv", "Supervisor Uji", Role.SUPERVISOR)):  # no password: no session
+        with pytest.raises(AuthError) as info:
+            Admin(core, nobody)
+        assert info.value.code == "auth.no_session"
+
+
+def test_a_locked_session_may_neither_read_nor_change_anything(core, admin) -> None:  # type: ignore[no-untyped-def]
+    admin.add_operator("ani", "Ani", Role.OPERATOR, PW, PW)
+    admin.user.lock()
+    n_accounts = len(core.auth.list())
+    for call in (
+        admin.operators,
+        admin.audit_view,
+        admin.settings,
+        lambda: admin.add_operator("budi", "Budi", Role.OPERATOR, PW, PW),
+        lambda: admin.set_active("ani", False),
+        lambda: admin.unlock("ani"),
+        lambda: admin.reset_password("ani", "baru-sekali-1", "baru-sekali-1"),
+        lambda: admin.set_role("ani", Role.SUPERVISOR),
+        lambda: admin.apply_settings({"security.idle_lock_minutes": 30}),
+    ):
+        with pytest.raises(AuthError) as info:
+            call()
+        assert info.value.code == "auth.session_locked"
     with pytest.raises(AuthError):
-        Admin(core, User("ani", "Ani", role))
-    with pytest.raises(ValidationError):
-        Admin(core, None)
+        Admin(core, admin.user)
+    assert len(core.auth.list()) == n_accounts and core.config.security.idle_lock_minutes == 5
+    core.auth.unlock(admin.user, SUPERVISOR_PASSWORD)
+    admin.set_active("ani", False)
 
 
 def test_a_supervisor_deactivated_elsewhere_may_no_longer_administer(core, admin) -> None:  # type: ignore[no-untyped-def]
     admin.add_operator("kepala", "Kepala Loket", Role.SUPERVISOR, PW, PW)
-    stale = Admin(core, User("kepala", "Kepala Loket", Role.SUPERVISOR))
+    ready(core, "kepala")
+    stale = Admin(core, core.auth.login("kepala", PW))
     admin.set_active("kepala", False)
     with pytest.raises(AuthError) as info:
         stale.unlock("spv")
@@ -68,6 +105,7 @@ def test_add_operator_checks_both_passwords_and_audits_the_supervisor(core, admi
 
 def test_deactivate_refuses_login_and_reactivate_restores_it(core, admin) -> None:  # type: ignore[no-untyped-def]
     admin.add_operator("ani", "Ani Operator", Role.OPERATOR, PW, PW)
+    ready(core, "ani")
     admin.set_active("ani", False)
     with pytest.raises(AuthError):
         core.auth.login("ani", PW)
@@ -88,7 +126,7 @@ def test_the_last_active_supervisor_is_neither_deactivated_nor_demoted(core, adm
     admin.add_operator("kepala", "Kepala Loket", Role.SUPERVISOR, PW, PW)
     admin.set_active("kepala", False)
     with pytest.raises(AuthError):
-        core.auth.set_active("spv", False, actor="cli:root")
+        core.auth.set_active("spv", False, by=admin.user)
     rec = core.auth.operators.get("spv")
     assert rec is not None and rec.active and rec.role == "supervisor"
 
@@ -102,12 +140,14 @@ def test_nobody_deactivates_or_re_roles_themselves(core, admin) -> None:  # type
         admin.set_role("spv", Role.OPERATOR)
     assert info.value.code == "auth.self"
     # Another supervisor may: then kepala is the last one.
-    Admin(core, User("kepala", "Kepala Loket", Role.SUPERVISOR)).set_role("spv", Role.TECHNICIAN)
+    ready(core, "kepala")
+    Admin(core, core.auth.login("kepala", PW)).set_role("spv", Role.TECHNICIAN)
     assert core.auth.login("spv", SUPERVISOR_PASSWORD).role == Role.TECHNICIAN
 
 
 def test_change_role_is_audited_with_before_and_after(core, admin) -> None:  # type: ignore[no-untyped-def]
     admin.add_operator("ani", "Ani Operator", Role.OPERATOR, PW, PW)
+    ready(core, "ani")
     admin.set_role("ani", Role.TECHNICIAN)
     assert core.auth.login("ani", PW).role == Role.TECHNICIAN
     row = admin.audit_view(AuditFilter(action="operator_role")).rows[0]
@@ -117,6 +157,7 @@ def test_change_role_is_audited_with_before_and_after(core, admin) -> None:  # t
 
 def test_reset_password_unlocks_and_the_new_one_logs_in(core, admin) -> None:  # type: ignore[no-untyped-def]
     admin.add_operator("ani", "Ani Operator", Role.OPERATOR, PW, PW)
+    ready(core, "ani")
     for _ in range(5):
         with pytest.raises(AuthError):
             core.auth.login("ani", "salah-salah")
@@ -126,14 +167,19 @@ def test_reset_password_unlocks_and_the_new_one_logs_in(core, admin) -> None:  #
     admin.reset_password("ani", "baru-sekali-1", "baru-sekali-1")
     with pytest.raises(AuthError):
         core.auth.login("ani", PW)
-    assert core.auth.login("ani", "baru-sekali-1").username == "ani"
+    with pytest.raises(AuthError) as info:  # the reset password works, but must be changed first
+        core.auth.login("ani", "baru-sekali-1")
+    assert info.value.code == "auth.must_change_password"
+    assert core.auth.change_password_at_login("ani", "baru-sekali-1", "pilihan-saya-1", "pilihan-saya-1")
+    assert core.auth.login("ani", "pilihan-saya-1").username == "ani"
     row = admin.audit_view(AuditFilter(action="password_reset")).rows[0]
-    assert row.detail == "unlocked=True" and "baru" not in row.detail
+    assert row.detail == "must_change_password=True, unlocked=True" and "baru" not in row.detail
 
 
 def test_unlock_clears_a_lock(core, admin) -> None:  # type: ignore[no-untyped-def]
     admin.add_operator("ani", "Ani Operator", Role.OPERATOR, PW, PW)
-    core.auth.set_lock("ani", True, actor="spv")
+    ready(core, "ani")
+    core.auth.set_lock("ani", True, by=admin.user)
     assert {o.username: o for o in admin.operators()}["ani"].locked_until is not None
     admin.unlock("ani")
     assert {o.username: o for o in admin.operators()}["ani"].locked_until is None
@@ -142,6 +188,7 @@ def test_unlock_clears_a_lock(core, admin) -> None:  # type: ignore[no-untyped-d
 
 def test_audit_view_filters_newest_first_and_is_bounded(core, admin) -> None:  # type: ignore[no-untyped-def]
     admin.add_operator("ani", "Ani Operator", Role.OPERATOR, PW, PW)
+    ready(core, "ani")
     for _ in range(3):
         core.auth.login("ani", PW)
     view = admin.audit_view()

@@ -127,17 +127,19 @@ def test_find_by_nik_finds_and_masks(capsys, monkeypatch, station_home):
         (["records", "find", "--nik", "1004120101900011"], "provinsi"),
         (["records", "show", "320412-01-9999999"], "tidak ditemukan"),
         (["enroll-synthetic", "--count", "0"], "--count"),
-        (["operators", "lock", "nobody"], "nobody"),
+        (["operators", "lock", "nobody", "--supervisor", "spv", "--password-stdin"], "nobody"),
     ],
 )
 def test_user_errors_are_one_line(capsys, monkeypatch, argv, needle):
     init(capsys, monkeypatch)
-    rc, out, err = run(capsys, *argv)
+    rc, out, err = run(capsys, *argv, stdin="rahasia-spv-1\n", monkeypatch=monkeypatch)
     assert rc == 2
     assert err.count("\n") == 1 and needle in err and "Traceback" not in err
 
 
 def test_operators_add_list_lock_unlock(capsys, monkeypatch):
+    """Every change needs the supervisor's password: first line of stdin; the new
+    account's password on the second."""
     init(capsys, monkeypatch)
     rc, _, err = run(
         capsys,
@@ -146,18 +148,99 @@ def test_operators_add_list_lock_unlock(capsys, monkeypatch):
         "ani",
         "--full-name",
         "Ani Operator",
+        "--supervisor",
+        "spv",
         "--password-stdin",
-        stdin="kata-sandi-1\n",
+        stdin="rahasia-spv-1\nkata-sandi-1\n",
         monkeypatch=monkeypatch,
     )
     assert rc == 0, err
-    rc, out, _ = run(capsys, "operators", "lock", "ani")
+    spv = ("--supervisor", "spv", "--password-stdin")
+    rc, out, err = run(capsys, "operators", "lock", "ani", *spv, stdin="rahasia-spv-1\n", monkeypatch=monkeypatch)
+    assert rc == 0, err
     rc, out, _ = run(capsys, "operators", "list", "--json")
     ani = next(o for o in json.loads(out) if o["username"] == "ani")
     assert ani["role"] == "operator" and ani["locked_until"] is not None
-    run(capsys, "operators", "unlock", "ani")
+    rc, out, err = run(capsys, "operators", "unlock", "ani", *spv, stdin="rahasia-spv-1\n", monkeypatch=monkeypatch)
+    assert rc == 0, err
     rc, out, _ = run(capsys, "operators", "list", "--json")
     assert next(o for o in json.loads(out) if o["username"] == "ani")["locked_until"] is None
+
+
+def _audit_actions(station_home: Path) -> list[tuple[str, str | None, str | None]]:
+    import sqlite3
+
+    with sqlite3.connect(station_home / "station.db") as conn:
+        return list(conn.execute("SELECT action, actor, target FROM audit_events ORDER BY seq"))
+
+
+def test_operators_changes_refuse_a_wrong_or_non_supervisor_password(capsys, monkeypatch, station_home):
+    init(capsys, monkeypatch)
+    add = ("operators", "add", "ani", "--full-name", "Ani", "--password-stdin")
+    rc, _, err = run(
+        capsys, *add, "--supervisor", "spv", stdin="salah-sekali-1\nkata-sandi-1\n", monkeypatch=monkeypatch
+    )
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
+    rc, out, _ = run(capsys, "operators", "list", "--json")
+    assert [o["username"] for o in json.loads(out)] == ["spv"]
+    rc, _, err = run(
+        capsys, *add, "--supervisor", "spv", stdin="rahasia-spv-1\nkata-sandi-1\n", monkeypatch=monkeypatch
+    )
+    assert rc == 0, err
+    # ani is no supervisor, and must first choose her own password anyway.
+    lock = ("operators", "lock", "spv", "--supervisor", "ani", "--password-stdin")
+    rc, _, err = run(capsys, *lock, stdin="kata-sandi-1\n", monkeypatch=monkeypatch)
+    assert rc == 2 and "kata sandi" in err.lower() and "Traceback" not in err
+    rc, out, _ = run(capsys, "operators", "list", "--json")
+    assert next(o for o in json.loads(out) if o["username"] == "spv")["locked_until"] is None
+    assert ("operator_add", "spv", "ani") in _audit_actions(station_home)
+    assert ("login_failed", "spv", "spv") in _audit_actions(station_home)
+    # Without --supervisor argparse refuses before anything is read.
+    with pytest.raises(SystemExit):
+        main(["operators", "unlock", "ani"])
+
+
+def test_operators_prompt_for_both_passwords_at_a_terminal(capsys, monkeypatch):
+    import getpass
+
+    init(capsys, monkeypatch)
+    answers = iter(["rahasia-spv-1", "kata-sandi-1", "kata-sandi-1"])
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    rc, _, err = run(capsys, "operators", "add", "ani", "--full-name", "Ani", "--supervisor", "spv")
+    assert rc == 0, err
+    assert "supervisor" in prompts[0] and "ani" in prompts[1] and len(prompts) == 3
+
+
+def test_an_account_that_must_change_its_password_is_refused_clearly(capsys, monkeypatch):
+    from station.core import StationCore
+
+    init(capsys, monkeypatch)
+    rc, _, err = run(
+        capsys, "operators", "add", "kepala", "--full-name", "Kepala", "--role", "supervisor",
+        "--supervisor", "spv", "--password-stdin", stdin="rahasia-spv-1\nkata-sandi-1\n", monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert rc == 0, err
+    rc, _, err = run(
+        capsys, "--lang", "en", "records", "requeue", "320412-01-0000001", "--supervisor", "kepala",
+        "--password-stdin", stdin="kata-sandi-1\n", monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert rc == 2 and "choose your own password" in err and err.count("\n") == 1
+    core = StationCore.open()
+    try:
+        core.auth.change_password_at_login("kepala", "kata-sandi-1", "pilihan-saya-1", "pilihan-saya-1")
+    finally:
+        core.close()
+    rc, _, err = run(
+        capsys, "--lang", "en", "records", "requeue", "320412-01-0000001", "--supervisor", "kepala",
+        "--password-stdin", stdin="pilihan-saya-1\n", monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert rc == 2 and "not found" in err  # past the password: the record does not exist
 
 
 def test_subprocess_error_has_no_traceback_and_english_on_request(tmp_path: Path):

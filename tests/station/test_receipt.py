@@ -10,11 +10,14 @@ from common.errors import StateError, ValidationError
 from station.auth import Role, User
 from station.enroll_synthetic import enroll_synthetic
 from station.receipt import RECEIPT_TEXT, format_sealed_at, receipt_data
+from tests.conftest import SUPERVISOR_PASSWORD
 
 
 @pytest.fixture
 def sealed(core, supervisor):  # type: ignore[no-untyped-def]
-    core.auth.add_operator("ani", "Ani Operator Uji", Role.OPERATOR, "rahasia-ani-1", actor="spv")
+    core.auth.add_operator(
+        "ani", "Ani Operator Uji", Role.OPERATOR, "rahasia-ani-1", by=core.auth.login("spv", SUPERVISOR_PASSWORD)
+    )
     operator = User("ani", "Ani Operator Uji", Role.OPERATOR)
     report = enroll_synthetic(core, 3, seed=7, operator=operator, approver=supervisor, batch=3)
     return core, report

@@ -10,6 +10,7 @@ from common.biometrics import FACE, SIGNATURE, FingerException, FingerPosition, 
 from common.errors import StateError, ValidationError, ValidationErrors
 from station.auth import Role, User
 from station.workflow import Capture, EnrollmentWorkflow, Step
+from tests.conftest import SUPERVISOR_PASSWORD
 from tests.factories import TODAY, resident
 
 OPERATOR = User("spv", "Supervisor Uji", Role.SUPERVISOR)
@@ -102,7 +103,9 @@ def test_invalid_demographics_do_not_advance(core):
 
 
 def test_finger_exception_needs_a_supervisor(core):
-    core.auth.add_operator("clerk", "Operator Uji", Role.OPERATOR, "rahasia-op-1", actor="spv")
+    core.auth.add_operator(
+        "clerk", "Operator Uji", Role.OPERATOR, "rahasia-op-1", by=core.auth.login("spv", SUPERVISOR_PASSWORD)
+    )
     wf = EnrollmentWorkflow(core.enrollments, CLERK, today=lambda: TODAY)
     wf.submit_demographics(resident())
     with pytest.raises(StateError) as info:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from common.errors import StateError
+from common.errors import AuthError, StateError
 from common.progress import CancelToken
 from station.config import save_config
 from station.enroll_synthetic import enroll_synthetic
@@ -23,12 +23,18 @@ from station.sync.worker import SyncWorker, WorkerLock
 from store.models import AuditEvent, LinkSample
 from store.outbox import REJECTED, Outbox
 from store.types import utcnow
+from tests.conftest import SUPERVISOR_PASSWORD
 
 
 @pytest.fixture(autouse=True)
 def _no_relays_left() -> Iterator[None]:
     yield
     training_link.stop_all()
+
+
+def spv(core):  # type: ignore[no-untyped-def]
+    """The supervisor's authenticated session (force sync and requeue take no bare name)."""
+    return core.auth.login("spv", SUPERVISOR_PASSWORD)
 
 
 def audit_actions(core) -> list[tuple[str, str | None, str | None]]:  # type: ignore[no-untyped-def]
@@ -63,7 +69,7 @@ def test_snapshot_lists_the_queue_in_order_with_positions_and_etas_and_the_rejec
 def test_force_sync_with_no_worker_running_runs_one_until_idle_and_is_audited(joined, supervisor):
     core = joined
     seal(core, supervisor, 2)
-    outcome = force_sync(core, "spv", timeout_s=60)
+    outcome = force_sync(core, spv(core), timeout_s=60)
     assert outcome.via == "ran" and outcome.sent == 2 and outcome.pending == 0 and outcome.error is None
     assert "2 sent" in outcome.message.en
     assert all(s in ("RECEIVED", "PRINT_READY") for s in core.enrollments.state_counts())
@@ -109,7 +115,7 @@ def test_force_sync_asks_the_running_background_worker_and_never_starts_a_second
                 break
             cancel.wait(0.05)
         assert runs == [1]
-        outcome = force_sync(core, "spv", timeout_s=30)
+        outcome = force_sync(core, spv(core), timeout_s=30)
         assert outcome.via == "asked", outcome
         assert outcome.sent == 1 and outcome.pending == 0
         assert runs == [1]  # still the one worker: force sync did not start another
@@ -126,7 +132,7 @@ def test_force_sync_with_the_lock_held_and_nobody_answering_gives_up_in_bounded_
     lock = WorkerLock(core.home)
     lock.acquire()  # a worker that never looks at the force request
     try:
-        outcome = force_sync(core, "spv", timeout_s=1.0)
+        outcome = force_sync(core, spv(core), timeout_s=1.0)
     finally:
         lock.release()
     assert outcome.via == "timeout" and outcome.pending == 1 and "did not finish within 1 s" in outcome.message.en
@@ -139,14 +145,42 @@ def test_requeue_of_a_rejected_record_is_audited_and_the_next_sync_sends_it(join
     rec = Outbox(core.db).head()
     assert rec is not None
     with pytest.raises(StateError):
-        requeue_record(core, reg, actor="spv")  # not rejected
+        requeue_record(core, reg, supervisor=spv(core))  # not rejected
     Outbox(core.db).transition(rec.uuid, REJECTED, "upload.too_large", reject_reason="upload.too_large")
-    assert force_sync(core, "spv", timeout_s=30).sent == 0
-    requeue_record(core, reg, actor="spv")
+    assert force_sync(core, spv(core), timeout_s=30).sent == 0
+    requeue_record(core, reg, supervisor=spv(core))
     assert ("requeue", "spv", reg) in audit_actions(core)
     assert Outbox(core.db).get(rec.uuid).state == "SEALED"  # type: ignore[union-attr]
-    assert force_sync(core, "spv", timeout_s=60).sent == 1
+    assert force_sync(core, spv(core), timeout_s=60).sent == 1
     assert console_snapshot(core).rejected == []
+
+
+def test_force_sync_and_requeue_refuse_a_non_supervisor_a_locked_session_and_a_bare_name(core, supervisor):
+    """The core checks the session itself, whatever screen or command asks."""
+    from station.auth import Role
+
+    (reg,) = seal(core, supervisor, 1)
+    rec = Outbox(core.db).head()
+    assert rec is not None
+    Outbox(core.db).transition(rec.uuid, REJECTED, "upload.too_large", reject_reason="upload.too_large")
+    core.config.demo = True  # ani need not choose her own password first
+    core.auth.add_operator("ani", "Ani", Role.OPERATOR, "kata-sandi-1", by=spv(core))
+    locked = spv(core)
+    locked.lock()
+    for who, code in (
+        (core.auth.login("ani", "kata-sandi-1"), "auth.role"),
+        (locked, "auth.session_locked"),
+        (supervisor, "auth.no_session"),  # a plain User, no password given
+        (None, "auth.no_session"),
+    ):
+        with pytest.raises(AuthError) as info:
+            force_sync(core, who, timeout_s=1.0)
+        assert info.value.code == code
+        with pytest.raises(AuthError) as info:
+            requeue_record(core, reg, supervisor=who)
+        assert info.value.code == code
+    assert Outbox(core.db).get(rec.uuid).state == REJECTED  # type: ignore[union-attr]
+    assert not [a for a in audit_actions(core) if a[0] in ("force_sync", "requeue")]
 
 
 def test_export_lists_what_it_wrote_and_marks_it_exported(core, supervisor, tmp_path: Path):
@@ -193,13 +227,13 @@ def test_training_link_down_fails_sync_with_a_named_error_and_up_heals_it(joined
     seal(core, supervisor, 1)
     assert training_link.link_mode(core) == "up"
     training_link.set_link(core, "down", supervisor="spv")
-    down = force_sync(core, "spv", timeout_s=30)
+    down = force_sync(core, spv(core), timeout_s=30)
     assert down.sent == 0 and down.pending == 1 and down.error == "sync.offline"
     assert "cannot be reached" in down.message.en
     assert training_link.link_mode(core) == "down"
     assert recent_samples(core.db)[-1].state == "offline"
     training_link.set_link(core, "up", supervisor="spv")
-    up = force_sync(core, "spv", timeout_s=60)
+    up = force_sync(core, spv(core), timeout_s=60)
     assert up.sent == 1 and up.pending == 0, up
     assert ("training_link", "spv", "down") in audit_actions(core)
 
