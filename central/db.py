@@ -82,7 +82,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).astimezone(UTC)  # "...Z" is UTC; 20x faster than strptime
 
 
 metadata = MetaData()
@@ -161,8 +161,14 @@ def _private_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return
-    fd = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
+    # Never open and close an existing database file: closing any descriptor of it drops
+    # every POSIX lock this process's SQLite connections hold on it (a second engine in
+    # the same process, the nonce store's, did that), and another process then deletes
+    # the WAL under this one: committed records were lost.
+    try:
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     for suffix in ("", "-wal", "-shm", "-journal"):
         try:
             os.chmod(database + suffix, 0o600)

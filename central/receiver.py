@@ -159,11 +159,14 @@ class Receiver:
             return self.spool.size(done)
         return min(self.spool.size(self.spool.partial(row.station, row.record_uuid)), int(row.size))
 
+    def _state(self, row: Row[Any]) -> tuple[str, int]:
+        offset = self._offset(row)
+        return ("partial" if row.state == REGISTERED and offset > 0 else row.state), offset
+
     def view(self, row: Row[Any]) -> dict[str, Any]:
         """A record's state for a register answer: with its signed verdict once it is
         received or rejected (docs/sync-protocol.md, response shapes)."""
-        offset = self._offset(row)
-        state = "partial" if row.state == REGISTERED and offset > 0 else row.state
+        state, offset = self._state(row)
         out: dict[str, Any] = {"state": state, "offset": offset}
         if row.reason is not None:
             out["reason"] = row.reason
@@ -495,13 +498,13 @@ class Receiver:
             reason = "record.hash_conflict"
             refused = self._refusal(station, record_uuid, seq or int(row.station_seq), sha, reason)
             return {**base, "state": REJECTED, "offset": 0, "reason": reason, "downstream": None, "verdict": refused}
-        view_state = self.view(row)
+        state, offset = self._state(row)
         status = downstream.get((station, record_uuid))
         return {
             **base,
             "station_seq": int(row.station_seq),
-            "state": view_state["state"],
-            "offset": view_state["offset"],
+            "state": state,
+            "offset": offset,
             "reason": row.reason,
             "downstream": status,
             "verdict": self.verdict(row, downstream=status),

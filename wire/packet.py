@@ -36,6 +36,7 @@ MAX_MANIFEST = 1 << 20
 # The signed body is inflated at most to this many bytes unless the caller says otherwise
 # (the centre passes its packet limit): a 300 KB packet must not become 300 MB in memory.
 DEFAULT_MAX_INFLATED = 8 * 1024 * 1024
+INFLATE_STEP = 64 * 1024
 # The header is read before anything is authenticated: check every field's type, so
 # hostile input is a PacketError and never a TypeError deep in base64 or HKDF.
 _HEADER_FIELDS: tuple[tuple[str, type], ...] = (
@@ -139,19 +140,26 @@ def read_header(blob: bytes) -> dict[str, Any]:
     return _split(blob)[1]
 
 
-def _inflate(compressed: bytes, max_inflated: int) -> bytes:
-    """Inflate at most `max_inflated` bytes; a body that would grow past that is refused
-    after producing only max_inflated + 1 bytes, however far it would have gone."""
-    inflater = zlib.decompressobj()
+def _inflated_size(compressed: bytes, max_inflated: int) -> int:
+    """How many bytes `compressed` inflates to, counted in INFLATE_STEP pieces that are
+    thrown away, stopping as soon as the count passes `max_inflated`: a bomb costs one
+    piece of memory, never the cap (or twice it, as one capped decompress call would)."""
+    counter = zlib.decompressobj()
+    data, total = compressed, 0
     try:
-        signed = inflater.decompress(compressed, max_inflated + 1)
+        while not counter.eof:
+            piece = counter.decompress(data, INFLATE_STEP)
+            data = counter.unconsumed_tail
+            total += len(piece)
+            if total > max_inflated:
+                raise PacketError("packet.format", f"the signed body inflates past the limit of {max_inflated} bytes")
+            if not piece and not data:
+                break  # no progress and no input left: the stream is truncated
     except zlib.error:
         raise PacketError("packet.format", "the signed body is not a valid compressed stream") from None
-    if len(signed) > max_inflated:
-        raise PacketError("packet.format", f"the signed body inflates past the limit of {max_inflated} bytes")
-    if not inflater.eof or inflater.unused_data:
+    if not counter.eof or counter.unused_data:
         raise PacketError("packet.format", "the compressed body is truncated or has bytes after its end")
-    return signed
+    return total
 
 
 def open_packet(
@@ -176,7 +184,8 @@ def open_packet(
         raise PacketError(
             "packet.decrypt", "the packet does not decrypt (altered, truncated or not for this centre)"
         ) from None
-    signed = _inflate(compressed, max_inflated)
+    size = _inflated_size(compressed, max_inflated)
+    signed = zlib.decompress(compressed, bufsize=max(size, 1))
     del compressed
     if len(signed) < 4:
         raise PacketError("packet.format", "signed body too short")
