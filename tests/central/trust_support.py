@@ -12,8 +12,10 @@ import struct
 import uuid
 import zlib
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -127,3 +129,34 @@ def insert_received(receiver: Receiver, station: str, count: int, *, now: dateti
         conn.execute(insert(records), rows)
         conn.execute(update(counters).where(counters.c.name == "server_seq").values(value=count))
     return [{"uuid": r["record_uuid"], "station_seq": r["station_seq"], "sha256": r["sha256"]} for r in rows]
+
+
+def export_stick(
+    directory: Path,
+    st: FakeStation,
+    packets: list[Packet],
+    *,
+    key: Ed25519PrivateKey | None = None,
+    manifest: bytes | None = None,
+) -> Path:
+    """A hand-carry folder as `station export` writes it (or with the given manifest
+    bytes, signed by `key` or the station's own key)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    entries: list[dict[str, Any]] = []
+    for p in packets:
+        (directory / f"{p.record_uuid}.pkt").write_bytes(p.blob)
+        entries.append(
+            {
+                "uuid": p.record_uuid,
+                "station_seq": p.seq,
+                "sha256": p.sha256,
+                "size": p.size,
+                "file": f"{p.record_uuid}.pkt",
+            }
+        )
+    raw = manifest
+    if raw is None:
+        raw = canonical({"station": st.code, "exported_at": "2026-11-22T07:00:00Z", "packets": entries})
+    (directory / "manifest.json").write_bytes(raw)
+    (directory / "manifest.sig").write_bytes((key or st.key).sign(raw))
+    return directory
