@@ -36,8 +36,12 @@ def ctx(qapp, demo_core) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def supervisor_ctx(ctx, supervisor):  # type: ignore[no-untyped-def]
-    ctx.set_user(supervisor)
+def supervisor_ctx(ctx):  # type: ignore[no-untyped-def]
+    """Logged in as the supervisor with the password: the session the consoles and the
+    core's administration take (a bare User is refused there)."""
+    from tests.conftest import SUPERVISOR_PASSWORD
+
+    ctx.set_user(ctx.core.auth.login("spv", SUPERVISOR_PASSWORD))
     return ctx
 
 
@@ -49,3 +53,10 @@ def indonesian(qapp):  # type: ignore[no-untyped-def]
     i18n.install(qapp, "id")
     yield
     i18n.install(qapp, "en")
+
+
+def spv_session(core):  # type: ignore[no-untyped-def]
+    """The supervisor's authenticated session, for setting up accounts in a test."""
+    from tests.conftest import SUPERVISOR_PASSWORD
+
+    return core.auth.login("spv", SUPERVISOR_PASSWORD)

@@ -14,6 +14,7 @@ from station.config import save_config
 from station.synthetic import synthetic_resident
 from station.workflow import Step
 from tests.conftest import SUPERVISOR_PASSWORD
+from tests.ui.conftest import spv_session
 from ui.context import FAULT
 from ui.main_window import MainWindow
 from ui.wizard.demographics import DemographicsPage
@@ -47,14 +48,17 @@ def test_login_refuses_a_wrong_password_then_accepts(qtbot, ctx) -> None:  # typ
     assert ctx.user is not None and ctx.user.username == "spv"
 
 
-def test_a_locked_account_says_until_when(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    ctx.core.auth.add_operator("budi", "Budi Uji", Role.OPERATOR, OPERATOR_PASSWORD, actor="spv")
-    ctx.core.auth.set_lock("budi", True, actor="spv")
+def test_a_locked_account_gets_the_same_answer_as_an_unknown_name(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    ctx.core.auth.add_operator("budi", "Budi Uji", Role.OPERATOR, OPERATOR_PASSWORD, by=spv_session(ctx.core))
+    ctx.core.auth.set_lock("budi", True, by=spv_session(ctx.core))
     w = window(qtbot, ctx)
-    log_in(qtbot, w, "budi", OPERATOR_PASSWORD)
-    qtbot.waitUntil(lambda: w.login_page.message.text() != "", timeout=WAIT_MS)
-    text = w.login_page.message.text()
-    assert "kunci" in text.lower() and ctx.user is None
+    answers = []
+    for username in ("budi", "tidak-ada"):
+        w.login_page.message.clear()
+        log_in(qtbot, w, username, OPERATOR_PASSWORD)
+        qtbot.waitUntil(lambda: w.login_page.message.text() != "", timeout=WAIT_MS)
+        answers.append(w.login_page.message.text())
+    assert answers[0] == answers[1] and "sampai" not in answers[0] and ctx.user is None
 
 
 def test_idle_lock_keeps_the_enrollment_in_progress(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +115,7 @@ def test_input_in_the_window_or_a_dialog_keeps_the_session_unlocked(qtbot, ctx) 
 
 
 def test_a_technician_may_not_start_an_enrollment(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, actor="spv")
+    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, by=spv_session(ctx.core))
     w = window(qtbot, ctx)
     log_in(qtbot, w, "teknisi", OPERATOR_PASSWORD)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
@@ -218,8 +222,8 @@ def test_after_a_crash_the_draft_resumes_at_the_step_in_progress(qtbot, ctx) -> 
 
 
 def test_consoles_open_for_their_roles_only(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    ctx.core.auth.add_operator("budi", "Budi Uji", Role.OPERATOR, OPERATOR_PASSWORD, actor="spv")
-    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, actor="spv")
+    ctx.core.auth.add_operator("budi", "Budi Uji", Role.OPERATOR, OPERATOR_PASSWORD, by=spv_session(ctx.core))
+    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, OPERATOR_PASSWORD, by=spv_session(ctx.core))
     w = window(qtbot, ctx)
     log_in(qtbot, w, "budi", OPERATOR_PASSWORD)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)

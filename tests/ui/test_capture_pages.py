@@ -17,6 +17,7 @@ from station.captures import face_capture
 from station.synthetic import synthetic_resident
 from station.workflow import Capture, EnrollmentWorkflow, Step
 from tests.conftest import SUPERVISOR_PASSWORD
+from tests.ui.conftest import spv_session
 from ui.context import FAULT, READY
 from ui.widgets import ERROR_STYLE, SupervisorDialog
 from ui.wizard.base import WizardController
@@ -166,7 +167,9 @@ def test_ten_fingers_one_exception_approved_by_a_supervisor_not_an_operator(qtbo
     from ui.wizard.fingers import FingerprintPage
     from ui.wizard.hands import FingerState
 
-    supervisor_ctx.core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", actor="spv")
+    supervisor_ctx.core.auth.add_operator(
+        "opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", by=spv_session(supervisor_ctx.core)
+    )
     wizard = wizard_for(supervisor_ctx)
     wf = wizard.workflow
     wf.set_face(synthetic_face(wf))

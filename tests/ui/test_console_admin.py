@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget
 
 from common.errors import AuthError
 from station.admin import AuditFilter
-from station.auth import Role, User
+from station.auth import Role
 from station.config import load_config
 from tests.conftest import SUPERVISOR_PASSWORD
+from tests.ui.conftest import spv_session
 from ui.console_admin import CHAIN_BROKEN_STYLE, CHAIN_OK_STYLE, AdminConsole
 
 WAIT_MS = 15_000
@@ -84,7 +85,8 @@ def test_opened_by_a_supervisor_it_shows_three_tabs_and_the_accounts(console) ->
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.TECHNICIAN])
 def test_refused_to_an_operator_and_a_technician(qtbot, ctx, role) -> None:  # type: ignore[no-untyped-def]
-    ctx.set_user(User("ani", "Ani", role))
+    ctx.core.auth.add_operator("ani", "Ani", role, PW, by=spv_session(ctx.core))
+    ctx.set_user(ctx.core.auth.login("ani", PW))
     c = AdminConsole(ctx)
     qtbot.addWidget(c)
     c.show()

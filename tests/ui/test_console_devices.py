@@ -17,14 +17,15 @@ from station.auth import Role, User
 from station.config import load_config
 from station.selftest_report import report_html, runs_from_history
 from store.models import AuditEvent
+from tests.ui.conftest import spv_session
 
 WAIT_MS = 30_000
 TECH_PASSWORD = "rahasia-tek-1"
 
 
 def technician(ctx: Any) -> Any:
-    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, TECH_PASSWORD, actor="spv")
-    ctx.set_user(User("teknisi", "Teknisi Uji", Role.TECHNICIAN))
+    ctx.core.auth.add_operator("teknisi", "Teknisi Uji", Role.TECHNICIAN, TECH_PASSWORD, by=spv_session(ctx.core))
+    ctx.set_user(ctx.core.auth.login("teknisi", TECH_PASSWORD))
     return ctx
 
 
@@ -57,7 +58,7 @@ def test_a_technician_or_a_supervisor_gets_the_console(qtbot, ctx, supervisor, r
     if role == Role.TECHNICIAN:
         technician(ctx)
     else:
-        ctx.set_user(supervisor)
+        ctx.set_user(spv_session(ctx.core))
     widget = console(qtbot, ctx)
     assert widget.allowed and set(widget.cards) == set(DeviceKind)
     fingerprint = widget.cards[DeviceKind.FINGERPRINT]
@@ -72,7 +73,7 @@ def test_a_technician_or_a_supervisor_gets_the_console(qtbot, ctx, supervisor, r
 
 
 def test_an_operator_is_refused_with_a_message_and_no_controls(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    ctx.core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", actor="spv")
+    ctx.core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", by=spv_session(ctx.core))
     ctx.set_user(User("opr", "Operator Uji", Role.OPERATOR))
     widget = console(qtbot, ctx)
     assert not widget.allowed

@@ -18,6 +18,7 @@ from station.synthetic import synthetic_resident
 from station.workflow import Step
 from store.enrollments import DRAFT
 from tests.conftest import SUPERVISOR_PASSWORD
+from tests.ui.conftest import spv_session
 from tests.ui.test_capture_pages import approve, when_modal
 from ui.main_window import MainWindow
 from ui.widgets import SupervisorDialog
@@ -33,7 +34,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     resident = synthetic_resident(23, date.today()).demographics
     core.config.fingerprint.options.update(appear_after=1)
     core.config.signature.options.update(tempo=4.0)
-    core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", actor="spv")
+    core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", by=spv_session(core))
 
     w = MainWindow(ctx)
     qtbot.addWidget(w)
@@ -72,7 +73,13 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     try:
         qtbot.waitUntil(lambda: FACE in wf.enrollment.items, timeout=WAIT_MS)
     except Exception:
-        print("DEBUG", wf.step, photo.status.line.text(), {n: photo.checks.passed(n) for n in photo.checks.rows}, ctx.devices.states)
+        print(
+            "DEBUG",
+            wf.step,
+            photo.status.line.text(),
+            {n: photo.checks.passed(n) for n in photo.checks.rows},
+            ctx.devices.states,
+        )
         raise
     qtbot.waitUntil(lambda: wf.step == Step.FINGERPRINTS, timeout=WAIT_MS)
 
@@ -92,7 +99,16 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     try:
         qtbot.waitUntil(lambda: wf.complete(Step.FINGERPRINTS), timeout=WAIT_MS)
     except Exception:
-        print("DEBUG", sorted(wf.enrollment.items), fingers.current, fingers.capturing, fingers.status.line.text(), panel.isVisible(), panel.message.text(), refused)
+        print(
+            "DEBUG",
+            sorted(wf.enrollment.items),
+            fingers.current,
+            fingers.capturing,
+            fingers.status.line.text(),
+            panel.isVisible(),
+            panel.message.text(),
+            refused,
+        )
         raise
 
     # Signature: the pad replays a signature; the pen's idle finish accepts it.

@@ -3,22 +3,22 @@
 <context>
     <name>LockPage</name>
     <message>
-        <location filename="../../login.py" line="152" />
+        <location filename="../../login.py" line="259" />
         <source>Locked</source>
         <translation>Terkunci</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="167" />
+        <location filename="../../login.py" line="274" />
         <source>Unlock</source>
         <translation>Buka kunci</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="170" />
+        <location filename="../../login.py" line="277" />
         <source>Log out</source>
         <translation>Keluar</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="181" />
+        <location filename="../../login.py" line="288" />
         <source>The station locked itself after a while without use. %1, enter your password to go on; the work in progress is kept.</source>
         <translation>Stasiun terkunci otomatis karena lama tidak dipakai. %1, masukkan kata sandi untuk melanjutkan; pekerjaan yang sedang berjalan tetap tersimpan.</translation>
     </message>
@@ -26,29 +26,59 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../../login.py" line="70" />
+        <location filename="../../login.py" line="83" />
         <source>KTP-el enrollment station</source>
         <translation>Stasiun perekaman KTP-el</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="86" />
+        <location filename="../../login.py" line="99" />
         <source>Username</source>
         <translation>Nama pengguna</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="87" />
+        <location filename="../../login.py" line="100" />
         <source>Password</source>
         <translation>Kata sandi</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="88" />
+        <location filename="../../login.py" line="101" />
         <source>Language</source>
         <translation>Bahasa</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="93" />
+        <location filename="../../login.py" line="106" />
         <source>Log in</source>
         <translation>Masuk</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="124" />
+        <source>This password was set by a supervisor. Choose your own password (at least 8 characters, not containing your username) and type it twice.</source>
+        <translation>Kata sandi ini dibuat oleh supervisor. Buat kata sandi Anda sendiri (minimal 8 karakter, tidak memuat nama pengguna Anda) dan ketik dua kali.</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="137" />
+        <source>New password</source>
+        <translation>Kata sandi baru</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="138" />
+        <source>Repeat it</source>
+        <translation>Ulangi</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="140" />
+        <source>Save the new password and log in</source>
+        <translation>Simpan kata sandi baru lalu masuk</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="145" />
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="168" />
+        <source>Welcome. Before you go on, choose your own password.</source>
+        <translation>Selamat datang. Sebelum lanjut, buat kata sandi Anda sendiri.</translation>
     </message>
 </context>
 </TS>
