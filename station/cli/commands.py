@@ -10,7 +10,7 @@ from typing import Any
 
 from common.errors import AuthError, ValidationError
 from common.text import Text
-from station.auth import Authenticated, Role, User, check_new_password
+from station.auth import Authenticated, Role, User
 from station.cli import cli_actor, read_password
 from station.config import StationConfig
 from station.core import StationCore
@@ -60,7 +60,6 @@ def cmd_operators_add(args: argparse.Namespace) -> int:
     core = StationCore.open()
     supervisor = _operators_supervisor(core, args)
     password = read_password(args, f"Kata sandi untuk / password for {args.username}: ", confirm=True)
-    check_new_password(args.username, password, password)
     core.auth.add_operator(args.username, args.full_name, Role(args.role), password, by=supervisor)
     _print(args, Text(f"Operator {args.username} ditambahkan.", f"Operator {args.username} added."))
     return 0
@@ -70,7 +69,6 @@ def cmd_operators_reset_password(args: argparse.Namespace) -> int:
     core = StationCore.open()
     supervisor = _operators_supervisor(core, args)
     password = read_password(args, f"Kata sandi baru untuk / new password for {args.username}: ", confirm=True)
-    check_new_password(args.username, password, password)
     core.auth.reset_password(args.username, password, by=supervisor)
     _print(
         args,

@@ -265,3 +265,32 @@ def test_a_hard_offline_limit_blocks_new_enrollments_with_its_reason(capsys, mon
     rc, out, err = run(capsys, "--lang", "en", "enroll-synthetic", "--count", "1")
     assert rc == 2
     assert "New enrollments are stopped" in err and "3 records are waiting" in err and "export to USB" in err
+
+
+def test_the_demo_accounts_of_scripts_start_log_in_with_their_documented_passwords(capsys, monkeypatch):
+    """scripts/start's own commands: on a demo station the added accounts are not made
+    to change the README's demo passwords (which contain their user names)."""
+    from station.core import StationCore
+
+    rc, _, err = run(
+        capsys, "init", "--demo", "--station-code", "320412-01", "--station-name", "Demo", "--supervisor",
+        "supervisor", "--password-stdin", stdin="latihan-demo-1\n", monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert rc == 0, err
+    for username, role, password in (
+        ("operator", "operator", "latihan-operator-1"),
+        ("teknisi", "technician", "latihan-teknisi-1"),
+    ):
+        rc, _, err = run(
+            capsys, "operators", "add", username, "--full-name", username.title(), "--role", role,
+            "--supervisor", "supervisor", "--password-stdin", stdin=f"latihan-demo-1\n{password}\n",
+            monkeypatch=monkeypatch,
+        )  # fmt: skip
+        assert rc == 0, err
+    core = StationCore.open()
+    try:
+        assert core.auth.login("operator", "latihan-operator-1").role.value == "operator"
+        assert core.auth.login("teknisi", "latihan-teknisi-1").role.value == "technician"
+        assert core.auth.login("supervisor", "latihan-demo-1").role.value == "supervisor"
+    finally:
+        core.close()
