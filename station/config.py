@@ -6,11 +6,13 @@ keys are refused with a message naming them, so a typo is not silently ignored.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -62,6 +64,46 @@ class SyncConfig:
     block_pending: int = 5000
     warn_free_enrollments: int = 2000
     block_free_enrollments: int = 200
+    # http:// to anything but this computer: off unless a supervisor turns it on. Then
+    # integrity rests on the request and receipt signatures alone (records are still
+    # encrypted to the centre), and anyone on the path can read the metadata.
+    allow_insecure_http: bool = False
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 (also as ::ffff:127.x) and `localhost` are this computer."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def insecure_http(url: str) -> bool:
+    """An http:// URL to another computer: a man in the middle can answer for the centre."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return False  # not a URL at all: refused elsewhere, by form
+    return parts.scheme.lower() == "http" and not is_loopback_host(host)
+
+
+def insecure_http_refused(url: str) -> ValidationError:
+    return ValidationError(
+        Text(
+            f"Alamat pusat {url} memakai http:// ke komputer lain: ditolak. Pakai https://, atau centang "
+            "izin http:// tanpa enkripsi di pengaturan (sync.allow_insecure_http).",
+            f"The central address {url} uses http:// to another computer: refused. Use https://, or allow "
+            "unencrypted http:// in the settings (sync.allow_insecure_http).",
+        ),
+        field="central_url",
+        code="sync.insecure_http",
+    )
 
 
 @dataclass
@@ -79,7 +121,10 @@ class StationConfig:
     def effective_central_url(self) -> str:
         return os.environ.get("STATION_CENTRAL_URL", self.central_url)
 
-    def validate(self) -> None:
+    def validate(self, *, transport: bool = True) -> None:
+        """Refuse a setting out of range. `transport=False` skips the http:// rule, so that a
+        station whose file predates the rule still starts (its sync refuses the URL instead,
+        with the same message, and a supervisor can fix it in the settings)."""
         if self.language not in ("id", "en"):
             raise _bad("language", f"'{self.language}' (id or en)")
         if not 1 <= self.security.max_failed_logins <= 20:
@@ -91,6 +136,10 @@ class StationConfig:
         if self.central_url and not self.central_url.startswith(("http://", "https://")):
             raise _bad("central_url", self.central_url)
         s = self.sync
+        if not isinstance(s.allow_insecure_http, bool):
+            raise _bad("sync.allow_insecure_http", f"{s.allow_insecure_http!r} (true or false)")
+        if transport and self.central_url and not s.allow_insecure_http and insecure_http(self.central_url):
+            raise insecure_http_refused(self.central_url)
         if not 0 <= s.retention_days <= 3650:
             raise _bad("sync.retention_days", str(s.retention_days))
         for name in ("days_since_sync", "pending", "free_enrollments"):
@@ -135,7 +184,7 @@ def load_config(home: Path | None = None) -> StationConfig:
             Text(f"File pengaturan {path} rusak: {exc}", f"The settings file {path} is damaged: {exc}")
         ) from None
     config: StationConfig = _build(StationConfig, data)
-    config.validate()
+    config.validate(transport=False)
     return config
 
 

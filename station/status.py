@@ -16,11 +16,12 @@ UNSYNCED_STATES = ("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RET
 def link_state(core: StationCore, info: dict[str, Any]) -> str:
     """online | degraded | offline | unknown from the outbox info, or why there is no link."""
     from station.sync.packets import central_public_key
+    from station.sync.trust import receipt_public_key
 
     if not core.config.effective_central_url():
         return "no_central"
-    if central_public_key(core.home) is None:
-        return "no_central_key"
+    if central_public_key(core.home) is None or receipt_public_key(core.home) is None:
+        return "no_central_key"  # the packet key or the receipt key (sync.no_receipt_key)
     return str(info["link_state"] or "unknown")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 
 from store import audit
 from store.db import Database
@@ -51,6 +51,7 @@ class OutboxRecord:
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
+    receipt_proof: str | None = None  # the centre's signed verdict (JSON) that made it RECEIVED/REJECTED
 
 
 _COLUMNS = (
@@ -64,6 +65,7 @@ _COLUMNS = (
     _ENR.c.attempts,
     _ENR.c.next_attempt_at,
     _ENR.c.last_error,
+    _ENR.c.receipt_proof,
 )
 
 
@@ -130,11 +132,17 @@ class Outbox:
             return int(count), int(size) - int(sent)
 
     def unconfirmed(self, limit: int = 500) -> list[OutboxRecord]:
+        """What reconcile asks about: records not confirmed end to end, and records at the
+        centre without a signed verdict (marked by a version that did not keep one), so
+        that they get their proof and their packet files can go after retention."""
         with self.db.read() as session:
             rows = session.execute(
                 select(*_COLUMNS)
                 .where(
-                    _ENR.c.state.in_(UNCONFIRMED),
+                    or_(
+                        _ENR.c.state.in_(UNCONFIRMED),
+                        and_(_ENR.c.state.in_(AT_CENTRE), _ENR.c.receipt_proof.is_(None)),
+                    ),
                     _ENR.c.packet_sha256.is_not(None),
                 )
                 .order_by(_ENR.c.station_seq)
@@ -184,15 +192,17 @@ class Outbox:
             )
             audit.append(session, "requeue", actor=actor, target=row.reg_no)
 
-    def packets_past_retention(self, days: int) -> list[str]:
+    def packets_past_retention(self, days: int) -> list[OutboxRecord]:
+        """Records at the centre for `days` whose packet file is still here. Each still
+        needs its receipt_proof verified before its file may go (station.sync.service)."""
         cutoff = utcnow() - timedelta(days=days)
         with self.db.read() as session:
             rows = session.execute(
-                select(_ENR.c.uuid).where(
-                    _ENR.c.state.in_(AT_CENTRE), _ENR.c.received_at <= cutoff, _ENR.c.packet_deleted_at.is_(None)
-                )
+                select(*_COLUMNS)
+                .where(_ENR.c.state.in_(AT_CENTRE), _ENR.c.received_at <= cutoff, _ENR.c.packet_deleted_at.is_(None))
+                .order_by(_ENR.c.station_seq)
             )
-            return [u for (u,) in rows]
+            return [_record(r) for r in rows]
 
     # --- station-wide sync facts ----------------------------------------------
 

@@ -15,6 +15,7 @@ from common.progress import CancelToken, Progress, no_progress
 from station.core import StationCore
 from station.sync.errors import STATION, SyncError
 from station.sync.packets import central_public_key
+from station.sync.trust import receipt_public_key
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +23,18 @@ RESTART_AFTER_S = 30.0
 
 
 def sync_configured(core: StationCore) -> bool:
-    return bool(core.config.effective_central_url()) and central_public_key(core.home) is not None
+    return (
+        bool(core.config.effective_central_url())
+        and central_public_key(core.home) is not None
+        and receipt_public_key(core.home) is not None
+    )
 
 
 def run_background_sync(core: StationCore, *, cancel: CancelToken, progress: Progress = no_progress) -> str:
     """Returns why it stopped: "cancelled", "not_configured", "busy" (another worker)."""
     from station.sync.service import apply_retention, ensure_packets, make_worker
     from station.sync.worker import WorkerBusy, WorkerLock
+    from store.outbox import Outbox
 
     if not sync_configured(core):
         return "not_configured"
@@ -41,7 +47,13 @@ def run_background_sync(core: StationCore, *, cancel: CancelToken, progress: Pro
     try:
         ensure_packets(core)
         while not cancel.cancelled:
-            worker = make_worker(core)
+            try:
+                worker = make_worker(core)
+            except SyncError as exc:  # e.g. http:// to another computer: shown in the status
+                log.warning("sync not started: %s", exc.code)
+                Outbox(core.db).set_info(last_error=exc.code)
+                cancel.wait(RESTART_AFTER_S)
+                continue
             try:
                 worker.run(
                     until_idle=False,

@@ -3,8 +3,14 @@
 It turns every way a request can end into either a result or a `SyncError` whose
 `outcome` tells the worker what it may conclude (see station.sync.errors). Traps:
 - a timeout or reset after the request was sent is *ambiguous*, not a failure;
-- a 200 from a captive portal is not the centre: answers without the expected JSON
-  shape are `sync.protocol`;
+- a 200 from a captive portal is not the centre: an answer that should speak for a
+  record (register, commit, reconcile) but is not JSON of the expected shape is
+  `sync.untrusted_answer`; this module only parses (bounded, `wire.canonical.parse_json`),
+  the worker verifies the signed verdicts inside (station.sync.trust);
+- every request is signed over exactly the headers it carries (protocol v2), so a man in
+  the middle can change none of them;
+- http:// to another computer is refused unless the station allows it
+  (`sync.allow_insecure_http`);
 - `Retry-After` is honoured on 429 and 503.
 
 All requests go through one `station.sync.http1.Http1Client` (h11 over a plain or TLS
@@ -20,6 +26,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,14 +34,37 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from station.config import insecure_http
 from station.sync.errors import SyncError
-from station.sync.http1 import CONNECT, CONNECT_TIMEOUT, TIMEOUT, Exchange, Http1Client, Response, TransportError
+from station.sync.http1 import (
+    CONNECT,
+    CONNECT_TIMEOUT,
+    MAX_BODY,
+    TIMEOUT,
+    TOO_LARGE,
+    Exchange,
+    Http1Client,
+    Response,
+    TransportError,
+)
 from wire.auth import sign_headers
+from wire.canonical import JsonRefused, parse_json
 
 log = logging.getLogger(__name__)
 
 TUS = {"Tus-Resumable": "1.0.0"}
-RECEIPT_KEYS = ("receipt_id", "server_seq", "received_at", "sha256")
+UNTRUSTED = "sync.untrusted_answer"
+PROTOCOL = "sync.protocol"
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,30}\.[a-z0-9_.]{1,40}")  # the contract's codes: area.name
+MAX_ANSWER_DEPTH = 8  # the deepest answer is reconcile: {records: [{verdict: {...}}]}
+
+
+def parse_answer(content: bytes) -> Any:
+    """An answer's JSON, bounded in size and depth (ValueError when refused)."""
+    try:
+        return parse_json(content, max_bytes=MAX_BODY, max_depth=MAX_ANSWER_DEPTH)
+    except JsonRefused as exc:
+        raise ValueError(exc.detail) from None
 
 
 def _retry_after(response: Response) -> float | None:
@@ -56,6 +86,8 @@ def _sync_error(exc: TransportError) -> SyncError:
         return SyncError("sync.offline", "connect timeout")
     if exc.kind == TIMEOUT:
         return SyncError("sync.timeout", exc.detail)
+    if exc.kind == TOO_LARGE:  # no answer of the centre is this big
+        return SyncError(UNTRUSTED, exc.detail)
     return SyncError("sync.interrupted", exc.detail)
 
 
@@ -97,7 +129,10 @@ class CentralClient:
         signing_key: Ed25519PrivateKey,
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 30.0,
+        allow_insecure_http: bool = False,
     ) -> None:
+        if insecure_http(base_url) and not allow_insecure_http:
+            raise SyncError("sync.insecure_http", base_url)
         self.base_url = base_url.rstrip("/")
         self.station = station
         self.key = signing_key
@@ -124,7 +159,9 @@ class CentralClient:
     # --- plumbing -------------------------------------------------------------
 
     def _start(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Exchange:
-        all_headers = {**(headers or {}), **sign_headers(method, path, body, station=self.station, key=self.key)}
+        sent = dict(headers or {})
+        signed = sign_headers(method, path, body, station=self.station, key=self.key, headers=sent)
+        all_headers = {**sent, **signed}
         try:
             return self.http.start(method, path, headers=all_headers, body=body)
         except TransportError as exc:
@@ -155,10 +192,13 @@ class CentralClient:
             if response.headers.get("X-Error") and not response.content:  # HEAD answers carry no body
                 body = {"error": response.headers["X-Error"]}
             else:
-                body = response.json()
-            code = str(body["error"])
-            detail = str(body.get("reason") or body.get("detail") or "")
-        except (ValueError, KeyError, TypeError):
+                body = parse_answer(response.content)
+            code = body["error"]
+            if not isinstance(code, str) or not ERROR_CODE.fullmatch(code):
+                raise TypeError("error code")
+            detail = str(body.get("reason") or body.get("detail") or "")[:200]
+            verdict = body.get("verdict")
+        except (ValueError, KeyError, TypeError, AttributeError):
             if status >= 500:
                 return SyncError("sync.server_error", str(status), http_status=status)
             return SyncError("sync.protocol", f"HTTP {status} without an error code", http_status=status)
@@ -166,16 +206,18 @@ class CentralClient:
             detail = f"{detail}; server time {response.headers.get('X-Server-Date', '?')}"
         if status >= 500:
             return SyncError("sync.server_error", f"{status} {code}", http_status=status)
-        return SyncError(code, detail, http_status=status)
+        return SyncError(code, detail, http_status=status, verdict=verdict)
 
     @staticmethod
-    def _json(response: Response, *keys: str) -> dict[str, Any]:
+    def _json(response: Response, *keys: str, code: str = UNTRUSTED) -> dict[str, Any]:
+        """The answer as a JSON object with `keys`; else SyncError(code). Only the shape is
+        checked here: what it claims about a record is verified by the worker."""
         try:
-            body = response.json()
-        except ValueError:
-            raise SyncError("sync.protocol", "answer is not JSON") from None
+            body = parse_answer(response.content)
+        except ValueError as exc:
+            raise SyncError(code, f"answer is not JSON of the contract ({exc})") from None
         if not isinstance(body, dict) or any(k not in body for k in keys):
-            raise SyncError("sync.protocol", f"answer lacks {', '.join(keys)}")
+            raise SyncError(code, f"answer lacks {', '.join(keys) or 'a JSON object'}")
         return body
 
     # --- the protocol (docs/sync-protocol.md) -------------------------------
@@ -188,7 +230,7 @@ class CentralClient:
             raise SyncError("sync.offline", exc.detail) from None
         if response.status_code != 200:
             raise self._error(response)
-        self._json(response, "ok")
+        self._json(response, "ok", code=PROTOCOL)
         self.last_rtt_s = time.monotonic() - started
         return self.last_rtt_s
 
@@ -209,8 +251,8 @@ class CentralClient:
             "POST", f"/v1/stations/{self.station}/register", body, {"Content-Type": "application/json"}
         )
         answer = self._json(response, "records")["records"]
-        if not isinstance(answer, list):
-            raise SyncError("sync.protocol", "register answer is not a list")
+        if not isinstance(answer, list) or len(answer) > len(records):
+            raise SyncError(UNTRUSTED, "register answer is not a list of the records asked about")
         return answer
 
     def head(self, record_uuid: str) -> int:
@@ -250,7 +292,7 @@ class CentralClient:
             raise SyncError("sync.protocol", "PATCH answer without Upload-Offset") from None
         receipt = None
         if handle.commit and response.status_code == 200:
-            receipt = self._json(response, *RECEIPT_KEYS)
+            receipt = self._json(response)  # the signed verdict; the worker verifies it
         deferred = response.headers.get("Upload-Commit-Deferred") if receipt is None else None
         return PatchResult(new_offset, receipt, deferred)
 
@@ -264,11 +306,14 @@ class CentralClient:
 
     def commit(self, record_uuid: str) -> dict[str, Any]:
         response = self._request("POST", f"/v1/uploads/{self.station}/{record_uuid}/commit")
-        return self._json(response, *RECEIPT_KEYS)
+        return self._json(response)  # the signed verdict; the worker verifies it
 
     def reconcile(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         body = json.dumps({"records": records}).encode()
         response = self._request(
             "POST", f"/v1/stations/{self.station}/reconcile", body, {"Content-Type": "application/json"}
         )
-        return self._json(response, "records", "watermark", "gaps")
+        answer = self._json(response, "records", "watermark", "gaps")
+        if not isinstance(answer["records"], list) or len(answer["records"]) > len(records):
+            raise SyncError(UNTRUSTED, "reconcile answer is not a list of the records asked about")
+        return answer

@@ -5,8 +5,16 @@
 - "ambiguous": the request may or may not have taken effect (timeout after sending,
   connection reset, 502/504): resolve by resending or reconciling, never assume failure;
 - "permanent": the centre refused this record for good (quarantine it);
-- "station": the centre refuses this station (unknown, bad signature, clock skew):
-  stop and tell the supervisor, no record is at fault.
+- "station": the centre refuses this station (unknown, bad signature, clock skew),
+  or the station itself is not set up to trust an answer (no receipt key, http:// to
+  a remote address): stop and tell the supervisor, no record is at fault.
+
+`sync.untrusted_answer` is ambiguous on purpose: an answer that does not prove what
+it claims (a forged, malformed or mismatched receipt) tells the station nothing, so
+whether the request took effect is unknown, exactly as after a timeout. The record
+stays pending, is retried with backoff, and its next attempt asks the centre again
+(register), which a real centre answers with a signed verdict. It is not "station":
+nothing in the station's set-up is wrong, and the next answer may well be genuine.
 """
 
 from __future__ import annotations
@@ -33,6 +41,41 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
         Text(
             "Pasang kuncinya: station central set --public-key FILE.",
             "Install it: station central set --public-key FILE.",
+        ),
+    ),
+    "sync.no_receipt_key": (
+        STATION,
+        Text(
+            "Kunci tanda terima server pusat belum dipasang; tanda terima tidak dapat diperiksa.",
+            "The central server's receipt key is not installed; receipts cannot be checked.",
+        ),
+        Text(
+            "Pasang berkas kunci gabungan dari 'station-central pubkey': station central set --public-key FILE.",
+            "Install the key bundle from 'station-central pubkey': station central set --public-key FILE.",
+        ),
+    ),
+    "sync.insecure_http": (
+        STATION,
+        Text(
+            "Alamat pusat memakai http:// ke alamat yang bukan komputer ini; pengiriman ditolak.",
+            "The central address uses http:// to an address that is not this computer; sync refused.",
+        ),
+        Text(
+            "Pakai https://, atau supervisor mengizinkan http:// di pengaturan (sync.allow_insecure_http).",
+            "Use https://, or a supervisor allows http:// in the settings (sync.allow_insecure_http).",
+        ),
+    ),
+    "sync.untrusted_answer": (
+        AMBIGUOUS,
+        Text(
+            "Jawaban yang diterima tidak berasal dari server pusat yang asli (tanda tangan atau isinya tidak cocok).",
+            "The answer did not come from the real central server (its signature or content does not match).",
+        ),
+        Text(
+            "Periksa jaringan (gateway palsu, portal login Wi-Fi, alamat salah); rekaman tetap disimpan "
+            "dan akan dikirim lagi.",
+            "Check the network (rogue gateway, Wi-Fi login portal, wrong address); records are kept and "
+            "will be sent again.",
         ),
     ),
     "sync.offline": (
@@ -129,6 +172,33 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
             "Supervisor: read the reason, fix it, then requeue.",
         ),
     ),
+    "record.seq_conflict": (
+        PERMANENT,
+        Text(
+            "Pusat sudah memiliki rekaman lain dengan nomor urut stasiun yang sama.",
+            "The centre already holds another record with the same station sequence number.",
+        ),
+        Text(
+            "Supervisor: periksa basis data stasiun (station db check) dan hubungi admin pusat.",
+            "Supervisor: check the station database (station db check) and contact the central admin.",
+        ),
+    ),
+    "auth.replay": (
+        AMBIGUOUS,
+        Text(
+            "Pusat menolak permintaan yang terulang (mungkin diputar ulang di jaringan).",
+            "The centre refused a repeated request (it may have been replayed on the network).",
+        ),
+        None,
+    ),
+    "request.timeout": (
+        TRANSIENT,
+        Text(
+            "Pusat berhenti menunggu isi permintaan (jaringan terlalu lambat).",
+            "The centre stopped waiting for the request body (link too slow).",
+        ),
+        None,
+    ),
     "upload.too_large": (
         PERMANENT,
         Text("Paket rekaman terlalu besar untuk pusat.", "The record's packet is too large for the centre."),
@@ -146,10 +216,19 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
 
 
 class SyncError(UserFacingError):
-    """A sync step that failed; `code` names it and `outcome` says what may be concluded."""
+    """A sync step that failed; `code` names it and `outcome` says what may be concluded.
+
+    `verdict` is the centre's signed verdict carried by an error answer that refuses a
+    record for good (still unverified here: the worker checks it before believing it)."""
 
     def __init__(
-        self, code: str, detail: str = "", *, retry_after: float | None = None, http_status: int | None = None
+        self,
+        code: str,
+        detail: str = "",
+        *,
+        retry_after: float | None = None,
+        http_status: int | None = None,
+        verdict: object = None,
     ) -> None:
         outcome, message, remedy = MESSAGES.get(code, (TRANSIENT, Text(detail or code, detail or code), None))
         if detail and code in MESSAGES:
@@ -159,3 +238,4 @@ class SyncError(UserFacingError):
         self.detail = detail
         self.retry_after = retry_after
         self.http_status = http_status
+        self.verdict = verdict

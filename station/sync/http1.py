@@ -25,6 +25,9 @@ Traps:
   request that never left is known not to have taken effect.
 - An idle connection the server closed (keep-alive timeout) is noticed before it is
   reused, and replaced.
+- What the server sends is bounded: an answer body over `MAX_BODY` (announced or
+  sent) ends the connection (`TOO_LARGE`), and a whole answer must arrive within
+  `answer_deadline_s` even if a byte trickles in before every read timeout.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import h11
 
 READ_SIZE = 64 * 1024
 WRITE_PIECE = 64 * 1024
-MAX_BODY = 8 * 1024 * 1024  # answers here are small JSON; more is not the centre
+MAX_BODY = 2 * 1024 * 1024  # answers are small JSON (a reconcile of 500 records ~0.5 MB); more is not the centre
 
 # TransportError kinds
 CONNECT = "connect"  # could not connect: nothing was sent
@@ -52,6 +55,7 @@ CONNECT_TIMEOUT = "connect_timeout"  # connecting timed out: nothing was sent
 TIMEOUT = "timeout"  # a read or write timed out after (some of) the request went out
 CLOSED = "closed"  # reset, or the server closed before the answer was complete
 PROTOCOL = "protocol"  # the answer is not HTTP/1.1 we can parse
+TOO_LARGE = "too_large"  # the answer is larger than any answer of the centre
 
 
 class TransportError(Exception):
@@ -60,6 +64,10 @@ class TransportError(Exception):
         self.kind = kind
         self.detail = detail
         self.sent = sent
+
+
+class AnswerTooLarge(Exception):
+    pass
 
 
 class Headers(Mapping[str, str]):
@@ -130,10 +138,13 @@ class Exchange:
             if isinstance(event, h11.Response):
                 self._status = event.status_code
                 self._headers = Headers(list(event.headers))
+                declared = self._headers.get("Content-Length", "0")
+                if self.method != "HEAD" and (not declared.isdigit() or int(declared) > MAX_BODY):
+                    raise AnswerTooLarge(f"answer declares {declared[:20]} bytes; at most {MAX_BODY}")
             elif isinstance(event, h11.Data):
                 self._body += event.data
                 if len(self._body) > MAX_BODY:
-                    raise h11.RemoteProtocolError(f"answer body over {MAX_BODY} bytes")
+                    raise AnswerTooLarge(f"answer body over {MAX_BODY} bytes")
             elif isinstance(event, h11.EndOfMessage):
                 assert self._headers is not None
                 self.response = Response(self._status, self._headers, bytes(self._body))
@@ -180,6 +191,7 @@ class Http1Client:
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 30.0,
         write_timeout_s: float | None = None,
+        answer_deadline_s: float | None = None,
         max_in_flight: int = 2,
         ssl_context: ssl.SSLContext | None = None,
         user_agent: str = "ektp-station",
@@ -197,6 +209,8 @@ class Http1Client:
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.write_timeout_s = write_timeout_s if write_timeout_s is not None else read_timeout_s
+        # A trickle of one byte per read timeout must not hold the station forever.
+        self.answer_deadline_s = answer_deadline_s if answer_deadline_s is not None else max(120.0, 4 * read_timeout_s)
         self.max_in_flight = max(1, max_in_flight)
         self.ssl_context = ssl_context
         self.user_agent = user_agent
@@ -365,14 +379,17 @@ class Http1Client:
     # --- reading ---------------------------------------------------------------
 
     def _read_until(self, ex: Exchange) -> None:
+        deadline = time.monotonic() + self.answer_deadline_s
         while not ex.done:
             conn = self._conn
             if conn is None or ex not in conn.waiting:  # its connection died without it noticing
                 ex.fail(TransportError(CLOSED, "the connection was lost", sent=True))
                 return
-            readable, _ = conn.wait(read=True, write=False, timeout=self.read_timeout_s)
+            left = deadline - time.monotonic()
+            readable, _ = conn.wait(read=True, write=False, timeout=max(0.0, min(self.read_timeout_s, left)))
             if not readable:
-                self._kill(conn, TransportError(TIMEOUT, "read timed out", sent=True))
+                what = "read timed out" if left > self.read_timeout_s else "the answer took too long"
+                self._kill(conn, TransportError(TIMEOUT, what, sent=True))
                 return
             self._receive(conn)
 
@@ -397,6 +414,9 @@ class Http1Client:
             try:
                 ex.parser.receive_data(data)
                 complete = ex.pump()
+            except AnswerTooLarge as exc:
+                self._kill(conn, TransportError(TOO_LARGE, str(exc), sent=True))
+                return
             except h11.RemoteProtocolError as exc:
                 kind = CLOSED if eof else PROTOCOL
                 detail = "the server closed the connection" if eof else f"unreadable answer: {exc}"

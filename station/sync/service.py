@@ -12,10 +12,12 @@ from pathlib import Path
 from common.errors import UserFacingError
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
+from station.config import insecure_http
 from station.core import StationCore
 from station.sync.client import CentralClient
 from station.sync.errors import SyncError
 from station.sync.packets import central_public_key, ensure_signing_key, packet_path, write_atomically
+from station.sync.trust import ReceiptVerifier, receipt_public_key
 from station.sync.worker import RunSummary, SyncWorker
 from store.outbox import EXPORTED, PENDING, Outbox
 from store.types import utcnow
@@ -25,11 +27,18 @@ log = logging.getLogger(__name__)
 
 
 def make_client(core: StationCore) -> CentralClient:
+    """The client for the configured centre; refuses (SyncError, "station" outcome) when
+    the centre's keys are not both installed or the URL is http:// to another computer."""
     url = core.config.effective_central_url()
     if not url:
         raise SyncError("sync.no_central")
     if central_public_key(core.home) is None:
         raise SyncError("sync.no_central_key")
+    if receipt_public_key(core.home) is None:
+        raise SyncError("sync.no_receipt_key")
+    allow_http = core.config.sync.allow_insecure_http
+    if insecure_http(url) and not allow_http:  # checked on the configured URL, before any relay
+        raise SyncError("sync.insecure_http", url)
     from station.sync.training_link import route
 
     return CentralClient(
@@ -37,6 +46,7 @@ def make_client(core: StationCore) -> CentralClient:
         station=core.station().code,
         signing_key=ensure_signing_key(core.home),
         read_timeout_s=core.config.sync.request_timeout_s,
+        allow_insecure_http=allow_http,
     )
 
 
@@ -71,10 +81,12 @@ def make_worker(core: StationCore, client: CentralClient | None = None) -> SyncW
     from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
 
     s = core.config.sync
+    client = client or make_client(core)
     return SyncWorker(
         home=core.home,
         outbox=Outbox(core.db),
-        client=client or make_client(core),
+        client=client,
+        verifier=ReceiptVerifier.load(core.home, client.station),
         monitor=LinkMonitor(listener=LinkRecorder(core.db)),
         backoff=Backoff(base_s=s.backoff_base_s, cap_s=s.backoff_cap_s),
         breaker=CircuitBreaker(threshold=s.breaker_failures, cool_down_s=s.breaker_cool_down_s),
@@ -120,13 +132,37 @@ def run_locked(
 
 
 def apply_retention(core: StationCore) -> int:
-    """Delete packet files the centre received more than `retention_days` ago; metadata stays."""
+    """Delete packet files the centre received more than `retention_days` ago; metadata stays.
+
+    A file goes only when its record's receipt_proof verifies *now*, under the installed
+    receipt key, as a received verdict about exactly this record and packet: a record
+    believed on an unsigned word (marked by an older version, or forged into the
+    database) keeps its file until reconcile brings the centre's signed verdict."""
     outbox = Outbox(core.db)
-    removed = 0
-    for record_uuid in outbox.packets_past_retention(core.config.sync.retention_days):
-        packet_path(core.home, record_uuid).unlink(missing_ok=True)
-        outbox.set_fields(record_uuid, packet_deleted_at=utcnow())
+    key = receipt_public_key(core.home)
+    candidates = outbox.packets_past_retention(core.config.sync.retention_days)
+    if key is None:
+        if candidates:
+            log.info("retention: no receipt key installed; %d packet files kept", len(candidates))
+        return 0
+    verifier = ReceiptVerifier(key, core.station().code)
+    removed = unproven = 0
+    for rec in candidates:
+        verdict = verifier.check_proof(rec.receipt_proof, rec)
+        if verdict is None or verdict.state != "received":
+            unproven += 1
+            if rec.receipt_proof:
+                log.warning("retention: %s has a receipt proof that does not verify; its packet is kept", rec.uuid)
+            continue
+        packet_path(core.home, rec.uuid).unlink(missing_ok=True)
+        outbox.set_fields(rec.uuid, packet_deleted_at=utcnow())
         removed += 1
+    if unproven:
+        log.info(
+            "retention: %d packet files kept: their records have no signed receipt yet "
+            "(marked received by an older version); reconcile will fetch one",
+            unproven,
+        )
     if removed:
         log.info("retention: removed %d packet files", removed)
     return removed

@@ -19,6 +19,14 @@ N+1's answer is still read but only remembered: its offset if the centre gave on
 else the error, so that its own turn, after N, resolves it the normal way (register,
 HEAD, commit). A record is marked RECEIVED only in its own turn and only with a receipt.
 
+Believe nothing unverified: a record becomes RECEIVED or REJECTED only on the centre's
+signed verdict, checked against the receipt key and the record's own station code,
+UUID, station_seq and packet SHA-256 (station.sync.trust); the verdict is kept as the
+record's receipt_proof. That holds for commit answers, register answers, error answers
+that refuse a record for good and reconcile entries alike; the watermark and gaps are
+taken only when signed. Anything else is `sync.untrusted_answer`: the record stays
+pending, is retried with backoff, and its next attempt asks the centre again.
+
 Only one worker runs per station: an OS file lock, released by the kernel if the
 process dies. Force sync clears the backoff, half-opens the breaker and reconciles;
 when another process holds the lock, it leaves a request that worker picks up.
@@ -43,7 +51,9 @@ from station.sync.client import CentralClient, PatchHandle
 from station.sync.errors import AMBIGUOUS, PERMANENT, STATION, SyncError
 from station.sync.packets import packet_path
 from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
+from station.sync.trust import UNTRUSTED, ReceiptVerifier, proof_json
 from store.outbox import (
+    AT_CENTRE,
     DUPLICATE,
     EXPORTED,
     PENDING,
@@ -59,6 +69,9 @@ from store.outbox import (
     OutboxRecord,
 )
 from store.types import utcnow
+from wire.receipts import RECEIVED as SAYS_RECEIVED
+from wire.receipts import REJECTED as SAYS_REJECTED
+from wire.receipts import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +155,11 @@ class SyncWorker:
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pipeline: bool = True,
+        verifier: ReceiptVerifier | None = None,
     ) -> None:
         self.home = home
+        # Without the centre's receipt key nothing it says can be believed: refuse to start.
+        self.verifier = verifier or ReceiptVerifier.load(home, client.station)
         self.pipeline = pipeline  # write the next record behind the one committing
         self._hold_pipeline = False  # a reconcile is due: let the line empty first
         self._line_free_at = 0.0
@@ -176,21 +192,41 @@ class SyncWorker:
         self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
         by_uuid = {r.uuid: r for r in fresh}
         for answer in answers:
-            rec = by_uuid.get(str(answer.get("uuid")))
+            rec = by_uuid.get(str(answer.get("uuid"))) if isinstance(answer, dict) else None
             if rec is None:
                 continue
-            if answer.get("error"):
-                err = SyncError(str(answer["error"]), str(answer.get("detail") or ""))
-                if err.outcome == PERMANENT:
-                    self.outbox.transition(
-                        rec.uuid, REJECTED, f"{err.code}: {err.detail}", reject_reason=f"{err.code}: {err.detail}"[:200]
-                    )
-                continue
-            if answer.get("state") == "received" and answer.get("receipt"):
-                continue  # the worker learns the receipt when the record reaches the head
-            self.outbox.transition(
-                rec.uuid, REGISTERED, "central knows the record", upload_offset=int(answer.get("offset") or 0)
-            )
+            try:
+                self._registered_ahead(rec, answer)
+            except SyncError as exc:
+                if exc.code != UNTRUSTED:
+                    raise
+                self._distrust(rec, exc)
+
+    def _registered_ahead(self, rec: OutboxRecord, answer: dict[str, Any]) -> None:
+        """Apply one record's answer from a batch registration (verdicts verified)."""
+        if answer.get("error"):
+            err = SyncError(str(answer["error"])[:64], str(answer.get("detail") or "")[:200])
+            if err.outcome == PERMANENT:
+                self._rejected(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_REJECTED), err.code)
+            return
+        state = answer.get("state")
+        if state == SAYS_RECEIVED:
+            self.verifier.check(answer.get("verdict"), rec, SAYS_RECEIVED)
+            return  # the worker marks it when the record reaches the head (register answers again)
+        if state == SAYS_REJECTED:
+            self._rejected(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_REJECTED), "register")
+            return
+        self.outbox.transition(
+            rec.uuid, REGISTERED, "central knows the record", upload_offset=self._offset(answer, rec)
+        )
+
+    @staticmethod
+    def _offset(answer: dict[str, Any], rec: OutboxRecord) -> int:
+        """The centre's offset for a record; a lie here costs a 409 and a HEAD, never a record."""
+        offset = answer.get("offset") or 0
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= (rec.packet_size or 0):
+            raise SyncError(UNTRUSTED, "the offset in the answer is not one of this record's")
+        return offset
 
     def send(
         self,
@@ -207,8 +243,9 @@ class SyncWorker:
         try:
             receipt = self._upload(rec, summary, progress, cancel, ahead, behind)
             if receipt is not None:
+                verdict = self.verifier.check(receipt, rec, SAYS_RECEIVED)
                 self.outbox.transition(rec.uuid, UPLOADED, f"{rec.packet_size} bytes", upload_offset=rec.packet_size)
-                self._received(rec, receipt, summary)
+                self._received(rec, verdict, summary)
         except BaseException as exc:
             if behind:
                 self.settle(behind[0], cancelled=isinstance(exc, Cancelled))
@@ -224,7 +261,8 @@ class SyncWorker:
         ahead: Ahead | None,
         behind: list[Ahead],
     ) -> dict[str, Any] | None:
-        """The receipt, or None if the centre already had the record (then it is marked here)."""
+        """The commit's answer (the verdict, still to verify), or None if the centre had
+        already decided the record (then it is marked here, on its verified verdict)."""
         pending: PatchHandle | None = None
         if ahead is not None:
             blob, pending, offset = ahead.blob, ahead.handle, ahead.handle.offset
@@ -242,12 +280,17 @@ class SyncWorker:
                 # First contact, or after an ambiguous failure: ask the centre where it stands.
                 answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
                 self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
-                if answer.get("state") == "received" and answer.get("receipt"):
-                    self._received(rec, answer["receipt"], summary)
+                state = answer.get("state")
+                if state == SAYS_RECEIVED:
+                    self._received(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_RECEIVED), summary)
                     return None
+                if state == SAYS_REJECTED:
+                    self._rejected(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_REJECTED), "register")
+                    summary.rejected += 1
+                    return None
+                offset = self._offset(answer, rec)
                 if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
                     self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
-                offset = int(answer.get("offset") or 0)
             if rec.state == UPLOADING:  # its upload began behind the record before; it goes on
                 self.outbox.set_fields(rec.uuid, upload_offset=offset)
             else:
@@ -361,32 +404,89 @@ class SyncWorker:
         self._observe(ahead.handle)
         self.outbox.set_fields(uuid, upload_offset=result.offset)
 
-    def _received(self, rec: OutboxRecord, receipt: dict[str, Any], summary: RunSummary) -> None:
-        self.outbox.transition(
-            rec.uuid,
-            RECEIVED,
-            f"receipt {receipt['receipt_id']} (server #{receipt['server_seq']})",
-            receipt_id=str(receipt["receipt_id"]),
-            server_seq=int(receipt["server_seq"]),
-            received_at=utcnow(),
-            attempts=0,
-            next_attempt_at=None,
-            last_error=None,
-        )
+    def _received(self, rec: OutboxRecord, verdict: Verdict, summary: RunSummary) -> None:
+        """The record is at the centre: its verified verdict says so (kept as its proof)."""
+        self._apply_verdict(rec, verdict, f"receipt {verdict.receipt_id} (server #{verdict.server_seq})")
         self.breaker.success()
         self.outbox.set_info(last_success_at=utcnow(), last_error=None)
         summary.sent += 1
-        log.info("%s received by the centre: receipt %s", rec.reg_no, receipt["receipt_id"])
+        log.info("%s received by the centre: receipt %s (signed)", rec.reg_no, verdict.receipt_id)
+
+    def _rejected(self, rec: OutboxRecord, verdict: Verdict, code: str) -> None:
+        """The centre refused the record for good, in a verdict it signed: quarantine it."""
+        reason = f"{code}: {verdict.reason}" if code != verdict.reason else code
+        self._apply_verdict(rec, verdict, reason)
+        log.warning("%s rejected by the centre: %s (signed)", rec.reg_no, verdict.reason)
+
+    def _apply_verdict(self, rec: OutboxRecord, verdict: Verdict, detail: str) -> int:
+        """Move `rec` where its verified verdict says; returns the state changes made."""
+        proof = proof_json(verdict)
+        if verdict.state == SAYS_REJECTED:
+            if rec.state == REJECTED:
+                return 0
+            self.outbox.transition(
+                rec.uuid,
+                REJECTED,
+                detail,
+                reject_reason=(verdict.reason or detail)[:200],
+                receipt_proof=proof,
+                next_attempt_at=None,
+                last_error=None,
+            )
+            return 1
+        changed = 0
+        if rec.state not in AT_CENTRE:
+            self.outbox.transition(
+                rec.uuid,
+                RECEIVED,
+                detail,
+                receipt_id=verdict.receipt_id,
+                server_seq=verdict.server_seq,
+                received_at=utcnow(),
+                receipt_proof=proof,
+                attempts=0,
+                next_attempt_at=None,
+                last_error=None,
+            )
+            changed += 1
+        elif rec.receipt_proof != proof or rec.last_error is not None:
+            self.outbox.set_fields(rec.uuid, receipt_proof=proof, last_error=None)
+        if verdict.downstream in (PRINT_READY, DUPLICATE) and rec.state != verdict.downstream:
+            self.outbox.transition(
+                rec.uuid, verdict.downstream, "central processing result", downstream=verdict.downstream
+            )
+            changed += 1
+        return changed
+
+    def _distrust(self, rec: OutboxRecord, exc: SyncError) -> None:
+        """An answer about `rec` that proves nothing: the record keeps its state, and the
+        error is named on it and in the station's sync status."""
+        log.warning("%s: an answer from the central address was not believed: %s", rec.reg_no, exc.detail)
+        self.outbox.set_fields(rec.uuid, last_error=UNTRUSTED)
+        self.outbox.set_info(last_attempt_at=utcnow(), last_error=UNTRUSTED)
 
     def _failed(self, rec: OutboxRecord, exc: SyncError, summary: RunSummary) -> None:
+        if exc.outcome == PERMANENT and exc.http_status is not None:
+            # The centre's refusal counts only with its signed verdict about this record.
+            try:
+                verdict = self.verifier.check(exc.verdict, rec, SAYS_REJECTED)
+            except SyncError as untrusted:
+                log.warning("%s: a refusal (%s) without a valid verdict: %s", rec.reg_no, exc.code, untrusted.detail)
+                exc = untrusted
+            else:
+                summary.errors.append(f"{rec.reg_no}: {exc.code}")
+                self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+                self._rejected(rec, verdict, exc.code)
+                summary.rejected += 1
+                return
         summary.errors.append(f"{rec.reg_no}: {exc.code}")
         self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
-        if exc.outcome == PERMANENT:
+        if exc.outcome == PERMANENT:  # the station's own finding (its packet file is gone)
             self.outbox.transition(
                 rec.uuid, REJECTED, f"{exc.code}: {exc.detail}", reject_reason=f"{exc.code}: {exc.detail}"[:200]
             )
             summary.rejected += 1
-            log.warning("%s rejected by the centre: %s", rec.reg_no, exc.code)
+            log.warning("%s rejected: %s", rec.reg_no, exc.code)
             return
         attempt = rec.attempts + 1
         delay = self.backoff.delay(attempt, exc.retry_after)
@@ -521,11 +621,20 @@ class SyncWorker:
         except SyncError as exc:
             if exc.outcome == STATION:
                 raise
+            if exc.code == UNTRUSTED:  # named in the status, like a record's untrusted answer
+                summary.errors.append(exc.code)
+                self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
             self.monitor.observe_failure()  # an idle station learns that the link is down
             log.info("reconcile failed: %s", exc.code)
 
     def reconcile(self) -> int:
-        """Ask the centre about every unconfirmed record; apply what it says."""
+        """Ask the centre about every unconfirmed record; apply what it proves.
+
+        Each entry that says received or rejected counts only with its verified verdict
+        (a downstream PRINT_READY or DUPLICATE only from inside that verdict); the
+        watermark and gaps only when signed. Entries that prove nothing leave their
+        record as it is and name `sync.untrusted_answer` on it; the verified ones are
+        applied, and then the run hears of the others (SyncError)."""
         records = self.outbox.unconfirmed()
         answer = self.client.reconcile(
             [{"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256} for r in records]
@@ -534,31 +643,34 @@ class SyncWorker:
             self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
         by_uuid = {r.uuid: r for r in records}
         changed = 0
+        untrusted = 0
         for item in answer["records"]:
-            rec = by_uuid.get(str(item.get("uuid")))
+            rec = by_uuid.get(str(item.get("uuid"))) if isinstance(item, dict) else None
             if rec is None:
+                untrusted += not isinstance(item, dict)
                 continue
             state = item.get("state")
-            downstream = item.get("downstream")
-            if state == "received" and rec.state not in (RECEIVED, PRINT_READY, DUPLICATE) and item.get("receipt"):
-                receipt = item["receipt"]
-                self.outbox.transition(
-                    rec.uuid,
-                    RECEIVED,
-                    f"receipt {receipt['receipt_id']} (reconciled{', exported' if rec.state == EXPORTED else ''})",
-                    receipt_id=str(receipt["receipt_id"]),
-                    server_seq=int(receipt["server_seq"]),
-                    received_at=utcnow(),
-                    next_attempt_at=None,
-                    last_error=None,
-                )
-                changed += 1
-            if state in ("received",) and downstream in (PRINT_READY, DUPLICATE):
-                self.outbox.transition(rec.uuid, downstream, "central processing result", downstream=downstream)
-                changed += 1
-            elif state == "rejected" and rec.state != REJECTED:
-                reason = str(item.get("reason") or "rejected")
-                self.outbox.transition(rec.uuid, REJECTED, reason, reject_reason=reason[:200])
-                changed += 1
-        self.outbox.set_info(watermark=int(answer["watermark"]), gaps=[int(g) for g in answer["gaps"]])
+            if state not in (SAYS_RECEIVED, SAYS_REJECTED):
+                continue  # unknown, registered, partial: nothing to conclude
+            try:
+                verdict = self.verifier.check(item.get("verdict"), rec, state)
+            except SyncError as exc:
+                self._distrust(rec, exc)
+                untrusted += 1
+                continue
+            if verdict.state == SAYS_REJECTED:
+                changed += self._apply_verdict(rec, verdict, verdict.reason or "rejected")
+            else:
+                exported = ", exported" if rec.state == EXPORTED else ""
+                changed += self._apply_verdict(rec, verdict, f"receipt {verdict.receipt_id} (reconciled{exported})")
+        try:
+            watermark, gaps = self.verifier.ledger(answer)
+        except SyncError as exc:
+            log.warning("the reconcile answer's watermark and gaps were not believed: %s", exc.detail)
+            untrusted += 1
+        else:
+            self.outbox.set_info(watermark=watermark, gaps=gaps)
+        if untrusted:
+            self.outbox.set_info(last_attempt_at=utcnow(), last_error=UNTRUSTED)
+            raise SyncError(UNTRUSTED, f"{untrusted} part(s) of the reconcile answer proved nothing")
         return changed

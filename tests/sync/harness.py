@@ -16,7 +16,8 @@ from typing import Any
 
 from station.config import load_config, save_config
 from station.core import StationCore
-from station.sync.packets import CENTRAL_KEY, ensure_signing_key
+from station.sync.packets import ensure_signing_key
+from station.sync.trust import install_central_keys
 from wire.keys import public_pem
 
 CENTRAL = [sys.executable, "-m", "central.cli"]
@@ -91,8 +92,9 @@ class CentralServer:
 
 
 def join(core: StationCore, server: CentralServer, *, url: str | None = None, register: bool = True) -> None:
-    """Install the centre's key and URL at the station, and register the station at the centre."""
-    (core.home / CENTRAL_KEY).write_bytes(server.pubkey())
+    """Install the centre's keys and URL at the station, and register the station at the centre."""
+    installed = install_central_keys(core.home, server.pubkey())
+    assert installed.receipt_key, "the centre's pubkey printed no receipt key (not protocol v2 yet?)"
     config = load_config(core.home)
     config.central_url = url or server.url
     config.sync.request_timeout_s = 5.0
