@@ -9,7 +9,8 @@ received by either route gets its existing receipt back.
 
 The stick is hostile until proven otherwise (a rogue USB stick is in the threat
 model). Traps:
-- Nothing on the stick is followed or read unmeasured: the directory is opened once
+- Nothing on the stick is followed or read unmeasured (DIR itself may be a link: the
+  operator names it; nothing inside it is followed): the directory is opened once
   and every file is opened relative to it with O_NOFOLLOW | O_NONBLOCK, so a symlink
   (to /dev/zero, to a 400 MB file, to another station's packet) or a FIFO is refused,
   and the open checks the very file it read (no window between a look and a read).

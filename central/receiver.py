@@ -64,8 +64,6 @@ from wire.receipts import sign_ledger
 log = logging.getLogger(__name__)
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-# The record id names files on disk: only the plain 36-character form is accepted.
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_SEQ = 2**62
 
 
@@ -74,7 +72,8 @@ def utcnow() -> datetime:
 
 
 def check_ids(station: str, record_uuid: str) -> str:
-    """Check the station code and return the record id's one spelling (lower-case)."""
+    """Check the station code and return the record id's one spelling (lower-case).
+    The id names files on disk, so only the plain 36-character form is accepted."""
     if not valid_code(station):
         raise CentralError("request.invalid", "the station code in the URL is not valid")
     try:

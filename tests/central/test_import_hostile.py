@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.cli import main
-from central.importer import MAX_MANIFEST, printable
+from central.importer import MAX_MANIFEST, FileRefused, printable, read_file
 from central.keys import load_keys
 from tests.central.support import FakeStation
 from tests.central.trust_support import export_stick
@@ -204,3 +204,35 @@ def test_printable_escapes_every_control_and_keeps_text() -> None:
     assert printable("Loket 1 — Ñ ✓") == "Loket 1 — Ñ ✓"
     assert printable("a\\b\x00\x1b\x7f\x85\u2028") == "a\\\\b\\x00\\x1b\\x7f\\x85\\u2028"
     assert all(not CONTROL.search(printable(chr(n))) for n in range(0x10000) if not 0xD800 <= n < 0xDC80)
+
+
+def test_a_file_that_grows_while_it_is_read_is_refused_at_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fstat said small, then the file grew (another process writing to the stick): at
+    most limit + 1 bytes are read and the file is refused, never taken truncated."""
+    (tmp_path / "growing.pkt").write_bytes(b"x" * 5000)
+    real_fstat = os.fstat
+
+    def shrunk(fd: int) -> os.stat_result:
+        st = real_fstat(fd)
+        return os.stat_result((st.st_mode, *st[1:6], 10, *st[7:]))  # st_size as it was before it grew
+
+    monkeypatch.setattr(os, "fstat", shrunk)
+    read_bytes: list[int] = []
+    real_read = os.read
+
+    def counted(fd: int, n: int) -> bytes:
+        data = real_read(fd, n)
+        read_bytes.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "read", counted)
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with pytest.raises(FileRefused) as refused:
+            read_file(fd, "growing.pkt", 1000)
+    finally:
+        os.close(fd)
+    assert refused.value.code == "import.too_large" and "grew" in refused.value.detail
+    assert sum(read_bytes) == 1001
