@@ -16,7 +16,7 @@ from station.core import StationCore
 from station.sync.packets import CENTRAL_KEY, ensure_signing_key
 from store import audit
 from store.outbox import Outbox
-from wire.keys import load_x25519_public, public_pem
+from wire.keys import public_pem
 
 
 def _supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
@@ -78,34 +78,63 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_central_set(args: argparse.Namespace) -> int:
+    """Where the centre is and its keys. The URL is checked first (http:// only to this
+    computer unless sync.allow_insecure_http), then the key file: the bundle from
+    `station-central pubkey` (packet key and receipt key), or a v1 file with the packet
+    key alone, which leaves the station unable to sync until the bundle is installed."""
     from station.config import save_config
+    from station.sync.trust import RECEIPT_KEY, install_central_keys
 
     core = StationCore.open()
     if args.url is not None:
         core.config.central_url = args.url.strip()
+        core.config.validate()  # before anything is written: refuses http:// to another computer
     if args.public_key is not None:
-        pem = Path(args.public_key).read_bytes()
         try:
-            load_x25519_public(pem)
-        except ValueError:
+            data = Path(args.public_key).read_bytes()
+        except OSError as exc:
             raise ValidationError(
-                Text("File itu bukan kunci publik X25519 pusat.", "That file is not the centre's X25519 public key.")
+                Text(f"Berkas kunci tidak dapat dibaca: {exc.strerror}", f"Cannot read the key file: {exc.strerror}")
             ) from None
-        path = core.home / CENTRAL_KEY
-        path.parent.mkdir(exist_ok=True, mode=0o700)
-        path.write_bytes(pem)
+        try:
+            install_central_keys(core.home, data)
+        except ValueError as exc:
+            raise ValidationError(
+                Text(
+                    f"Berkas itu bukan kunci publik pusat ({exc}). Pakai keluaran 'station-central pubkey'.",
+                    f"That file is not the centre's public keys ({exc}). Use the output of 'station-central pubkey'.",
+                )
+            ) from None
     save_config(core.config, core.home)
+    packet = (core.home / CENTRAL_KEY).exists()
+    receipt = (core.home / RECEIPT_KEY).exists()
     with core.db.write() as session:
         audit.append(
             session,
             "settings_change",
             actor=cli_actor(),
             target="central",
-            detail={"url": core.config.central_url, "key_installed": (core.home / CENTRAL_KEY).exists()},
+            detail={"url": core.config.central_url, "key_installed": packet, "receipt_key_installed": receipt},
         )
+    en = args.lang == "en"
+    yes, no = ("installed", "missing") if en else ("terpasang", "belum ada")
     print(
-        f"central_url = {core.config.central_url or '-'}; key {'installed' if (core.home / CENTRAL_KEY).exists() else 'missing'}"
+        f"central_url = {core.config.central_url or '-'}; "
+        + ("packet key" if en else "kunci paket")
+        + f" {yes if packet else no}; "
+        + ("receipt key" if en else "kunci tanda terima")
+        + f" {yes if receipt else no}"
     )
+    if packet and not receipt:
+        print(
+            Text(
+                "Kunci tanda terima pusat belum ada: sinkronisasi tidak berjalan sampai berkas gabungan dari "
+                "'station-central pubkey' dipasang (station central set --public-key FILE).",
+                "The centre's receipt key is missing: sync will not run until the bundle from "
+                "'station-central pubkey' is installed (station central set --public-key FILE).",
+            ).get(args.lang),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -157,7 +186,10 @@ def add_parsers(sub: Any, records: Any) -> None:
     )
     s = central.add_parser("set")
     s.add_argument("--url")
-    s.add_argument("--public-key", help="the centre's X25519 public key (PEM), from: station-central pubkey")
+    s.add_argument(
+        "--public-key",
+        help="the centre's key bundle (packet and receipt key, PEM), from: station-central pubkey",
+    )
     s.set_defaults(func=cmd_central_set)
     s = central.add_parser("pubkey", help="print this station's public key, to register at the centre")
     s.set_defaults(func=cmd_central_pubkey)
