@@ -101,7 +101,7 @@ class AuditView:
 @dataclass(frozen=True)
 class SettingSpec:
     key: str  # dotted path into StationConfig
-    kind: type  # int or str
+    kind: type  # int, str or bool
     effect: str  # NOW, NEXT_LOGIN or NEXT_START
     rule: Text  # what is allowed, shown with a refusal
 
@@ -120,8 +120,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
         str,
         NEXT_START,
         Text(
-            "Kosong, atau alamat yang diawali http:// atau https://.",
-            "Empty, or an address starting with http:// or https://.",
+            "Kosong, atau alamat yang diawali https://; http:// hanya ke komputer ini kecuali "
+            "izin http:// dicentang (sync.allow_insecure_http).",
+            "Empty, or an address starting with https://; http:// only to this computer unless "
+            "http:// is allowed (sync.allow_insecure_http).",
         ),
     ),
     SettingSpec("sync.warn_days_since_sync", int, NOW, _WARN_BLOCK),
@@ -131,6 +133,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("sync.warn_free_enrollments", int, NOW, _FREE),
     SettingSpec("sync.block_free_enrollments", int, NOW, _FREE),
     SettingSpec("sync.retention_days", int, NOW, Text("0 sampai 3650 hari.", "0 to 3650 days.")),
+    SettingSpec(
+        "sync.allow_insecure_http",
+        bool,
+        NEXT_START,
+        Text(
+            "Ya atau tidak; tanpa izin ini http:// hanya ke komputer ini.",
+            "Yes or no; without it http:// only to this computer.",
+        ),
+    ),
     SettingSpec("security.idle_lock_minutes", int, NEXT_LOGIN, Text("1 sampai 240 menit.", "1 to 240 minutes.")),
     SettingSpec("language", str, NEXT_START, Text("id atau en.", "id or en.")),
 )
@@ -354,6 +365,8 @@ class Admin:
 
 def _coerce(spec: SettingSpec, raw: Any) -> Any:
     """The value as its setting's type, or None when it is not one."""
+    if spec.kind is bool:  # never "False" as a string: any non-empty string is true
+        return raw if isinstance(raw, bool) else None
     if spec.kind is int:
         if isinstance(raw, bool):
             return None

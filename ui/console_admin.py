@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -42,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.errors import ValidationError, ValidationErrors
+from common.text import Text
 from station.admin import NEXT_LOGIN, NEXT_START, NOW, SETTINGS, Admin, AuditFilter, AuditView, OperatorRow
 from station.auth import ROLE_LABELS, Role, User, usable
 from station.core import StationCore
@@ -506,6 +508,14 @@ class AuditTab(_Tab):
         self.shown.emit(view)
 
 
+INSECURE_HTTP_NOTE = Text(
+    "Tanpa https://, keutuhan data hanya bergantung pada tanda tangan permintaan dan tanda terima; "
+    "rekaman tetap terenkripsi untuk pusat.",
+    "Without https://, integrity rests on the request and receipt signatures alone; "
+    "records are still encrypted to the centre.",
+)
+
+
 class SettingsTab(_Tab):
     saved = Signal(object)  # the SettingsChange
 
@@ -520,6 +530,9 @@ class SettingsTab(_Tab):
             "sync.warn_free_enrollments": self.tr("Warn when the disk holds only N more enrollments"),
             "sync.block_free_enrollments": self.tr("Block when the disk holds only N more enrollments"),
             "sync.retention_days": self.tr("Keep sent packets for (days)"),
+            "sync.allow_insecure_http": ctx.t(
+                Text("Izinkan http:// ke komputer lain", "Allow http:// to another computer")
+            ),
             "security.idle_lock_minutes": self.tr("Idle lock (minutes)"),
             "language": self.tr("Language"),
         }
@@ -530,11 +543,14 @@ class SettingsTab(_Tab):
         }
         layout = QVBoxLayout(self)
         grid = QGridLayout()
-        self.inputs: dict[str, QLineEdit | QSpinBox | QComboBox] = {}
+        self.inputs: dict[str, QLineEdit | QSpinBox | QComboBox | QCheckBox] = {}
         self.errors: dict[str, MessageLine] = {}
         for i, spec in enumerate(SETTINGS):
-            w: QLineEdit | QSpinBox | QComboBox
-            if spec.key == "language":
+            w: QLineEdit | QSpinBox | QComboBox | QCheckBox
+            if spec.kind is bool:
+                w = QCheckBox(ctx.t(INSECURE_HTTP_NOTE) if spec.key == "sync.allow_insecure_http" else "")
+                w.setStyleSheet("QCheckBox { color: #555; }")
+            elif spec.key == "language":
                 w = QComboBox()
                 w.addItem("Bahasa Indonesia", "id")
                 w.addItem("English", "en")
@@ -577,6 +593,8 @@ class SettingsTab(_Tab):
             w = self.inputs[key]
             if isinstance(w, QComboBox):
                 w.setCurrentIndex(max(0, w.findData(value)))
+            elif isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
             elif isinstance(w, QSpinBox):
                 w.setValue(int(value))
             else:
@@ -587,6 +605,8 @@ class SettingsTab(_Tab):
         for key, w in self.inputs.items():
             if isinstance(w, QComboBox):
                 out[key] = w.currentData()
+            elif isinstance(w, QCheckBox):
+                out[key] = w.isChecked()
             elif isinstance(w, QSpinBox):
                 out[key] = w.value()
             else:

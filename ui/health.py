@@ -17,8 +17,10 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from common.text import Text
 from devices.base import DeviceKind
 from station.status import status_dict
+from station.sync.errors import SyncError
 from ui.context import FAULT, OPENING, READY, DeviceState
 
 log = logging.getLogger(__name__)
@@ -148,8 +150,13 @@ class HealthStrip(QFrame):
             tip = f"RTT {sync['rtt_ms']} ms"
         if sync.get("throughput_bps"):
             tip += f", {sync['throughput_bps'] / 1000:.1f} kB/s"
-        if sync.get("last_error"):
-            tip += f"\n{sync['last_error']}"
+        if sync.get("last_error"):  # named, with its remedy (station.sync.errors), not a bare code
+            named = SyncError(sync["last_error"])
+            tip += f"\n{self.ctx.t(named.message)} ({named.code})"
+            if named.remedy is not None:
+                tip += f"\n{self.ctx.t(named.remedy)}"
+            if named.code == "sync.untrusted_answer":  # a rogue answer at the central address: say so
+                colour, text = RED, self.ctx.t(Text("Jawaban pusat tidak sah", "Centre answer not trusted"))
         _chip(self.link, colour, text, tip)
         pending = sync["pending_records"]
         if pending:

@@ -299,3 +299,18 @@ def test_an_error_answer_nested_deep_is_no_crash(core: StationCore) -> None:
             client.register("9" * 8 + "-0000-4000-8000-" + "0" * 12, 1, "a" * 64, 10)
         client.close()
     assert info.value.code == "sync.protocol"
+
+
+def test_the_admin_setting_takes_a_real_boolean_only(core: StationCore) -> None:
+    from common.errors import ValidationErrors
+    from station.admin import Admin
+    from tests.conftest import SUPERVISOR_PASSWORD
+
+    admin = Admin(core, core.auth.login("spv", SUPERVISOR_PASSWORD))
+    with pytest.raises((ValidationError, ValidationErrors)):
+        admin.apply_settings({"sync.allow_insecure_http": "False"})  # a non-empty string is true: refused
+    assert load_config(core.home).sync.allow_insecure_http is False
+    with pytest.raises((ValidationError, ValidationErrors)):
+        admin.apply_settings({"central_url": "http://10.0.0.5:8700"})
+    admin.apply_settings({"central_url": "http://10.0.0.5:8700", "sync.allow_insecure_http": True})
+    assert load_config(core.home).sync.allow_insecure_http is True
