@@ -120,7 +120,7 @@ def run_whole_file(core: StationCore, timeout_s: float) -> float:
             try:
                 if rec.uuid in suspect:  # a broken transfer may hide a commit
                     state = c.register(rec.uuid, rec.station_seq, rec.packet_sha256 or "", len(blobs[rec.uuid]))
-                    if state.get("receipt"):
+                    if state.get("verdict"):  # already received (protocol v2: a signed verdict)
                         break
                     if int(state.get("offset") or 0) >= len(blobs[rec.uuid]):
                         c.commit(rec.uuid)
