@@ -15,8 +15,9 @@ Traps:
   refused), and a lineage names its station too, so a copied uuid is no way out of
   the duplicate check.
 - There are no migrations here (create_all only adds missing tables), so the schema
-  carries a version (central_schema) and an older database is refused with what to
-  do, never used with the old keys and constraints.
+  carries a version (central_schema). A version-1 database is upgraded in one
+  transaction when it can be (`_upgrade_from_1`), otherwise refused with what to do;
+  a database of an unknown or newer version is refused. Never used as it was.
 - The SQLite file is created owner-only before SQLite opens it (SQLite copies its
   mode to the -wal and -shm files), and tightened if it already exists.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -47,6 +49,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.engine import Dialect, make_url
@@ -195,7 +198,7 @@ def create_schema(engine: Engine) -> None:
     process never sees `records` without it (which is what marks a version-1 database)."""
     found = inspect(engine)
     if found.has_table(records.name) and not found.has_table(schema_info.name):
-        raise SchemaMismatch(_mismatch_message(engine, 1))
+        _upgrade_from_1(engine)
     schema_info.create(engine, checkfirst=True)
     metadata.create_all(engine)
     first_rows = ((schema_info, {"id": 1, "version": SCHEMA_VERSION}), (counters, {"name": SERVER_SEQ, "value": 0}))
@@ -212,6 +215,60 @@ def create_schema(engine: Engine) -> None:
         raise SchemaMismatch(_mismatch_message(engine, version))
 
 
+V1_COLUMNS = (
+    "record_uuid",
+    "station",
+    "station_seq",
+    "sha256",
+    "size",
+    "state",
+    "reason",
+    "registered_at",
+    "received_at",
+    "server_seq",
+    "receipt_id",
+    "nik_hash",
+    "lineage",
+    "commit_count",
+    "via",
+)
+
+
+def _upgrade_from_1(engine: Engine) -> None:
+    """Version 1 -> 2, all or nothing: the rows are read, the old table dropped and the
+    new one filled (uuids lower-cased, lineages named by station). A database whose
+    rows break the new rules (one station_seq under two uuids, a uuid in two cases)
+    cannot be upgraded: refused, naming why, and left exactly as it was."""
+    with write(engine) as conn:
+        if inspect(conn).has_table(schema_info.name):
+            return  # another process upgraded it while we waited for the write lock
+        old = Table(records.name, MetaData(), autoload_with=conn)
+        if not set(V1_COLUMNS) <= set(old.c.keys()):
+            raise SchemaMismatch(_mismatch_message(engine, None))
+        columns = [type_coerce(old.c[name], records.c[name].type).label(name) for name in V1_COLUMNS]
+        rows = [dict(r) for r in conn.execute(select(*columns)).mappings()]
+        for row in rows:
+            row["record_uuid"] = str(row["record_uuid"]).lower()
+            row["lineage"] = f"{row['station']}/{str(row['lineage']).lower()}" if row["lineage"] else None
+        for key, what in (("station_seq", "station_seq"), ("record_uuid", "uuid")):
+            taken = Counter((row["station"], row[key]) for row in rows)
+            clash = sorted((station, value) for (station, value), n in taken.items() if n > 1)
+            if clash:
+                station, value = clash[0]
+                raise SchemaMismatch(
+                    _mismatch_message(engine, 1)
+                    + f". It cannot be upgraded in place: station {station} has {len(clash)} {what} value(s) "
+                    f"held by more than one record (the first: {value})"
+                )
+        old.drop(conn)
+        schema_info.create(conn)
+        records.create(conn)
+        if rows:
+            conn.execute(insert(records), rows)
+        conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
+    log.warning("upgraded the centre database to schema version %d (%d records)", SCHEMA_VERSION, len(rows))
+
+
 def _mismatch_message(engine: Engine, version: int | None) -> str:
     where = engine.url.render_as_string(hide_password=True)
     if version is not None and version > SCHEMA_VERSION:
@@ -220,7 +277,7 @@ def _mismatch_message(engine: Engine, version: int | None) -> str:
             f"this one knows version {SCHEMA_VERSION}: run the newer station-central"
         )
     return (
-        f"the database {where} has schema version {version}, made by an older station-central; this one "
+        f"the database {where} has schema version {version or 'unknown'}, made by an older station-central; this one "
         f"needs version {SCHEMA_VERSION} (records keyed per station, station_seq unique per station). "
         "Keep the old database for inquiry and start this centre on a new one (move central.db aside "
         "or give --db another database, then `station-central init` and `stations add` again); each "

@@ -6,10 +6,26 @@ version refused."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 import httpx
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 
 from central.db import SCHEMA_VERSION, SchemaMismatch, read, records, schema_info, write
 from central.errors import CentralError
@@ -255,7 +271,99 @@ def test_a_verdict_from_another_key_or_for_another_record_does_not_verify(
 # -- schema version ------------------------------------------------------------------
 
 
-def test_an_older_database_is_refused_with_what_to_do(settings: Settings, db_url: str) -> None:
+def _version_1(url: str, rows: list[dict[str, object]]) -> None:
+    """A database as station-central made it before the trust work (schema version 1)."""
+    old = MetaData()
+    Table("stations", old, Column("code", String(64), primary_key=True), Column("name", String(200)))
+    v1 = Table(
+        "records",
+        old,
+        Column("record_uuid", String(64), primary_key=True),
+        Column("station", String(64), ForeignKey("stations.code"), nullable=False),
+        *(Column(name, BigInteger) for name in ("station_seq", "size", "server_seq", "commit_count")),
+        *(Column(name, String(64)) for name in ("sha256", "state", "reason", "receipt_id", "nik_hash", "lineage")),
+        *(Column(name, String(32)) for name in ("registered_at", "received_at", "via")),
+        Index("ix_records_station_seq", "station", "station_seq"),
+        Index("ix_records_nik_hash", "nik_hash"),
+    )
+    Table("counters", old, Column("name", String(32), primary_key=True), Column("value", BigInteger))
+    engine = create_engine(url)
+    old.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(old.tables["stations"]).values(code="329104-01", name="Loket uji"))
+        conn.execute(insert(old.tables["counters"]).values(name="server_seq", value=len(rows)))
+        for n, row in enumerate(rows, start=1):
+            conn.execute(
+                insert(v1).values(
+                    station="329104-01",
+                    sha256=f"{n:064x}",
+                    size=1000,
+                    state="received",
+                    registered_at="2026-11-22T07:00:00.000000Z",
+                    received_at="2026-11-22T07:00:01.000000Z",
+                    server_seq=n,
+                    receipt_id=f"receipt-{n}",
+                    nik_hash="a" * 64,
+                    commit_count=1,
+                    via="upload",
+                    **row,
+                )
+            )
+    engine.dispose()
+
+
+U1, U2 = "0b6f2c1e-8d0a-4f5e-9c61-3a2b1d4e5f60", "1b6f2c1e-8d0a-4f5e-9c61-3a2b1d4e5f61"
+
+
+def test_a_version_1_database_is_upgraded_in_place(settings: Settings) -> None:
+    _version_1(
+        settings.database_url,
+        [
+            {"record_uuid": U1, "station_seq": 1, "lineage": U1},
+            {"record_uuid": U2.upper(), "station_seq": 2, "lineage": U1},  # a correction of U1
+        ],
+    )
+    receiver = Receiver(settings)
+    try:
+        with read(receiver.engine) as conn:
+            got = conn.execute(select(records.c.record_uuid, records.c.lineage).order_by(records.c.station_seq)).all()
+            assert conn.execute(select(schema_info.c.version)).scalar_one() == SCHEMA_VERSION
+        assert [tuple(r) for r in got] == [(U1, f"329104-01/{U1}"), (U2, f"329104-01/{U1}")]
+        answer = receiver.reconcile("329104-01", [{"uuid": U2.upper(), "station_seq": 2}])
+        assert answer["records"][0]["state"] == "received" and answer["watermark"] == 2
+        assert answer["records"][0]["downstream"] == "PRINT_READY"  # the lineage survived the upgrade
+        assert answer["records"][0]["verdict"]["receipt_id"] == "receipt-2"
+        with pytest.raises(CentralError) as taken:
+            receiver.register("329104-01", str(uuid.uuid4()), {"station_seq": 2, "sha256": "b" * 64, "size": 9})
+        assert taken.value.code == "record.seq_conflict"
+    finally:
+        receiver.close()
+    Receiver(settings).close()  # and opened again as it is
+
+
+def test_a_version_1_database_that_breaks_the_new_rules_is_refused_and_left_alone(settings: Settings) -> None:
+    _version_1(
+        settings.database_url,
+        [
+            {"record_uuid": U1, "station_seq": 1, "lineage": U1},
+            {"record_uuid": U2, "station_seq": 1, "lineage": U2},  # the same seq received twice
+        ],
+    )
+    with pytest.raises(SchemaMismatch) as refused:
+        Receiver(settings)
+    message = str(refused.value)
+    assert "older station-central" in message and "station-central init" in message
+    assert "cannot be upgraded" in message and "station_seq" in message
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM records")).scalar_one() == 2
+        assert not inspect(engine).has_table("central_schema")
+    finally:
+        engine.dispose()
+
+
+def test_an_unknown_older_layout_is_refused_with_what_to_do(settings: Settings) -> None:
     old = MetaData()
     Table("stations", old, Column("code", String(64), primary_key=True))
     Table("records", old, Column("record_uuid", String(64), primary_key=True), Column("station", String(64)))
@@ -265,7 +373,7 @@ def test_an_older_database_is_refused_with_what_to_do(settings: Settings, db_url
     with pytest.raises(SchemaMismatch) as refused:
         Receiver(settings)
     message = str(refused.value)
-    assert "version 1" in message and "older station-central" in message and "station-central init" in message
+    assert "older station-central" in message and "station-central init" in message
 
 
 def test_a_newer_database_is_refused(settings: Settings) -> None:
@@ -290,5 +398,5 @@ def test_the_cli_names_an_older_database_in_one_line(
     engine.dispose()
     rc = main(["init", "--db", db_url])
     err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("station-central: error:") and "schema version 1" in err
+    assert rc == 2 and err.startswith("station-central: error:") and "older station-central" in err
     assert "Traceback" not in err and err.count("\n") == 1
