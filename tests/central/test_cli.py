@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,8 +18,8 @@ from central.cli import main
 from central.keys import load_keys
 from central.receiver import Receiver
 from central.settings import Settings
-from tests.central.support import NIK_A, Api, FakeStation, Packet, TestClient
-from wire.canonical import canonical
+from tests.central.support import NIK_A, Api, FakeStation, TestClient
+from tests.central.trust_support import export_stick as export
 from wire.keys import load_central_bundle, load_x25519_public, public_pem
 
 CODE = "329104-01"
@@ -45,26 +44,6 @@ def cli_station(central_home: Path, db_url: str, tmp_path: Path, capsys: pytest.
     )  # fmt: skip
     assert rc == 0, err
     return st
-
-
-def export(directory: Path, st: FakeStation, packets: list[Packet], *, key: Ed25519PrivateKey | None = None) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    entries: list[dict[str, Any]] = []
-    for p in packets:
-        (directory / f"{p.record_uuid}.pkt").write_bytes(p.blob)
-        entries.append(
-            {
-                "uuid": p.record_uuid,
-                "station_seq": p.seq,
-                "sha256": p.sha256,
-                "size": p.size,
-                "file": f"{p.record_uuid}.pkt",
-            }
-        )
-    raw = canonical({"station": st.code, "exported_at": "2026-11-22T07:00:00Z", "packets": entries})
-    (directory / "manifest.json").write_bytes(raw)
-    (directory / "manifest.sig").write_bytes((key or st.key).sign(raw))
-    return directory
 
 
 def test_init_makes_owner_only_keys_and_pubkey_prints_them(
@@ -179,7 +158,9 @@ def test_import_refuses_a_file_that_differs_from_the_manifest(
 ) -> None:
     p = cli_station.packet(1)
     stick = export(tmp_path / "usb", cli_station, [p])
-    (stick / f"{p.record_uuid}.pkt").write_bytes(p.blob[:-1] + b"\0")
+    altered = p.blob[:-1] + bytes([p.blob[-1] ^ 0x01])  # flipping a bit always changes it
+    assert altered != p.blob
+    (stick / f"{p.record_uuid}.pkt").write_bytes(altered)
     rc, out, _ = run(capsys, "import", str(stick), "--db", db_url)
     assert rc == 1 and "import.file_mismatch" in out
 
