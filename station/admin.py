@@ -1,4 +1,5 @@
-"""The supervisor's administration: operator accounts, the audit log, settings.
+"""The supervisor's administration: operator accounts, the audit log, settings, and
+the centre's address and keys (`station central set` comes here too).
 
 Qt-free; the console (ui/console_admin.py) calls these off the GUI thread and gets
 plain data back. Every function first checks that the acting session is an
@@ -18,6 +19,7 @@ Traps:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -32,9 +34,12 @@ from common.text import Text
 from station.auth import Authenticated, Role, User, check_new_password
 from station.config import StationConfig, save_config
 from station.core import StationCore
+from station.sync.packets import CENTRAL_KEY
+from station.sync.trust import RECEIPT_KEY, InstalledKeys, install_central_keys
 from store import audit
 from store.audit import ChainProblem
 from store.models import AuditEvent
+from wire.keys import load_central_bundle, public_pem
 
 log = logging.getLogger(__name__)
 
@@ -361,6 +366,50 @@ class Admin:
             audit.append(session, "settings_change", actor=self.user.username, target="station.toml", detail=detail)
         log.info("settings changed by %s: %s", self.user.username, ", ".join(changes))
         return SettingsChange(changes)
+
+    # --- the centre: address and keys ------------------------------------------------
+
+    def set_central(self, url: str | None = None, key_bundle: bytes | None = None) -> InstalledKeys:
+        """Where the centre is and the keys the station believes it with (`station
+        central set`): the URL as the `central_url` setting (the same check, file,
+        running configuration and audit row as the settings page), the key bundle from
+        `station-central pubkey` installed under keys/ and audited with its key
+        fingerprints. Both are checked before either is written, so a bad key file
+        leaves the URL as it was, and a refused URL installs no key."""
+        self._still_supervisor()
+        keys = None
+        if key_bundle is not None:
+            try:
+                keys = load_central_bundle(key_bundle)
+            except ValueError as exc:
+                raise ValidationError(
+                    Text(
+                        f"Berkas itu bukan kunci publik pusat ({exc}). Pakai keluaran 'station-central pubkey'.",
+                        f"That file is not the centre's public keys ({exc}). "
+                        "Use the output of 'station-central pubkey'.",
+                    ),
+                    field="public_key",
+                ) from None
+        if url is not None:
+            self.apply_settings({"central_url": url})
+        if key_bundle is not None and keys is not None:
+            installed = install_central_keys(self.core.home, key_bundle)
+            packet, receipt = keys
+            detail = {
+                "packet_key": _fingerprint(public_pem(packet)),
+                "receipt_key": _fingerprint(public_pem(receipt)) if receipt is not None else None,
+                "receipt_key_installed": installed.receipt_key,
+            }
+            with self.core.db.write() as session:
+                audit.append(session, "settings_change", actor=self.user.username, target="central.keys", detail=detail)
+            log.info("central keys installed by %s", self.user.username)
+        home = self.core.home
+        return InstalledKeys((home / CENTRAL_KEY).exists(), (home / RECEIPT_KEY).exists())
+
+
+def _fingerprint(pem: bytes) -> str:
+    """A key's SHA-256 (first 16 hex digits), to tell keys apart in the audit log."""
+    return hashlib.sha256(pem.strip()).hexdigest()[:16]
 
 
 def _coerce(spec: SettingSpec, raw: Any) -> Any:

@@ -3,10 +3,18 @@
 Each step reports passed or failed, what was measured, what was expected and a
 remedy in words a technician understands. Results are stored with the technician
 and the time, and the run is audit-logged.
+
+The technician stored is never a typed name: `run_selftest` takes the authenticated
+session of a technician or supervisor and checks it (role, idle lock, account still
+active) before any device is touched, and a report carries that session, not a
+string. A run from a terminal without a station account (`station selftest` without
+--technician, which passes `TERMINAL`) is stored under the operating-system account as "cli:USER", which no
+station account can be mistaken for (a user name has no colon).
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import time
@@ -22,6 +30,7 @@ from common.progress import CancelToken
 from common.text import Text
 from devices.base import DeviceError, DeviceInfo, DeviceKind, SelfTestStep
 from devices.registry import Registry, load_registry
+from station.auth import Authenticated, Role, User
 from station.core import StationCore
 from station.devices import Selection, open_device, select_device, selection_dict
 from store import audit
@@ -242,12 +251,37 @@ def station_steps(core: StationCore) -> list[SelfTestStep]:
     return steps
 
 
+class Terminal:
+    """The `technician` of a run from a terminal without a station account (`TERMINAL`);
+    a distinct value, so a missing session (None) is refused, never taken for it."""
+
+    def __repr__(self) -> str:
+        return "TERMINAL"
+
+
+TERMINAL = Terminal()
+
+
+def terminal_account() -> str:
+    """Who ran a self-test from a terminal without a station account: the OS account."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        return "cli:?"
+
+
 @dataclass
 class SelfTestReport:
     devices: list[DeviceReport]
     station: list[SelfTestStep]
-    technician: str
+    by: Authenticated | None  # checked by run_selftest; None: a terminal, no station account
     at: datetime
+    technician: str = field(init=False)  # what is stored: the session's user name, never typed
+
+    def __post_init__(self) -> None:
+        if self.by is not None and not isinstance(self.by, Authenticated):
+            raise TypeError("a self-test is stored under an authenticated session, not a name")
+        self.technician = self.by.username if self.by is not None else terminal_account()
 
     @property
     def passed(self) -> bool:
@@ -269,7 +303,7 @@ class SelfTestReport:
 def run_selftest(
     core: StationCore,
     *,
-    technician: str,
+    technician: User | Terminal | None,
     kinds: Sequence[DeviceKind] = tuple(DeviceKind),
     include_station: bool = True,
     on_step: StepSink | None = None,
@@ -279,14 +313,21 @@ def run_selftest(
 ) -> SelfTestReport:
     """Test `kinds` (and the station), reporting each step to `on_step(device, step)`
     as it happens; stored and audited unless `save` is False (the app then saves it on
-    its one store-writer thread with `save_report`)."""
+    its one store-writer thread with `save_report`).
+
+    `technician` is the authenticated session of a technician or supervisor, checked
+    here before any device is opened (None is refused like any missing session);
+    `TERMINAL` for a run from a terminal without a station account (module docstring)."""
+    by = None
+    if not isinstance(technician, Terminal):
+        by = core.auth.require(technician, Role.TECHNICIAN, Role.SUPERVISOR)
     registry = registry or load_registry()
     reports = [test_device(k, core, registry=registry, on_step=on_step, cancel=cancel) for k in kinds]
     station = station_steps(core) if include_station else []
     if on_step is not None:
         for s in station:
             on_step("station", s)
-    report = SelfTestReport(reports, station, technician, utcnow())
+    report = SelfTestReport(reports, station, by, utcnow())
     if save:
         save_report(core, report)
     return report

@@ -16,7 +16,10 @@ Traps:
 - saving a device choice writes the file's own configuration with only the driver and
   port changed, so in-memory-only options (a training fault, the demo backdrop) never
   end up in station.toml;
-- a training fault is set in memory only and only on a demo station.
+- a training fault is set in memory only and only on a demo station;
+- every action hands the logged-in session (not its name) to the core
+  (station.device_admin, station.selftest), which checks the role and the idle lock
+  itself and stores or audits the authenticated user.
 """
 
 from __future__ import annotations
@@ -30,18 +33,15 @@ from typing import Any
 import shiboken6
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from common.errors import ValidationError
 from common.text import Text
 from devices.base import DeviceError, DeviceKind, SelfTestStep
-from devices.registry import load_registry
-from station.auth import Role, usable
-from station.config import load_config, save_config
+from station.auth import Role, User, usable
 from station.core import StationCore, StationInfo
+from station.device_admin import record_device_check, save_device_choice, set_training_fault
 from station.devices import candidate_ports, device_config
 from station.selftest import SelfTestReport, history, run_selftest, save_report
 from station.selftest_report import build_report, default_file_name, kind_label, local_time, runs_from_history
 from station.selftest_report import write_report as write_html
-from store import audit
 from ui.console_devices_live import LiveChecks
 from ui.console_devices_parts import DeviceCard, HistoryTable, StepTable, write_pdf
 from ui.context import OPENING, AppContext, DeviceState
@@ -55,32 +55,6 @@ CLOSE_WAIT_S = 10.0  # the hub's close of a device, before the self-test opens i
 CARDS_WIDTH = 430  # the device cards; the tabs take the rest of a 1366-pixel screen
 
 # --- plain functions (worker threads) --------------------------------------------------
-
-
-def save_device_choice(core: StationCore, kind: DeviceKind, driver: str, port: str, *, actor: str) -> None:
-    """Save a device's driver and port to station.toml and audit it (as `station devices set`)."""
-    spec = load_registry().get(driver)
-    if driver != "auto" and (spec is None or spec.kind != kind):
-        raise ValidationError(
-            Text(f"Driver '{driver}' tidak ada untuk {kind.value}.", f"No driver '{driver}' for the {kind.value}.")
-        )
-    on_disk = load_config(core.home)
-    cfg = device_config(on_disk, kind)
-    cfg.driver, cfg.port = driver, port
-    save_config(on_disk, core.home)
-    with core.db.write() as session:
-        audit.append(
-            session,
-            "settings_change",
-            actor=actor,
-            target=f"devices.{kind.value}",
-            detail={"driver": cfg.driver, "port": cfg.port, "baud": cfg.baud, "options": cfg.options},
-        )
-
-
-def record_action(core: StationCore, action: str, *, actor: str, target: str, detail: dict[str, Any]) -> None:
-    with core.db.write() as session:
-        audit.append(session, action, actor=actor, target=target, detail=detail)
 
 
 def selftest_after_close(
@@ -180,10 +154,10 @@ class DeviceConsole(QWidget):
         return usable(self.ctx.user, *self.roles)
 
     @property
-    def actor(self) -> str:
-        """Who is logged in: every action here is audited under this name."""
-        assert self.ctx.user is not None  # refused at construction otherwise
-        return self.ctx.user.username
+    def session(self) -> User | None:
+        """Who is logged in: every action hands this session to the core, which checks
+        it and audits (or stores) under its user."""
+        return self.ctx.user
 
     def _selftest_tab(self) -> QWidget:
         page = QWidget()
@@ -252,10 +226,10 @@ class DeviceConsole(QWidget):
         self.ctx.tasks.run(
             save_device_choice,
             self.ctx.core,
+            self.session,
             kind,
-            driver,
-            port,
-            actor=self.actor,
+            driver=driver,
+            port=port,
             serial=True,
             on_done=lambda _: self._choice_saved(kind, driver, port),
             on_failed=self._failed,
@@ -278,26 +252,24 @@ class DeviceConsole(QWidget):
         self._detect(kind)
 
     def inject_fault(self, kind: DeviceKind, fault: str | None) -> None:
-        """Training (demo station only): the simulator misbehaves as chosen, in memory only."""
+        """Training (demo station only): the simulator misbehaves as chosen, in memory
+        only; set by the core once it has checked the session and audited it."""
         if not self.ctx.core.config.demo or not self.may_act():
             return
-        options = device_config(self.ctx.core.config, kind).options
-        if fault:
-            options["fault"] = fault
-        else:
-            options.pop("fault", None)
         self.ctx.tasks.run(
-            record_action,
+            set_training_fault,
             self.ctx.core,
-            "training_fault",
-            actor=self.actor,
-            target=f"devices.{kind.value}",
-            detail={"fault": fault or None},
+            self.session,
+            kind,
+            fault or None,
             serial=True,
+            on_done=lambda _: self._fault_set(kind, fault),
             on_failed=self._failed,
-            name="audit training fault",
+            name="training fault",
             owner=self,
         )
+
+    def _fault_set(self, kind: DeviceKind, fault: str | None) -> None:
         self.message.ok(
             self.tr("Training: %1 now simulates '%2'.").replace("%1", self.cards[kind].title()).replace("%2", fault)
             if fault
@@ -330,7 +302,7 @@ class DeviceConsole(QWidget):
             selftest_after_close,
             self.ctx.core,
             closing,
-            technician=self.actor,
+            technician=self.session,
             kinds=kinds,
             include_station=everything,
             on_step=self._step_sink(),
@@ -478,12 +450,10 @@ class DeviceConsole(QWidget):
             if other != kind:
                 self.live.stop(other)
         self.ctx.tasks.run(
-            record_action,
+            record_device_check,
             self.ctx.core,
-            "device_check",
-            actor=self.actor,
-            target=f"devices.{kind.value}",
-            detail={"check": "live"},
+            self.session,
+            kind,
             serial=True,
             on_failed=self._failed,
             name="audit live check",

@@ -30,11 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from devices.base import DEVICE_KIND_LABELS, DeviceInfo, DeviceKind
-from devices.camera import FAULTS as CAMERA_FAULTS
-from devices.fingerprint import FAULTS as FINGERPRINT_FAULTS
 from devices.kinds import SIMULATED_LABEL
 from devices.registry import load_registry
-from devices.signature import SIM_FAULTS as SIGNATURE_FAULTS
+from station.device_admin import TRAINING_FAULTS
 from station.devices import device_config
 from station.selftest_report import kind_label, local_time
 from ui.context import FAULT, OPENING, READY, AppContext, DeviceState
@@ -42,11 +40,6 @@ from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine
 
 log = logging.getLogger(__name__)
 
-TRAINING_FAULTS: dict[DeviceKind, tuple[str, ...]] = {
-    DeviceKind.CAMERA: CAMERA_FAULTS,
-    DeviceKind.FINGERPRINT: FINGERPRINT_FAULTS,
-    DeviceKind.SIGNATURE: SIGNATURE_FAULTS,
-}
 PASS_BG, FAIL_BG = QColor("#e8f5ec"), QColor("#fdeaea")
 AMBER_STYLE = "color: #b26a00; font-weight: bold;"
 GREY_STYLE = "color: #666666; font-weight: bold;"

@@ -1,11 +1,18 @@
 """The `station` command line."""
 
+from __future__ import annotations
+
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from common.errors import ValidationError
 from common.text import Text
+from station.auth import Authenticated, Role
+
+if TYPE_CHECKING:
+    from station.core import StationCore
 
 
 def cli_actor() -> str:
@@ -24,3 +31,13 @@ def read_password(args: argparse.Namespace, prompt: str, *, confirm: bool = Fals
     if confirm and getpass.getpass("Ulangi / repeat: ") != first:
         raise ValidationError(Text("Kata sandi tidak sama.", "The passwords do not match."))
     return first
+
+
+def sign_in(core: StationCore, args: argparse.Namespace, username: str, *roles: Role) -> Authenticated:
+    """The session a command acts with: `username` and its password (the first line of
+    standard input with --password-stdin, else a hidden prompt), in one of `roles`.
+    The core function the command calls checks the session again."""
+    password = read_password(args, f"Kata sandi / password ({username}): ")
+    if len(roles) == 1:
+        return core.auth.verify_role(username, password, roles[0])
+    return core.auth.require(core.auth.login(username, password), *roles)

@@ -12,18 +12,21 @@ from typing import Any
 from common.errors import ValidationError
 from common.text import Text
 from devices.base import DEVICE_KIND_LABELS, DeviceKind, SelfTestStep
-from station.cli import cli_actor, read_password
+from station.auth import Authenticated
+from station.cli import sign_in
 from station.core import StationCore
-from station.selftest import run_selftest
+from station.device_admin import DEVICE_ROLES
+from station.selftest import TERMINAL, Terminal, run_selftest
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:
     core = StationCore.open()
     lang = args.lang
-    technician = cli_actor()
+    # With --technician the run is stored under that account, proven by its password
+    # (a technician's or a supervisor's); without it, under the OS account ("cli:USER").
+    technician: Authenticated | Terminal = TERMINAL
     if args.technician:
-        password = read_password(args, "Kata sandi / password: ")
-        technician = core.auth.login(args.technician, password).username
+        technician = sign_in(core, args, args.technician, *DEVICE_ROLES)
     kinds = [DeviceKind(args.device)] if args.device else list(DeviceKind)
 
     def live(device: str, step: SelfTestStep) -> None:
@@ -119,43 +122,18 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 
 def cmd_devices_set(args: argparse.Namespace) -> int:
-    from devices.registry import load_registry
-    from station.config import save_config
-    from station.devices import device_config
-    from store import audit
+    """A device choice rewrites station.toml: a technician's or supervisor's password
+    (station.device_admin checks the session and every value, then audits it)."""
+    from station.device_admin import save_device_choice
 
     core = StationCore.open()
     kind = DeviceKind(args.kind)
-    cfg = device_config(core.config, kind)
-    if args.driver is not None:
-        spec = load_registry().get(args.driver)
-        if args.driver != "auto" and (spec is None or spec.kind != kind):
-            names = ", ".join(s.name for s in load_registry().for_kind(kind))
-            raise ValidationError(
-                Text(
-                    f"Driver '{args.driver}' tidak ada untuk {kind.value}; pilih: auto, {names}",
-                    f"No driver '{args.driver}' for the {kind.value}; choose: auto, {names}",
-                )
-            )
-        cfg.driver = args.driver
-    if args.port is not None:
-        cfg.port = args.port
-    if args.baud is not None:
-        cfg.baud = args.baud
-    if args.clear_options:
-        cfg.options = {}
-    for opt in args.option or []:
-        key, value = _parse_option(opt)
-        cfg.options[key] = value
-    save_config(core.config, core.home)
-    with core.db.write() as session:
-        audit.append(
-            session,
-            "settings_change",
-            actor=cli_actor(),
-            target=f"devices.{kind.value}",
-            detail={"driver": cfg.driver, "port": cfg.port, "baud": cfg.baud, "options": cfg.options},
-        )
+    options = dict(_parse_option(opt) for opt in args.option or [])
+    session = sign_in(core, args, args.technician, *DEVICE_ROLES)
+    cfg = save_device_choice(
+        core, session, kind, driver=args.driver, port=args.port, baud=args.baud,
+        options=options, clear_options=args.clear_options,
+    )  # fmt: skip
     print(f"{kind.value}: driver={cfg.driver} port={cfg.port or '-'} baud={cfg.baud or '-'} options={cfg.options}")
     return 0
 
@@ -187,13 +165,23 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--baud", type=int)
     s.add_argument("--option", action="append", help="driver option key=value (repeatable), e.g. fault=sensor_fault")
     s.add_argument("--clear-options", action="store_true")
+    s.add_argument(
+        "--technician",
+        required=True,
+        help="the technician (or supervisor) who makes this choice (asks for the password)",
+    )
+    s.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     s.set_defaults(func=cmd_devices_set)
 
     s = sub.add_parser("selftest", help="technician self-test of the devices and the station")
     s.add_argument("--device", choices=[k.value for k in DeviceKind])
     s.add_argument("--json", action="store_true")
-    s.add_argument("--technician", help="record the run under this account (asks for its password)")
-    s.add_argument("--password-stdin", action="store_true")
+    s.add_argument(
+        "--technician",
+        help="store the run under this technician's or supervisor's account (asks for its password); "
+        "without it, under the OS account",
+    )
+    s.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     s.set_defaults(func=cmd_selftest)
     s = sub.add_parser("sim", help="run a simulated device on a new pseudo-terminal until interrupted")
     s.add_argument("kind", choices=["fingerprint", "signature"])

@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except ValidationErrors as exc:
         for e in exc.errors:
-            print(f"station: {e.message.get(lang)}", file=sys.stderr)
+            print(f"station: {e.text(lang)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except (ValidationError, UserFacingError) as exc:
         print(f"station: {exc.text(lang)}", file=sys.stderr)

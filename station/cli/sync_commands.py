@@ -11,12 +11,11 @@ from typing import Any
 from common.errors import ValidationError
 from common.text import Text
 from station.auth import Authenticated, Role
-from station.cli import cli_actor, read_password
+from station.cli import read_password, sign_in
 from station.core import StationCore
-from station.sync.packets import CENTRAL_KEY, ensure_signing_key
-from store import audit
+from station.sync.packets import ensure_signing_key
 from store.outbox import Outbox
-from wire.keys import public_pem
+from wire.keys import BUNDLE_LIMIT, public_pem
 
 
 def _supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
@@ -78,44 +77,26 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_central_set(args: argparse.Namespace) -> int:
-    """Where the centre is and its keys. The URL is checked first (http:// only to this
-    computer unless sync.allow_insecure_http), then the key file: the bundle from
+    """Where the centre is and its keys: a settings change, so a supervisor's password
+    (station.admin's `set_central` checks the session, the URL rule and the key file
+    before anything is written, and audits it). The key file is the bundle from
     `station-central pubkey` (packet key and receipt key), or a v1 file with the packet
     key alone, which leaves the station unable to sync until the bundle is installed."""
-    from station.config import save_config
-    from station.sync.trust import RECEIPT_KEY, install_central_keys
+    from station.admin import Admin
 
     core = StationCore.open()
-    if args.url is not None:
-        core.config.central_url = args.url.strip()
-        core.config.validate()  # before anything is written: refuses http:// to another computer
+    data = None
     if args.public_key is not None:
         try:
-            data = Path(args.public_key).read_bytes()
+            with open(args.public_key, "rb") as f:
+                data = f.read(BUNDLE_LIMIT + 1)  # bounded: load_central_bundle refuses anything longer
         except OSError as exc:
             raise ValidationError(
                 Text(f"Berkas kunci tidak dapat dibaca: {exc.strerror}", f"Cannot read the key file: {exc.strerror}")
             ) from None
-        try:
-            install_central_keys(core.home, data)
-        except ValueError as exc:
-            raise ValidationError(
-                Text(
-                    f"Berkas itu bukan kunci publik pusat ({exc}). Pakai keluaran 'station-central pubkey'.",
-                    f"That file is not the centre's public keys ({exc}). Use the output of 'station-central pubkey'.",
-                )
-            ) from None
-    save_config(core.config, core.home)
-    packet = (core.home / CENTRAL_KEY).exists()
-    receipt = (core.home / RECEIPT_KEY).exists()
-    with core.db.write() as session:
-        audit.append(
-            session,
-            "settings_change",
-            actor=cli_actor(),
-            target="central",
-            detail={"url": core.config.central_url, "key_installed": packet, "receipt_key_installed": receipt},
-        )
+    supervisor = sign_in(core, args, args.supervisor, Role.SUPERVISOR)
+    installed = Admin(core, supervisor).set_central(url=args.url, key_bundle=data)
+    packet, receipt = installed.packet_key, installed.receipt_key
     en = args.lang == "en"
     yes, no = ("installed", "missing") if en else ("terpasang", "belum ada")
     print(
@@ -145,11 +126,13 @@ def cmd_central_pubkey(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Hand-carry: packets leave the station, so a supervisor's password first."""
     from station.sync.service import ensure_packets, export_pending
 
     core = StationCore.open()
+    supervisor = sign_in(core, args, args.supervisor, Role.SUPERVISOR)
     ensure_packets(core)
-    result = export_pending(core, Path(args.to), actor=cli_actor())
+    result = export_pending(core, Path(args.to), supervisor=supervisor)
     print(
         Text(
             f"{len(result.records)} rekaman ({result.bytes / 1e6:.1f} MB) diekspor ke {result.folder}",
@@ -168,6 +151,13 @@ def cmd_requeue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _supervisor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--supervisor", required=True, help="the supervisor who does this (asks for the password)")
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the supervisor's password from the first line of stdin"
+    )
+
+
 def add_parsers(sub: Any, records: Any) -> None:
     s = sub.add_parser("sync", help="send sealed records to the centre")
     mode = s.add_mutually_exclusive_group()
@@ -184,17 +174,21 @@ def add_parsers(sub: Any, records: Any) -> None:
     central = sub.add_parser("central", help="the central receiver this station sends to").add_subparsers(
         dest="op", required=True
     )
-    s = central.add_parser("set")
+    s = central.add_parser("set", help="supervisor: the centre's address and key bundle (a settings change)")
     s.add_argument("--url")
     s.add_argument(
         "--public-key",
         help="the centre's key bundle (packet and receipt key, PEM), from: station-central pubkey",
     )
+    _supervisor_arguments(s)
     s.set_defaults(func=cmd_central_set)
     s = central.add_parser("pubkey", help="print this station's public key, to register at the centre")
     s.set_defaults(func=cmd_central_pubkey)
-    s = sub.add_parser("export", help="copy unsent packets and a signed manifest to a folder (USB hand-carry)")
+    s = sub.add_parser(
+        "export", help="supervisor: copy unsent packets and a signed manifest to a folder (USB hand-carry)"
+    )
     s.add_argument("--to", required=True)
+    _supervisor_arguments(s)
     s.set_defaults(func=cmd_export)
     s = records.add_parser("requeue", help="supervisor: send a rejected record again")
     s.add_argument("reg_no")

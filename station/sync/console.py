@@ -4,8 +4,8 @@
 (link, last sync, the central watermark and gaps, the queue in order with its ETAs,
 rejected and exported records, the last hour's link samples, the offline limits).
 The actions are `force_sync`, `requeue_record` and `export_for_handcarry`; each is
-audited with the supervisor's name. Force sync and requeue take the supervisor's
-authenticated session and check it here (role, idle lock), not only in the screens.
+audited with the supervisor's name. Each takes the supervisor's authenticated session
+and checks it here (role, idle lock, account still active), not only in the screens.
 
 The trap `force_sync` exists for: only one sync worker may run per station (an OS
 lock), and the app's background worker usually holds it. So force sync never starts
@@ -311,15 +311,18 @@ class ExportedPacket:
 
 
 def export_for_handcarry(
-    core: StationCore, folder: Path, *, supervisor: str, progress: Progress = no_progress
+    core: StationCore, folder: Path, *, supervisor: User | None, progress: Progress = no_progress
 ) -> list[ExportedPacket]:
-    """Every unsent packet and the signed manifest to `folder` (station.sync.service's
-    export_pending, which audits it); what the manifest in the folder lists."""
+    """Every unsent packet and the signed manifest to `folder`, for an authenticated,
+    unlocked supervisor's session (checked before anything is built or written, and
+    again by station.sync.service's export_pending, which audits it with that name);
+    what the manifest in the folder lists."""
     from station.sync.service import ensure_packets, export_listing, export_pending
 
+    core.auth.require(supervisor, Role.SUPERVISOR)
     progress(None, str(folder))
     ensure_packets(core)
-    result = export_pending(core, folder, actor=supervisor)
+    result = export_pending(core, folder, supervisor=supervisor)
     listing = export_listing(result.folder)
     with core.db.read() as session:
         reg_nos = dict(

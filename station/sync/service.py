@@ -12,6 +12,7 @@ from pathlib import Path
 from common.errors import UserFacingError
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
+from station.auth import Role, User
 from station.config import insecure_http
 from station.core import StationCore
 from station.sync.client import CentralClient
@@ -175,14 +176,17 @@ class ExportResult:
     bytes: int
 
 
-def export_pending(core: StationCore, folder: Path, *, actor: str) -> ExportResult:
+def export_pending(core: StationCore, folder: Path, *, supervisor: User | None) -> ExportResult:
     """Hand-carry ("jemput bola"): copy every unsent packet and a signed manifest to `folder`.
 
     Records become EXPORTED; the centre's import is idempotent, and the station learns
-    their receipts at its next reconcile.
+    their receipts at its next reconcile. Packets leave the station on a stick here, so
+    it takes an authenticated, unlocked supervisor's session, checked before anything
+    is written, and the export is audited with that supervisor's name.
     """
     from store import audit
 
+    checked = core.auth.require(supervisor, Role.SUPERVISOR)
     outbox = Outbox(core.db)
     records = [r for r in outbox.in_states(PENDING, limit=100_000) if r.packet_sha256]
     if not records:
@@ -228,7 +232,11 @@ def export_pending(core: StationCore, folder: Path, *, actor: str) -> ExportResu
         outbox.transition(r.uuid, EXPORTED, f"exported to {folder.name}", exported_at=utcnow())
     with core.db.write() as session:
         audit.append(
-            session, "export", actor=actor, target=str(folder), detail={"records": len(records), "bytes": total}
+            session,
+            "export",
+            actor=checked.username,
+            target=str(folder),
+            detail={"records": len(records), "bytes": total},
         )
     os.sync()
     return ExportResult(folder, [r.reg_no for r in records], total)

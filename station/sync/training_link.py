@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from common.errors import UserFacingError
 from common.text import Text
+from station.auth import Role, User
 from station.core import StationCore
 
 log = logging.getLogger(__name__)
@@ -278,10 +279,12 @@ def link_mode(core: StationCore) -> str | None:
     return relay.mode if relay is not None else UP
 
 
-def set_link(core: StationCore, mode: str, *, supervisor: str) -> str:
-    """Set the training link (demo stations only), audited with the supervisor."""
+def set_link(core: StationCore, mode: str, *, supervisor: User | None) -> str:
+    """Set the training link (demo stations only), for an authenticated, unlocked
+    supervisor's session (checked here, not only in the console); audited with its name."""
     from store import audit
 
+    checked = core.auth.require(supervisor, Role.SUPERVISOR)
     if mode not in MODES:
         raise ValueError(f"unknown training link mode {mode!r}")
     if not core.config.demo:
@@ -301,7 +304,7 @@ def set_link(core: StationCore, mode: str, *, supervisor: str) -> str:
         )
     relay.set_mode(mode)
     with core.db.write() as session:
-        audit.append(session, "training_link", actor=supervisor, target=mode)
+        audit.append(session, "training_link", actor=checked.username, target=mode)
     return mode
 
 

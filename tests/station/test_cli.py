@@ -267,10 +267,18 @@ def test_a_hard_offline_limit_blocks_new_enrollments_with_its_reason(capsys, mon
     assert "New enrollments are stopped" in err and "3 records are waiting" in err and "export to USB" in err
 
 
-def test_the_demo_accounts_of_scripts_start_log_in_with_their_documented_passwords(capsys, monkeypatch):
+def test_the_demo_accounts_of_scripts_start_log_in_with_their_documented_passwords(
+    capsys, monkeypatch, tmp_path, station_home
+):
     """scripts/start's own commands: on a demo station the added accounts are not made
-    to change the README's demo passwords (which contain their user names)."""
+    to change the README's demo passwords (which contain their user names), and the
+    device choices (the technician's password) and the centre's address and keys (the
+    supervisor's) are made with them and audited under those accounts."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     from station.core import StationCore
+    from wire.keys import central_bundle
 
     rc, _, err = run(
         capsys, "init", "--demo", "--station-code", "320412-01", "--station-name", "Demo", "--supervisor",
@@ -287,6 +295,26 @@ def test_the_demo_accounts_of_scripts_start_log_in_with_their_documented_passwor
             monkeypatch=monkeypatch,
         )  # fmt: skip
         assert rc == 0, err
+    for kind, driver in (("camera", "opencv-sim"), ("fingerprint", "ef01-sim"), ("signature", "isdv4-sim")):
+        rc, _, err = run(
+            capsys, "devices", "set", kind, "--driver", driver, "--technician", "teknisi", "--password-stdin",
+            stdin="latihan-teknisi-1\n", monkeypatch=monkeypatch,
+        )  # fmt: skip
+        assert rc == 0, err
+    keys = tmp_path / "central-demo.pub"
+    keys.write_bytes(
+        central_bundle(X25519PrivateKey.generate().public_key(), Ed25519PrivateKey.generate().public_key())
+    )
+    rc, out, err = run(
+        capsys, "--lang", "en", "central", "set", "--url", "http://127.0.0.1:8700", "--public-key", str(keys),
+        "--supervisor", "supervisor", "--password-stdin", stdin="latihan-demo-1\n", monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert rc == 0 and "packet key installed; receipt key installed" in out, err
+    changes = [(actor, target) for a, actor, target in _audit_actions(station_home) if a == "settings_change"]
+    assert changes == [
+        ("teknisi", "devices.camera"), ("teknisi", "devices.fingerprint"), ("teknisi", "devices.signature"),
+        ("supervisor", "station.toml"), ("supervisor", "central.keys"),
+    ]  # fmt: skip
     core = StationCore.open()
     try:
         assert core.auth.login("operator", "latihan-operator-1").role.value == "operator"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -15,6 +16,13 @@ from sqlalchemy import select
 from station.cli.main import main
 from station.config import load_config, save_config
 from store.models import AuditEvent, SelfTestRun
+from tests.conftest import SUPERVISOR_PASSWORD
+
+
+def as_user(monkeypatch: pytest.MonkeyPatch, *argv: str, password: str = SUPERVISOR_PASSWORD) -> int:
+    """A command that asks for a password, with `password` on standard input."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    return main([*argv, "--password-stdin"])
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -106,7 +114,7 @@ def test_demo_station_accepts_the_simulator_fallback(core, capsys):
 
 
 @pytest.mark.timeout(90)
-def test_selftest_against_a_simulator_started_by_hand_names_its_fault(core, capsys, tmp_path):
+def test_selftest_against_a_simulator_started_by_hand_names_its_fault(core, capsys, tmp_path, monkeypatch):
     link = tmp_path / "fp"
     env = {**os.environ, "STATION_HOME": str(core.home)}
     sim = subprocess.Popen(
@@ -134,7 +142,8 @@ def test_selftest_against_a_simulator_started_by_hand_names_its_fault(core, caps
         while not link.is_symlink() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert os.readlink(link) == path
-        assert main(["devices", "set", "fingerprint", "--driver", "ef01", "--port", str(link)]) == 0
+        choice = ("devices", "set", "fingerprint", "--driver", "ef01", "--port", str(link), "--technician", "spv")
+        assert as_user(monkeypatch, *choice) == 0
         capsys.readouterr()
         rc, report = run_json(capsys, "selftest", "--device", "fingerprint")
         assert rc == 1
@@ -148,8 +157,70 @@ def test_selftest_against_a_simulator_started_by_hand_names_its_fault(core, caps
     assert not link.exists(), "the simulator removes its link when stopped"
 
 
-def test_unknown_driver_and_fault_are_refused(core, capsys):
-    assert main(["devices", "set", "fingerprint", "--driver", "nope"]) == 2
+def test_unknown_driver_and_fault_are_refused(core, capsys, monkeypatch):
+    assert as_user(monkeypatch, "devices", "set", "fingerprint", "--driver", "nope", "--technician", "spv") == 2
     assert "ef01" in capsys.readouterr().err
     assert main(["sim", "fingerprint", "--fault", "gremlins"]) == 2
     assert "sensor_fault" in capsys.readouterr().err
+
+
+# --- who: a device choice and a stored self-test name an authenticated account ----------
+
+
+def audit_rows(core, action: str) -> list[tuple[str | None, str | None]]:  # type: ignore[no-untyped-def]
+    with core.db.read() as s:
+        return [
+            tuple(r) for r in s.execute(select(AuditEvent.actor, AuditEvent.target).where(AuditEvent.action == action))
+        ]  # type: ignore[misc]
+
+
+def add_account(core, username: str, role: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    from station.auth import Role
+
+    core.config.demo = True  # a demo station: no first-login password change in the way
+    core.auth.add_operator(
+        username, username.title(), Role(role), password, by=core.auth.login("spv", SUPERVISOR_PASSWORD)
+    )
+
+
+def test_devices_set_takes_a_technicians_password_and_is_audited_under_that_account(core, capsys, monkeypatch):
+    add_account(core, "teknisi", "technician", "rahasia-tek-1")
+    add_account(core, "ani", "operator", "rahasia-ani-1")
+    choice = ("--lang", "en", "devices", "set", "fingerprint", "--driver", "ef01-sim", "--port", "/dev/ttyFP")
+    with pytest.raises(SystemExit):  # argparse: --technician is required, nothing is read
+        main(list(choice))
+    assert as_user(monkeypatch, *choice, "--technician", "teknisi", password="salah-sekali-1") == 2
+    assert "Wrong username or password" in capsys.readouterr().err
+    assert as_user(monkeypatch, *choice, "--technician", "ani", password="rahasia-ani-1") == 2
+    err = capsys.readouterr().err
+    assert "may not do this" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert load_config(core.home).fingerprint.port == "" and audit_rows(core, "settings_change") == []
+    assert as_user(monkeypatch, *choice, "--technician", "teknisi", password="rahasia-tek-1") == 0
+    assert "driver=ef01-sim port=/dev/ttyFP" in capsys.readouterr().out
+    assert (load_config(core.home).fingerprint.driver, load_config(core.home).fingerprint.port) == (
+        "ef01-sim",
+        "/dev/ttyFP",
+    )
+    assert audit_rows(core, "settings_change") == [("teknisi", "devices.fingerprint")]
+    # a supervisor may too
+    assert as_user(monkeypatch, *choice[:-2], "--port", "", "--technician", "spv") == 0
+    assert audit_rows(core, "settings_change")[-1] == ("spv", "devices.fingerprint")
+
+
+@pytest.mark.timeout(120)
+def test_selftest_with_technician_stores_the_authenticated_account(core, capsys, monkeypatch):
+    use_simulators(core.home)
+    add_account(core, "teknisi", "technician", "rahasia-tek-1")
+    add_account(core, "ani", "operator", "rahasia-ani-1")
+    run = ("--lang", "en", "selftest", "--device", "signature", "--json", "--technician")
+    assert as_user(monkeypatch, *run, "teknisi", password="salah-sekali-1") == 2
+    assert "Wrong username or password" in capsys.readouterr().err
+    assert as_user(monkeypatch, *run, "ani", password="rahasia-ani-1") == 2
+    assert "may not do this" in capsys.readouterr().err
+    with core.db.read() as s:
+        assert s.scalars(select(SelfTestRun)).all() == []  # refused before any device was opened
+    assert as_user(monkeypatch, *run, "teknisi", password="rahasia-tek-1") == 0
+    assert json.loads(capsys.readouterr().out)["technician"] == "teknisi"
+    with core.db.read() as s:
+        assert [r.technician for r in s.scalars(select(SelfTestRun))] == ["teknisi"]
+    assert audit_rows(core, "selftest") == [("teknisi", "signature")]

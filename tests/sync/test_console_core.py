@@ -155,13 +155,19 @@ def test_requeue_of_a_rejected_record_is_audited_and_the_next_sync_sends_it(join
     assert console_snapshot(core).rejected == []
 
 
-def test_force_sync_and_requeue_refuse_a_non_supervisor_a_locked_session_and_a_bare_name(core, supervisor):
+def test_force_sync_requeue_export_and_the_training_link_refuse_a_non_supervisor_a_locked_session_and_a_bare_name(
+    core, supervisor, tmp_path: Path
+):  # type: ignore[no-untyped-def]
     """The core checks the session itself, whatever screen or command asks."""
     from station.auth import Role
+    from station.sync.packets import CENTRAL_KEY
+    from station.sync.service import export_pending
+    from tests.sync.harness import CentralServer
 
-    (reg,) = seal(core, supervisor, 1)
+    (core.home / CENTRAL_KEY).write_bytes(CentralServer(tmp_path / "central").pubkey())
+    reg, waiting = seal(core, supervisor, 2)  # one rejected (to requeue), one to export
     rec = Outbox(core.db).head()
-    assert rec is not None
+    assert rec is not None and rec.reg_no == reg
     Outbox(core.db).transition(rec.uuid, REJECTED, "upload.too_large", reject_reason="upload.too_large")
     core.config.demo = True  # ani need not choose her own password first
     core.auth.add_operator("ani", "Ani", Role.OPERATOR, "kata-sandi-1", by=spv(core))
@@ -179,8 +185,17 @@ def test_force_sync_and_requeue_refuse_a_non_supervisor_a_locked_session_and_a_b
         with pytest.raises(AuthError) as info:
             requeue_record(core, reg, supervisor=who)
         assert info.value.code == code
+        for export in (export_for_handcarry, export_pending):
+            with pytest.raises(AuthError) as info:
+                export(core, tmp_path / "usb", supervisor=who)
+            assert info.value.code == code
+        with pytest.raises(AuthError) as info:
+            training_link.set_link(core, "down", supervisor=who)
+        assert info.value.code == code
     assert Outbox(core.db).get(rec.uuid).state == REJECTED  # type: ignore[union-attr]
-    assert not [a for a in audit_actions(core) if a[0] in ("force_sync", "requeue")]
+    assert not (tmp_path / "usb").exists()  # refused before anything was written
+    assert [r.reg_no for r in Outbox(core.db).in_states(("SEALED",))] == [waiting]
+    assert not [a for a in audit_actions(core) if a[0] in ("force_sync", "requeue", "export", "training_link")]
 
 
 def test_export_lists_what_it_wrote_and_marks_it_exported(core, supervisor, tmp_path: Path):
@@ -191,7 +206,7 @@ def test_export_lists_what_it_wrote_and_marks_it_exported(core, supervisor, tmp_
     (core.home / CENTRAL_KEY).write_bytes(central.pubkey())
     regs = seal(core, supervisor, 2)
     folder = tmp_path / "usb"
-    exported = export_for_handcarry(core, folder, supervisor="spv")
+    exported = export_for_handcarry(core, folder, supervisor=spv(core))
     assert [p.reg_no for p in exported] == regs
     assert all((folder / p.file).stat().st_size == p.size for p in exported)
     assert (folder / "manifest.sig").exists()
@@ -226,13 +241,13 @@ def test_training_link_down_fails_sync_with_a_named_error_and_up_heals_it(joined
     save_config(core.config, core.home)
     seal(core, supervisor, 1)
     assert training_link.link_mode(core) == "up"
-    training_link.set_link(core, "down", supervisor="spv")
+    training_link.set_link(core, "down", supervisor=spv(core))
     down = force_sync(core, spv(core), timeout_s=30)
     assert down.sent == 0 and down.pending == 1 and down.error == "sync.offline"
     assert "cannot be reached" in down.message.en
     assert training_link.link_mode(core) == "down"
     assert recent_samples(core.db)[-1].state == "offline"
-    training_link.set_link(core, "up", supervisor="spv")
+    training_link.set_link(core, "up", supervisor=spv(core))
     up = force_sync(core, spv(core), timeout_s=60)
     assert up.sent == 1 and up.pending == 0, up
     assert ("training_link", "spv", "down") in audit_actions(core)
@@ -240,7 +255,7 @@ def test_training_link_down_fails_sync_with_a_named_error_and_up_heals_it(joined
 
 def test_training_link_is_refused_on_a_real_station(joined):
     with pytest.raises(training_link.TrainingLinkError):
-        training_link.set_link(joined, "down", supervisor="spv")
+        training_link.set_link(joined, "down", supervisor=spv(joined))
     assert training_link.link_mode(joined) is None
 
 

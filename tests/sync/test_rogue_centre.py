@@ -32,6 +32,7 @@ from station.sync.service import apply_retention, export_pending, make_worker
 from station.sync.trust import ReceiptVerifier
 from store.models import Enrollment
 from store.outbox import AT_CENTRE, EXPORTED, PENDING, REJECTED, Outbox
+from tests.conftest import SUPERVISOR_PASSWORD
 from tests.sync.checker import check
 from tests.sync.harness import CentralServer, central, join, station_env
 from tests.sync.rogue_centre import FORGERIES, Forgery, RogueCentre, statement
@@ -214,7 +215,7 @@ RECONCILE_BODIES = {
 
 
 def export_all(core: StationCore, folder: Path) -> list[str]:
-    export_pending(core, folder, actor="spv")
+    export_pending(core, folder, supervisor=core.auth.login("spv", SUPERVISOR_PASSWORD))
     return [u for u, state, *_ in rows(core) if state == EXPORTED]
 
 

@@ -145,14 +145,27 @@ def test_a_rejected_record_is_quarantined_and_the_queue_moves_on(joined, supervi
         assert s.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)) == "requeue"
 
 
+def export(monkeypatch, *argv: str, password: str = SUPERVISOR_PASSWORD) -> int:  # type: ignore[no-untyped-def]
+    """`station export`, as the supervisor spv with `password` on stdin."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    return main([*argv, "--supervisor", "spv", "--password-stdin"])
+
+
 @pytest.mark.timeout(120)
-def test_export_import_then_reconcile_learns_the_receipts(joined, supervisor, server, tmp_path, capsys):
+def test_export_import_then_reconcile_learns_the_receipts(joined, supervisor, server, tmp_path, capsys, monkeypatch):
     core = joined
     report = enroll_synthetic(core, 3, seed=8, operator=supervisor, approver=supervisor)
     usb = tmp_path / "usb"
-    assert main(["--lang", "en", "export", "--to", str(usb)]) == 0
+    assert export(monkeypatch, "--lang", "en", "export", "--to", str(usb), password="salah-sekali-1") == 2
+    assert "Wrong username or password" in capsys.readouterr().err
+    assert states(core) == {"SEALED": 3} and not usb.exists()
+    assert export(monkeypatch, "--lang", "en", "export", "--to", str(usb)) == 0
     assert "3 records" in capsys.readouterr().out
     assert states(core) == {"EXPORTED": 3}
+    with core.db.read() as s:
+        assert s.execute(select(AuditEvent.actor, AuditEvent.target).where(AuditEvent.action == "export")).all() == [
+            ("spv", str(usb))
+        ]
     assert sorted(p.name for p in usb.iterdir())[-2:] == ["manifest.json", "manifest.sig"]
     from tests.sync.harness import central
 
@@ -167,10 +180,10 @@ def test_export_import_then_reconcile_learns_the_receipts(joined, supervisor, se
 
 
 @pytest.mark.timeout(60)
-def test_import_refuses_a_tampered_manifest(joined, supervisor, server, tmp_path, capsys):
+def test_import_refuses_a_tampered_manifest(joined, supervisor, server, tmp_path, capsys, monkeypatch):
     enroll_synthetic(joined, 2, seed=8, operator=supervisor, approver=supervisor)
     usb = tmp_path / "usb"
-    assert main(["export", "--to", str(usb)]) == 0
+    assert export(monkeypatch, "export", "--to", str(usb)) == 0
     manifest = (usb / "manifest.json").read_text().replace('"station_seq":1', '"station_seq":7')
     (usb / "manifest.json").write_text(manifest)
     from tests.sync.harness import central

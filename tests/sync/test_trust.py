@@ -3,7 +3,9 @@ rule, the receipt verifier, retention on a verified proof, and bounded answers."
 
 from __future__ import annotations
 
+import io
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from station.sync.service import apply_retention, make_client
 from station.sync.trust import RECEIPT_KEY, ReceiptVerifier, install_central_keys, proof_json
 from store.outbox import RECEIVED, Outbox, OutboxRecord
 from store.types import utcnow
+from tests.conftest import SUPERVISOR_PASSWORD
 from tests.sync.test_http1 import answer, read_request, scripted
 from wire.keys import central_bundle, public_pem
 from wire.receipts import sign_verdict
@@ -36,6 +39,12 @@ def centre_keys() -> tuple[X25519PrivateKey, Ed25519PrivateKey]:
 
 def bundle(keys: tuple[X25519PrivateKey, Ed25519PrivateKey]) -> bytes:
     return central_bundle(keys[0].public_key(), keys[1].public_key())
+
+
+def central_set(monkeypatch, argv: list[str], password: str = SUPERVISOR_PASSWORD) -> int:  # type: ignore[no-untyped-def]
+    """`station central set` as the supervisor spv, the password on stdin."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    return main([*argv, "--supervisor", "spv", "--password-stdin"])
 
 
 # --- the http:// rule -------------------------------------------------------------
@@ -106,21 +115,63 @@ def test_the_client_refuses_remote_http_itself(core: StationCore) -> None:
     CentralClient("https://pusat.example.go.id", station="320412-01", signing_key=key).close()
 
 
-def test_central_set_refuses_remote_http_and_saves_nothing(core: StationCore, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["central", "set", "--url", "http://10.0.0.5:8700"]) == 2
+def test_central_set_refuses_remote_http_and_saves_nothing(core: StationCore, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert central_set(monkeypatch, ["central", "set", "--url", "http://10.0.0.5:8700"]) == 2
     err = capsys.readouterr().err
     assert "sync.allow_insecure_http" in err and "Traceback" not in err
     assert load_config(core.home).central_url == ""
-    assert main(["central", "set", "--url", "http://127.0.0.1:8700"]) == 0
+    assert central_set(monkeypatch, ["central", "set", "--url", "http://127.0.0.1:8700"]) == 0
+
+
+def test_central_set_is_a_supervisors_settings_change(
+    core: StationCore, centre_keys, tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Refused without --supervisor, with a wrong password and for a non-supervisor; a bad
+    key file leaves the URL unsaved; accepted, it is audited under the supervisor."""
+    import json
+
+    from sqlalchemy import select
+
+    from station.auth import Role
+    from store.models import AuditEvent
+
+    f = tmp_path / "central.pub"
+    f.write_bytes(bundle(centre_keys))
+    url = ["--lang", "en", "central", "set", "--url", "http://127.0.0.1:8700", "--public-key", str(f)]
+    with pytest.raises(SystemExit):  # argparse: --supervisor is required, nothing is read
+        main(url)
+    assert central_set(monkeypatch, url, password="salah-sekali-1") == 2
+    assert "Wrong username or password" in capsys.readouterr().err
+    core.config.demo = True  # so ani need not change her password first
+    core.auth.add_operator(
+        "ani", "Ani", Role.TECHNICIAN, "kata-sandi-1", by=core.auth.login("spv", SUPERVISOR_PASSWORD)
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO("kata-sandi-1\n"))
+    assert main([*url, "--supervisor", "ani", "--password-stdin"]) == 2
+    assert "not a Supervisor" in capsys.readouterr().err
+    bad = tmp_path / "bad.pub"
+    bad.write_bytes(b"not a key")
+    assert central_set(monkeypatch, [*url[:-2], "--public-key", str(bad)]) == 2
+    assert "station-central pubkey" in capsys.readouterr().err
+    assert load_config(core.home).central_url == "" and not (core.home / CENTRAL_KEY).exists()
+    assert central_set(monkeypatch, url) == 0, capsys.readouterr().err
+    assert load_config(core.home).central_url == "http://127.0.0.1:8700" and (core.home / RECEIPT_KEY).exists()
+    with core.db.read() as session:
+        rows = session.execute(
+            select(AuditEvent.actor, AuditEvent.target, AuditEvent.detail).where(AuditEvent.action == "settings_change")
+        ).all()
+    assert [(actor, target) for actor, target, _ in rows] == [("spv", "station.toml"), ("spv", "central.keys")]
+    assert json.loads(rows[0][2]) == {"central_url": {"before": "", "after": "http://127.0.0.1:8700"}}
+    assert json.loads(rows[1][2])["receipt_key_installed"] is True
 
 
 # --- the key bundle ---------------------------------------------------------------------
 
 
-def test_the_bundle_installs_both_keys(core: StationCore, centre_keys, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_bundle_installs_both_keys(core: StationCore, centre_keys, tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "central.pub"
     f.write_bytes(bundle(centre_keys))
-    assert main(["--lang", "en", "central", "set", "--public-key", str(f)]) == 0
+    assert central_set(monkeypatch, ["--lang", "en", "central", "set", "--public-key", str(f)]) == 0
     out = capsys.readouterr()
     assert "packet key installed; receipt key installed" in out.out and out.err == ""
     assert (core.home / CENTRAL_KEY).read_bytes() == public_pem(centre_keys[0])
@@ -128,11 +179,12 @@ def test_the_bundle_installs_both_keys(core: StationCore, centre_keys, tmp_path:
 
 
 def test_an_old_single_key_file_installs_the_packet_key_and_says_the_receipt_key_is_missing(
-    core: StationCore, centre_keys, tmp_path: Path, capsys
+    core: StationCore, centre_keys, tmp_path: Path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "central.pub"
     f.write_bytes(public_pem(centre_keys[0]))
-    assert main(["--lang", "en", "central", "set", "--url", "http://127.0.0.1:9", "--public-key", str(f)]) == 0
+    argv = ["--lang", "en", "central", "set", "--url", "http://127.0.0.1:9", "--public-key", str(f)]
+    assert central_set(monkeypatch, argv) == 0
     out = capsys.readouterr()
     assert "receipt key missing" in out.out and "station-central pubkey" in out.err
     assert (core.home / CENTRAL_KEY).exists() and not (core.home / RECEIPT_KEY).exists()
@@ -153,10 +205,10 @@ def test_keys_of_two_centres_are_never_mixed(core: StationCore, centre_keys) -> 
     "data",
     [b"", b"not a key", public_pem(Ed25519PrivateKey.generate()), b"-----BEGIN PUBLIC KEY-----\n" * 5000],
 )
-def test_a_bad_key_file_is_refused_by_name(core: StationCore, tmp_path: Path, data: bytes, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_key_file_is_refused_by_name(core: StationCore, tmp_path: Path, data: bytes, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "x.pub"
     f.write_bytes(data)
-    assert main(["--lang", "en", "central", "set", "--public-key", str(f)]) == 2
+    assert central_set(monkeypatch, ["--lang", "en", "central", "set", "--public-key", str(f)]) == 2
     err = capsys.readouterr().err
     assert "station-central pubkey" in err and "Traceback" not in err
     assert not (core.home / CENTRAL_KEY).exists()

@@ -91,7 +91,8 @@ def test_an_injected_fault_shows_its_code_and_remedy_live_and_the_run_is_in_the_
     widget = console(qtbot, technician(ctx))
     card = widget.cards[DeviceKind.FINGERPRINT]
     card.fault.setCurrentIndex(card.fault.findData("sensor_fault"))  # the training control
-    assert ctx.core.config.fingerprint.options["fault"] == "sensor_fault"
+    # set by the core once it has checked the session and audited it
+    qtbot.waitUntil(lambda: ctx.core.config.fingerprint.options.get("fault") == "sensor_fault", timeout=WAIT_MS)
     assert "fault" not in load_config(ctx.core.home).fingerprint.options  # in memory only
     qtbot.waitUntil(lambda: card.test_button.isEnabled(), timeout=WAIT_MS)
 
@@ -122,6 +123,7 @@ def test_an_injected_fault_shows_its_code_and_remedy_live_and_the_run_is_in_the_
 
     # the fault taken away, the next run passes and is listed first
     card.fault.setCurrentIndex(card.fault.findData(""))
+    qtbot.waitUntil(lambda: "fault" not in ctx.core.config.fingerprint.options, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: card.test_button.isEnabled(), timeout=WAIT_MS)
     card.test_button.click()
     qtbot.waitUntil(lambda: not widget.testing, timeout=WAIT_MS)
@@ -269,3 +271,32 @@ def test_a_run_is_stored_even_when_the_console_is_closed_during_it(qtbot, ctx) -
     qtbot.waitUntil(lambda: bool(history(ctx.core)), timeout=WAIT_MS)
     (row,) = history(ctx.core)
     assert row["technician"] == "teknisi" and row["device"] == "signature" and row["passed"]
+
+
+def test_behind_the_lock_the_console_does_nothing_and_the_core_refuses_the_session(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Were a console left open behind the idle lock, its buttons reach nothing: the
+    console asks first, and the core checks the session itself."""
+    from common.errors import AuthError
+    from station.device_admin import record_device_check, save_device_choice, set_training_fault
+
+    widget = console(qtbot, technician(ctx))
+    card = widget.cards[DeviceKind.FINGERPRINT]
+    ctx.user.lock()
+    card.fault.setCurrentIndex(card.fault.findData("sensor_fault"))
+    card.port.setEditText("/dev/ttyNOPE0")
+    card.save_button.click()
+    widget.run_selftest([DeviceKind.SIGNATURE])
+    assert not widget.testing
+    for call in (
+        lambda: save_device_choice(ctx.core, ctx.user, DeviceKind.FINGERPRINT, port="/dev/ttyNOPE0"),
+        lambda: set_training_fault(ctx.core, ctx.user, DeviceKind.FINGERPRINT, "sensor_fault"),
+        lambda: record_device_check(ctx.core, ctx.user, DeviceKind.FINGERPRINT),
+    ):
+        with pytest.raises(AuthError) as info:
+            call()
+        assert info.value.code == "auth.session_locked"
+    assert "fault" not in ctx.core.config.fingerprint.options
+    assert load_config(ctx.core.home).fingerprint.port != "/dev/ttyNOPE0"
+    assert not [
+        e for a in ("settings_change", "training_fault", "device_check", "selftest") for e in audit_events(ctx, a)
+    ]
