@@ -110,9 +110,9 @@ def cmd_central_set(args: argparse.Namespace) -> int:
         print(
             Text(
                 "Kunci tanda terima pusat belum ada: sinkronisasi tidak berjalan sampai berkas gabungan dari "
-                "'station-central pubkey' dipasang (station central set --public-key FILE).",
+                "'station-central pubkey' dipasang (station central set --public-key FILE --supervisor USER).",
                 "The centre's receipt key is missing: sync will not run until the bundle from "
-                "'station-central pubkey' is installed (station central set --public-key FILE).",
+                "'station-central pubkey' is installed (station central set --public-key FILE --supervisor USER).",
             ).get(args.lang),
             file=sys.stderr,
         )

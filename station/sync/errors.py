@@ -32,15 +32,16 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
         STATION,
         Text("Alamat server pusat belum diatur.", "No central server address is configured."),
         Text(
-            "Atur alamat pusat di pengaturan (station central set).", "Set the central address (station central set)."
+            "Atur alamat pusat di pengaturan atau dengan station central set --url URL --supervisor USER.",
+            "Set the central address in the settings or with station central set --url URL --supervisor USER.",
         ),
     ),
     "sync.no_central_key": (
         STATION,
         Text("Kunci publik server pusat belum dipasang.", "The central server's public key is not installed."),
         Text(
-            "Pasang kuncinya: station central set --public-key FILE.",
-            "Install it: station central set --public-key FILE.",
+            "Pasang kuncinya: station central set --public-key FILE --supervisor USER.",
+            "Install it: station central set --public-key FILE --supervisor USER.",
         ),
     ),
     "sync.no_receipt_key": (
@@ -50,8 +51,8 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
             "The central server's receipt key is not installed; receipts cannot be checked.",
         ),
         Text(
-            "Pasang berkas kunci gabungan dari 'station-central pubkey': station central set --public-key FILE.",
-            "Install the key bundle from 'station-central pubkey': station central set --public-key FILE.",
+            "Pasang berkas kunci gabungan dari 'station-central pubkey': station central set --public-key FILE --supervisor USER.",
+            "Install the key bundle from 'station-central pubkey': station central set --public-key FILE --supervisor USER.",
         ),
     ),
     "sync.insecure_http": (
