@@ -23,6 +23,7 @@ from common.errors import StorageError, ValidationError
 from common.text import Text
 from station.auth import Auth
 from station.config import StationConfig, data_dir, load_config, save_config
+from station.events import Notifier
 from store import audit
 from store.crypto import DataKey, create_key_file, load_key_file
 from store.db import Database
@@ -63,6 +64,8 @@ class StationCore:
         self.config = config
         self.db = db
         self.key = key
+        # What the core changed, for screens that listen instead of polling (station.events).
+        self.events = Notifier()
         from station.sync.packets import PacketWriter
 
         # Every seal writes the record's packet inside the same transaction.
