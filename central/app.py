@@ -59,6 +59,7 @@ from central.receiver import Receiver, utcnow
 from central.settings import Settings
 from wire.auth import DATE_FORMAT, HEADERS, SIGNED_HEADERS, AuthFailure, SignedRequest, check_body, verify_headers
 from wire.canonical import JsonRefused, canonical_uuid, parse_json
+from wire.codes import COMMIT_OUT_OF_ORDER  # Upload-Commit-Deferred: the previous record is not resolved yet
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,6 @@ TUS_VERSION = "1.0.0"
 OFFSET_TYPE = "application/offset+octet-stream"
 MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
-COMMIT_OUT_OF_ORDER = "commit.out_of_order"  # Upload-Commit-Deferred: the previous record is not resolved yet
 BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
 

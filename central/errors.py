@@ -11,32 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-STATUS: dict[str, int] = {
-    "auth.unknown_station": 401,
-    "auth.bad_signature": 401,
-    "auth.missing_headers": 401,
-    "auth.body_hash": 401,
-    "auth.clock_skew": 401,
-    "auth.replay": 401,
-    "auth.wrong_station": 403,
-    "record.not_registered": 404,
-    "record.hash_conflict": 422,
-    "record.seq_conflict": 422,
-    "upload.offset_mismatch": 409,
-    "upload.checksum_mismatch": 460,
-    "upload.too_large": 413,
-    "upload.content_type": 415,
-    "upload.tus_version": 412,
-    "commit.incomplete": 409,
-    "commit.rejected": 422,
-    "request.invalid": 400,
-    "request.too_large": 413,
-    "request.timeout": 408,
-    "request.not_found": 404,
-    "request.method_not_allowed": 405,
-    "server.busy": 503,
-    "server.error": 500,
-}
+from wire import codes
+
+# The codes and their statuses are the wire contract's (wire.codes), listed once for both sides.
+STATUS = codes.STATUS
 
 
 class CentralError(Exception):
@@ -60,7 +38,7 @@ class CentralError(Exception):
 
     @property
     def status(self) -> int:
-        return STATUS.get(self.code, 400)
+        return STATUS.get(self.code, codes.UNLISTED_STATUS)
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"error": self.code, "detail": self.detail}

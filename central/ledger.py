@@ -29,9 +29,12 @@ from sqlalchemy import Connection, Row, select
 
 from central.db import records
 from wire.receipts import sign_verdict
+from wire.states import Downstream, LedgerState
 
-REGISTERED, RECEIVED, REJECTED = "registered", "received", "rejected"
-PENDING, PRINT_READY, DUPLICATE = "PENDING", "PRINT_READY", "DUPLICATE"
+# The ledger's states and the downstream statuses are the wire's (wire.states); these
+# names are kept so that central/*.py reads as before.
+REGISTERED, RECEIVED, REJECTED = LedgerState.REGISTERED, LedgerState.RECEIVED, LedgerState.REJECTED
+PENDING, PRINT_READY, DUPLICATE = Downstream.PENDING, Downstream.PRINT_READY, Downstream.DUPLICATE
 MAX_GAPS = 10_000
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 

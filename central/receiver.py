@@ -60,6 +60,7 @@ from central.stations import public_key_for, valid_code
 from wire.canonical import canonical_uuid
 from wire.packet import PacketError, open_packet
 from wire.receipts import sign_ledger
+from wire.states import LedgerState
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class Receiver:
 
     def _state(self, row: Row[Any]) -> tuple[str, int]:
         offset = self._offset(row)
-        return ("partial" if row.state == REGISTERED and offset > 0 else row.state), offset
+        return (LedgerState.PARTIAL if row.state == REGISTERED and offset > 0 else row.state), offset
 
     def view(self, row: Row[Any]) -> dict[str, Any]:
         """A record's state for a register answer: with its signed verdict once it is
@@ -492,7 +493,7 @@ class Receiver:
     ) -> dict[str, Any]:
         base: dict[str, Any] = {"uuid": record_uuid, "station_seq": seq}
         if row is None:
-            return {**base, "state": "unknown", "offset": 0, "reason": None, "downstream": None, "verdict": None}
+            return {**base, "state": LedgerState.UNKNOWN, "offset": 0, "reason": None, "downstream": None, "verdict": None}
         if sha is not None and sha != row.sha256:
             reason = "record.hash_conflict"
             refused = self._refusal(station, record_uuid, seq or int(row.station_seq), sha, reason)

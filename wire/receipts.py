@@ -35,10 +35,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from wire.canonical import canonical, canonical_uuid
+from wire.states import DOWNSTREAM_VALUES, LedgerState
 
 VERSION = 1
-RECEIVED, REJECTED = "received", "rejected"
-DOWNSTREAM = (None, "PENDING", "PRINT_READY", "DUPLICATE")
+RECEIVED, REJECTED = LedgerState.RECEIVED, LedgerState.REJECTED  # the states a verdict may state
+DOWNSTREAM = DOWNSTREAM_VALUES
 VERDICT_DOMAIN = b"ektp-verdict v1\n"
 LEDGER_DOMAIN = b"ektp-ledger v1\n"
 STATEMENT_KEYS = (
