@@ -107,18 +107,18 @@ def main() -> None:
         w.login_page.password.setText(PASSWORD)
         w.login_page.button.click()
         wait_until(lambda: w.stack.currentWidget() is w.home, 30, "login")
-        queue = w.home.queue
-        wait_until(lambda: queue.snapshot is not None, 30, "queue")
+        tickets = w.home.tickets
+        wait_until(lambda: tickets.snapshot is not None, 30, "tickets panel")
         for name in ("SITI AMINAH", "BUDI SANTOSO", ""):
-            queue.name_edit.setText(name)
-            queue.issue_button.click()
+            tickets.name_edit.setText(name)
+            tickets.issue_button.click()
             settle(0.2)
         wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
-        wait_until(lambda: queue.waiting.rowCount() == 3, 30, "tickets")
+        wait_until(lambda: tickets.waiting.rowCount() == 3, 30, "tickets")
         grab(w, "home.png")
 
         resident = synthetic_resident(31, date.today()).demographics
-        queue.call_next_button.click()
+        tickets.call_next_button.click()
         wait_until(lambda: w.wizard_page is not None, 30, "wizard")
         page = w.wizard_page
         assert page is not None and w.controller is not None

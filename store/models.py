@@ -208,6 +208,6 @@ class LinkSample(Base):
     state: Mapped[str] = mapped_column(String(16))  # online | degraded | offline
 
 
-# The queue's tables live in their own module; imported here so that Base.metadata
+# The tickets' tables live in their own module; imported here so that Base.metadata
 # (Alembic and the migration test) always includes them.
-from store import queue_models as queue_models  # noqa: E402
+from store import ticket_models as ticket_models  # noqa: E402

@@ -1,4 +1,4 @@
-"""The counter's queue tables: numbered tickets and the imported appointment list.
+"""The counter's ticket tables: numbered tickets and the imported appointment list.
 
 Imported at the end of store.models so that `Base.metadata` (Alembic, the migration
 test) always knows them; import the classes from here.
@@ -47,7 +47,7 @@ class Appointment(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class QueueTicket(Base):
+class Ticket(Base):
     """A numbered ticket handed out at the door; numbers restart every (local) day."""
 
     __tablename__ = "queue_tickets"

@@ -1,4 +1,4 @@
-"""Storing the counter's queue: tickets, their state changes, and appointments.
+"""Storing the counter's tickets: their state changes, and appointments.
 
 Every state change is one write transaction (BEGIN IMMEDIATE behind the process's
 writer lock) that also appends its audit event, so two counters pressing "call next"
@@ -7,11 +7,13 @@ UPDATE is guarded by the state it expects as well, so a ticket that changed unde
 is refused rather than overwritten.
 
 Traps:
-- the day is the station's *local* date and is decided by the caller (station.queue),
+- the day is the station's *local* date and is decided by the caller (station.tickets),
   which also owns the clock; this module never calls `date.today()`;
 - an appointment's NIK is decrypted only here, and only for the caller to mask it or
   hand it to the enrollment form; it never goes into a log, an audit detail or an
-  error message.
+  error message;
+- the table is still `queue_tickets` and the audit actions still `queue_*` (stored
+  values, kept so that no migration is needed and old audit trails read the same).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from store.crypto import DataKey
 from store.db import Database
 from store.enrollments import DRAFT, normalise_name
 from store.models import Enrollment
-from store.queue_models import CALLED, NO_SHOW, SERVED, WAITING, Appointment, QueueTicket
+from store.ticket_models import CALLED, NO_SHOW, SERVED, WAITING, Appointment, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ def format_number(seq: int, prefix: str = TICKET_PREFIX) -> str:
     return f"{prefix}-{seq:03d}"
 
 
-def _record(t: QueueTicket, slot: str | None) -> TicketRecord:
+def _record(t: Ticket, slot: str | None) -> TicketRecord:
     return TicketRecord(
         t.id,
         t.day,
@@ -111,15 +113,15 @@ def _record(t: QueueTicket, slot: str | None) -> TicketRecord:
     )
 
 
-def _target(t: QueueTicket) -> str:
+def _target(t: Ticket) -> str:
     return f"{t.day} {t.number}"
 
 
 def _unknown_ticket() -> StateError:
-    return StateError(Text("Tiket tidak ditemukan.", "No such ticket."), code="queue.unknown_ticket")
+    return StateError(Text("Tiket tidak ditemukan.", "No such ticket."), code="tickets.unknown_ticket")
 
 
-def _wrong_state(t: QueueTicket, expected: str) -> StateError:
+def _wrong_state(t: Ticket, expected: str) -> StateError:
     labels = {
         WAITING: Text("masih menunggu", "still waiting"),
         CALLED: Text(f"sudah dipanggil oleh {t.called_by}", f"already called by {t.called_by}"),
@@ -133,11 +135,11 @@ def _wrong_state(t: QueueTicket, expected: str) -> StateError:
             f"Tiket {t.number} {now_is.id}; hanya tiket yang {want.id} yang bisa diproses.",
             f"Ticket {t.number} is {now_is.en}; only a {want.en} ticket can be handled this way.",
         ),
-        code="queue.ticket_state",
+        code="tickets.ticket_state",
     )
 
 
-class QueueRepository:
+class TicketRepository:
     def __init__(self, db: Database, key: DataKey) -> None:
         self.db = db
         self.key = key
@@ -153,10 +155,10 @@ class QueueRepository:
         actor: str | None,
         name: str | None,
         appointment_id: int | None,
-    ) -> QueueTicket:
-        seq = (session.scalar(select(func.max(QueueTicket.seq)).where(QueueTicket.day == day)) or 0) + 1
-        last_pos = session.scalar(select(func.max(QueueTicket.position)).where(QueueTicket.day == day)) or 0
-        ticket = QueueTicket(
+    ) -> Ticket:
+        seq = (session.scalar(select(func.max(Ticket.seq)).where(Ticket.day == day)) or 0) + 1
+        last_pos = session.scalar(select(func.max(Ticket.position)).where(Ticket.day == day)) or 0
+        ticket = Ticket(
             day=day,
             seq=seq,
             number=format_number(seq),
@@ -193,7 +195,7 @@ class QueueRepository:
             appt = session.get(Appointment, appointment_id)
             if appt is None:
                 raise StateError(
-                    Text("Janji temu tidak ditemukan.", "No such appointment."), code="queue.unknown_appointment"
+                    Text("Janji temu tidak ditemukan.", "No such appointment."), code="tickets.unknown_appointment"
                 )
             if appt.day != day:
                 raise StateError(
@@ -201,16 +203,16 @@ class QueueRepository:
                         f"Janji temu ini untuk tanggal {appt.day}, bukan hari ini.",
                         f"This appointment is for {appt.day}, not today.",
                     ),
-                    code="queue.appointment_day",
+                    code="tickets.appointment_day",
                 )
-            existing = session.scalar(select(QueueTicket).where(QueueTicket.appointment_id == appointment_id))
+            existing = session.scalar(select(Ticket).where(Ticket.appointment_id == appointment_id))
             if existing is not None:
                 raise StateError(
                     Text(
                         f"Janji temu ini sudah check-in dengan tiket {existing.number}.",
                         f"This appointment is already checked in with ticket {existing.number}.",
                     ),
-                    code="queue.already_checked_in",
+                    code="tickets.already_checked_in",
                 )
             appt.checked_in_at = now
             ticket = self._issue(
@@ -219,16 +221,16 @@ class QueueRepository:
             log.info("checked in appointment %d as %s %s", appointment_id, day, ticket.number)
             return _record(ticket, appt.slot)
 
-    def _slot(self, session: Session, ticket: QueueTicket) -> str | None:
+    def _slot(self, session: Session, ticket: Ticket) -> str | None:
         if ticket.appointment_id is None:
             return None
         return session.scalar(select(Appointment.slot).where(Appointment.id == ticket.appointment_id))
 
-    def _transition(self, session: Session, ticket: QueueTicket, expected: str, values: dict[str, object]) -> None:
+    def _transition(self, session: Session, ticket: Ticket, expected: str, values: dict[str, object]) -> None:
         """Move `ticket` out of `expected`, guarded by the state in the UPDATE itself."""
         done = session.execute(
-            update(QueueTicket)
-            .where(QueueTicket.id == ticket.id, QueueTicket.state == expected)
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.state == expected)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -241,9 +243,9 @@ class QueueRepository:
         """The oldest waiting ticket of `day`, now CALLED by `actor`; None if nobody waits."""
         with self.db.write() as session:
             ticket = session.scalar(
-                select(QueueTicket)
-                .where(QueueTicket.day == day, QueueTicket.state == WAITING)
-                .order_by(QueueTicket.position, QueueTicket.id)
+                select(Ticket)
+                .where(Ticket.day == day, Ticket.state == WAITING)
+                .order_by(Ticket.position, Ticket.id)
                 .limit(1)
             )
             if ticket is None:
@@ -252,12 +254,12 @@ class QueueRepository:
 
     def call(self, ticket_id: int, *, day: str, now: datetime, actor: str | None) -> TicketRecord:
         with self.db.write() as session:
-            ticket = session.get(QueueTicket, ticket_id)
+            ticket = session.get(Ticket, ticket_id)
             if ticket is None or ticket.day != day:
                 raise _unknown_ticket()
             return self._call(session, ticket, now=now, actor=actor)
 
-    def _call(self, session: Session, ticket: QueueTicket, *, now: datetime, actor: str | None) -> TicketRecord:
+    def _call(self, session: Session, ticket: Ticket, *, now: datetime, actor: str | None) -> TicketRecord:
         self._transition(session, ticket, WAITING, {"state": CALLED, "called_at": now, "called_by": actor})
         audit.append(
             session, "queue_call", actor=actor, target=_target(ticket), detail={"ticket_id": ticket.id}, at=now
@@ -268,11 +270,11 @@ class QueueRepository:
     def no_show(self, ticket_id: int, *, now: datetime, actor: str | None, requeue: bool = False) -> TicketRecord:
         """A called resident did not come: NO_SHOW, or back to the end of the line."""
         with self.db.write() as session:
-            ticket = session.get(QueueTicket, ticket_id)
+            ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise _unknown_ticket()
             if requeue:
-                last = session.scalar(select(func.max(QueueTicket.position)).where(QueueTicket.day == ticket.day)) or 0
+                last = session.scalar(select(func.max(Ticket.position)).where(Ticket.day == ticket.day)) or 0
                 values: dict[str, object] = {
                     "state": WAITING,
                     "position": last + 1,
@@ -293,7 +295,7 @@ class QueueRepository:
     def served(self, ticket_id: int, record_uuid: str, *, now: datetime, actor: str | None) -> TicketRecord:
         """A called ticket's resident was enrolled: link the sealed record. Idempotent for the same record."""
         with self.db.write() as session:
-            ticket = session.get(QueueTicket, ticket_id)
+            ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise _unknown_ticket()
             if ticket.state == SERVED and ticket.record_uuid == record_uuid:
@@ -305,7 +307,7 @@ class QueueRepository:
                         "Tiket hanya bisa ditandai selesai dengan rekaman yang sudah disegel.",
                         "A ticket can only be marked served with a sealed record.",
                     ),
-                    code="queue.record_not_sealed",
+                    code="tickets.record_not_sealed",
                 )
             self._transition(session, ticket, CALLED, {"state": SERVED, "served_at": now, "record_uuid": record_uuid})
             audit.append(
@@ -323,16 +325,16 @@ class QueueRepository:
         """`day`'s tickets in those states, in line order."""
         with self.db.read() as session:
             rows = session.execute(
-                select(QueueTicket, Appointment.slot)
-                .outerjoin(Appointment, Appointment.id == QueueTicket.appointment_id)
-                .where(QueueTicket.day == day, QueueTicket.state.in_(states))
-                .order_by(QueueTicket.position, QueueTicket.id)
+                select(Ticket, Appointment.slot)
+                .outerjoin(Appointment, Appointment.id == Ticket.appointment_id)
+                .where(Ticket.day == day, Ticket.state.in_(states))
+                .order_by(Ticket.position, Ticket.id)
             )
             return [_record(t, slot) for t, slot in rows]
 
     def ticket(self, ticket_id: int) -> TicketRecord | None:
         with self.db.read() as session:
-            t = session.get(QueueTicket, ticket_id)
+            t = session.get(Ticket, ticket_id)
             return None if t is None else _record(t, self._slot(session, t))
 
     # --- appointments ---------------------------------------------------------
@@ -344,8 +346,8 @@ class QueueRepository:
     def appointments(self, day: str) -> list[AppointmentRecord]:
         with self.db.read() as session:
             rows = session.execute(
-                select(Appointment, QueueTicket.number)
-                .outerjoin(QueueTicket, QueueTicket.appointment_id == Appointment.id)
+                select(Appointment, Ticket.number)
+                .outerjoin(Ticket, Ticket.appointment_id == Appointment.id)
                 .where(Appointment.day == day)
                 .order_by(Appointment.slot, Appointment.name_search, Appointment.id)
             )

@@ -53,8 +53,8 @@ from ui.console_sync import SyncConsole
 from ui.health import HealthStrip
 from ui.login import LockPage, LoginPage, install_idle_watch
 from ui.lookup import LookupPage
-from ui.queue_panel import CalledTicket, QueuePanel
 from ui.tasks import Failure, TaskHandle
+from ui.tickets_panel import CalledTicket, TicketsPanel
 from ui.widgets import MessageLine, PageStack
 from ui.wizard.base import WizardController
 from ui.wizard.window import WizardPage
@@ -99,8 +99,8 @@ class HomePage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         row = QHBoxLayout(self)
-        self.queue = QueuePanel(ctx)
-        row.addWidget(self.queue, 3)
+        self.tickets = TicketsPanel(ctx)
+        row.addWidget(self.tickets, 3)
         side = QVBoxLayout()
         row.addLayout(side, 2)
         self.greeting = QLabel()
@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         self.lock_page.unlocked.connect(self.unlocked)
         self.lock_page.logout.connect(self.logout)
         self.home = HomePage(self.ctx, self)
-        self.home.queue.ticket_called.connect(self.ticket_called)
+        self.home.tickets.ticket_called.connect(self.ticket_called)
         self.lookup = LookupPage(self.ctx)
         lookup_wrap = QWidget()
         lv = QVBoxLayout(lookup_wrap)
@@ -569,7 +569,7 @@ class MainWindow(QMainWindow):
 
     def enrollment_finished(self, result: SealResult | None) -> None:
         if result is not None and self.ticket is not None:
-            self.home.queue.mark_served(self.ticket.ticket_id, result.uuid)
+            self.home.tickets.mark_served(self.ticket.ticket_id, result.uuid)
         page = self.wizard_page
         self.wizard_page = None
         self.controller = None

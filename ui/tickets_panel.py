@@ -1,8 +1,8 @@
-"""The counter's queue: tickets at the door, calling the next resident, appointments.
+"""The counter's tickets: tickets at the door, calling the next resident, appointments.
 
-Every action is a plain call on station.queue.CounterQueue: writes on the app's single
+Every action is a plain call on station.tickets.CounterTickets: writes on the app's single
 store-writer thread (`serial=True`), reads (the 5-second refresh) on the pool. The
-panel only shows the `QueueSnapshot` it is handed and says why an action was refused.
+panel only shows the `TicketsSnapshot` it is handed and says why an action was refused.
 
 Traps:
 - "Call next" is disabled while a call is in flight, so a double press calls one
@@ -39,14 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.queue import AppointmentView, CalledTicket, CounterQueue, ImportReport, QueueSnapshot, TicketView
+from station.tickets import AppointmentView, CalledTicket, CounterTickets, ImportReport, TicketsSnapshot, TicketView
 from ui.context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import MessageLine, show_failure
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CalledTicket", "ImportResultDialog", "QueuePanel"]
+__all__ = ["CalledTicket", "ImportResultDialog", "TicketsPanel"]
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 REFRESH_MS = 5_000
@@ -137,18 +137,18 @@ class ImportResultDialog(QDialog):
         return out
 
 
-class QueuePanel(QWidget):
+class TicketsPanel(QWidget):
     """Issue tickets, call the next resident, check in appointments, import the list."""
 
     ticket_called = Signal(object)  # CalledTicket
-    refreshed = Signal(object)  # the QueueSnapshot now shown
+    refreshed = Signal(object)  # the TicketsSnapshot now shown
     import_finished = Signal(object)  # ImportReport
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.queue = CounterQueue(ctx.core.db, ctx.core.key)
-        self.snapshot: QueueSnapshot | None = None
+        self.tickets = CounterTickets(ctx.core.db, ctx.core.key)
+        self.snapshot: TicketsSnapshot | None = None
         self.import_dialog: ImportResultDialog | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -261,9 +261,9 @@ class QueuePanel(QWidget):
 
         bottom = QHBoxLayout()
         self.message = MessageLine()
-        self.message.setObjectName("queue_message")
+        self.message.setObjectName("tickets_message")
         self.counts = QLabel()
-        self.counts.setObjectName("queue_counts")
+        self.counts.setObjectName("tickets_counts")
         bottom.addWidget(self.message, 1)
         bottom.addWidget(self.counts)
         root.addLayout(bottom)
@@ -331,16 +331,16 @@ class QueuePanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        """Read the queue off the GUI thread; an overlapping request runs once after it."""
+        """Read the tickets off the GUI thread; an overlapping request runs once after it."""
         if self._refreshing:
             self._refresh_again = True
             return
         self._refreshing = True
         self.ctx.tasks.run(
-            self.queue.snapshot,
+            self.tickets.snapshot,
             on_done=self._refreshed,
             on_failed=self._refresh_failed,
-            name="queue snapshot",
+            name="tickets snapshot",
             owner=self,
         )
 
@@ -350,7 +350,7 @@ class QueuePanel(QWidget):
             self._refresh_again = False
             self.refresh()
 
-    def _refreshed(self, snapshot: QueueSnapshot) -> None:
+    def _refreshed(self, snapshot: TicketsSnapshot) -> None:
         self._show(snapshot)
         self._refresh_done()
         self.refreshed.emit(snapshot)
@@ -359,7 +359,7 @@ class QueuePanel(QWidget):
         self.message.failure(self.ctx, failure)  # quiet: it retries every few seconds
         self._refresh_done()
 
-    def _show(self, snap: QueueSnapshot) -> None:
+    def _show(self, snap: TicketsSnapshot) -> None:
         self.snapshot = snap
         self._fill_tickets(self.waiting, snap.waiting, snap.now, waiting=True)
         self._fill_tickets(self.called, snap.called, snap.now, waiting=False)
@@ -410,7 +410,7 @@ class QueuePanel(QWidget):
             return
         self.issue_button.setEnabled(False)
         self.ctx.tasks.run(
-            self.queue.issue_ticket,
+            self.tickets.issue_ticket,
             operator,
             self.name_edit.text(),
             on_done=self._issued,
@@ -438,7 +438,7 @@ class QueuePanel(QWidget):
         self._calling = True
         self.call_next_button.setEnabled(False)
         self.ctx.tasks.run(
-            self.queue.call_next,
+            self.tickets.call_next,
             operator,
             on_done=self._called_next,
             on_failed=self._call_failed,
@@ -457,7 +457,7 @@ class QueuePanel(QWidget):
             return
         self._calling = True
         self.ctx.tasks.run(
-            self.queue.call_ticket,
+            self.tickets.call_ticket,
             ticket_id,
             operator,
             on_done=self._called_next,
@@ -497,7 +497,7 @@ class QueuePanel(QWidget):
             self.refresh()
 
         self.ctx.tasks.run(
-            self.queue.mark_no_show,
+            self.tickets.mark_no_show,
             ticket_id,
             operator,
             requeue=requeue,
@@ -523,7 +523,7 @@ class QueuePanel(QWidget):
             self.refresh()
 
         self.ctx.tasks.run(
-            self.queue.check_in,
+            self.tickets.check_in,
             appointment_id,
             operator,
             on_done=done,
@@ -544,7 +544,7 @@ class QueuePanel(QWidget):
             self.refresh()
 
         self.ctx.tasks.run(
-            self.queue.mark_served,
+            self.tickets.mark_served,
             ticket_id,
             record_uuid,
             operator,
@@ -579,7 +579,7 @@ class QueuePanel(QWidget):
         progress.setAutoReset(False)
         self._progress = progress
         self._import = self.ctx.tasks.run(
-            self.queue.import_appointments_file,
+            self.tickets.import_appointments_file,
             path,
             operator,
             on_done=self._imported,

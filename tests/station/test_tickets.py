@@ -1,4 +1,4 @@
-"""The counter's queue and appointment import, against a real store (no Qt)."""
+"""The counter's tickets and appointment import, against a real store (no Qt)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from common.errors import Cancelled, StateError, ValidationError
 from common.progress import CancelToken
 from station.nik import make_nik, mask_nik
-from station.queue import CALLED, SERVED, WAITING, CounterQueue, parse_date, parse_slot
+from station.tickets import CALLED, SERVED, WAITING, CounterTickets
 from store import audit
 from store.models import AuditEvent
 from tests.conftest import database_at_revision
@@ -44,8 +44,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def queue(core, clock):  # type: ignore[no-untyped-def]
-    return CounterQueue(core.db, core.key, clock=clock, tz=WIB)
+def tickets(core, clock):  # type: ignore[no-untyped-def]
+    return CounterTickets(core.db, core.key, clock=clock, tz=WIB)
 
 
 def csv_bytes(*lines: str, delimiter: str = ",", bom: bool = False) -> bytes:
@@ -59,42 +59,42 @@ HEADER = "name,NIK,date,time slot"
 # --- tickets -----------------------------------------------------------------------
 
 
-def test_numbers_count_up_within_a_local_day_and_restart_the_next(queue, clock):
-    assert [queue.issue_ticket("spv").number for _ in range(3)] == ["A-001", "A-002", "A-003"]
+def test_numbers_count_up_within_a_local_day_and_restart_the_next(tickets, clock):
+    assert [tickets.issue_ticket("spv").number for _ in range(3)] == ["A-001", "A-002", "A-003"]
     # 16:59 UTC is still 23:59 WIB: the same day.
     clock.now = datetime(2026, 11, 23, 16, 59, tzinfo=UTC)
-    assert queue.issue_ticket("spv").number == "A-004"
+    assert tickets.issue_ticket("spv").number == "A-004"
     # 17:00 UTC is midnight WIB: a new day, numbering restarts.
     clock.now = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-    assert queue.today() == "2026-11-24"
-    assert queue.issue_ticket("spv", "  siti   aminah ").number == "A-001"
-    waiting = queue.waiting()
+    assert tickets.today() == "2026-11-24"
+    assert tickets.issue_ticket("spv", "  siti   aminah ").number == "A-001"
+    waiting = tickets.waiting()
     assert [(t.number, t.name) for t in waiting] == [("A-001", "SITI AMINAH")]  # yesterday's are not shown
 
 
-def test_a_name_with_digits_is_refused(queue):
+def test_a_name_with_digits_is_refused(tickets):
     with pytest.raises(ValidationError):
-        queue.issue_ticket("spv", "R2D2")
-    assert queue.waiting() == []
+        tickets.issue_ticket("spv", "R2D2")
+    assert tickets.waiting() == []
 
 
-def test_call_next_takes_the_oldest_and_a_called_ticket_cannot_be_called_again(queue):
-    first, second, third = (queue.issue_ticket("spv") for _ in range(3))
-    called = queue.call_next("spv")
+def test_call_next_takes_the_oldest_and_a_called_ticket_cannot_be_called_again(tickets):
+    first, second, third = (tickets.issue_ticket("spv") for _ in range(3))
+    called = tickets.call_next("spv")
     assert called is not None and called.number == "A-001" and called.ticket_id == first.ticket_id
-    specific = queue.call_ticket(third.ticket_id, "clerk")
+    specific = tickets.call_ticket(third.ticket_id, "clerk")
     assert specific.number == "A-003"
     with pytest.raises(StateError) as err:
-        queue.call_ticket(third.ticket_id, "spv")
+        tickets.call_ticket(third.ticket_id, "spv")
     assert "clerk" in err.value.message.en
-    assert [t.number for t in queue.waiting()] == ["A-002"]
-    assert {t.number: t.called_by for t in queue.called()} == {"A-001": "spv", "A-003": "clerk"}
-    assert queue.call_next("spv") is not None
-    assert queue.call_next("spv") is None  # nobody waits
+    assert [t.number for t in tickets.waiting()] == ["A-002"]
+    assert {t.number: t.called_by for t in tickets.called()} == {"A-001": "spv", "A-003": "clerk"}
+    assert tickets.call_next("spv") is not None
+    assert tickets.call_next("spv") is None  # nobody waits
 
 
-def test_two_counters_calling_at_once_never_get_the_same_ticket(queue):
-    issued = {queue.issue_ticket("spv").ticket_id for _ in range(40)}
+def test_two_counters_calling_at_once_never_get_the_same_ticket(tickets):
+    issued = {tickets.issue_ticket("spv").ticket_id for _ in range(40)}
     got: dict[str, list[int]] = {"loket1": [], "loket2": []}
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -102,7 +102,7 @@ def test_two_counters_calling_at_once_never_get_the_same_ticket(queue):
     def counter(name: str) -> None:
         try:
             barrier.wait()
-            while (called := queue.call_next(name)) is not None:
+            while (called := tickets.call_next(name)) is not None:
                 got[name].append(called.ticket_id)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
@@ -116,44 +116,44 @@ def test_two_counters_calling_at_once_never_get_the_same_ticket(queue):
     assert not set(got["loket1"]) & set(got["loket2"])
     assert sorted(got["loket1"] + got["loket2"]) == sorted(issued)
     assert got["loket1"] and got["loket2"]  # both counters really competed
-    assert queue.waiting() == []
+    assert tickets.waiting() == []
 
 
-def test_no_show_and_requeue_at_the_end(queue, core):
-    a, b, c = (queue.issue_ticket("spv") for _ in range(3))
+def test_no_show_and_requeue_at_the_end(tickets, core):
+    a, b, c = (tickets.issue_ticket("spv") for _ in range(3))
     with pytest.raises(StateError):
-        queue.mark_no_show(a.ticket_id, "spv")  # still waiting: not called yet
-    queue.call_next("spv")  # A-001
-    requeued = queue.mark_no_show(a.ticket_id, "spv", requeue=True)
+        tickets.mark_no_show(a.ticket_id, "spv")  # still waiting: not called yet
+    tickets.call_next("spv")  # A-001
+    requeued = tickets.mark_no_show(a.ticket_id, "spv", requeue=True)
     assert requeued.state == WAITING and requeued.requeues == 1
-    assert [t.number for t in queue.waiting()] == ["A-002", "A-003", "A-001"]
-    called = queue.call_next("spv")
+    assert [t.number for t in tickets.waiting()] == ["A-002", "A-003", "A-001"]
+    called = tickets.call_next("spv")
     assert called is not None and called.number == "A-002"
-    gone = queue.mark_no_show(b.ticket_id, "spv")
+    gone = tickets.mark_no_show(b.ticket_id, "spv")
     assert gone.state == "NO_SHOW"
-    assert [t.number for t in queue.waiting()] == ["A-003", "A-001"]
+    assert [t.number for t in tickets.waiting()] == ["A-003", "A-001"]
     with core.db.read() as session:
         actions = [(e.action, e.actor, e.target) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
     assert ("queue_requeue", "spv", "2026-11-23 A-001") in actions
     assert ("queue_no_show", "spv", "2026-11-23 A-002") in actions
 
 
-def test_served_needs_a_sealed_record_and_links_it(queue, core, supervisor):
+def test_served_needs_a_sealed_record_and_links_it(tickets, core, supervisor):
     from station.enroll_synthetic import enroll_synthetic
 
-    ticket = queue.issue_ticket("spv")
+    ticket = tickets.issue_ticket("spv")
     report = enroll_synthetic(core, 1, seed=3, operator=supervisor, approver=supervisor)
     record_uuid = core.enrollments.find_by_reg(report.first_reg)[0].uuid
     with pytest.raises(StateError):
-        queue.mark_served(ticket.ticket_id, record_uuid, "spv")  # not called yet
-    queue.call_next("spv")
+        tickets.mark_served(ticket.ticket_id, record_uuid, "spv")  # not called yet
+    tickets.call_next("spv")
     with pytest.raises(ValidationError):
-        queue.mark_served(ticket.ticket_id, "00000000-0000-4000-8000-000000000000", "spv")
-    served = queue.mark_served(ticket.ticket_id, record_uuid, "spv")
+        tickets.mark_served(ticket.ticket_id, "00000000-0000-4000-8000-000000000000", "spv")
+    served = tickets.mark_served(ticket.ticket_id, record_uuid, "spv")
     assert served.state == SERVED
-    assert queue.mark_served(ticket.ticket_id, record_uuid, "spv").state == SERVED  # a retry is harmless
-    assert queue.repo.ticket(ticket.ticket_id).record_uuid == record_uuid  # type: ignore[union-attr]
-    assert queue.snapshot().served_today == 1
+    assert tickets.mark_served(ticket.ticket_id, record_uuid, "spv").state == SERVED  # a retry is harmless
+    assert tickets.repo.ticket(ticket.ticket_id).record_uuid == record_uuid  # type: ignore[union-attr]
+    assert tickets.snapshot().served_today == 1
     with core.db.read() as session:
         count, problems = audit.verify_chain(session)
     assert problems == [] and count > 0
@@ -162,7 +162,7 @@ def test_served_needs_a_sealed_record_and_links_it(queue, core, supervisor):
 # --- appointments ----------------------------------------------------------------------
 
 
-def test_import_takes_the_good_rows_and_names_every_bad_one_by_line(queue):
+def test_import_takes_the_good_rows_and_names_every_bad_one_by_line(tickets):
     data = csv_bytes(
         HEADER,
         f"Siti Aminah,{NIK_A},2026-11-23,08:00-09:00",  # line 2: good
@@ -177,7 +177,7 @@ def test_import_takes_the_good_rows_and_names_every_bad_one_by_line(queue):
         f"Wati,{nik(3)},24/11/2026,13.00 - 14.00",  # 11: good (DD/MM/YYYY, dotted times)
         f"Tono,{NIK_C},2026-11-24,13:00-14:00",  # 12: NIK of the refused line 5
     )
-    report = queue.import_appointments(data, "spv")
+    report = tickets.import_appointments(data, "spv")
     assert (report.rows, report.imported, report.already_listed, report.refused) == (10, 2, 0, 8)
     by_line = {p.line: p.code for p in report.problems}
     assert by_line == {
@@ -192,98 +192,98 @@ def test_import_takes_the_good_rows_and_names_every_bad_one_by_line(queue):
     }
     assert "line 2" in next(p for p in report.problems if p.line == 6).reason.en
     assert all(p.reason.id and p.reason.en for p in report.problems)
-    today = queue.appointments_today()
+    today = tickets.appointments_today()
     assert [(a.name, a.nik_masked, a.slot, a.checked_in) for a in today] == [
         ("SITI AMINAH", mask_nik(NIK_A), "08:00-09:00", False)
     ]
 
 
-def test_every_problem_of_one_row_is_reported(queue):
-    report = queue.import_appointments(csv_bytes(HEADER, "R2D2,12,someday,soon"), "spv")
+def test_every_problem_of_one_row_is_reported(tickets):
+    report = tickets.import_appointments(csv_bytes(HEADER, "R2D2,12,someday,soon"), "spv")
     assert report.imported == 0
     assert sorted(p.code for p in report.problems) == ["date.invalid", "name.invalid", "nik.length", "slot.invalid"]
     assert {p.line for p in report.problems} == {2}
 
 
-def test_reimporting_the_same_file_adds_nothing(queue, core):
+def test_reimporting_the_same_file_adds_nothing(tickets, core):
     data = csv_bytes(HEADER, f"Siti,{NIK_A},2026-11-23,08:00-09:00", f"Budi,{NIK_B},2026-11-23,09:00-10:00")
-    assert queue.import_appointments(data, "spv").imported == 2
-    again = queue.import_appointments(data, "spv")
+    assert tickets.import_appointments(data, "spv").imported == 2
+    again = tickets.import_appointments(data, "spv")
     assert (again.imported, again.already_listed, again.problems) == (0, 2, [])
-    assert len(queue.appointments_today()) == 2
+    assert len(tickets.appointments_today()) == 2
     with core.db.read() as session:
         assert session.execute(text("SELECT count(*) FROM appointments")).scalar() == 2
 
 
-def test_semicolon_file_with_a_bom_and_day_first_dates(queue):
+def test_semicolon_file_with_a_bom_and_day_first_dates(tickets):
     data = (
         "\ufeffNama;NIK;Tanggal;Jam\r\nAminah, S.Pd;{a};23-11-2026;08:00-09:00\r\nBudi;{b};23-11-2026;09:00-10:00\r\n"
     )
-    report = queue.import_appointments(data.format(a=NIK_A, b=NIK_B).encode("utf-8"), "spv")
+    report = tickets.import_appointments(data.format(a=NIK_A, b=NIK_B).encode("utf-8"), "spv")
     assert report.problems == [] and report.imported == 2
-    assert [(a.name, a.slot) for a in queue.appointments_today()] == [
+    assert [(a.name, a.slot) for a in tickets.appointments_today()] == [
         ("AMINAH, S.PD", "08:00-09:00"),
         ("BUDI", "09:00-10:00"),
     ]
-    called = queue.call_ticket(queue.check_in(queue.appointments_today()[0].appointment_id, "spv").ticket_id, "spv")
+    called = tickets.call_ticket(tickets.check_in(tickets.appointments_today()[0].appointment_id, "spv").ticket_id, "spv")
     assert called.prefill == {"nama": "Aminah, S.Pd", "nik": NIK_A}  # no BOM stuck to anything
 
 
-def test_a_file_without_the_headings_or_not_utf8_is_refused_whole(queue):
+def test_a_file_without_the_headings_or_not_utf8_is_refused_whole(tickets):
     with pytest.raises(ValidationError) as err:
-        queue.import_appointments(csv_bytes(f"Siti,{NIK_A},2026-11-23,08:00-09:00"), "spv")
+        tickets.import_appointments(csv_bytes(f"Siti,{NIK_A},2026-11-23,08:00-09:00"), "spv")
     assert "missing" in err.value.message.en
     with pytest.raises(ValidationError) as err:
-        queue.import_appointments(HEADER.encode() + b"\nSit\xe9,1,2,3\n", "spv")
+        tickets.import_appointments(HEADER.encode() + b"\nSit\xe9,1,2,3\n", "spv")
     assert "line 2" in err.value.message.en
-    assert queue.appointments_today() == []
+    assert tickets.appointments_today() == []
 
 
-def test_check_in_issues_a_linked_ticket_and_calling_it_prefills_the_form(queue):
-    queue.import_appointments(csv_bytes(HEADER, f"Siti Aminah,{NIK_A},2026-11-23,08:00-09:00"), "spv")
-    walk_in = queue.issue_ticket("spv", "Joko")
-    appt = queue.appointments_today()[0]
-    ticket = queue.check_in(appt.appointment_id, "spv")
+def test_check_in_issues_a_linked_ticket_and_calling_it_prefills_the_form(tickets):
+    tickets.import_appointments(csv_bytes(HEADER, f"Siti Aminah,{NIK_A},2026-11-23,08:00-09:00"), "spv")
+    walk_in = tickets.issue_ticket("spv", "Joko")
+    appt = tickets.appointments_today()[0]
+    ticket = tickets.check_in(appt.appointment_id, "spv")
     assert ticket.number == "A-002" and ticket.slot == "08:00-09:00"
     with pytest.raises(StateError):
-        queue.check_in(appt.appointment_id, "spv")
-    assert queue.appointments_today()[0].checked_in and queue.appointments_today()[0].ticket_number == "A-002"
-    first = queue.call_next("spv")
+        tickets.check_in(appt.appointment_id, "spv")
+    assert tickets.appointments_today()[0].checked_in and tickets.appointments_today()[0].ticket_number == "A-002"
+    first = tickets.call_next("spv")
     assert first is not None and first.ticket_id == walk_in.ticket_id and first.prefill == {"nama": "JOKO"}
-    second = queue.call_next("spv")
+    second = tickets.call_next("spv")
     assert second is not None and second.prefill == {"nama": "Siti Aminah", "nik": NIK_A}
 
 
-def test_tomorrows_appointment_cannot_check_in_today(queue, clock):
-    queue.import_appointments(csv_bytes(HEADER, f"Siti,{NIK_A},2026-11-24,08:00-09:00"), "spv")
-    assert queue.appointments_today() == []
+def test_tomorrows_appointment_cannot_check_in_today(tickets, clock):
+    tickets.import_appointments(csv_bytes(HEADER, f"Siti,{NIK_A},2026-11-24,08:00-09:00"), "spv")
+    assert tickets.appointments_today() == []
     clock.now += timedelta(days=1)
-    appt = queue.appointments_today()[0]
+    appt = tickets.appointments_today()[0]
     clock.now -= timedelta(days=1)
     with pytest.raises(StateError):
-        queue.check_in(appt.appointment_id, "spv")
+        tickets.check_in(appt.appointment_id, "spv")
 
 
-def test_a_long_import_reports_progress_and_a_cancel_imports_nothing(queue):
+def test_a_long_import_reports_progress_and_a_cancel_imports_nothing(tickets):
     lines = [HEADER] + [f"Warga {chr(65 + i % 26)},{nik(i)},2026-11-23,08:00-09:00" for i in range(1000)]
     data = csv_bytes(*lines)
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        queue.import_appointments(data, "spv", cancel=token)
-    assert queue.appointments_today() == []
+        tickets.import_appointments(data, "spv", cancel=token)
+    assert tickets.appointments_today() == []
     seen: list[float | None] = []
-    report = queue.import_appointments(data, "spv", progress=lambda f, _m: seen.append(f))
+    report = tickets.import_appointments(data, "spv", progress=lambda f, _m: seen.append(f))
     assert report.imported == 1000 and report.problems == []
     fractions = [f for f in seen if f is not None]
     assert len(fractions) >= 5 and fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
-def test_no_nik_in_the_clear_in_the_database_file(queue, core):
+def test_no_nik_in_the_clear_in_the_database_file(tickets, core):
     data = csv_bytes(HEADER, f"Siti,{NIK_A},2026-11-23,08:00-09:00", f"Budi,{NIK_B},2026-11-23,09:00-10:00")
-    queue.import_appointments(data, "spv")
-    queue.check_in(queue.appointments_today()[0].appointment_id, "spv")
-    queue.call_next("spv")
+    tickets.import_appointments(data, "spv")
+    tickets.check_in(tickets.appointments_today()[0].appointment_id, "spv")
+    tickets.call_next("spv")
     core.db.close()  # checkpoint the WAL into the main file too
     raw = b"".join(p.read_bytes() for p in Path(core.home).glob("station.db*"))
     assert b"SITI" in raw  # the file really holds the rows (the name is in the clear on purpose)
@@ -292,15 +292,7 @@ def test_no_nik_in_the_clear_in_the_database_file(queue, core):
         assert nik.encode("utf-16-le") not in raw
 
 
-def test_parsers():
-    assert parse_date("2026-11-23") == date(2026, 11, 23)
-    assert parse_date("23-11-2026") == date(2026, 11, 23)
-    assert parse_date("31-04-2026") is None and parse_date("2026/11/23") is None
-    assert parse_slot("8:00-9:30") == "08:00-09:30"
-    assert parse_slot("09:00-09:00") is None and parse_slot("25:00-26:00") is None
-
-
-def test_a_0003_database_upgrades_to_the_queue_and_db_check_stays_green(tmp_path, core, queue):
+def test_a_0003_database_upgrades_to_the_tickets_and_db_check_stays_green(tmp_path, core, tickets):
     from store.check import run_all
     from store.db import HEAD_REVISION, Database, current_revision
 
@@ -312,8 +304,8 @@ def test_a_0003_database_upgrades_to_the_queue_and_db_check_stays_green(tmp_path
         assert conn.execute(text("SELECT code FROM station")).scalar() == "320412-01"
     old.close()
 
-    queue.import_appointments(csv_bytes(HEADER, f"Siti,{NIK_A},2026-11-23,08:00-09:00"), "spv")
-    queue.check_in(queue.appointments_today()[0].appointment_id, "spv")
-    queue.call_next("spv")
+    tickets.import_appointments(csv_bytes(HEADER, f"Siti,{NIK_A},2026-11-23,08:00-09:00"), "spv")
+    tickets.check_in(tickets.appointments_today()[0].appointment_id, "spv")
+    tickets.call_next("spv")
     assert all(r.passed for r in run_all(core.db, core.key)), [r for r in run_all(core.db, core.key) if not r.passed]
-    assert queue.called()[0].state == CALLED
+    assert tickets.called()[0].state == CALLED

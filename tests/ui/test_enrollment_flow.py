@@ -45,12 +45,12 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
 
     # A ticket at the door, then "call next": the wizard opens with the ticket's name.
-    queue = w.home.queue
-    qtbot.waitUntil(lambda: queue.snapshot is not None, timeout=WAIT_MS)
-    queue.name_edit.setText(resident.nama)
-    qtbot.mouseClick(queue.issue_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: queue.waiting.rowCount() == 1, timeout=WAIT_MS)
-    qtbot.mouseClick(queue.call_next_button, Qt.MouseButton.LeftButton)
+    tickets = w.home.tickets
+    qtbot.waitUntil(lambda: tickets.snapshot is not None, timeout=WAIT_MS)
+    tickets.name_edit.setText(resident.nama)
+    qtbot.mouseClick(tickets.issue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tickets.waiting.rowCount() == 1, timeout=WAIT_MS)
+    qtbot.mouseClick(tickets.call_next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.wizard_page is not None, timeout=WAIT_MS)
     wizard = w.wizard_page.pages
     wf = w.controller.workflow
@@ -145,5 +145,5 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     # Next resident: back at the counter, the ticket served.
     qtbot.mouseClick(sealed.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: queue.called.rowCount() == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tickets.called.rowCount() == 0, timeout=WAIT_MS)
     assert w.controller is None

@@ -1,4 +1,4 @@
-"""The counter's queue panel through its real widgets on a fresh station."""
+"""The counter's tickets panel through its real widgets on a fresh station."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from station.nik import make_nik, mask_nik
-from ui.queue_panel import CalledTicket, QueuePanel
+from ui.tickets_panel import CalledTicket, TicketsPanel
 
 WAIT_MS = 15_000
 NIK_SITI = make_nik("32", "04", "91", date(1990, 3, 7), "P", 17)
 NIK_BUDI = make_nik("32", "04", "95", date(1984, 8, 17), "L", 3)
 
 
-def panel(qtbot: Any, ctx: Any) -> QueuePanel:
-    p = QueuePanel(ctx)
+def panel(qtbot: Any, ctx: Any) -> TicketsPanel:
+    p = TicketsPanel(ctx)
     qtbot.addWidget(p)
     p.resize(1000, 600)
     p.show()
@@ -42,7 +42,7 @@ def write_csv(tmp_path: Path) -> Path:
     return path
 
 
-def import_csv(qtbot: Any, p: QueuePanel, path: Path) -> Any:
+def import_csv(qtbot: Any, p: TicketsPanel, path: Path) -> Any:
     with qtbot.waitSignal(p.import_finished, timeout=WAIT_MS) as blocker:
         p.import_csv(path)
     qtbot.waitUntil(lambda: p.appointments.rowCount() > 0, timeout=WAIT_MS)
@@ -138,4 +138,4 @@ def test_nothing_happens_without_a_logged_in_operator(qtbot, ctx) -> None:  # ty
     p.issue_ticket()
     assert p.message.text() == p.tr("Log in first: every ticket action is recorded with the operator's name.")
     ctx.tasks.wait(5_000)
-    assert p.queue.waiting() == []
+    assert p.tickets.waiting() == []
