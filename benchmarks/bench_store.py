@@ -24,10 +24,10 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from common.biometrics import ALL_ITEM_KINDS, FACE, SIGNATURE
+from common.biometrics import ALL_ITEM_KINDS, FACE, SIGNATURE, CapturedItem, ItemFormat
 from station.core import StationCore
 from station.synthetic import synthetic_resident
-from store.records import EnrollmentData, ItemData
+from store.records import EnrollmentData
 
 TARGETS = {
     "save_p99_ms": 50,
@@ -39,7 +39,7 @@ TARGETS = {
 }
 
 
-def realistic_items(rng: random.Random, small: bool = False) -> list[ItemData]:
+def realistic_items(rng: random.Random, small: bool = False) -> list[CapturedItem]:
     """Face about 40 KB, fingers 5-8 KB each, signature about 3 KB (random bytes: encrypted anyway)."""
     items = []
     for kind in ALL_ITEM_KINDS:
@@ -51,7 +51,11 @@ def realistic_items(rng: random.Random, small: bool = False) -> list[ItemData]:
             size = 3_000
         else:
             size = rng.randint(5_000, 8_000)
-        items.append(ItemData(kind=kind, format="bench", payload=rng.randbytes(size), quality=60.0, simulated=True))
+        items.append(
+            CapturedItem(
+                kind=kind, format=ItemFormat.PLACEHOLDER, payload=rng.randbytes(size), quality=60.0, simulated=True
+            )
+        )
     return items
 
 

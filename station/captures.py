@@ -1,10 +1,11 @@
-"""Device captures turned into what the enrollment workflow stores.
+"""Device captures turned into the items the enrollment workflow keeps.
 
 A driver returns rich objects (`FaceCapture`, `FingerCapture`, `SignatureCapture`,
 with images, analyses and pen points); the workflow keeps only the payload that is
 sealed and sent (JPEG, WSQ, signature vectors) and which device produced it. These
 three functions are that conversion, in one place, so the wizard, scripts and tests
-build the same `Capture` from the same capture.
+build the same `CapturedItem` from the same capture; that object then travels
+unchanged through the draft, the seal and the packet manifest.
 
 Traps: a serial the driver cannot read is reported as ``"unknown"`` (UVC cameras, the
 ISDV4 protocol); it is stored as no serial rather than as the word. The signature
@@ -13,18 +14,22 @@ travels as vectors, never as the rendered PNG (that is for review and the receip
 
 from __future__ import annotations
 
-from common.biometrics import ItemFormat
+from datetime import UTC, datetime
+
+from common.biometrics import FACE, SIGNATURE, CapturedItem, ItemFormat
 from devices.base import DeviceInfo
 from devices.kinds import FaceCapture, FingerCapture, SignatureCapture
 from devices.signature.vectors import encode_strokes
-from station.workflow import Capture
 
 _NO_SERIAL = frozenset({"", "unknown"})
 
 
-def _from_device(fmt: ItemFormat, payload: bytes, quality: float | None, device: DeviceInfo) -> Capture:
+def _from_device(
+    kind: str, fmt: ItemFormat, payload: bytes, quality: float | None, device: DeviceInfo, at: datetime | None
+) -> CapturedItem:
     serial = device.serial.strip()
-    return Capture(
+    return CapturedItem(
+        kind=kind,
         format=fmt,
         payload=payload,
         quality=quality,
@@ -32,20 +37,22 @@ def _from_device(fmt: ItemFormat, payload: bytes, quality: float | None, device:
         device_model=device.model,
         device_serial=None if serial.lower() in _NO_SERIAL else serial,
         simulated=device.simulated,
+        captured_at=at or datetime.now(UTC),
     )
 
 
-def face_capture(c: FaceCapture) -> Capture:
+def face_capture(c: FaceCapture, *, at: datetime | None = None) -> CapturedItem:
     """The cropped 3:4 JPEG; no single quality number (the eight checks all passed, or
     the operator took it by hand)."""
-    return _from_device(ItemFormat.JPEG, c.jpeg, None, c.device)
+    return _from_device(FACE, ItemFormat.JPEG, c.jpeg, None, c.device, at)
 
 
-def finger_capture(c: FingerCapture) -> Capture:
-    """The WSQ image of the best attempt with its quality score (the station's proxy, 0-100)."""
-    return _from_device(ItemFormat.WSQ, c.wsq, round(c.quality, 1), c.device)
+def finger_capture(c: FingerCapture, *, at: datetime | None = None) -> CapturedItem:
+    """The WSQ image of the best attempt with its quality score (the station's proxy, 0-100),
+    as the item of the finger the scanner was asked for."""
+    return _from_device(c.position.item_kind, ItemFormat.WSQ, c.wsq, round(c.quality, 1), c.device, at)
 
 
-def signature_capture(c: SignatureCapture) -> Capture:
+def signature_capture(c: SignatureCapture, *, at: datetime | None = None) -> CapturedItem:
     """The strokes in the ``sigvec`` vector format, in the pad's own units."""
-    return _from_device(ItemFormat.SIGNATURE_VECTORS, encode_strokes(c), None, c.device)
+    return _from_device(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, encode_strokes(c), None, c.device, at)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from common.biometrics import FingerException, FingerPosition
+from common.biometrics import FingerPosition, ItemException
 from common.progress import CancelToken, Progress, no_progress
 from station.auth import User
 from station.core import StationCore
@@ -54,7 +54,7 @@ def build_synthetic(
     wf.set_face(biometrics.face(seed, resident.demographics.tanggal_lahir.year))
     for position in FingerPosition:
         if resident.missing_finger == int(position):
-            wf.set_finger_exception(position, FingerException.BANDAGED, note="synthetic", approver=approver)
+            wf.set_finger_exception(position, ItemException.BANDAGED, note="synthetic", approver=approver)
         else:
             wf.set_finger(position, biometrics.finger(seed, position))
     wf.set_signature(biometrics.signature(seed))

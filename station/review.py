@@ -13,8 +13,7 @@ from collections.abc import Iterable
 
 from PIL import Image
 
-from common.biometrics import FACE, SIGNATURE, ItemFormat
-from store.records import ItemData
+from common.biometrics import FACE, SIGNATURE, CapturedItem, ItemFormat
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def _signature_png(payload: bytes) -> bytes:
     return render_png(decoded.strokes, pad_max=decoded.pad_max, size=SIGNATURE_SIZE)
 
 
-def item_images(items: Iterable[ItemData]) -> dict[str, bytes]:
+def item_images(items: Iterable[CapturedItem]) -> dict[str, bytes]:
     """kind -> PNG thumbnail bytes, for every captured item (exceptions have none)."""
     out: dict[str, bytes] = {}
     for item in items:

@@ -12,12 +12,12 @@ and payloads are still real WSQ, JPEG and signature vectors of realistic sizes.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import numpy as np
 
-from common.biometrics import FingerPosition, ItemFormat
-from station.workflow import Capture
+from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemFormat
 
 POOL = 8
 SIM = "synthetic"
@@ -48,19 +48,32 @@ def _signature(variant: int) -> bytes:
     return encode_strokes(synthetic_strokes(variant), DEFAULT_PAD_MAX)
 
 
+def _item(kind: str, fmt: ItemFormat, payload: bytes, quality: float | None, model: str) -> CapturedItem:
+    return CapturedItem(
+        kind=kind,
+        format=fmt,
+        payload=payload,
+        quality=quality,
+        device_driver=SIM,
+        device_model=model,
+        simulated=True,
+        captured_at=datetime.now(UTC),
+    )
+
+
 class SyntheticBiometrics:
-    """Deterministic for a seed; variants are shared between residents."""
+    """Deterministic for a seed (except the capture time); variants are shared between residents."""
 
-    def finger(self, seed: int, position: FingerPosition) -> Capture:
+    def finger(self, seed: int, position: FingerPosition) -> CapturedItem:
         data, quality = _finger(random.Random(seed).randrange(POOL), int(position))
-        return Capture(ItemFormat.WSQ, data, quality, SIM, "EF01 simulator (synthetic)", None, True)
+        return _item(position.item_kind, ItemFormat.WSQ, data, quality, "EF01 simulator (synthetic)")
 
-    def face(self, seed: int, birth_year: int) -> Capture:
+    def face(self, seed: int, birth_year: int) -> CapturedItem:
         # Two years of the same parity give the same backdrop: keep the pool small.
         year = 2000 + birth_year % 2
         data = _face(random.Random(seed).randrange(POOL), year)
-        return Capture(ItemFormat.JPEG, data, None, SIM, "camera simulator (synthetic)", None, True)
+        return _item(FACE, ItemFormat.JPEG, data, None, "camera simulator (synthetic)")
 
-    def signature(self, seed: int) -> Capture:
+    def signature(self, seed: int) -> CapturedItem:
         data = _signature(random.Random(seed).randrange(POOL))
-        return Capture(ItemFormat.SIGNATURE_VECTORS, data, None, SIM, "ISDV4 simulator (synthetic)", None, True)
+        return _item(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, data, None, "ISDV4 simulator (synthetic)")

@@ -29,6 +29,7 @@ from pathlib import Path
 from common.progress import CancelToken, Progress, no_progress
 from station.appointments_csv import ImportReport, parse_appointments_csv, read_csv_file
 from station.demographics import validate_field
+from station.events import Change, Notifier
 from station.nik import mask_nik
 from store.crypto import DataKey
 from store.db import Database
@@ -124,11 +125,23 @@ class CounterTickets:
     """The ticket rules over the store; `clock` and `tz` make "today" testable."""
 
     def __init__(
-        self, db: Database, key: DataKey, *, clock: Callable[[], datetime] = utcnow, tz: tzinfo | None = None
+        self,
+        db: Database,
+        key: DataKey,
+        *,
+        events: Notifier | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        tz: tzinfo | None = None,
     ) -> None:
         self.repo = TicketRepository(db, key)
+        self.events = events  # the station's notifier (StationCore.events); None: nobody listens
         self.clock = clock
         self.tz = tz  # None: the machine's local time zone
+
+    def _changed(self, record_uuid: str | None = None) -> None:
+        """Announce a committed change (after the store's transaction, never inside it)."""
+        if self.events is not None:
+            self.events.notify(Change.TICKETS, Change.AUDIT, record_uuid=record_uuid)
 
     def _now(self) -> datetime:
         return self.clock()
@@ -147,11 +160,17 @@ class CounterTickets:
         if name is not None and (err := validate_field("nama", name)) is not None:
             raise err
         now = self._now()
-        return _view(self.repo.issue(day=self.local_date(now).isoformat(), now=now, actor=operator, name=name))
+        ticket = _view(self.repo.issue(day=self.local_date(now).isoformat(), now=now, actor=operator, name=name))
+        self._changed()
+        return ticket
 
     def check_in(self, appointment_id: int, operator: str) -> TicketView:
         now = self._now()
-        return _view(self.repo.check_in(appointment_id, day=self.local_date(now).isoformat(), now=now, actor=operator))
+        ticket = _view(
+            self.repo.check_in(appointment_id, day=self.local_date(now).isoformat(), now=now, actor=operator)
+        )
+        self._changed()
+        return ticket
 
     def _called(self, t: TicketRecord) -> CalledTicket:
         prefill: dict[str, str] = {}
@@ -165,17 +184,26 @@ class CounterTickets:
         """The oldest waiting ticket, called atomically; None when nobody is waiting."""
         now = self._now()
         t = self.repo.call_next(day=self.local_date(now).isoformat(), now=now, actor=operator)
-        return None if t is None else self._called(t)
+        if t is None:
+            return None
+        self._changed()
+        return self._called(t)
 
     def call_ticket(self, ticket_id: int, operator: str) -> CalledTicket:
         now = self._now()
-        return self._called(self.repo.call(ticket_id, day=self.local_date(now).isoformat(), now=now, actor=operator))
+        t = self.repo.call(ticket_id, day=self.local_date(now).isoformat(), now=now, actor=operator)
+        self._changed()
+        return self._called(t)
 
     def mark_no_show(self, ticket_id: int, operator: str, *, requeue: bool = False) -> TicketView:
-        return _view(self.repo.no_show(ticket_id, now=self._now(), actor=operator, requeue=requeue))
+        ticket = _view(self.repo.no_show(ticket_id, now=self._now(), actor=operator, requeue=requeue))
+        self._changed()
+        return ticket
 
     def mark_served(self, ticket_id: int, record_uuid: str, operator: str) -> TicketView:
-        return _view(self.repo.served(ticket_id, record_uuid, now=self._now(), actor=operator))
+        ticket = _view(self.repo.served(ticket_id, record_uuid, now=self._now(), actor=operator))
+        self._changed(record_uuid)
+        return ticket
 
     # --- reading ---
 
@@ -217,6 +245,7 @@ class CounterTickets:
             progress=progress,
             cancel=cancel,
         )
+        self._changed()
         progress(1.0, f"{parsed.rows}")
         return ImportReport(parsed.rows, stored.imported, len(stored.already_listed), parsed.problems)
 

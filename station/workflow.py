@@ -12,16 +12,16 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from common.biometrics import FACE, SIGNATURE, FingerException, FingerPosition, ItemFormat
+from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException
 from common.errors import StateError, ValidationError
 from common.text import Text
 from station.auth import Role, User
 from station.demographics import Demographics, normalised, require_valid
-from store.records import EnrollmentData, ItemData, SealResult
+from store.records import EnrollmentData, SealResult
 
 
 class Step(StrEnum):
@@ -51,40 +51,22 @@ class DraftSink(Protocol):
     def seal(self, data: EnrollmentData, *, actor: str) -> SealResult: ...
 
 
-@dataclass(frozen=True)
-class Capture:
-    """A captured biometric as the workflow receives it from a device (plain bytes)."""
-
-    format: ItemFormat
-    payload: bytes
-    quality: float | None = None
-    device_driver: str | None = None
-    device_model: str | None = None
-    device_serial: str | None = None
-    simulated: bool = False
-
-
 @dataclass
-class Enrollment:
+class EnrollmentDraft:
+    """The record being captured, as the workflow holds it (the store's row is `store.models.Enrollment`)."""
+
     uuid: str
     operator: str
     demographics: Demographics | None = None
-    items: dict[str, ItemData] = field(default_factory=dict)
+    items: dict[str, CapturedItem] = field(default_factory=dict)
     corrects_uuid: str | None = None
 
 
-def _item(kind: str, c: Capture) -> ItemData:
-    return ItemData(
-        kind=kind,
-        format=c.format.value,
-        payload=c.payload,
-        quality=c.quality,
-        device_driver=c.device_driver,
-        device_model=c.device_model,
-        device_serial=c.device_serial,
-        simulated=c.simulated,
-        captured_at=datetime.now(UTC),
-    )
+def _require_kind(item: CapturedItem, kind: str) -> None:
+    # The item is built with its kind (station.captures); a finger given for the face
+    # or for another finger is a caller's mistake, not a resident's.
+    if item.kind != kind:
+        raise ValueError(f"a {item.kind} item given as {kind}")
 
 
 class EnrollmentWorkflow:
@@ -100,7 +82,7 @@ class EnrollmentWorkflow:
         self.sink = sink
         self.operator = operator
         self.today = today
-        self.enrollment = Enrollment(
+        self.enrollment = EnrollmentDraft(
             record_uuid or str(uuidlib.uuid4()), operator.username, corrects_uuid=corrects_uuid
         )
         self.step = Step.DEMOGRAPHICS
@@ -176,62 +158,43 @@ class EnrollmentWorkflow:
         self.enrollment.demographics = d
         self._advance_from(Step.DEMOGRAPHICS)
 
-    def set_face(self, capture: Capture) -> None:
+    def set_face(self, item: CapturedItem) -> None:
         self._require_open()
         self._need(Step.DEMOGRAPHICS)
-        self.enrollment.items[FACE] = _item(FACE, capture)
+        _require_kind(item, FACE)
+        self.enrollment.items[FACE] = item
         self._advance_from(Step.PHOTO)
 
-    def set_finger(self, position: FingerPosition, capture: Capture) -> None:
+    def set_finger(self, position: FingerPosition, item: CapturedItem) -> None:
         self._require_open()
         self._need(Step.DEMOGRAPHICS)
-        self.enrollment.items[position.item_kind] = _item(position.item_kind, capture)
+        _require_kind(item, position.item_kind)
+        self.enrollment.items[position.item_kind] = item
         if self.complete(Step.FINGERPRINTS):
             self._advance_from(Step.FINGERPRINTS)
         else:
             self._save()
 
     def set_finger_exception(
-        self, position: FingerPosition, reason: FingerException, *, note: str = "", approver: User
+        self, position: FingerPosition, reason: ItemException, *, note: str = "", approver: User
     ) -> None:
         """A finger that cannot be captured; a supervisor must approve it."""
-        self._require_open()
-        self._need(Step.DEMOGRAPHICS)
-        self._check_exception(reason, note, approver)
-        self.enrollment.items[position.item_kind] = ItemData(
-            kind=position.item_kind,
-            format=None,
-            payload=None,
-            exception_reason=reason.value,
-            exception_note=note.strip() or None,
-            approved_by=approver.username,
-            captured_at=datetime.now(UTC),
-        )
+        self._set_exception(position.item_kind, reason, note, approver)
         if self.complete(Step.FINGERPRINTS):
             self._advance_from(Step.FINGERPRINTS)
         else:
             self._save()
 
-    def set_signature(self, capture: Capture) -> None:
+    def set_signature(self, item: CapturedItem) -> None:
         self._require_open()
         self._need(Step.DEMOGRAPHICS)
-        self.enrollment.items[SIGNATURE] = _item(SIGNATURE, capture)
+        _require_kind(item, SIGNATURE)
+        self.enrollment.items[SIGNATURE] = item
         self._advance_from(Step.SIGNATURE)
 
-    def set_signature_exception(self, reason: FingerException, *, note: str, approver: User) -> None:
+    def set_signature_exception(self, reason: ItemException, *, note: str, approver: User) -> None:
         """A resident who cannot sign (e.g. both hands injured)."""
-        self._require_open()
-        self._need(Step.DEMOGRAPHICS)
-        self._check_exception(reason, note, approver)
-        self.enrollment.items[SIGNATURE] = ItemData(
-            kind=SIGNATURE,
-            format=None,
-            payload=None,
-            exception_reason=reason.value,
-            exception_note=note.strip() or None,
-            approved_by=approver.username,
-            captured_at=datetime.now(UTC),
-        )
+        self._set_exception(SIGNATURE, reason, note, approver)
         self._advance_from(Step.SIGNATURE)
 
     def clear_item(self, kind: str) -> None:
@@ -240,14 +203,21 @@ class EnrollmentWorkflow:
         self.enrollment.items.pop(kind, None)
         self._save()
 
+    def _set_exception(self, kind: str, reason: ItemException, note: str, approver: User) -> None:
+        """A finger's or the signature's exception: checked, then built in one place."""
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        self._check_exception(reason, note, approver)
+        self.enrollment.items[kind] = CapturedItem.exception(kind, reason, note=note, approved_by=approver.username)
+
     @staticmethod
-    def _check_exception(reason: FingerException, note: str, approver: User) -> None:
+    def _check_exception(reason: ItemException, note: str, approver: User) -> None:
         if approver.role != Role.SUPERVISOR:
             raise StateError(
                 Text("Pengecualian harus disetujui supervisor.", "An exception must be approved by a supervisor."),
                 code="auth.role",
             )
-        if reason == FingerException.OTHER and not note.strip():
+        if reason == ItemException.OTHER and not note.strip():
             raise ValidationError(
                 Text("Untuk alasan 'Lainnya', tuliskan keterangannya.", "For reason 'Other', write an explanation."),
                 field="note",

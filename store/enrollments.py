@@ -18,16 +18,16 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from common.biometrics import CapturedItem
 from common.errors import StateError, StorageError
 from common.text import Text
 from store import audit
-from store.crypto import DataKey, sha256_hex
+from store.crypto import DataKey
 from store.db import Database
 from store.models import BiometricItem, Enrollment, Operator, StatusEvent
 from store.models import Station as StationRow
 from store.records import (
     EnrollmentData,
-    ItemData,
     ItemSummary,
     RecordDetail,
     RecordSummary,
@@ -166,23 +166,12 @@ class EnrollmentRepository:
             conn.execute(_INSERT_ITEM, [self._item_values(eid, data.uuid, i, now) for i in changed])
         return eid
 
-    def _item_values(self, eid: int, record_uuid: str, item: ItemData, now: datetime) -> dict[str, Any]:
+    def _item_values(self, eid: int, record_uuid: str, item: CapturedItem, now: datetime) -> dict[str, Any]:
         payload = item.payload
         return {
+            **item.to_row(),
             "enrollment_id": eid,
-            "kind": item.kind,
-            "format": item.format,
-            "quality": item.quality,
-            "exception_reason": item.exception_reason,
-            "exception_note": item.exception_note,
-            "approved_by": item.approved_by,
-            "device_driver": item.device_driver,
-            "device_model": item.device_model,
-            "device_serial": item.device_serial,
-            "simulated": item.simulated,
             "payload": None if payload is None else self.key.encrypt(payload, record_uuid=record_uuid, kind=item.kind),
-            "payload_sha256": None if payload is None else sha256_hex(payload),
-            "size": 0 if payload is None else len(payload),
             "captured_at": item.captured_at or now,
         }
 
@@ -333,21 +322,8 @@ class EnrollmentRepository:
             row, username = found
             demographics = json.loads(self.key.decrypt(row.demographics, record_uuid=row.uuid, kind=DEMOGRAPHICS_KIND))
             items = [
-                ItemData(
-                    kind=i.kind,
-                    format=i.format,
-                    payload=None
-                    if i.payload is None
-                    else self.key.decrypt(i.payload, record_uuid=row.uuid, kind=i.kind),
-                    quality=i.quality,
-                    exception_reason=i.exception_reason,
-                    exception_note=i.exception_note,
-                    approved_by=i.approved_by,
-                    device_driver=i.device_driver,
-                    device_model=i.device_model,
-                    device_serial=i.device_serial,
-                    simulated=i.simulated,
-                    captured_at=i.captured_at,
+                CapturedItem.from_row(
+                    i, None if i.payload is None else self.key.decrypt(i.payload, record_uuid=row.uuid, kind=i.kind)
                 )
                 for i in row.items
             ]
@@ -380,9 +356,9 @@ class EnrollmentRepository:
             return None if found is None else _summary(found[0], found[1])
 
 
-def _item_fingerprint(item: ItemData) -> list[Any]:
+def _item_fingerprint(item: CapturedItem) -> list[Any]:
     return [
-        None if item.payload is None else sha256_hex(item.payload),
+        item.sha256,
         item.exception_reason,
         item.approved_by,
         item.quality,

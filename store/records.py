@@ -6,23 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
-@dataclass(frozen=True)
-class ItemData:
-    """One biometric item as captured: a payload, or an exception reason instead."""
-
-    kind: str
-    format: str | None
-    payload: bytes | None
-    quality: float | None = None
-    exception_reason: str | None = None
-    exception_note: str | None = None
-    approved_by: str | None = None
-    device_driver: str | None = None
-    device_model: str | None = None
-    device_serial: str | None = None
-    simulated: bool = False
-    captured_at: datetime | None = None
+from common.biometrics import CapturedItem
 
 
 @dataclass(frozen=True)
@@ -34,7 +18,7 @@ class EnrollmentData:
     nik: str
     name: str
     demographics: dict[str, Any]  # JSON-able; includes the NIK, encrypted at rest
-    items: list[ItemData] = field(default_factory=list)
+    items: list[CapturedItem] = field(default_factory=list)  # the workflow's own objects
     draft_step: str | None = None
     corrects_uuid: str | None = None
 

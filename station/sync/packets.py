@@ -62,25 +62,8 @@ def manifest_for(sealed: SealedRecord) -> tuple[dict[str, Any], list[bytes]]:
     entries: list[dict[str, Any]] = []
     blobs: list[bytes] = []
     for item in sorted(data.items, key=lambda i: i.kind):
-        payload = item.payload or b""
-        entries.append(
-            {
-                "kind": item.kind,
-                "format": item.format,
-                "size": len(payload),
-                "sha256": hashlib.sha256(payload).hexdigest(),
-                "quality": item.quality,
-                "exception_reason": item.exception_reason,
-                "exception_note": item.exception_note,
-                "approved_by": item.approved_by,
-                "device_driver": item.device_driver,
-                "device_model": item.device_model,
-                "device_serial": item.device_serial,
-                "simulated": item.simulated,
-                "captured_at": item.captured_at.isoformat() if item.captured_at else None,
-            }
-        )
-        blobs.append(payload)
+        entries.append(item.to_manifest())
+        blobs.append(item.payload or b"")
     manifest = {
         "v": 1,
         "station": sealed.station_code,

@@ -225,7 +225,9 @@ def test_semicolon_file_with_a_bom_and_day_first_dates(tickets):
         ("AMINAH, S.PD", "08:00-09:00"),
         ("BUDI", "09:00-10:00"),
     ]
-    called = tickets.call_ticket(tickets.check_in(tickets.appointments_today()[0].appointment_id, "spv").ticket_id, "spv")
+    called = tickets.call_ticket(
+        tickets.check_in(tickets.appointments_today()[0].appointment_id, "spv").ticket_id, "spv"
+    )
     assert called.prefill == {"nama": "Aminah, S.Pd", "nik": NIK_A}  # no BOM stuck to anything
 
 
@@ -309,3 +311,41 @@ def test_a_0003_database_upgrades_to_the_tickets_and_db_check_stays_green(tmp_pa
     tickets.call_next("spv")
     assert all(r.passed for r in run_all(core.db, core.key)), [r for r in run_all(core.db, core.key) if not r.passed]
     assert tickets.called()[0].state == CALLED
+
+
+def test_every_committed_change_is_announced_and_a_refused_one_is_not(core, clock):  # type: ignore[no-untyped-def]
+    from station.events import Change, Changes
+
+    heard: list[Changes] = []
+    core.events.subscribe(heard.append)
+    desk = CounterTickets(core.db, core.key, events=core.events, clock=clock, tz=WIB)
+
+    def announced(action):  # type: ignore[no-untyped-def]
+        heard.clear()
+        result = action()
+        assert [Change.TICKETS in c for c in heard] == [True], heard
+        return result
+
+    first = announced(lambda: desk.issue_ticket("spv", "Siti"))
+    announced(lambda: desk.issue_ticket("spv"))
+    announced(lambda: desk.call_next("spv"))
+    announced(lambda: desk.mark_no_show(first.ticket_id, "spv", requeue=True))
+    second = announced(lambda: desk.call_next("spv"))
+    announced(lambda: desk.mark_no_show(second.ticket_id, "spv"))
+    data = csv_bytes(HEADER, f"Siti Aminah,{NIK_A},2026-11-23,08:00-09:00")
+    announced(lambda: desk.import_appointments(data, "spv"))
+    appt = desk.appointments_today()[0]
+    ticket = announced(lambda: desk.check_in(appt.appointment_id, "spv"))
+    announced(lambda: desk.call_ticket(ticket.ticket_id, "spv"))
+
+    heard.clear()
+    desk.snapshot()
+    desk.waiting()
+    with pytest.raises(StateError):
+        desk.call_ticket(ticket.ticket_id, "spv")  # already called: refused, nothing changed
+    with pytest.raises(ValidationError):
+        desk.issue_ticket("spv", "R2D2")
+    assert heard == []
+    assert desk.call_next("spv") is not None  # A-001, back at the end of the line
+    assert desk.call_next("spv") is None  # nobody waits: nothing changed, nothing announced
+    assert [Change.TICKETS in c for c in heard] == [True]

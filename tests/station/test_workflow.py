@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from common.biometrics import FACE, SIGNATURE, FingerException, FingerPosition, ItemFormat
+from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException, ItemFormat
 from common.errors import StateError, ValidationError, ValidationErrors
 from station.auth import Role, User
-from station.workflow import Capture, EnrollmentWorkflow, Step
+from station.workflow import EnrollmentWorkflow, Step
 from tests.conftest import SUPERVISOR_PASSWORD
 from tests.factories import TODAY, resident
 
@@ -17,8 +17,8 @@ OPERATOR = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 CLERK = User("clerk", "Operator Uji", Role.OPERATOR)
 
 
-def cap(fmt: ItemFormat = ItemFormat.WSQ, payload: bytes = b"\xff\xa0payload") -> Capture:
-    return Capture(fmt, payload, quality=70.0, device_driver="test", device_model="test", simulated=True)
+def cap(kind: str, fmt: ItemFormat = ItemFormat.WSQ, payload: bytes = b"\xff\xa0payload") -> CapturedItem:
+    return CapturedItem(kind, fmt, payload, quality=70.0, device_driver="test", device_model="test", simulated=True)
 
 
 def workflow(core) -> EnrollmentWorkflow:  # type: ignore[no-untyped-def]
@@ -27,13 +27,13 @@ def workflow(core) -> EnrollmentWorkflow:  # type: ignore[no-untyped-def]
 
 def fill(wf: EnrollmentWorkflow, *, skip: FingerPosition | None = None) -> None:
     wf.submit_demographics(resident())
-    wf.set_face(cap(ItemFormat.JPEG, b"\xff\xd8\xffface"))
+    wf.set_face(cap(FACE, ItemFormat.JPEG, b"\xff\xd8\xffface"))
     for p in FingerPosition:
         if p == skip:
-            wf.set_finger_exception(p, FingerException.AMPUTATED, approver=OPERATOR)
+            wf.set_finger_exception(p, ItemException.AMPUTATED, approver=OPERATOR)
         else:
-            wf.set_finger(p, cap())
-    wf.set_signature(cap(ItemFormat.SIGNATURE_VECTORS, b"strokes"))
+            wf.set_finger(p, cap(p.item_kind))
+    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, b"strokes"))
 
 
 def test_steps_advance_in_order_and_seal_assigns_the_first_number(core):
@@ -41,13 +41,13 @@ def test_steps_advance_in_order_and_seal_assigns_the_first_number(core):
     assert wf.step == Step.DEMOGRAPHICS
     wf.submit_demographics(resident())
     assert wf.step == Step.PHOTO
-    wf.set_face(cap(ItemFormat.JPEG))
+    wf.set_face(cap(FACE, ItemFormat.JPEG))
     assert wf.step == Step.FINGERPRINTS
     for p in FingerPosition:
         assert wf.step == Step.FINGERPRINTS
-        wf.set_finger(p, cap())
+        wf.set_finger(p, cap(p.item_kind))
     assert wf.step == Step.SIGNATURE
-    wf.set_signature(cap(ItemFormat.SIGNATURE_VECTORS))
+    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
     assert wf.step == Step.REVIEW
     result = wf.seal()
     assert wf.step == Step.SEALED
@@ -82,7 +82,7 @@ def test_a_second_workflow_on_the_same_record_cannot_seal_it_again(core):
 def test_cannot_seal_incomplete_and_the_message_names_what_is_missing(core):
     wf = workflow(core)
     wf.submit_demographics(resident())
-    wf.set_face(cap(ItemFormat.JPEG))
+    wf.set_face(cap(FACE, ItemFormat.JPEG))
     with pytest.raises(StateError) as info:
         wf.seal()
     assert "Right thumb" in info.value.message.en and "Ibu jari kanan" in info.value.message.id
@@ -91,7 +91,7 @@ def test_cannot_seal_incomplete_and_the_message_names_what_is_missing(core):
 def test_captures_before_demographics_are_refused(core):
     wf = workflow(core)
     with pytest.raises(StateError):
-        wf.set_face(cap(ItemFormat.JPEG))
+        wf.set_face(cap(FACE, ItemFormat.JPEG))
 
 
 def test_invalid_demographics_do_not_advance(core):
@@ -109,9 +109,9 @@ def test_finger_exception_needs_a_supervisor(core):
     wf = EnrollmentWorkflow(core.enrollments, CLERK, today=lambda: TODAY)
     wf.submit_demographics(resident())
     with pytest.raises(StateError) as info:
-        wf.set_finger_exception(FingerPosition.LEFT_LITTLE, FingerException.BANDAGED, approver=CLERK)
+        wf.set_finger_exception(FingerPosition.LEFT_LITTLE, ItemException.BANDAGED, approver=CLERK)
     assert info.value.code == "auth.role"
-    wf.set_finger_exception(FingerPosition.LEFT_LITTLE, FingerException.BANDAGED, approver=OPERATOR)
+    wf.set_finger_exception(FingerPosition.LEFT_LITTLE, ItemException.BANDAGED, approver=OPERATOR)
     assert FingerPosition.LEFT_LITTLE.item_kind in wf.enrollment.items
 
 
@@ -119,7 +119,7 @@ def test_other_reason_needs_a_note(core):
     wf = workflow(core)
     wf.submit_demographics(resident())
     with pytest.raises(ValidationError):
-        wf.set_finger_exception(FingerPosition.LEFT_RING, FingerException.OTHER, note=" ", approver=OPERATOR)
+        wf.set_finger_exception(FingerPosition.LEFT_RING, ItemException.OTHER, note=" ", approver=OPERATOR)
 
 
 def test_exception_is_stored_with_reason_and_approver(core):
@@ -139,7 +139,7 @@ def test_go_back_to_any_step_then_return_to_review(core):
     wf.clear_item(FACE)
     with pytest.raises(StateError):
         wf.go_to(Step.REVIEW)
-    wf.set_face(cap(ItemFormat.JPEG, b"\xff\xd8\xffretake"))
+    wf.set_face(cap(FACE, ItemFormat.JPEG, b"\xff\xd8\xffretake"))
     assert wf.step == Step.REVIEW  # complete steps are skipped on the way back
     wf.seal()
 
@@ -147,8 +147,8 @@ def test_go_back_to_any_step_then_return_to_review(core):
 def test_draft_survives_and_resumes_at_the_saved_step(core):
     wf = workflow(core)
     wf.submit_demographics(resident())
-    wf.set_face(cap(ItemFormat.JPEG, b"\xff\xd8\xffface"))
-    wf.set_finger(FingerPosition.RIGHT_THUMB, cap())
+    wf.set_face(cap(FACE, ItemFormat.JPEG, b"\xff\xd8\xffface"))
+    wf.set_finger(FingerPosition.RIGHT_THUMB, cap(FingerPosition.RIGHT_THUMB.item_kind))
     drafts = core.enrollments.drafts()
     assert len(drafts) == 1 and drafts[0].state == "DRAFT"
     data = core.enrollments.load(drafts[0].uuid)
@@ -156,8 +156,8 @@ def test_draft_survives_and_resumes_at_the_saved_step(core):
     assert resumed.step == Step.FINGERPRINTS
     assert resumed.enrollment.items[FACE].payload == b"\xff\xd8\xffface"
     for p in list(FingerPosition)[1:]:
-        resumed.set_finger(p, cap())
-    resumed.set_signature(cap(ItemFormat.SIGNATURE_VECTORS))
+        resumed.set_finger(p, cap(p.item_kind))
+    resumed.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
     assert resumed.seal().station_seq == 1
     assert core.enrollments.drafts() == []
 
@@ -165,10 +165,10 @@ def test_draft_survives_and_resumes_at_the_saved_step(core):
 def test_signature_exception(core):
     wf = workflow(core)
     wf.submit_demographics(resident())
-    wf.set_face(cap(ItemFormat.JPEG))
+    wf.set_face(cap(FACE, ItemFormat.JPEG))
     for p in FingerPosition:
-        wf.set_finger(p, cap())
-    wf.set_signature_exception(FingerException.OTHER, note="kedua tangan diperban", approver=OPERATOR)
+        wf.set_finger(p, cap(p.item_kind))
+    wf.set_signature_exception(ItemException.OTHER, note="kedua tangan diperban", approver=OPERATOR)
     assert wf.enrollment.items[SIGNATURE].exception_reason == "other"
     wf.seal()
 
@@ -207,3 +207,13 @@ def test_a_correction_of_an_unknown_record_is_refused(core):
     with pytest.raises(StateError) as info:
         wf.submit_demographics(resident())
     assert info.value.code == "state.correction_target"
+
+
+def test_an_item_of_another_kind_is_refused(core):
+    wf = workflow(core)
+    wf.submit_demographics(resident())
+    with pytest.raises(ValueError):
+        wf.set_face(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
+    with pytest.raises(ValueError):
+        wf.set_finger(FingerPosition.LEFT_RING, cap(FingerPosition.RIGHT_RING.item_kind))
+    assert wf.enrollment.items == {}

@@ -10,12 +10,12 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from common.biometrics import FACE, SIGNATURE, FingerException, FingerPosition
+from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException
 from devices.base import DeviceKind
 from station.auth import Role
 from station.captures import face_capture
 from station.synthetic import synthetic_resident
-from station.workflow import Capture, EnrollmentWorkflow, Step
+from station.workflow import EnrollmentWorkflow, Step
 from tests.conftest import SUPERVISOR_PASSWORD
 from tests.ui.conftest import spv_session
 from ui.context import FAULT, READY
@@ -36,7 +36,7 @@ def wizard_for(ctx: Any, seed: int = 7) -> WizardController:
     return WizardController(ctx, wf)
 
 
-def synthetic_face(wf: EnrollmentWorkflow) -> Capture:
+def synthetic_face(wf: EnrollmentWorkflow) -> CapturedItem:
     from devices.base import DeviceInfo
     from devices.camera import synthetic_face_jpeg
     from devices.kinds import FaceAnalysis, FaceCapture
@@ -184,7 +184,7 @@ def test_ten_fingers_one_exception_approved_by_a_supervisor_not_an_operator(qtbo
     page.exception_button.click()
     panel = page.exception_panel
     assert panel.isVisible()
-    panel.reason.setCurrentIndex(panel.reason.findData(FingerException.OTHER))
+    panel.reason.setCurrentIndex(panel.reason.findData(ItemException.OTHER))
     panel.confirm_button.click()  # "other" without a note: refused before any password
     assert panel.message.text() and panel.isVisible()
     panel.note.setText("jari kaku sejak lahir")
@@ -309,7 +309,7 @@ def test_a_resident_who_cannot_sign_is_an_exception_a_supervisor_approves(qtbot,
     page.exception_button.click()
     assert not page.capturing or page._handle is None or page._handle.cancel_token.cancelled
     panel = page.exception_panel
-    panel.reason.setCurrentIndex(panel.reason.findData(FingerException.BANDAGED))
+    panel.reason.setCurrentIndex(panel.reason.findData(ItemException.BANDAGED))
     timer = when_modal(SupervisorDialog, approve(qtbot, []))
     panel.confirm_button.click()
     timer.stop()

@@ -12,7 +12,7 @@ from datetime import date
 import pypdf
 from PySide6.QtCore import Qt
 
-from common.biometrics import FACE, SIGNATURE, FingerException, FingerPosition
+from common.biometrics import FACE, SIGNATURE, FingerPosition, ItemException
 from station.auth import Role
 from station.synthetic import synthetic_resident
 from station.workflow import Step
@@ -90,7 +90,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     fingers.diagram.select(FingerPosition.LEFT_LITTLE)
     fingers.exception_button.click()
     panel = fingers.exception_panel
-    panel.reason.setCurrentIndex(panel.reason.findData(FingerException.BANDAGED))
+    panel.reason.setCurrentIndex(panel.reason.findData(ItemException.BANDAGED))
     refused: list[str] = []
     timer = when_modal(SupervisorDialog, approve(qtbot, refused, ("opr", "rahasia-opr-1")))
     panel.confirm_button.click()

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from common.biometrics import FINGER_EXCEPTION_LABELS, FingerException
+from common.biometrics import ITEM_EXCEPTION_LABELS, ItemException
 from common.errors import StateError, UserFacingError
 from common.text import Text
 from devices.base import DEVICE_KIND_LABELS, DeviceError, DeviceKind
@@ -272,7 +272,7 @@ class ExceptionPanel(QGroupBox):
     the workflow checks the role again when the exception is recorded.
     """
 
-    approved = Signal(object, str, object)  # FingerException, note, User
+    approved = Signal(object, str, object)  # ItemException, note, User
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -281,8 +281,8 @@ class ExceptionPanel(QGroupBox):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.reason = QComboBox()
-        for reason in FingerException:
-            self.reason.addItem(ctx.t(FINGER_EXCEPTION_LABELS[reason]), reason)
+        for reason in ItemException:
+            self.reason.addItem(ctx.t(ITEM_EXCEPTION_LABELS[reason]), reason)
         self.note = QLineEdit()
         self.note.setPlaceholderText(self.tr("Required for 'Other'"))
         form.addRow(self.tr("Reason"), self.reason)
@@ -308,12 +308,12 @@ class ExceptionPanel(QGroupBox):
         self.message.clear()
         self.show()
 
-    def selected_reason(self) -> FingerException:
-        return FingerException(self.reason.currentData())
+    def selected_reason(self) -> ItemException:
+        return ItemException(self.reason.currentData())
 
     def confirm(self) -> None:
         reason, note = self.selected_reason(), self.note.text().strip()
-        if reason == FingerException.OTHER and not note:
+        if reason == ItemException.OTHER and not note:
             self.message.error(self.tr("For reason 'Other', write an explanation."))
             self.note.setFocus()
             return

@@ -18,7 +18,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from common.biometrics import FINGER_EXCEPTION_LABELS, FingerException, FingerPosition
+from common.biometrics import ITEM_EXCEPTION_LABELS, FingerPosition, ItemException
 from devices.base import DeviceKind
 from devices.kinds import FingerCapture, FingerprintScanner
 from station.auth import User
@@ -325,7 +325,7 @@ class FingerprintPage(StepPage):
         self.exception_panel.open_for(self.ctx.t(self.current.label))
         self.status.prompt(self.tr("Choose the reason; a supervisor must approve it."))
 
-    def _exception_approved(self, reason: FingerException, note: str, approver: User) -> None:
+    def _exception_approved(self, reason: ItemException, note: str, approver: User) -> None:
         position = self.current
         if position is None:
             return
@@ -363,7 +363,7 @@ class FingerprintPage(StepPage):
             elif item.exception_reason:
                 self.diagram.set_state(position, FingerState.EXCEPTION)
                 self.bars[position].set_value(None)
-                label = self.ctx.t(FINGER_EXCEPTION_LABELS[FingerException(item.exception_reason)])
+                label = self.ctx.t(ITEM_EXCEPTION_LABELS[ItemException(item.exception_reason)])
                 note.setText(self.tr("Exception: %1").replace("%1", label))
             else:
                 self.diagram.set_state(position, FingerState.CAPTURED)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from common.biometrics import FACE, FINGER_EXCEPTION_LABELS, SIGNATURE, FingerException, FingerPosition
+from common.biometrics import FACE, ITEM_EXCEPTION_LABELS, SIGNATURE, FingerPosition, ItemException
 from station.demographics import FIELD_LABELS
 from station.nik import mask_nik
 from station.review import item_images
@@ -171,7 +171,7 @@ class ReviewPage(StepPage):
                 label.setPixmap(pm)
 
     def _exception_text(self, reason: str, approved_by: str | None) -> str:
-        label = self.ctx.t(FINGER_EXCEPTION_LABELS[FingerException(reason)])
+        label = self.ctx.t(ITEM_EXCEPTION_LABELS[ItemException(reason)])
         return self.tr("Exception: %1 (approved by %2)").replace("%1", label).replace("%2", approved_by or "?")
 
     def seal(self) -> None:

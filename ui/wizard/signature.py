@@ -19,7 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from common.biometrics import FINGER_EXCEPTION_LABELS, SIGNATURE, FingerException
+from common.biometrics import ITEM_EXCEPTION_LABELS, SIGNATURE, ItemException
 from common.progress import CancelToken
 from devices.base import DeviceKind
 from devices.kinds import PenPoint, SignatureCapture, SignaturePad
@@ -331,7 +331,7 @@ class SignaturePage(StepPage):
         self.exception_panel.open_for(self.tr("signature"))
         self.status.prompt(self.tr("Choose why the resident cannot sign; a supervisor must approve it."))
 
-    def _exception_approved(self, reason: FingerException, note: str, approver: User) -> None:
+    def _exception_approved(self, reason: ItemException, note: str, approver: User) -> None:
         submit_when_free(
             self.wizard,
             lambda wf: wf.set_signature_exception(reason, note=note, approver=approver),
@@ -349,7 +349,7 @@ class SignaturePage(StepPage):
         self.canvas.clear()
         self.canvas.hint = ""
         self._show_rendered(None)
-        label = self.ctx.t(FINGER_EXCEPTION_LABELS[FingerException(reason)])
+        label = self.ctx.t(ITEM_EXCEPTION_LABELS[ItemException(reason)])
         self.status.ok(self.tr("Recorded as an exception: %1").replace("%1", label))
         self._set_buttons()
 
