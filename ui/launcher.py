@@ -6,25 +6,50 @@ when the app is wanted, so the command line starts as fast as before.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import time
 from collections.abc import Sequence
 
 SMOKE_ENV = "STATION_SMOKE_EXIT_AFTER_LOGIN_SHOWN"
+# The exit code of a command that cannot run on this install (as the CLI's user errors).
+EXIT_NOT_INSTALLED = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] == "app":
+        if importlib.util.find_spec("PySide6") is None:
+            # A Qt-free install (the `station` extra only): one line, not a traceback.
+            sys.stderr.write(
+                "station: aplikasi desktop memerlukan ekstra `desktop` (pip install 'ektp-station[desktop]'); "
+                "perintah baris tetap jalan (station --help) / the desktop app needs the `desktop` extra "
+                "(pip install 'ektp-station[desktop]'); the command line works without it (station --help)\n"
+            )
+            return EXIT_NOT_INSTALLED
         from ui.app import run
 
         if os.environ.get(SMOKE_ENV):
             _arm_smoke_exit()
         return run(args[1:])
-    from station.cli.main import main as cli_main
-
+    try:
+        from station.cli.main import main as cli_main
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.partition(".")[0] in _OURS:
+            raise
+        # The centre's install (no `station` extra): name the extra, not a traceback.
+        sys.stderr.write(
+            f"station: modul {exc.name!r} tidak terpasang; perintah station memerlukan ekstra `station` "
+            f"(pip install 'ektp-station[station]') / module {exc.name!r} is not installed; the station's "
+            "commands need the `station` extra (pip install 'ektp-station[station]')\n"
+        )
+        return EXIT_NOT_INSTALLED
     return cli_main(args)
+
+
+# Our own top-level packages: a missing one of these is a broken install, not a missing extra.
+_OURS = frozenset({"common", "station", "store", "devices", "wire", "central", "ui"})
 
 
 def _arm_smoke_exit() -> None:
