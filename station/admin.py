@@ -34,6 +34,7 @@ from common.text import Text
 from station.auth import Authenticated, Role, User, check_new_password
 from station.config import StationConfig, save_config
 from station.core import StationCore
+from station.events import Change
 from station.sync.packets import CENTRAL_KEY
 from station.sync.trust import RECEIPT_KEY, InstalledKeys, install_central_keys
 from store import audit
@@ -261,23 +262,33 @@ class Admin:
         check_new_password(username, password, confirm)
         self.core.auth.add_operator(username, full_name, role, password, by=self.user)
         log.info("operator %s added by %s", username, self.user.username)
+        self._accounts_changed()
 
     def set_active(self, username: str, active: bool) -> None:
         self._still_supervisor()
         self.core.auth.set_active(username, active, by=self.user)
+        self._accounts_changed()
 
     def unlock(self, username: str) -> None:
         self._still_supervisor()
         self.core.auth.set_lock(username, False, by=self.user)
+        self._accounts_changed()
 
     def reset_password(self, username: str, password: str, confirm: str) -> None:
         self._still_supervisor()
         check_new_password(username, password, confirm)
         self.core.auth.reset_password(username, password, by=self.user)
+        self._accounts_changed()
 
     def set_role(self, username: str, role: Role) -> None:
         self._still_supervisor()
         self.core.auth.set_role(username, role, by=self.user)
+        self._accounts_changed()
+
+    def _accounts_changed(self) -> None:
+        """Committed (each Auth call writes its own transaction with its audit row):
+        tell the screens that list accounts or the audit log."""
+        self.core.events.notify(Change.OPERATORS, Change.AUDIT)
 
     # --- audit log ----------------------------------------------------------------
 
@@ -365,6 +376,7 @@ class Admin:
         with self.core.db.write() as session:
             audit.append(session, "settings_change", actor=self.user.username, target="station.toml", detail=detail)
         log.info("settings changed by %s: %s", self.user.username, ", ".join(changes))
+        self.core.events.notify(Change.SETTINGS, Change.AUDIT)
         return SettingsChange(changes)
 
     # --- the centre: address and keys ------------------------------------------------
@@ -403,6 +415,7 @@ class Admin:
             with self.core.db.write() as session:
                 audit.append(session, "settings_change", actor=self.user.username, target="central.keys", detail=detail)
             log.info("central keys installed by %s", self.user.username)
+            self.core.events.notify(Change.SETTINGS, Change.AUDIT)
         home = self.core.home
         return InstalledKeys((home / CENTRAL_KEY).exists(), (home / RECEIPT_KEY).exists())
 

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +24,13 @@ from common.errors import StorageError, ValidationError
 from common.text import Text
 from station.auth import Auth
 from station.config import StationConfig, data_dir, load_config, save_config
-from station.events import Notifier
+from station.events import Change, Notifier
 from store import audit
 from store.crypto import DataKey, create_key_file, load_key_file
 from store.db import Database
-from store.enrollments import EnrollmentRepository
+from store.enrollments import EnrollmentRepository, SealHook
 from store.models import Station as StationRow
+from store.records import EnrollmentData, SealResult
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,26 @@ def check_station_code(code: str) -> None:
         )
 
 
+class _AnnouncedSeals(EnrollmentRepository):
+    """The store's enrollments, announcing every seal (`Change.SEALED`) after its
+    transaction committed: the one place every seal passes (the wizard's workflow, the
+    CLI, the synthetic loads), so no caller can forget to tell the screens."""
+
+    def __init__(self, db: Database, key: DataKey, *, seal_hooks: list[SealHook], events: Notifier) -> None:
+        super().__init__(db, key, seal_hooks=seal_hooks)
+        self.events = events
+
+    def seal_many(
+        self, batch: Iterable[EnrollmentData], *, actor: str, hooks: Sequence[SealHook] = ()
+    ) -> list[SealResult]:
+        results = super().seal_many(batch, actor=actor, hooks=hooks)
+        if len(results) == 1:
+            self.events.notify(Change.SEALED, Change.AUDIT, record_uuid=results[0].uuid)
+        elif results:  # a bulk load: one notification, not thousands
+            self.events.notify(Change.SEALED, Change.AUDIT)
+        return results
+
+
 class StationCore:
     def __init__(self, home: Path, config: StationConfig, db: Database, key: DataKey) -> None:
         self.home = home
@@ -68,8 +90,11 @@ class StationCore:
         self.events = Notifier()
         from station.sync.packets import PacketWriter
 
-        # Every seal writes the record's packet inside the same transaction.
-        self.enrollments = EnrollmentRepository(db, key, seal_hooks=[PacketWriter(home)])
+        # Every seal writes the record's packet inside the same transaction, and is
+        # announced once it has committed.
+        self.enrollments: EnrollmentRepository = _AnnouncedSeals(
+            db, key, seal_hooks=[PacketWriter(home)], events=self.events
+        )
         self.auth = Auth(db, config.security, is_demo=lambda: self.config.demo)
 
     @staticmethod

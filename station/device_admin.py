@@ -33,6 +33,7 @@ from station.auth import Authenticated, Role, User
 from station.config import DeviceConfig, load_config, save_config
 from station.core import StationCore
 from station.devices import device_config
+from station.events import Change
 from store import audit
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ def save_device_choice(
             detail={"driver": cfg.driver, "port": cfg.port, "baud": cfg.baud, "options": cfg.options},
         )
     log.info("device choice for %s saved by %s", kind.value, who.username)
+    core.events.notify(Change.DEVICE, Change.SETTINGS, Change.AUDIT)
     return copy.deepcopy(cfg)
 
 
@@ -155,6 +157,7 @@ def set_training_fault(core: StationCore, by: User | None, kind: DeviceKind, fau
         options["fault"] = fault
     else:
         options.pop("fault", None)
+    core.events.notify(Change.DEVICE, Change.AUDIT)
 
 
 def record_device_check(core: StationCore, by: User | None, kind: DeviceKind) -> None:
@@ -164,3 +167,4 @@ def record_device_check(core: StationCore, by: User | None, kind: DeviceKind) ->
         audit.append(
             session, "device_check", actor=who.username, target=f"devices.{kind.value}", detail={"check": "live"}
         )
+    core.events.notify(Change.AUDIT)

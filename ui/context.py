@@ -20,6 +20,7 @@ from devices.base import DEVICE_KIND_LABELS, Device, DeviceKind
 from station.auth import User
 from station.core import StationCore
 from station.devices import Selection, open_device, select_device
+from ui.core_events import CoreEvents
 from ui.tasks import Failure, TaskHandle, Tasks
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class DeviceHub(QObject):
                 with self._lock:
                     if self._devices.get(kind) is device:
                         del self._devices[kind]
-                self.tasks.run(device.close, name=f"close {kind.value}")
+                self.tasks.run(device.close, name=f"close {kind.value}", quiet=True)
                 for ready, fail in waiters:
                     self.ensure(kind, ready, fail)
                 return
@@ -149,7 +150,7 @@ class DeviceHub(QObject):
         with self._lock:
             dev = self._devices.pop(kind, None)
         if dev is not None:
-            self.tasks.run(dev.close, name=f"close {kind.value}")
+            self.tasks.run(dev.close, name=f"close {kind.value}", quiet=True)
 
     def reset(self, kind: DeviceKind) -> TaskHandle | None:
         """Close `kind` so that the next `ensure` selects and opens it afresh (a changed
@@ -162,7 +163,7 @@ class DeviceHub(QObject):
         self._set(DeviceState(kind, CLOSED))
         if dev is None:
             return None
-        return self.tasks.run(dev.close, name=f"close {kind.value}")
+        return self.tasks.run(dev.close, name=f"close {kind.value}", quiet=True)
 
     def close_all(self) -> None:
         with self._lock:
@@ -188,6 +189,10 @@ class AppContext(QObject):
         self.tasks = tasks
         self.lang = lang or core.config.language
         self.user: User | None = None
+        # The core's change notifications, on the GUI thread (screens `events.watch`).
+        self.events = CoreEvents(core.events, self)
+        # A failure no caller handled is shown in the app's language.
+        tasks.language = lambda: self.lang
         self.devices = DeviceHub(core, tasks, self)
 
     def t(self, text: Text) -> str:
@@ -199,5 +204,6 @@ class AppContext(QObject):
 
     def close(self) -> None:
         """App exit: no new tasks, running ones cancelled and awaited, devices closed."""
+        self.events.close()
         self.tasks.shutdown(10_000)
         self.devices.close_all()

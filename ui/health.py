@@ -3,8 +3,11 @@
 Each device (real, simulated or in fault), the link (online, degraded, offline, or
 no centre configured), records waiting to go with the backlog's ETA, the last
 successful sync, and the disk left as "enough for about N more enrollments". The
-station status is read off the GUI thread every few seconds (station.status); the
-devices come from the DeviceHub's signals. Below it: the DEMO banner, and the
+station status is read off the GUI thread (station.status) whenever the core announces
+a change it shows (a seal, a record sent or received, the link, a setting: ui.core_events),
+and on a slow timer only for what no notification can tell: the free disk, the clock
+(an offline limit reached by time passing) and a `station sync` run by another process.
+The devices come from the device hub's signals. Below it: the DEMO banner, and the
 offline-limit banner naming the limit and what to do.
 """
 
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from common.text import Text
 from devices.base import DeviceKind
+from station.events import Change, Changes
 from station.status import status_dict
 from station.sync.errors import SyncError
 from ui.context import FAULT, OPENING, READY, DeviceState
@@ -26,7 +30,10 @@ from ui.context import FAULT, OPENING, READY, DeviceState
 log = logging.getLogger(__name__)
 
 GREEN, AMBER, RED, GREY = "#1b7f3b", "#b26a00", "#b00020", "#666666"
-REFRESH_MS = 5_000
+# What the core announces that changes the strip's figures.
+SHOWN_CHANGES = frozenset({Change.SEALED, Change.SYNC, Change.RECEIVED, Change.LINK, Change.SETTINGS})
+# Only for what nobody announces: free disk, the clock, another process's sync.
+REFRESH_MS = 30_000
 
 
 def _chip(label: QLabel, colour: str, text: str, tip: str = "") -> None:
@@ -97,6 +104,11 @@ class HealthStrip(QFrame):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self._refreshing = False
+        self._again = False  # a change arrived while a read was under way: read once more
+        ctx.events.watch(self, SHOWN_CHANGES, self._core_changed)
+        self.refresh()
+
+    def _core_changed(self, _changes: Changes) -> None:
         self.refresh()
 
     def show_device(self, state: DeviceState) -> None:
@@ -121,18 +133,25 @@ class HealthStrip(QFrame):
 
     def refresh(self) -> None:
         if self._refreshing:
+            self._again = True
             return
         self._refreshing = True
         self.ctx.tasks.run(
             status_dict, self.ctx.core, on_done=self.show_status, on_failed=self._failed, name="status", owner=self
         )
 
-    def _failed(self, failure: Any) -> None:
+    def _read_done(self) -> None:
         self._refreshing = False
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _failed(self, failure: Any) -> None:
         log.warning("status refresh failed: %s", failure.error)
+        self._read_done()
 
     def show_status(self, s: dict[str, Any]) -> None:
-        self._refreshing = False
+        self._read_done()
         self.status = s
         lang = self.ctx.lang
         sync = s["sync"]

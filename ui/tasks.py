@@ -13,6 +13,13 @@ Traps this module exists to keep in one place:
   weakly through Qt's own connection lifetime (the relay is parented to the widget);
 - a UserFacingError is shown as is; anything else is a bug, logged with its
   traceback, and shown with "copy details";
+- a failure is never silent by accident (Anki): a task with no `on_failed` shows its
+  error to the user through `Tasks.show_failure`; a caller that truly has nothing to
+  say (closing a device, a background refresh) passes `quiet=True` and the failure is
+  only logged;
+- a screen's newer task replaces its older one (Orange): `replace=True` cancels the
+  task of the same owner and name still running, and drops its late result, so a slow
+  earlier answer can never overwrite a newer one;
 - PySide6 6.12.0 on Python 3.11 drops a reference to True/False on every `emit()`
   and aborts the process after some thousands of signals ("bool_dealloc");
   pyproject.toml keeps PySide6 below 6.12 and tests/ui/test_tasks.py guards it.
@@ -30,10 +37,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QThreadPool, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from common.errors import Cancelled, UserFacingError
 from common.progress import CancelToken
+from common.text import DEFAULT_LANGUAGE, Text
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +113,33 @@ class _Pending:
     on_failed: Callable[[Failure], None] | None
     on_progress: Callable[[float | None, str], None] | None
     owner: QObject | None
+    quiet: bool = False
+    replaced: bool = False  # a newer task of the same owner and name took its place
+
+
+COPY_DETAILS = Text("Salin rincian", "Copy details")
+STATION_TITLE = Text("Stasiun", "Station")
+
+
+def show_failure_box(failure: Failure, lang: str, owner: QObject | None) -> QMessageBox:
+    """The default display of a task's failure nobody handled: a non-modal box (so it
+    never blocks the GUI thread or a test) over the owner's window, with the message
+    and remedy of a UserFacingError, or for a bug the "copy details" traceback."""
+    parent = owner.window() if isinstance(owner, QWidget) else QApplication.activeWindow()
+    box = QMessageBox(parent)
+    box.setObjectName("task_failure")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(STATION_TITLE.get(lang))
+    box.setText(failure.message(lang))
+    if not failure.user_facing:
+        box.setDetailedText(failure.details)
+        copy = box.addButton(COPY_DETAILS.get(lang), QMessageBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(failure.details))
+    box.addButton(QMessageBox.StandardButton.Ok)
+    box.show()
+    return box
 
 
 class Tasks(QObject):
@@ -127,6 +164,10 @@ class Tasks(QObject):
         self._jobs: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        # The language of the default failure display (the app context points it at its own).
+        self.language: Callable[[], str] = lambda: DEFAULT_LANGUAGE
+        # Shows a failure no caller handled; replaceable (tests, a headless runner).
+        self.show_failure: Callable[[Failure, str, QObject | None], object] = show_failure_box
         self._done.connect(self._deliver_done)
         self._failed.connect(self._deliver_failed)
         self._progress.connect(self._deliver_progress)
@@ -142,6 +183,8 @@ class Tasks(QObject):
         name: str | None = None,
         owner: QObject | None = None,
         serial: bool = False,
+        quiet: bool = False,
+        replace: bool = False,
         **kwargs: Any,
     ) -> TaskHandle:
         """Run `fn(*args, **kwargs)` on a worker thread.
@@ -150,6 +193,11 @@ class Tasks(QObject):
         `on_progress`, `progress=` is passed too. `owner` (a widget) stops the result
         from reaching a widget that has been deleted meanwhile. `serial` runs it on the
         single store-writer thread, in submission order.
+
+        With no `on_failed`, a failure is shown to the user (`show_failure`) unless
+        `quiet` says the caller opts out (then it is only logged). With `replace`, the
+        task of the same `owner` and `name` still running is cancelled (its token) and
+        its result or failure is dropped.
         """
         job_id = next(self._ids)
         handle = TaskHandle(CancelToken())
@@ -161,11 +209,16 @@ class Tasks(QObject):
             handle.cancel()
             handle.finished.set()
             return handle
+        if replace:
+            for previous in self._jobs.values():
+                if previous.owner is owner and previous.name == label and not previous.replaced:
+                    previous.replaced = True
+                    previous.handle.cancel()
         if cancellable:
             kwargs["cancel"] = handle.cancel_token
         if on_progress is not None:
             kwargs["progress"] = lambda fraction, message: self._progress.emit(job_id, fraction, message)
-        self._jobs[job_id] = _Pending(handle, label, on_done, on_failed, on_progress, owner)
+        self._jobs[job_id] = _Pending(handle, label, on_done, on_failed, on_progress, owner, quiet)
 
         def execute() -> None:
             try:
@@ -185,6 +238,8 @@ class Tasks(QObject):
         if pending is None:
             return None
         pending.handle.finished.set()
+        if pending.replaced:
+            return None  # a newer task of its screen took its place: its answer is stale
         if pending.owner is not None and not shiboken6.isValid(pending.owner):
             return None  # its widget is gone: nobody to tell
         return pending
@@ -202,13 +257,18 @@ class Tasks(QObject):
             return
         if pending.on_failed is not None:
             pending.on_failed(failure)
-        elif not failure.cancelled:
-            log.warning("task %s failed with no handler: %s", pending.name, failure.error)
+        elif failure.cancelled:
+            return  # cancelled on purpose: nothing to tell
+        elif pending.quiet:
+            log.warning("task %s failed (quiet): %s", pending.name, failure.error)
+        else:
+            log.warning("task %s failed with no handler, shown to the user: %s", pending.name, failure.error)
+            self.show_failure(failure, self.language(), pending.owner)
 
     @Slot(int, object, str)
     def _deliver_progress(self, job_id: int, fraction: float | None, message: str) -> None:
         pending = self._jobs.get(job_id)
-        if pending is None or pending.on_progress is None:
+        if pending is None or pending.on_progress is None or pending.replaced:
             return
         if pending.owner is not None and not shiboken6.isValid(pending.owner):
             return

@@ -109,3 +109,89 @@ def test_many_signals_leave_reference_counts_alone(qapp) -> None:  # type: ignor
     after = (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None))
     assert len(got) == 3000
     assert all(abs(a - b) < 50 for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def test_a_failure_nobody_handles_is_shown_unless_the_caller_opts_out(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    """Anki's rule: an unhandled failure reaches the user (message and remedy of a
+    UserFacingError, "copy details" for a bug); `quiet=True` only logs it; a cancelled
+    task says nothing."""
+    tasks = Tasks()
+    tasks.language = lambda: "en"
+    shown: list[tuple[Failure, str]] = []
+    tasks.show_failure = lambda failure, lang, owner: shown.append((failure, lang))
+
+    def refuse() -> None:
+        raise ValidationError(Text("tidak boleh", "not allowed"), remedy=Text("minta izin", "ask first"))
+
+    tasks.run(refuse)
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=WAIT_MS)
+    assert shown[0][0].message("en") == "not allowed ask first" and shown[0][1] == "en"
+
+    def bug() -> None:
+        raise RuntimeError("boom")
+
+    def slow(*, cancel: CancelToken) -> None:
+        cancel.wait(5.0)
+        cancel.raise_if_cancelled()
+
+    tasks.run(bug, quiet=True)
+    tasks.run(slow, cancellable=True).cancel()
+    assert tasks.wait(WAIT_MS) and not tasks.busy()
+    assert len(shown) == 1  # the quiet bug and the cancelled task were not shown
+    tasks.run(bug)
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=WAIT_MS)
+    assert "RuntimeError: boom" in shown[1][0].details
+
+
+def test_the_default_display_is_a_non_modal_box_with_copy_details(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    tasks = Tasks()
+    tasks.language = lambda: "en"
+    owner = QWidget()
+    qtbot.addWidget(owner)
+
+    def bug() -> None:
+        raise RuntimeError("boom")
+
+    tasks.run(bug, owner=owner)
+
+    def box() -> QMessageBox | None:
+        found = [w for w in QApplication.topLevelWidgets() if w.objectName() == "task_failure" and w.isVisible()]
+        return found[0] if found else None  # type: ignore[return-value]
+
+    qtbot.waitUntil(lambda: box() is not None, timeout=WAIT_MS)
+    shown = box()
+    assert shown is not None and not shown.isModal()
+    assert "Copy details" in shown.text() and "RuntimeError: boom" in shown.detailedText()
+    assert any(b.text() == "Copy details" for b in shown.buttons())
+    shown.close()
+
+
+def test_a_new_task_of_a_screen_cancels_its_previous_one(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    """Orange's rule: `replace=True` cancels the same screen's task of the same name and
+    drops its late answer, so an old search cannot overwrite a newer one."""
+    from PySide6.QtWidgets import QWidget
+
+    tasks = Tasks()
+    screen, other = QWidget(), QWidget()
+    qtbot.addWidget(screen)
+    qtbot.addWidget(other)
+    answers: list[str] = []
+    started = threading.Event()
+    tokens: list[CancelToken] = []
+
+    def search(term: str, *, cancel: CancelToken) -> str:
+        tokens.append(cancel)
+        if term == "old":
+            started.set()
+            cancel.wait(5.0)  # a slow answer that ends early only if cancelled
+        return term
+
+    first = tasks.run(search, "old", cancellable=True, owner=screen, name="search", replace=True, on_done=answers.append)
+    assert started.wait(5.0)
+    kept = tasks.run(search, "kept", cancellable=True, owner=other, name="search", replace=True, on_done=answers.append)
+    tasks.run(search, "new", cancellable=True, owner=screen, name="search", replace=True, on_done=answers.append)
+    assert first.cancel_token.cancelled and not kept.cancel_token.cancelled
+    assert tasks.wait(WAIT_MS)
+    assert sorted(answers) == ["kept", "new"]  # the cancelled one's answer never arrived
