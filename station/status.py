@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from station.core import StationCore
-from store.enrollments import DRAFT
+from store.states import UNSYNCED, RecordState
 
-UNSYNCED_STATES = ("SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "WAITING_RETRY", "EXPORTED")
+UNSYNCED_STATES = UNSYNCED  # sealed, not known to be at the centre (store.states)
 
 
 def link_state(core: StationCore, info: dict[str, Any]) -> str:
@@ -47,7 +47,7 @@ def status_dict(core: StationCore) -> dict[str, Any]:
         "demo": core.config.demo,
         "counts": counts,
         "total": sum(counts.values()),
-        "drafts": counts.get(DRAFT, 0),
+        "drafts": counts.get(RecordState.DRAFT, 0),
         "oldest_unsynced": None
         if oldest is None
         else {

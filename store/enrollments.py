@@ -34,12 +34,13 @@ from store.records import (
     SealResult,
     TimelineEntry,
 )
+from store.states import RecordState
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-DRAFT = "DRAFT"
-SEALED = "SEALED"
+DRAFT = RecordState.DRAFT
+SEALED = RecordState.SEALED
 DEMOGRAPHICS_KIND = "demographics"
 
 

@@ -17,23 +17,37 @@ from sqlalchemy import Table, and_, func, or_, select, update
 from store import audit
 from store.db import Database
 from store.models import Enrollment, StatusEvent, SyncInfo
+from store.states import AT_CENTRE, PENDING, UNCONFIRMED, RecordState, check_transition
 from store.types import utcnow
 
-SEALED = "SEALED"
-REGISTERED = "REGISTERED"
-UPLOADING = "UPLOADING"
-UPLOADED = "UPLOADED"
-RECEIVED = "RECEIVED"
-PRINT_READY = "PRINT_READY"
-DUPLICATE = "DUPLICATE"
-WAITING_RETRY = "WAITING_RETRY"
-REJECTED = "REJECTED"
-EXPORTED = "EXPORTED"
-
-PENDING = (SEALED, REGISTERED, UPLOADING, UPLOADED, WAITING_RETRY)
-AT_CENTRE = (RECEIVED, PRINT_READY, DUPLICATE)
-# Records the centre has not yet confirmed end to end: what reconcile asks about.
-UNCONFIRMED = (*PENDING, RECEIVED, EXPORTED)
+# The names this module has always exported (station.sync and tests import them from here).
+SEALED = RecordState.SEALED
+REGISTERED = RecordState.REGISTERED
+UPLOADING = RecordState.UPLOADING
+UPLOADED = RecordState.UPLOADED
+RECEIVED = RecordState.RECEIVED
+PRINT_READY = RecordState.PRINT_READY
+DUPLICATE = RecordState.DUPLICATE
+WAITING_RETRY = RecordState.WAITING_RETRY
+REJECTED = RecordState.REJECTED
+EXPORTED = RecordState.EXPORTED
+__all__ = [
+    "AT_CENTRE",
+    "DUPLICATE",
+    "EXPORTED",
+    "PENDING",
+    "PRINT_READY",
+    "RECEIVED",
+    "REGISTERED",
+    "REJECTED",
+    "SEALED",
+    "UNCONFIRMED",
+    "UPLOADED",
+    "UPLOADING",
+    "WAITING_RETRY",
+    "Outbox",
+    "OutboxRecord",
+]
 
 _ENR = cast(Table, Enrollment.__table__)
 _EVENT = cast(Table, StatusEvent.__table__)
@@ -91,11 +105,16 @@ class Outbox:
             return None if row is None else _record(row)
 
     def transition(self, record_uuid: str, state: str, detail: str = "", **fields: Any) -> None:
-        """Move a record to `state`, record it on the timeline, and set `fields`."""
+        """Move a record to `state`, record it on the timeline, and set `fields`.
+
+        The move is checked against the state the record has *in this transaction*
+        (store.states.check_transition): IllegalTransition, and nothing written, if no
+        flow of the station moves a record that way."""
         now = utcnow()
         with self.db.write() as session:
             conn = session.connection()
-            eid = conn.execute(select(_ENR.c.id).where(_ENR.c.uuid == record_uuid)).scalar_one()
+            eid, old = conn.execute(select(_ENR.c.id, _ENR.c.state).where(_ENR.c.uuid == record_uuid)).one()
+            state = check_transition(old, state)
             conn.execute(update(_ENR).where(_ENR.c.id == eid).values(state=state, updated_at=now, **fields))
             conn.execute(_EVENT.insert(), {"enrollment_id": eid, "state": state, "at": now, "detail": detail})
 
@@ -174,6 +193,7 @@ class Outbox:
                     ),
                     code="state.not_rejected",
                 )
+            check_transition(row.state, SEALED)
             conn.execute(
                 update(_ENR)
                 .where(_ENR.c.id == row.id)

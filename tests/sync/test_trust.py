@@ -292,7 +292,8 @@ def test_retention_deletes_only_on_a_proof_that_verifies_now(
 def test_reconcile_asks_about_records_received_without_a_proof(core: StationCore, supervisor, centre_keys) -> None:  # type: ignore[no-untyped-def]
     recs = sealed(core, supervisor, centre_keys, 2)
     outbox = Outbox(core.db)
-    outbox.transition(recs[0].uuid, "PRINT_READY", "old version", receipt_id="r")
+    outbox.transition(recs[0].uuid, "RECEIVED", "old version", receipt_id="r")
+    outbox.transition(recs[0].uuid, "PRINT_READY", "old version")
     asked = {r.uuid for r in outbox.unconfirmed()}
     assert recs[0].uuid in asked
     outbox.set_fields(recs[0].uuid, receipt_proof="{}")
