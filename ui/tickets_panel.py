@@ -1,14 +1,19 @@
 """The counter's tickets: tickets at the door, calling the next resident, appointments.
 
 Every action is a plain call on station.tickets.CounterTickets: writes on the app's single
-store-writer thread (`serial=True`), reads (the 5-second refresh) on the pool. The
-panel only shows the `TicketsSnapshot` it is handed and says why an action was refused.
+store-writer thread (`serial=True`), reads on the pool. The panel only shows the
+`TicketsSnapshot` it is handed and says why an action was refused. It refreshes when
+the core announces `Change.TICKETS` (or a seal, which may serve a ticket), not on a
+timer; importing the appointment list is ui.appointments_import's job.
 
 Traps:
 - "Call next" is disabled while a call is in flight, so a double press calls one
   resident, not two; two *counters* pressing at once are kept apart by the store;
 - a refresh that would overlap the previous one is folded into it, and selections
   are kept across refreshes by ticket / appointment id, not by row;
+- one slow refresh remains (`CLOCK_REFRESH_MS`): the "waiting N min" column and the
+  local day move with the clock, and another process on this station's database (a
+  second counter's app) cannot notify this one;
 - the NIK is shown masked; only the prefill in `ticket_called` carries it, for the
   enrollment form's NIK field.
 """
@@ -20,56 +25,33 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from station.events import Change, Changes
 from station.tickets import AppointmentView, CalledTicket, CounterTickets, ImportReport, TicketsSnapshot, TicketView
 from ui.context import AppContext
-from ui.tasks import Failure, TaskHandle
+from ui.appointments_import import AppointmentImporter, ImportResultDialog
+from ui.row_tables import cell, row_table, selected_id
+from ui.tasks import Failure
 from ui.widgets import MessageLine, show_failure
 
 log = logging.getLogger(__name__)
 
 __all__ = ["CalledTicket", "ImportResultDialog", "TicketsPanel"]
 
-ID_ROLE = Qt.ItemDataRole.UserRole
-REFRESH_MS = 5_000
-
-
-def _cell(text: str, ident: int | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-    if ident is not None:
-        item.setData(ID_ROLE, ident)
-    return item
-
-
-def _table(columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.setAlternatingRowColors(True)
-    return table
+# The clock's refresh (waiting minutes, the day's change, another process's writes):
+# the station's own changes arrive as notifications.
+CLOCK_REFRESH_MS = 60_000
 
 
 def _big(button: QPushButton, size: int = 15) -> QPushButton:
@@ -79,62 +61,6 @@ def _big(button: QPushButton, size: int = 15) -> QPushButton:
     button.setFont(font)
     button.setMinimumHeight(52)
     return button
-
-
-def _selected_id(table: QTableWidget) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    if not rows:
-        return None
-    item = table.item(rows[0].row(), 0)
-    return None if item is None else int(item.data(ID_ROLE))
-
-
-class ImportResultDialog(QDialog):
-    """The import's counts and every refused row with its line number and reason."""
-
-    def __init__(self, report: ImportReport, lang: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.report = report
-        self.setWindowTitle(self.tr("Appointment import"))
-        layout = QVBoxLayout(self)
-        self.summary = QLabel(
-            self.tr("Rows read: {0}. Imported: {1}. Already in the list: {2}. Refused: {3}.").format(
-                report.rows, report.imported, report.already_listed, report.refused
-            )
-        )
-        self.summary.setObjectName("import_summary")
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        self.problems = _table(2)
-        self.problems.setObjectName("import_problems")
-        self.problems.setHorizontalHeaderLabels([self.tr("Line"), self.tr("Why it was refused")])
-        self.problems.setRowCount(len(report.problems))
-        for row, problem in enumerate(report.problems):
-            self.problems.setItem(row, 0, _cell(str(problem.line)))
-            self.problems.setItem(row, 1, _cell(problem.reason.get(lang)))
-        self.problems.setVisible(bool(report.problems))
-        layout.addWidget(self.problems)
-        if report.problems:
-            layout.addWidget(
-                QLabel(
-                    self.tr(
-                        "Fix these rows in the file and import it again: rows already imported are not added twice."
-                    )
-                )
-            )
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.resize(760, 420 if report.problems else 160)
-
-    def rows(self) -> list[tuple[int, str]]:
-        """(line, reason) as shown, for tests and for copying."""
-        out = []
-        for row in range(self.problems.rowCount()):
-            line, reason = self.problems.item(row, 0), self.problems.item(row, 1)
-            assert line is not None and reason is not None
-            out.append((int(line.text()), reason.text()))
-        return out
 
 
 class TicketsPanel(QWidget):
@@ -147,22 +73,31 @@ class TicketsPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.tickets = CounterTickets(ctx.core.db, ctx.core.key)
+        self.tickets = CounterTickets(ctx.core.db, ctx.core.key, events=ctx.core.events)
         self.snapshot: TicketsSnapshot | None = None
-        self.import_dialog: ImportResultDialog | None = None
         self._refreshing = False
         self._refresh_again = False
+        self._stale = False  # a change arrived while hidden: refresh when shown
         self._calling = False
-        self._import: TaskHandle | None = None
-        self._progress: QProgressDialog | None = None
+        self.importer = AppointmentImporter(ctx, self.tickets, self)
         self._build()
         self._retranslate()
         ctx.language_changed.connect(lambda _lang: self._retranslate())
+        self.importer.running.connect(lambda running: self.import_button.setEnabled(not running))
+        self.importer.finished.connect(self._imported)
+        self.importer.failed.connect(self._import_failed)
+        # Ticket changes (a seal may serve a ticket too), on the GUI thread.
+        ctx.events.watch(self, (Change.TICKETS, Change.SEALED), self._core_changed)
         self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer.setInterval(CLOCK_REFRESH_MS)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         self.refresh()
+
+    @property
+    def import_dialog(self) -> ImportResultDialog | None:
+        """The last import's result dialog (None before the first import)."""
+        return self.importer.dialog
 
     # --- layout ---------------------------------------------------------------
 
@@ -203,7 +138,7 @@ class TicketsPanel(QWidget):
         left = QVBoxLayout()
         self.waiting_box = QGroupBox()
         wl = QVBoxLayout(self.waiting_box)
-        self.waiting = _table(4)
+        self.waiting = row_table(4)
         self.waiting.setObjectName("waiting_list")
         self.waiting.doubleClicked.connect(lambda _i: self.call_selected())
         wl.addWidget(self.waiting)
@@ -222,7 +157,7 @@ class TicketsPanel(QWidget):
 
         self.called_box = QGroupBox()
         cl = QVBoxLayout(self.called_box)
-        self.called = _table(3)
+        self.called = row_table(3)
         self.called.setObjectName("called_list")
         cl.addWidget(self.called)
         cb = QHBoxLayout()
@@ -240,7 +175,7 @@ class TicketsPanel(QWidget):
 
         self.appointments_box = QGroupBox()
         al = QVBoxLayout(self.appointments_box)
-        self.appointments = _table(4)
+        self.appointments = row_table(4)
         self.appointments.setObjectName("appointments")
         self.appointments.doubleClicked.connect(lambda _i: self.check_in())
         al.addWidget(self.appointments)
@@ -330,6 +265,18 @@ class TicketsPanel(QWidget):
         if self.isVisible():
             self.refresh()
 
+    def _core_changed(self, _changes: Changes) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
+
     def refresh(self) -> None:
         """Read the tickets off the GUI thread; an overlapping request runs once after it."""
         if self._refreshing:
@@ -375,30 +322,30 @@ class TicketsPanel(QWidget):
         self.requeue_button.setEnabled(bool(snap.called))
 
     def _fill_tickets(self, table: QTableWidget, tickets: list[TicketView], now: datetime, *, waiting: bool) -> None:
-        keep = _selected_id(table)
+        keep = selected_id(table)
         table.setRowCount(len(tickets))
         for row, t in enumerate(tickets):
-            table.setItem(row, 0, _cell(t.number, t.ticket_id))
-            table.setItem(row, 1, _cell(t.name or "—"))
+            table.setItem(row, 0, cell(t.number, t.ticket_id))
+            table.setItem(row, 1, cell(t.name or "—"))
             if waiting:
-                table.setItem(row, 2, _cell(self._waited(t.waiting_since, now)))
-                table.setItem(row, 3, _cell(t.slot or ""))
+                table.setItem(row, 2, cell(self._waited(t.waiting_since, now)))
+                table.setItem(row, 3, cell(t.slot or ""))
             else:
-                table.setItem(row, 2, _cell(t.called_by or ""))
+                table.setItem(row, 2, cell(t.called_by or ""))
             if t.ticket_id == keep:
                 table.selectRow(row)
-        if not waiting and tickets and _selected_id(table) is None:
+        if not waiting and tickets and selected_id(table) is None:
             table.selectRow(len(tickets) - 1)  # the latest call is the one a no-show is usually about
 
     def _fill_appointments(self, appointments: list[AppointmentView]) -> None:
-        keep = _selected_id(self.appointments)
+        keep = selected_id(self.appointments)
         self.appointments.setRowCount(len(appointments))
         for row, a in enumerate(appointments):
             status = self.tr("Checked in: {0}").format(a.ticket_number) if a.checked_in else self.tr("Not yet")
-            self.appointments.setItem(row, 0, _cell(a.slot, a.appointment_id))
-            self.appointments.setItem(row, 1, _cell(a.name))
-            self.appointments.setItem(row, 2, _cell(a.nik_masked))
-            self.appointments.setItem(row, 3, _cell(status))
+            self.appointments.setItem(row, 0, cell(a.slot, a.appointment_id))
+            self.appointments.setItem(row, 1, cell(a.name))
+            self.appointments.setItem(row, 2, cell(a.nik_masked))
+            self.appointments.setItem(row, 3, cell(status))
             if a.appointment_id == keep:
                 self.appointments.selectRow(row)
 
@@ -425,7 +372,6 @@ class TicketsPanel(QWidget):
         self.name_edit.clear()
         self.last_number.setText(ticket.number)
         self.message.ok(self.tr("Ticket {0} issued.").format(ticket.number))
-        self.refresh()
 
     def _issue_failed(self, failure: Failure) -> None:
         self.issue_button.setEnabled(True)
@@ -451,7 +397,7 @@ class TicketsPanel(QWidget):
         operator = self._operator()
         if operator is None:
             return
-        ticket_id = _selected_id(self.waiting)
+        ticket_id = selected_id(self.waiting)
         if ticket_id is None:
             self.message.error(self.tr("Select a waiting ticket first."))
             return
@@ -474,7 +420,6 @@ class TicketsPanel(QWidget):
         else:
             self.message.ok(self.tr("Calling {0}.").format(called.number))
             self.ticket_called.emit(called)
-        self.refresh()
 
     def _call_failed(self, failure: Failure) -> None:
         self._calling = False
@@ -484,7 +429,7 @@ class TicketsPanel(QWidget):
         operator = self._operator()
         if operator is None:
             return
-        ticket_id = _selected_id(self.called)
+        ticket_id = selected_id(self.called)
         if ticket_id is None:
             self.message.error(self.tr("Select a called ticket first."))
             return
@@ -494,7 +439,6 @@ class TicketsPanel(QWidget):
                 self.message.ok(self.tr("{0} is back at the end of the line.").format(ticket.number))
             else:
                 self.message.ok(self.tr("{0} marked as a no-show.").format(ticket.number))
-            self.refresh()
 
         self.ctx.tasks.run(
             self.tickets.mark_no_show,
@@ -512,7 +456,7 @@ class TicketsPanel(QWidget):
         operator = self._operator()
         if operator is None:
             return
-        appointment_id = _selected_id(self.appointments)
+        appointment_id = selected_id(self.appointments)
         if appointment_id is None:
             self.message.error(self.tr("Select an appointment first."))
             return
@@ -520,7 +464,6 @@ class TicketsPanel(QWidget):
         def done(ticket: TicketView) -> None:
             self.last_number.setText(ticket.number)
             self.message.ok(self.tr("Checked in: ticket {0}.").format(ticket.number))
-            self.refresh()
 
         self.ctx.tasks.run(
             self.tickets.check_in,
@@ -541,7 +484,6 @@ class TicketsPanel(QWidget):
 
         def done(ticket: TicketView) -> None:
             self.message.ok(self.tr("{0} served.").format(ticket.number))
-            self.refresh()
 
         self.ctx.tasks.run(
             self.tickets.mark_served,
@@ -558,62 +500,25 @@ class TicketsPanel(QWidget):
     # --- importing --------------------------------------------------------------------
 
     def choose_csv(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Import appointments"), str(Path.home()), self.tr("CSV files (*.csv *.txt);;All files (*)")
-        )
-        if path:
-            self.import_csv(Path(path))
+        path = self.importer.ask_path()
+        if path is not None:
+            self.import_csv(path)
 
     def import_csv(self, path: Path) -> None:
         """Import `path` with a cancellable progress dialog; the result dialog lists every refused row."""
         operator = self._operator()
-        if operator is None or self._import is not None:
-            return
-        self.import_button.setEnabled(False)
-        progress = QProgressDialog(
-            self.tr("Importing appointments from {0}…").format(path.name), self.tr("Cancel"), 0, 100, self
-        )
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(500)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        self._progress = progress
-        self._import = self.ctx.tasks.run(
-            self.tickets.import_appointments_file,
-            path,
-            operator,
-            on_done=self._imported,
-            on_failed=self._import_failed,
-            on_progress=lambda fraction, _msg: progress.setValue(int((fraction or 0) * 100)),
-            cancellable=True,
-            name="import appointments",
-            owner=self,
-            serial=True,
-        )
-        progress.canceled.connect(self._import.cancel)
-
-    def _import_ended(self) -> None:
-        self._import = None
-        self.import_button.setEnabled(True)
-        if self._progress is not None:
-            self._progress.hide()  # not close(): its closeEvent would emit canceled
-            self._progress.deleteLater()
-            self._progress = None
+        if operator is not None:
+            self.importer.start(path, operator)
 
     def _imported(self, report: ImportReport) -> None:
-        self._import_ended()
         self.message.ok(
             self.tr("Appointments imported: {0}; already listed: {1}; refused: {2}.").format(
                 report.imported, report.already_listed, report.refused
             )
         )
-        self.import_dialog = ImportResultDialog(report, self.ctx.lang, self)
-        self.import_dialog.open()
         self.import_finished.emit(report)
-        self.refresh()
 
     def _import_failed(self, failure: Failure) -> None:
-        self._import_ended()
         if failure.cancelled:
             self.message.error(self.tr("Import cancelled: nothing was imported."))
         else:

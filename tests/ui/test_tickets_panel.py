@@ -139,3 +139,22 @@ def test_nothing_happens_without_a_logged_in_operator(qtbot, ctx) -> None:  # ty
     assert p.message.text() == p.tr("Log in first: every ticket action is recorded with the operator's name.")
     ctx.tasks.wait(5_000)
     assert p.tickets.waiting() == []
+
+
+def test_a_ticket_issued_elsewhere_shows_without_polling(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    """The clock's refresh is stopped: only the core's notification can bring the ticket in,
+    and it must do so sooner than the old 5-second poll would have."""
+    import threading
+
+    from station.tickets import CounterTickets
+
+    p = panel(qtbot, supervisor_ctx)
+    p.timer.stop()
+    assert p.timer.interval() >= 60_000
+    elsewhere = CounterTickets(supervisor_ctx.core.db, supervisor_ctx.core.key, events=supervisor_ctx.core.events)
+    writer = threading.Thread(target=elsewhere.issue_ticket, args=("spv", "Dewi Lestari"))
+    writer.start()
+    writer.join(timeout=WAIT_MS / 1000)
+    assert not writer.is_alive()
+    qtbot.waitUntil(lambda: p.waiting.rowCount() == 1, timeout=3_000)
+    assert p.waiting.item(0, 1).text() == "DEWI LESTARI"
