@@ -31,6 +31,7 @@ from store.db import Database
 from store.enrollments import EnrollmentRepository, SealHook
 from store.models import Station as StationRow
 from store.records import EnrollmentData, SealResult
+from store.ticket_seal import serve_ticket_on_seal
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class StationCore:
         # Every seal writes the record's packet inside the same transaction, and is
         # announced once it has committed.
         self.enrollments: EnrollmentRepository = _AnnouncedSeals(
-            db, key, seal_hooks=[PacketWriter(home)], events=self.events
+            db, key, seal_hooks=[PacketWriter(home), serve_ticket_on_seal], events=self.events
         )
         self.auth = Auth(db, config.security, is_demo=lambda: self.config.demo)
 

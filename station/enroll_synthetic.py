@@ -29,6 +29,9 @@ class _NoDrafts:
     def save_draft(self, data: EnrollmentData) -> None:
         return None
 
+    def discard_draft(self, record_uuid: str, *, actor: str) -> None:
+        return None
+
     def seal(self, data: EnrollmentData, *, actor: str) -> SealResult:  # pragma: no cover - never called
         raise AssertionError("enroll-synthetic seals in batches")
 

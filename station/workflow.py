@@ -48,6 +48,8 @@ STEP_LABELS = {
 class DraftSink(Protocol):
     def save_draft(self, data: EnrollmentData) -> None: ...
 
+    def discard_draft(self, record_uuid: str, *, actor: str) -> None: ...
+
     def seal(self, data: EnrollmentData, *, actor: str) -> SealResult: ...
 
 
@@ -60,6 +62,7 @@ class EnrollmentDraft:
     demographics: Demographics | None = None
     items: dict[str, CapturedItem] = field(default_factory=dict)
     corrects_uuid: str | None = None
+    ticket_id: int | None = None  # the called ticket this record serves (served by the seal)
 
 
 def _require_kind(item: CapturedItem, kind: str) -> None:
@@ -78,12 +81,13 @@ class EnrollmentWorkflow:
         today: Callable[[], date] = date.today,
         record_uuid: str | None = None,
         corrects_uuid: str | None = None,
+        ticket_id: int | None = None,
     ) -> None:
         self.sink = sink
         self.operator = operator
         self.today = today
         self.enrollment = EnrollmentDraft(
-            record_uuid or str(uuidlib.uuid4()), operator.username, corrects_uuid=corrects_uuid
+            record_uuid or str(uuidlib.uuid4()), operator.username, corrects_uuid=corrects_uuid, ticket_id=ticket_id
         )
         self.step = Step.DEMOGRAPHICS
         self.sealed: SealResult | None = None
@@ -247,6 +251,7 @@ class EnrollmentWorkflow:
             items=list(e.items.values()),
             draft_step=self.step.value,
             corrects_uuid=e.corrects_uuid,
+            ticket_id=e.ticket_id,
         )
 
     def _save(self) -> None:
@@ -286,10 +291,27 @@ class EnrollmentWorkflow:
         self.step = Step.SEALED
         return self.sealed
 
+    def serve_ticket(self, ticket_id: int | None) -> None:
+        """The called ticket this record serves (a wizard built before the ticket was
+        called learns it here); only before anything is saved."""
+        if self.enrollment.demographics is not None or self.step != Step.DEMOGRAPHICS:
+            raise StateError(
+                Text("Tiket hanya dapat dipasang di awal.", "A ticket can only be attached at the start."),
+                code="state.ticket_late",
+            )
+        self.enrollment.ticket_id = ticket_id
+
+    def cancel(self, *, actor: str) -> None:
+        """Cancel the enrollment: the stored draft (if any) is discarded and audited;
+        a sealed record cannot be cancelled."""
+        self._require_open()
+        self.sink.discard_draft(self.enrollment.uuid, actor=actor)
+
     @classmethod
     def resume(cls, sink: DraftSink, operator: User, data: EnrollmentData, **kw: object) -> EnrollmentWorkflow:
         """Continue a draft found in the store after a crash or a lock screen."""
-        wf = cls(sink, operator, record_uuid=data.uuid, corrects_uuid=data.corrects_uuid, **kw)  # type: ignore[arg-type]
+        ids = {"record_uuid": data.uuid, "corrects_uuid": data.corrects_uuid, "ticket_id": data.ticket_id}
+        wf = cls(sink, operator, **ids, **kw)  # type: ignore[arg-type]
         wf.enrollment.operator = data.operator
         if data.demographics:
             wf.enrollment.demographics = Demographics.from_json(data.demographics)

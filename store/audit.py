@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from common.text import Text
@@ -56,7 +56,19 @@ def append(
     at: datetime | None = None,
 ) -> str:
     """Append one event inside the caller's write transaction; returns its hash."""
-    conn = session.connection()
+    return append_on(session.connection(), action, actor=actor, target=target, detail=detail, at=at)
+
+
+def append_on(
+    conn: Connection,
+    action: str,
+    *,
+    actor: str | None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> str:
+    """`append` for code that holds the transaction's Connection (a seal hook)."""
     last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = at or utcnow()

@@ -125,6 +125,7 @@ class EnrollmentRepository:
                 json.dumps(data.demographics, sort_keys=True).encode(), record_uuid=data.uuid, kind=DEMOGRAPHICS_KIND
             ),
             "draft_step": data.draft_step,
+            "ticket_id": data.ticket_id,
             "updated_at": now,
         }
         changed = list(data.items)
@@ -337,6 +338,7 @@ class EnrollmentRepository:
                 items=items,
                 draft_step=row.draft_step,
                 corrects_uuid=row.corrects_uuid,
+                ticket_id=row.ticket_id,
             )
 
     def state_counts(self) -> dict[str, int]:

@@ -81,6 +81,9 @@ class Enrollment(Base):
     demographics: Mapped[bytes] = mapped_column(LargeBinary)  # AES-GCM, JSON inside
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
     corrects_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The counter's ticket this record serves, kept from the first draft save so that
+    # the seal marks it SERVED in its own transaction (store.ticket_seal.serve_ticket_on_seal).
+    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -21,6 +21,7 @@ class EnrollmentData:
     items: list[CapturedItem] = field(default_factory=list)  # the workflow's own objects
     draft_step: str | None = None
     corrects_uuid: str | None = None
+    ticket_id: int | None = None  # the called ticket this record serves: the seal marks it SERVED
 
 
 @dataclass(frozen=True)

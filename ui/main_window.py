@@ -1,9 +1,12 @@
 """The station's one window: health strip on top, then login, the counter's home
 (queue and actions), the enrollment wizard, and the record lookup.
 
-The window owns navigation only. The enrollment in progress lives in a
-WizardController (around the Qt-free workflow), so the idle lock and a language
-switch rebuild or hide widgets without touching it. The app's sync worker runs on
+The window owns navigation only: the home page is ui.home_page, the next resident's
+wizard built at idle is ui.spare_wizard, the GC policy is ui.heap; whether an
+enrollment may start and what cancel does are the core's (station.enrollment_rules),
+and the console audit is written by the core (station.console_audit). The enrollment
+in progress lives in a WizardController (around the Qt-free workflow), so the idle
+lock and a language switch rebuild or hide widgets without touching it. The app's sync worker runs on
 a task thread while someone is logged in (station.sync.background).
 
 The lock (idle or "Lock now") leaves nothing reachable behind it: the session token
@@ -15,21 +18,16 @@ After the unlock the console the person had open is opened again.
 
 from __future__ import annotations
 
-import gc
 import logging
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -40,112 +38,31 @@ from PySide6.QtWidgets import (
 from common.errors import StateError
 from common.text import Text
 from devices.base import DeviceKind
-from station.auth import Authenticated, Role, User, require_role, usable
+from station.auth import Authenticated, User, usable
+from station.console_audit import console_opened
+from station.enrollment_rules import require_may_start
 from station.sync.background import run_background_sync
-from station.sync.limits import require_can_enroll, station_limits
 from station.workflow import EnrollmentWorkflow
-from store import audit
-from store.records import RecordSummary, SealResult
+from store.records import SealResult
 from ui import i18n
 from ui.console_admin import AdminConsole
 from ui.console_devices import DeviceConsole
 from ui.console_sync import SyncConsole
 from ui.health import HealthStrip
+from ui.heap import install_policy, tidy_heap
+from ui.home_page import HomePage
 from ui.login import LockPage, LoginPage, install_idle_watch
 from ui.lookup import LookupPage
+from ui.spare_wizard import SpareWizard, drop_page
 from ui.tasks import Failure, TaskHandle
-from ui.tickets_panel import CalledTicket, TicketsPanel
-from ui.widgets import MessageLine, PageStack
+from ui.tickets_panel import CalledTicket
+from ui.widgets import PageStack
 from ui.wizard.base import WizardController
 from ui.wizard.window import WizardPage
 
 log = logging.getLogger(__name__)
 
-SPARE_DELAY_MS = 400
-WARM_STEP_MS = 30  # between two pages warmed at idle
 CONSOLES: dict[str, Any] = {"devices": DeviceConsole, "sync": SyncConsole, "admin": AdminConsole}
-
-
-# Python's cycle collector runs a full (oldest-generation) collection at some
-# allocation in the middle of an enrollment, on whichever thread allocates, and holds
-# the GIL while it walks every tracked object: measured 25-90 ms of frozen window.
-# The young generations still run as usual; the full one is left to `tidy_heap`, which
-# runs while the counter is idle between residents, and freezes what survives so that
-# later collections skip the app's long-lived objects.
-GC_THRESHOLDS = (700, 10, 100_000)
-
-
-def tidy_heap() -> None:
-    """A full collection now, while nobody waits for the window; freeze the survivors."""
-    gc.collect()
-    gc.freeze()
-
-
-def audit_event(core: Any, action: str, actor: str, target: str) -> None:
-    with core.db.write() as session:
-        audit.append(session, action, actor=actor, target=target)
-
-
-def start_check(core: Any, user: User) -> None:
-    """May this user start an enrollment now? Raises the refusal (role, hard offline limit)."""
-    require_role(user, Role.OPERATOR, Role.SUPERVISOR)
-    require_can_enroll(station_limits(core))
-
-
-class HomePage(QWidget):
-    """The counter: the queue on the left; new enrollment, look-up and drafts on the right."""
-
-    def __init__(self, ctx: Any, window: MainWindow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        row = QHBoxLayout(self)
-        self.tickets = TicketsPanel(ctx)
-        row.addWidget(self.tickets, 3)
-        side = QVBoxLayout()
-        row.addLayout(side, 2)
-        self.greeting = QLabel()
-        self.greeting.setStyleSheet("font-size: 13pt; font-weight: bold;")
-        side.addWidget(self.greeting)
-        self.new_button = QPushButton(self.tr("New enrollment (no ticket)"))
-        self.new_button.setObjectName("new_enrollment")
-        self.new_button.setStyleSheet("font-size: 13pt; padding: 10px;")
-        self.new_button.clicked.connect(lambda: window.start_enrollment())
-        side.addWidget(self.new_button)
-        self.lookup_button = QPushButton(self.tr("Look up a record…"))
-        self.lookup_button.setObjectName("open_lookup")
-        self.lookup_button.clicked.connect(window.show_lookup)
-        side.addWidget(self.lookup_button)
-        self.message = MessageLine()
-        self.message.setObjectName("home_message")
-        side.addWidget(self.message)
-        box = QGroupBox(self.tr("Unfinished enrollments (drafts)"))
-        v = QVBoxLayout(box)
-        self.drafts = QListWidget()
-        self.drafts.setObjectName("drafts")
-        self.drafts.itemActivated.connect(lambda item: window.resume_draft(item.data(Qt.ItemDataRole.UserRole)))
-        v.addWidget(self.drafts)
-        resume = QPushButton(self.tr("Continue the selected draft"))
-        resume.clicked.connect(lambda: self._resume_selected(window))
-        v.addWidget(resume)
-        side.addWidget(box, 1)
-
-    def _resume_selected(self, window: MainWindow) -> None:
-        item = self.drafts.currentItem()
-        if item is not None:
-            window.resume_draft(item.data(Qt.ItemDataRole.UserRole))
-
-    def refresh(self) -> None:
-        user = self.ctx.user
-        if user is not None:
-            self.greeting.setText(self.tr("Counter of %1").replace("%1", user.full_name))
-            self.ctx.tasks.run(self.ctx.core.enrollments.drafts, user.username, on_done=self._drafts, owner=self)
-
-    def _drafts(self, drafts: list[RecordSummary]) -> None:
-        self.drafts.clear()
-        for d in drafts:
-            item = QListWidgetItem(f"{d.name or '—'}  ({d.created_at.astimezone():%d-%m %H:%M})")
-            item.setData(Qt.ItemDataRole.UserRole, d.uuid)
-            self.drafts.addItem(item)
 
 
 class MainWindow(QMainWindow):
@@ -155,7 +72,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("KTP-el — " + ctx.core.station().code)
         self.resize(1366, 768)
         self.controller: WizardController | None = None
-        self.ticket: CalledTicket | None = None
         self.sync_task: TaskHandle | None = None
         self.wizard_page: WizardPage | None = None
         self.console: QWidget | None = None
@@ -164,16 +80,12 @@ class MainWindow(QMainWindow):
         self.is_locked = False
         self.console_behind_lock: str | None = None  # the console to open again after the unlock
         self.menu_actions: list[QAction] = []
-        # The next resident's wizard, built while the counter is idle, so that "New
-        # enrollment" or "Call next" shows it at once instead of building ~50 ms of widgets.
-        self._spare: tuple[WizardController, WizardPage] | None = None
-        self.spare_warm = False  # the spare's pages laid out and painted once
         minutes = idle_minutes if idle_minutes is not None else ctx.core.config.security.idle_lock_minutes
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self.idle = install_idle_watch(app, minutes)
         self.idle.idle.connect(self.lock)
-        gc.set_threshold(*GC_THRESHOLDS)
+        install_policy()
         self._build()
         tidy_heap()  # the start-up's garbage, before the window is on screen
 
@@ -194,6 +106,9 @@ class MainWindow(QMainWindow):
         v.addWidget(self.health)
         self.stack = PageStack()
         v.addWidget(self.stack, 1)
+        # The next resident's wizard, built while the counter is idle, so that "New
+        # enrollment" or "Call next" shows it at once instead of building ~50 ms of widgets.
+        self.spare = SpareWizard(self.ctx, self.stack, is_idle=self._idle, on_finished=self.enrollment_finished)
         self.login_page = LoginPage(self.ctx)
         self.login_page.logged_in.connect(self.logged_in)
         self.login_page.language_chosen.connect(self.set_language)
@@ -297,7 +212,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(wrap)
         self.stack.setCurrentWidget(wrap)
         self.ctx.tasks.run(
-            audit_event, self.ctx.core, "console_open", user.username, key, serial=True, name="audit console"
+            console_opened,
+            self.ctx.core,
+            user,
+            key,
+            serial=True,
+            name="audit console",
+            on_failed=lambda f: log.warning("the console_open audit failed: %s", f.error),
         )
 
     def _close_console(self) -> None:
@@ -339,7 +260,7 @@ class MainWindow(QMainWindow):
         if self.wizard_page is not None:
             self.wizard_page.close_pages()
             self.wizard_page = None
-        self._spare = None  # its page goes with the old widgets
+        self.spare.forget()  # its page goes with the old widgets
         old = self.centralWidget()
         self._build()
         if old is not None:
@@ -429,11 +350,8 @@ class MainWindow(QMainWindow):
         if self.wizard_page is not None:
             self.wizard_page.close_pages()
         # The draft stays in the store: the same operator can continue it later.
-        if self._spare is not None:
-            self._drop_page(self._spare[1])
-            self._spare = None
+        self.spare.drop()
         self.controller = None
-        self.ticket = None
         self.wizard_page = None
         if self.sync_task is not None:
             self.sync_task.cancel()
@@ -454,53 +372,11 @@ class MainWindow(QMainWindow):
             return
         self.home.refresh()
         self.stack.setCurrentWidget(self.home)
-        QTimer.singleShot(SPARE_DELAY_MS, self._prepare_spare)
+        self.spare.schedule()
 
-    def _prepare_spare(self) -> None:
-        user = self.ctx.user
-        if user is None or self._spare is not None or self.controller is not None:
-            return
-        if self.stack.currentWidget() is not self.home:
-            return
-        controller = WizardController(self.ctx, EnrollmentWorkflow(self.ctx.core.enrollments, user))
-        page = WizardPage(self.ctx, controller)
-        page.finished.connect(self.enrollment_finished)
-        self.stack.addWidget(page)
-        self._spare = (controller, page)
-        self.spare_warm = False
-        tidy_heap()
-        QTimer.singleShot(WARM_STEP_MS, page, lambda: self._warm_spare(page, None))  # dropped with the page
-
-    def _warm_spare(self, page: WizardPage, todo: list[QWidget] | None) -> None:
-        """Lay out and paint the spare wizard and its pages one per turn of the event
-        loop (a few ms each), so that no step shows a page for the first time."""
-        if self._spare is None or self._spare[1] is not page or self.stack.currentWidget() is not self.home:
-            return  # taken, dropped or no longer idle
-        if todo is None:
-            self.stack.warm(page)
-            todo = page.unshown_pages()
-        else:
-            page.stack.warm(todo.pop(0))  # never empty here: only scheduled with more to do
-        if todo:
-            QTimer.singleShot(WARM_STEP_MS, page, lambda: self._warm_spare(page, todo))
-        else:
-            self.spare_warm = True
-
-    def _take_spare(self, user: User) -> tuple[WizardController, WizardPage] | None:
-        spare, self._spare = self._spare, None
-        if spare is None:
-            return None
-        controller, page = spare
-        if controller.workflow.operator.username == user.username and shiboken6.isValid(page):
-            return spare
-        self._drop_page(page)
-        return None
-
-    def _drop_page(self, page: WizardPage) -> None:
-        if shiboken6.isValid(page):
-            page.close_pages()
-            self.stack.removeWidget(page)
-            page.deleteLater()
+    def _idle(self) -> bool:
+        """The counter waits for the next resident: home shown, no enrollment open."""
+        return self.controller is None and self.stack.currentWidget() is self.home
 
     def show_lookup(self) -> None:
         if self.is_locked:
@@ -515,20 +391,23 @@ class MainWindow(QMainWindow):
         if user is None or self.is_locked or self.controller is not None:
             return
 
+        ticket_id = ticket.ticket_id if ticket is not None else None
+
         def begin(_r: object) -> None:
             if self.is_locked:
                 return
-            self.ticket = ticket
-            spare = self._take_spare(user)
+            spare = self.spare.take(user)
             if spare is not None:
                 self.controller, self.wizard_page = spare
                 self.controller.prefill = prefill or {}
+                self.controller.workflow.serve_ticket(ticket_id)  # nothing saved yet: no writer runs
             else:
-                wf = EnrollmentWorkflow(self.ctx.core.enrollments, user)
+                wf = EnrollmentWorkflow(self.ctx.core.enrollments, user, ticket_id=ticket_id)
                 self.controller = WizardController(self.ctx, wf, prefill=prefill)
             self._show_wizard()
 
-        self.ctx.tasks.run(start_check, self.ctx.core, user, on_done=begin, on_failed=self._refused, owner=self)
+        # The core decides (role, hard offline limits); the ticket is served by the seal.
+        self.ctx.tasks.run(require_may_start, self.ctx.core, user, on_done=begin, on_failed=self._refused, owner=self)
 
     def resume_draft(self, record_uuid: str) -> None:
         user = self.ctx.user
@@ -568,15 +447,16 @@ class MainWindow(QMainWindow):
             self.wizard_page.show_step()
 
     def enrollment_finished(self, result: SealResult | None) -> None:
-        if result is not None and self.ticket is not None:
-            self.home.tickets.mark_served(self.ticket.ticket_id, result.uuid)
+        """Sealed ("Next resident") or cancelled. A called ticket was already marked
+        SERVED by the seal itself (station.enrollment_rules): the panel only shows it."""
         page = self.wizard_page
         self.wizard_page = None
         self.controller = None
-        self.ticket = None
         self.show_home()
+        if result is not None:
+            self.home.tickets.refresh()
         if page is not None:
-            self._drop_page(page)
+            drop_page(self.stack, page)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         # The idle watch filters windows, and this one exists only once shown.

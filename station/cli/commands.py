@@ -131,10 +131,10 @@ def cmd_enroll_synthetic(args: argparse.Namespace) -> int:
     if not 1 <= args.batch <= 10_000:
         raise ValidationError(Text("--batch harus 1 sampai 10.000.", "--batch must be 1 to 10,000."))
     core = StationCore.open()
-    from station.sync.limits import require_can_enroll, station_limits
+    from station.enrollment_rules import require_may_start
 
-    require_can_enroll(station_limits(core))
     operator = _pick_operator(core, args.operator)
+    require_may_start(core, operator)  # the app's rule: role and the hard offline limits
     supervisors = [o for o in core.auth.list() if o.active and o.role == Role.SUPERVISOR.value]
     approver = User(supervisors[0].username, supervisors[0].full_name, Role.SUPERVISOR) if supervisors else operator
 

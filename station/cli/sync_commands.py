@@ -26,31 +26,31 @@ def _supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from station.sync.service import run_locked
-    from station.sync.worker import WorkerBusy, request_force
 
     core = StationCore.open()
     if args.force:
-        from station.sync.console import authorise_force
+        # The console's force sync, not a copy: authorised, audited, never a second worker.
+        from station.sync.console import force_sync
 
-        authorise_force(core, _supervisor(core, args), source="cli")
-    try:
-        summary, removed = run_locked(
+        outcome = force_sync(
             core,
-            force=args.force,
+            _supervisor(core, args),
+            source="cli",
+            wait_for_running=False,
             until_idle=args.once or args.until_idle,
             wait_for_retry=args.until_idle,
             timeout_s=args.timeout,
         )
-    except WorkerBusy:
-        if args.force:
-            request_force(core.home)
-            print(
-                Text(
-                    "Pengirim yang sedang berjalan diminta sinkron sekarang.", "Asked the running worker to sync now."
-                ).get(args.lang)
-            )
+        if outcome.refusal is not None:
+            raise outcome.refusal
+        if outcome.summary is None:  # a running worker was asked
+            print(outcome.message.get(args.lang))
             return 0
-        raise
+        summary, removed = outcome.summary, outcome.removed
+    else:
+        summary, removed = run_locked(
+            core, until_idle=args.once or args.until_idle, wait_for_retry=args.until_idle, timeout_s=args.timeout
+        )
     pending, pending_bytes = Outbox(core.db).pending_totals()
     out = {
         "sent": summary.sent,

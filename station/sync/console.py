@@ -34,7 +34,7 @@ from station.status import link_state
 from station.sync.errors import STATION, SyncError
 from station.sync.limits import LimitState, station_limits
 from station.sync.link_history import Sample, recent_samples
-from station.sync.worker import FORCE_FILE, WorkerBusy, request_force
+from station.sync.worker import FORCE_FILE, RunSummary, WorkerBusy, request_force
 from store import audit
 from store.models import Enrollment
 from store.outbox import AT_CENTRE, EXPORTED, PENDING, REJECTED, Outbox
@@ -103,6 +103,11 @@ class ForceOutcome:
     error: str | None  # an error code, when the queue did not empty
     message: Text
     errors: list[str] = field(default_factory=list)
+    # Only when this call ran the worker ("ran"): its run and the packets retention removed,
+    # or the station's own refusal (no centre, refused by it), for the CLI to report as before.
+    summary: RunSummary | None = None
+    removed: int = 0
+    refusal: SyncError | None = None
 
 
 def _eta(nbytes: int, throughput: float | None) -> float | None:
@@ -209,28 +214,54 @@ def force_sync(
     core: StationCore,
     supervisor: User | None,
     *,
+    source: str = "console",
+    wait_for_running: bool = True,
+    until_idle: bool = True,
+    wait_for_retry: bool = False,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
-    timeout_s: float = FORCE_TIMEOUT_S,
+    timeout_s: float | None = FORCE_TIMEOUT_S,
 ) -> ForceOutcome:
-    """Sync now, as a supervisor asked: audited; never a second worker (module docstring)."""
+    """Sync now, as a supervisor asked, from the console or `station sync --force`:
+    authorised and audited here; never a second worker (module docstring). When a
+    worker holds the lock it is asked to sync now and, with `wait_for_running`, watched
+    until it has had its go (bounded by `timeout_s`); otherwise this call runs one
+    (`until_idle`, `wait_for_retry` and `timeout_s` as in `run_locked`)."""
     from station.sync.service import run_locked
 
-    authorise_force(core, supervisor, source="console")
+    authorise_force(core, supervisor, source=source)
     progress(None, "sync")
     try:
-        summary, _removed = run_locked(core, force=True, timeout_s=timeout_s, cancel=cancel, progress=progress)
+        summary, removed = run_locked(
+            core,
+            force=True,
+            until_idle=until_idle,
+            wait_for_retry=wait_for_retry,
+            timeout_s=timeout_s,
+            cancel=cancel,
+            progress=progress,
+        )
     except WorkerBusy:
+        if not wait_for_running:
+            request_force(core.home)
+            pending, _ = Outbox(core.db).pending_totals()
+            asked = Text(
+                "Pengirim yang sedang berjalan diminta sinkron sekarang.", "Asked the running worker to sync now."
+            )
+            return ForceOutcome("asked", 0, 0, pending, None, asked)
         log.info("force sync: a worker holds the lock; asking it")
-        return _ask_running_worker(core, progress=progress, cancel=cancel, timeout_s=timeout_s)
+        return _ask_running_worker(core, progress=progress, cancel=cancel, timeout_s=timeout_s or FORCE_TIMEOUT_S)
     except SyncError as exc:  # the station itself refused, or no centre: named, not a crash
         pending, _ = Outbox(core.db).pending_totals()
-        return ForceOutcome("ran", 0, 0, pending, exc.code, _outcome_text(0, 0, max(pending, 1), exc.code), [exc.code])
+        return ForceOutcome(
+            "ran", 0, 0, pending, exc.code, _outcome_text(0, 0, max(pending, 1), exc.code), [exc.code], refusal=exc
+        )
     pending, _ = Outbox(core.db).pending_totals()
     error = summary.stopped_by or _last_code(summary.errors)
     return ForceOutcome(
         "ran", summary.sent, summary.rejected, pending, error if pending else None,
         _outcome_text(summary.sent, summary.rejected, pending, error), list(summary.errors),
+        summary=summary, removed=removed,
     )  # fmt: skip
 
 

@@ -267,6 +267,18 @@ def test_a_hard_offline_limit_blocks_new_enrollments_with_its_reason(capsys, mon
     assert "New enrollments are stopped" in err and "3 records are waiting" in err and "export to USB" in err
 
 
+def test_enroll_synthetic_asks_the_core_whether_its_operator_may_enroll(capsys, monkeypatch, station_home):
+    """The app's rule (station.enrollment_rules), not a copy: a technician may not enroll."""
+    init(capsys, monkeypatch)
+    add = ("operators", "add", "tek", "--full-name", "Teknisi", "--role", "technician", "--supervisor", "spv")
+    rc, _, err = run(capsys, *add, "--password-stdin", stdin="rahasia-spv-1\nkata-sandi-1\n", monkeypatch=monkeypatch)
+    assert rc == 0, err
+    rc, out, err = run(capsys, "--lang", "en", "enroll-synthetic", "--count", "1", "--operator", "tek")
+    assert rc == 2 and "Technician role may not start an enrollment" in err and "Traceback" not in err
+    rc, out, _ = run(capsys, "status", "--json")
+    assert json.loads(out)["counts"].get("SEALED", 0) == 0
+
+
 def test_the_demo_accounts_of_scripts_start_log_in_with_their_documented_passwords(
     capsys, monkeypatch, tmp_path, station_home
 ):

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.enrollment_rules import cancel_enrollment
 from station.receipt import ReceiptData, receipt_data
-from station.workflow import ORDER, STEP_LABELS, EnrollmentWorkflow, Step
+from station.workflow import ORDER, STEP_LABELS, Step
 from store.records import SealResult
 from ui.receipt import print_receipt, save_receipt_as, write_receipt_pdf
 from ui.tasks import Failure
@@ -248,12 +249,8 @@ class WizardPage(QWidget):
             self.current.leave()
             self.current = None
         actor = self.ctx.user.username if self.ctx.user else "?"
-        record_uuid = self.wizard.workflow.enrollment.uuid
-
-        def discard(_wf: EnrollmentWorkflow) -> None:
-            self.ctx.core.enrollments.discard_draft(record_uuid, actor=actor)
-
-        self.wizard.submit(discard, on_done=lambda _r: self.finished.emit(None))
+        # Through the workflow (station.enrollment_rules), queued behind any save still running.
+        self.wizard.submit(lambda wf: cancel_enrollment(wf, actor=actor), on_done=lambda _r: self.finished.emit(None))
 
     def close_pages(self) -> None:
         """Stop previews and captures (logout, language rebuild, app exit)."""
