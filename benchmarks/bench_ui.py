@@ -145,7 +145,7 @@ def main() -> None:
 
 def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
     from ui import i18n
-    from ui.context import AppContext
+    from ui.app_context import AppContext
     from ui.main_window import MainWindow
     from ui.tasks import Tasks
     from ui.wizard.photo import PhotoPage

@@ -61,7 +61,7 @@ def main() -> None:
     from station.workflow import Step
     from ui import i18n
     from ui.app import make_app
-    from ui.context import AppContext
+    from ui.app_context import AppContext
     from ui.main_window import MainWindow
     from ui.setup import SetupDialog
     from ui.tasks import Tasks

@@ -19,7 +19,7 @@ from station.config import data_dir
 from station.core import StationCore
 from station.logs import setup_logging
 from ui import i18n
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.main_window import MainWindow
 from ui.setup import SetupDialog
 from ui.tasks import Tasks

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QProgressDialog, QVBoxLayout, QWidget
 
 from station.tickets import CounterTickets, ImportReport
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.row_tables import cell, row_table
 from ui.tasks import Failure, TaskHandle
 

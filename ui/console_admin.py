@@ -47,7 +47,7 @@ from common.text import Text
 from station.admin import NEXT_LOGIN, NEXT_START, NOW, SETTINGS, Admin, AuditFilter, AuditView, OperatorRow
 from station.auth import ROLE_LABELS, Role, User, usable
 from station.core import StationCore
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure
 from ui.widgets import ERROR_STYLE, MessageLine
 

@@ -38,13 +38,14 @@ from devices.base import DeviceError, DeviceKind, SelfTestStep
 from station.auth import Role, User, usable
 from station.core import StationCore, StationInfo
 from station.device_admin import record_device_check, save_device_choice, set_training_fault
+from station.device_manager import OPENING, DeviceState
 from station.devices import candidate_ports, device_config
 from station.selftest import SelfTestReport, history, run_selftest, save_report
 from station.selftest_report import build_report, default_file_name, kind_label, local_time, runs_from_history
 from station.selftest_report import write_report as write_html
+from ui.app_context import AppContext
 from ui.console_devices_live import LiveChecks
 from ui.console_devices_parts import DeviceCard, HistoryTable, StepTable, write_pdf
-from ui.context import OPENING, AppContext, DeviceState
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine, show_failure
 from ui.wizard.capture_parts import Batched

@@ -40,7 +40,7 @@ from devices.kinds import (
     SignatureCapture,
     SignaturePad,
 )
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.capture_parts import Batched, CaptureStatus, Latest, bgr_image, device_line, grey_image
 from ui.wizard.fingers import QualityBar

@@ -33,9 +33,10 @@ from devices.base import DEVICE_KIND_LABELS, DeviceInfo, DeviceKind
 from devices.kinds import SIMULATED_LABEL
 from devices.registry import load_registry
 from station.device_admin import TRAINING_FAULTS
+from station.device_manager import FAULT, OPENING, READY, DeviceState
 from station.devices import device_config
 from station.selftest_report import kind_label, local_time
-from ui.context import FAULT, OPENING, READY, AppContext, DeviceState
+from ui.app_context import AppContext
 from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine
 
 log = logging.getLogger(__name__)

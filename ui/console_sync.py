@@ -38,7 +38,7 @@ from station.auth import Role, User, usable
 from station.records_view import format_local, state_label
 from station.sync.console import ConsoleSnapshot, ExportedPacket, ForceOutcome, RecordRow
 from station.sync.errors import SyncError
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.health import AMBER, GREEN, GREY, RED
 from ui.link_plot import LinkPlot
 from ui.tasks import Failure, TaskHandle

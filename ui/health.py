@@ -22,10 +22,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from common.text import Text
 from devices.base import DeviceKind
+from station.device_manager import FAULT, OPENING, READY, DeviceState
 from station.events import Change, Changes
 from station.status import status_dict
 from station.sync.errors import SyncError
-from ui.context import FAULT, OPENING, READY, DeviceState
 
 log = logging.getLogger(__name__)
 

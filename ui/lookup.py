@@ -55,7 +55,7 @@ from station.records_view import (
     timeline_label,
 )
 from store.enrollments import DRAFT
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.receipt import print_receipt, save_receipt_as
 from ui.tasks import Failure
 from ui.widgets import MessageLine, show_failure

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from station.events import Change, Changes
 from station.tickets import AppointmentView, CalledTicket, CounterTickets, ImportReport, TicketsSnapshot, TicketView
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.appointments_import import AppointmentImporter, ImportResultDialog
 from ui.row_tables import cell, row_table, selected_id
 from ui.tasks import Failure

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from common.errors import UserFacingError
 from station.auth import Role, User
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure
 
 ERROR_STYLE = "color: #b00020; font-weight: bold;"

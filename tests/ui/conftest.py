@@ -27,7 +27,7 @@ def demo_core(core):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def ctx(qapp, demo_core) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """An AppContext for widgets under test; closes its devices and threads after."""
-    from ui.context import AppContext
+    from ui.app_context import AppContext
     from ui.tasks import Tasks
 
     c = AppContext(demo_core, Tasks(), lang="id")

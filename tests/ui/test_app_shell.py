@@ -11,11 +11,11 @@ from PySide6.QtCore import Qt
 from devices.base import DeviceKind
 from station.auth import Role
 from station.config import save_config
+from station.device_manager import FAULT
 from station.synthetic import synthetic_resident
 from station.workflow import Step
 from tests.conftest import SUPERVISOR_PASSWORD
 from tests.ui.conftest import spv_session
-from ui.context import FAULT
 from ui.main_window import MainWindow
 from ui.wizard.demographics import DemographicsPage
 

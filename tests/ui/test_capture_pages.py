@@ -14,11 +14,11 @@ from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, Ite
 from devices.base import DeviceKind
 from station.auth import Role
 from station.captures import face_capture
+from station.device_manager import FAULT, READY
 from station.synthetic import synthetic_resident
 from station.workflow import EnrollmentWorkflow, Step
 from tests.conftest import SUPERVISOR_PASSWORD
 from tests.ui.conftest import spv_session
-from ui.context import FAULT, READY
 from ui.widgets import ERROR_STYLE, SupervisorDialog
 from ui.wizard.base import WizardController
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from station.workflow import EnrollmentWorkflow, Step
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure
 
 log = logging.getLogger(__name__)

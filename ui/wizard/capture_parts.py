@@ -42,7 +42,7 @@ from common.text import Text
 from devices.base import DEVICE_KIND_LABELS, DeviceError, DeviceKind
 from devices.kinds import SIMULATED_LABEL
 from station.workflow import EnrollmentWorkflow
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure, Relay
 from ui.widgets import MessageLine, ask_supervisor
 from ui.wizard.base import WizardController

@@ -24,7 +24,7 @@ from devices.kinds import FingerCapture, FingerprintScanner
 from station.auth import User
 from station.captures import finger_capture
 from station.workflow import Step
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
 from ui.wizard.capture_parts import Batched, CaptureStatus, ExceptionPanel, device_line, grey_image, submit_when_free

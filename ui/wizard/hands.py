@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEve
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from common.biometrics import FingerPosition
-from ui.context import AppContext
+from ui.app_context import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from devices.camera.scene import backdrop_for_birth_year
 from devices.kinds import Camera, FaceAnalysis, FaceCapture
 from station.captures import face_capture
 from station.workflow import Step
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
 from ui.wizard.base import StepPage, WizardController

@@ -29,7 +29,7 @@ from devices.signature.vectors import decode_strokes
 from station.auth import User
 from station.captures import signature_capture
 from station.workflow import Step
-from ui.context import AppContext
+from ui.app_context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
 from ui.wizard.capture_parts import (
