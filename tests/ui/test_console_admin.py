@@ -15,7 +15,8 @@ from station.auth import Role
 from station.config import load_config
 from tests.conftest import SUPERVISOR_PASSWORD
 from tests.ui.conftest import spv_session
-from ui.console_admin import CHAIN_BROKEN_STYLE, CHAIN_OK_STYLE, AdminConsole
+from ui.admin.audit_tab import CHAIN_BROKEN_STYLE, CHAIN_OK_STYLE
+from ui.console_admin import AdminConsole
 
 WAIT_MS = 15_000
 PW = "kata-sandi-1"

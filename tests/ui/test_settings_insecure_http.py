@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QCheckBox
 
 from station.config import load_config
 from tests.ui.test_console_admin import WAIT_MS, click, type_into
-from ui.console_admin import INSECURE_HTTP_NOTE, AdminConsole
+from ui.admin.settings_tab import INSECURE_HTTP_NOTE
+from ui.console_admin import AdminConsole
 
 
 @pytest.fixture
