@@ -36,8 +36,8 @@ from station.sync.packets import ensure_signing_key, packet_path  # noqa: E402
 from station.sync.policy import Backoff, CircuitBreaker  # noqa: E402
 from station.sync.worker import SyncWorker  # noqa: E402
 from store.outbox import PENDING, Outbox  # noqa: E402
-from tests.sync.fault_proxy import FaultProxy  # noqa: E402
-from tests.sync.harness import CentralServer, join  # noqa: E402
+from testing.fault_proxy import FaultProxy  # noqa: E402
+from testing.harness import CentralServer, join  # noqa: E402
 
 LINK_BPS = 32_000
 ONE_WAY_S = 0.3

@@ -68,7 +68,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tests.sync.http_framing import HttpFramer, HttpHead, MessageEnd
+from testing.http_framing import HttpFramer, HttpHead, MessageEnd
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """A seeded soak: N synthetic records sent under a schedule of mixed faults, then heal,
 force sync, drain, and the checker's verdict printed as "N passed, N failed".
 
-    python -m tests.sync.soak [--records 200] [--seconds 60] [--seed 7]
+    python -m testing.soak [--records 200] [--seconds 60] [--seed 7]
 
 Everything runs on 127.0.0.1; the fault schedule and every wait are bounded.
 """
@@ -27,9 +27,9 @@ from station.sync.policy import Backoff, CircuitBreaker
 from station.sync.worker import SyncWorker
 from store.check import run_all
 from store.outbox import Outbox
-from tests.sync.checker import Verdict, check
-from tests.sync.fault_proxy import FaultProxy
-from tests.sync.harness import CentralServer, join
+from testing.checker import Verdict, check
+from testing.fault_proxy import FaultProxy
+from testing.harness import CentralServer, join
 
 FAULTS = ("latency", "bandwidth", "cut", "reset", "black_hole", "down", "drop_commit", "kill_receiver", "calm")
 

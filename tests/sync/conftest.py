@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.fault_proxy import FaultProxy
-from tests.sync.harness import CentralServer, join
+from testing.fault_proxy import FaultProxy
+from testing.harness import CentralServer, join
 
 
 @pytest.fixture

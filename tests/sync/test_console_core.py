@@ -162,7 +162,7 @@ def test_force_sync_requeue_export_and_the_training_link_refuse_a_non_supervisor
     from station.auth import Role
     from station.sync.packets import CENTRAL_KEY
     from station.sync.service import export_pending
-    from tests.sync.harness import CentralServer
+    from testing.harness import CentralServer
 
     (core.home / CENTRAL_KEY).write_bytes(CentralServer(tmp_path / "central").pubkey())
     reg, waiting = seal(core, supervisor, 2)  # one rejected (to requeue), one to export
@@ -200,7 +200,7 @@ def test_force_sync_requeue_export_and_the_training_link_refuse_a_non_supervisor
 
 def test_export_lists_what_it_wrote_and_marks_it_exported(core, supervisor, tmp_path: Path):
     from station.sync.packets import CENTRAL_KEY
-    from tests.sync.harness import CentralServer
+    from testing.harness import CentralServer
 
     central = CentralServer(tmp_path / "central")  # only its key: nothing is sent
     (core.home / CENTRAL_KEY).write_bytes(central.pubkey())

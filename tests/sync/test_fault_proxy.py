@@ -28,8 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.sync.fault_proxy import FaultProxy
-from tests.sync.http_framing import MESSAGE_END, HttpFramer, HttpHead
+from testing.fault_proxy import FaultProxy
+from testing.http_framing import MESSAGE_END, HttpFramer, HttpHead
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ record, sequence number or packet, altered, malformed, huge, deep, replayed, for
 refusals and forged reconcile answers): nothing is marked received or rejected, no
 packet file is deleted, the error is named (`sync.untrusted_answer` on the record and
 in the station's sync status), the run ends normally, and the worker then carries on
-against the real centre (`station-central serve`, tests/sync/harness.py) and delivers
+against the real centre (`station-central serve`, testing/harness.py) and delivers
 every record exactly once, with a receipt proof that verifies.
 
 All traffic is on 127.0.0.1 (ephemeral ports); every run is bounded in time.
@@ -32,10 +32,10 @@ from station.sync.service import apply_retention, export_pending, make_worker
 from station.sync.trust import ReceiptVerifier
 from store.models import Enrollment
 from store.outbox import AT_CENTRE, EXPORTED, PENDING, REJECTED, Outbox
+from testing.checker import check
+from testing.harness import CentralServer, central, join, station_env
+from testing.rogue_centre import FORGERIES, Forgery, RogueCentre, statement
 from tests.conftest import SUPERVISOR_PASSWORD
-from tests.sync.checker import check
-from tests.sync.harness import CentralServer, central, join, station_env
-from tests.sync.rogue_centre import FORGERIES, Forgery, RogueCentre, statement
 from wire.keys import load_ed25519_private
 
 UNTRUSTED = "sync.untrusted_answer"

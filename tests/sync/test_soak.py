@@ -1,10 +1,10 @@
-"""The seeded soak of at least 200 records under mixed faults (see tests/sync/soak.py)."""
+"""The seeded soak of at least 200 records under mixed faults (see testing/soak.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.sync.soak import run_soak
+from testing.soak import run_soak
 
 
 @pytest.mark.slow

@@ -20,9 +20,9 @@ from station.enroll_synthetic import enroll_synthetic
 from station.sync.worker import WorkerLock
 from store.check import run_all
 from store.outbox import Outbox
-from tests.sync.checker import check
-from tests.sync.fault_proxy import FaultProxy
-from tests.sync.harness import join, station_env
+from testing.checker import check
+from testing.fault_proxy import FaultProxy
+from testing.harness import join, station_env
 
 KILLS = 8
 

@@ -66,7 +66,7 @@ def test_records_reach_the_centre_in_order_with_receipts_then_print_ready(joined
 
 @pytest.mark.timeout(60)
 def test_unregistered_station_gets_its_own_message(core, supervisor, server):
-    from tests.sync.harness import join
+    from testing.harness import join
 
     join(core, server, register=False)
     enroll_synthetic(core, 1, seed=1, operator=supervisor, approver=supervisor)
@@ -107,7 +107,7 @@ def test_bad_signature_is_named(joined, supervisor, monkeypatch):
 
 @pytest.mark.timeout(60)
 def test_no_centre_running_is_offline_and_the_record_waits_to_retry(core, supervisor, server):
-    from tests.sync.harness import join
+    from testing.harness import join
 
     join(core, server, url="http://127.0.0.1:9")  # nothing listens on the discard port
     enroll_synthetic(core, 1, seed=1, operator=supervisor, approver=supervisor)
@@ -167,7 +167,7 @@ def test_export_import_then_reconcile_learns_the_receipts(joined, supervisor, se
             ("spv", str(usb))
         ]
     assert sorted(p.name for p in usb.iterdir())[-2:] == ["manifest.json", "manifest.sig"]
-    from tests.sync.harness import central
+    from testing.harness import central
 
     first = central(server.home, "import", str(usb))
     assert first.returncode == 0, first.stdout + first.stderr
@@ -186,7 +186,7 @@ def test_import_refuses_a_tampered_manifest(joined, supervisor, server, tmp_path
     assert export(monkeypatch, "export", "--to", str(usb)) == 0
     manifest = (usb / "manifest.json").read_text().replace('"station_seq":1', '"station_seq":7')
     (usb / "manifest.json").write_text(manifest)
-    from tests.sync.harness import central
+    from testing.harness import central
 
     result = central(server.home, "import", str(usb))
     assert result.returncode != 0 and "manifest.sig does not verify" in result.stderr

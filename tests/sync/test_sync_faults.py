@@ -15,7 +15,7 @@ from station.sync.packets import ensure_signing_key
 from station.sync.policy import Backoff, CircuitBreaker
 from station.sync.worker import SyncWorker
 from store.outbox import Outbox
-from tests.sync.checker import check
+from testing.checker import check
 
 
 def worker(core, *, timeout_s: float = 3.0) -> SyncWorker:  # type: ignore[no-untyped-def]

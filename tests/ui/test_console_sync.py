@@ -22,7 +22,7 @@ from station.sync.worker import SyncWorker
 from store.models import AuditEvent
 from store.outbox import REJECTED, Outbox
 from store.types import utcnow
-from tests.sync.harness import CentralServer, join
+from testing.harness import CentralServer, join
 from ui.console_sync import SyncConsole
 
 WAIT_MS = 60_000
