@@ -2,8 +2,9 @@
 
 It reaches the module through pyserial's ``serial_for_url``, so a device path, a pty
 (the simulator) and a ``socket://host:port`` bridge all work. Exactly one I/O
-thread per port (PortThread) does every open, read and write; the public methods
-submit work to it and wait with a timeout, so a dead module never hangs the caller.
+thread per port (PortThread) does every open, read and write; each method that talks
+to the module is marked `@on_io_thread` (devices.iothread), so its body runs on that
+thread and the caller waits with a timeout: a dead module never hangs the caller.
 
 Traps:
 * a module at another baud sends garbage, or stays silent: during the handshake
@@ -43,7 +44,7 @@ from devices.base import (
 from devices.fingerprint import errors, protocol, quality
 from devices.fingerprint.protocol import Ins, Led, SysParams
 from devices.fingerprint.session import OK, PORT_READ_TIMEOUT_S, Ef01Session
-from devices.iothread import PortThread
+from devices.iothread import PortThread, on_io_thread
 from devices.kinds import FingerCapture, FingerprintScanner
 
 try:
@@ -97,12 +98,14 @@ def encode_wsq(image: np.ndarray) -> bytes:
 # before it counts as a ghost (dirty glass).
 LIFT_TIMEOUT_S = 2.0
 
+
 class Ef01Scanner(FingerprintScanner):
     """One EF01 module on one port. Create, open(), use, close(); close() is safe twice.
 
     `simulator`, when given, is a SimulatorHandle this scanner owns: info() then says
     simulated and close() stops it. Command methods (gen_img, upload_image, img2tz,
-    ...) are thin, named after the manual, and each runs on the port's I/O thread.
+    ...) are thin, named after the manual, and each runs on the port's I/O thread
+    (`@on_io_thread`), where `_live()` is the open session.
     """
 
     def __init__(
@@ -145,17 +148,30 @@ class Ef01Scanner(FingerprintScanner):
     def is_open(self) -> bool:
         return self._session is not None
 
-    def run(self, fn: Callable[[Ef01Session], T], *, timeout_s: float | None = None) -> T:
-        """Run `fn(session)` on the port's I/O thread; the wait is bounded."""
+    def call_on_io(self, fn: Callable[[], T], timeout_s: float | None = None) -> T:
+        """Run `fn()` on the port's I/O thread (what `@on_io_thread` calls); the wait is
+        bounded, and a port that went away is `fingerprint.port_lost`."""
         session, io_thread = self._session, self._io
         if session is None or io_thread is None:
             raise errors.not_open(self.port_name)
         # Allow for the tail of an aborted upload that the next command waits out first.
         wait = (timeout_s if timeout_s is not None else self.timeout_s) + session.drain_pending_s + 2.0
         try:
-            return io_thread.call(fn, session, timeout=wait)
+            return io_thread.call(fn, timeout=wait)
         except PORT_FAILURES as exc:  # unplugged, or the pty went away
             raise errors.port_lost(self.port_name, str(exc) or type(exc).__name__) from exc
+
+    def run(self, fn: Callable[[Ef01Session], T], *, timeout_s: float | None = None) -> T:
+        """Run `fn(session)` on the port's I/O thread; the wait is bounded (a one-off
+        command; the named commands below are `@on_io_thread` methods)."""
+        return self.call_on_io(lambda: fn(self._live()), timeout_s)
+
+    def _live(self) -> Ef01Session:
+        """The open session (on the I/O thread: a close may have come in meanwhile)."""
+        session = self._session
+        if session is None:
+            raise errors.not_open(self.port_name)
+        return session
 
     def _open_port(self) -> Ef01Session:
         if serial is None:
@@ -199,19 +215,31 @@ class Ef01Scanner(FingerprintScanner):
         Garbage scans every 9600 x N; silence scans only the common rates, to keep a
         truly dead module from taking long to report."""
         try:
-            self.run(lambda s: s.verify_password(self.password))
+            self.verify_password()
         except DeviceProtocolError as exc:
             if exc.code != "fingerprint.protocol":
                 raise
-            detected = self.run(lambda s: self._scan_baud(s, ALL_BAUDS), timeout_s=15.0)
+            detected = self._scan_all_bauds()
             raise errors.wrong_baud(self.port_name, self.baud, detected) from exc
         except DeviceTimeout as exc:
             if exc.code != "fingerprint.no_reply":
                 raise
-            detected = self.run(lambda s: self._scan_baud(s, COMMON_BAUDS), timeout_s=5.0)
+            detected = self._scan_common_bauds()
             if detected is None:
                 raise
             raise errors.wrong_baud(self.port_name, self.baud, detected) from exc
+
+    @on_io_thread()
+    def verify_password(self) -> None:
+        self._live().verify_password(self.password)
+
+    @on_io_thread(timeout_s=15.0)
+    def _scan_all_bauds(self) -> int | None:
+        return self._scan_baud(self._live(), ALL_BAUDS)
+
+    @on_io_thread(timeout_s=5.0)
+    def _scan_common_bauds(self) -> int | None:
+        return self._scan_baud(self._live(), COMMON_BAUDS)
 
     def _scan_baud(self, session: Ef01Session, candidates: Sequence[int]) -> int | None:
         if serial is None or not isinstance(session.port, serial.Serial):
@@ -232,11 +260,13 @@ class Ef01Scanner(FingerprintScanner):
             session.port.baudrate = self.baud
             session.flush_input()
 
-    def _read_identity(self) -> None:
-        def identify(s: Ef01Session) -> tuple[dict[str, str] | None, str | None]:
-            return s.read_prod_info(), s.read_text(Ins.GET_FW_VER)
+    @on_io_thread(timeout_s=3.0)
+    def _identify(self) -> tuple[dict[str, str] | None, str | None]:
+        session = self._live()
+        return session.read_prod_info(), session.read_text(Ins.GET_FW_VER)
 
-        prod, firmware = self.run(identify, timeout_s=3.0)
+    def _read_identity(self) -> None:
+        prod, firmware = self._identify()
         if prod:
             self._model = prod.get("model") or self._model
             self._serial = prod.get("serial") or self._serial
@@ -288,75 +318,91 @@ class Ef01Scanner(FingerprintScanner):
 
     # --- commands (each on the I/O thread) ---------------------------------------------
 
+    @on_io_thread()
     def read_sys_para(self) -> SysParams:
-        return self.run(lambda s: s.read_sys_para())
+        return self._live().read_sys_para()
 
+    @on_io_thread()
     def gen_img(self) -> int:
         """0x00 finger, 0x02 no finger, 0x03 capture failed."""
-        return self.run(lambda s: s.gen_img())
+        return self._live().gen_img()
 
+    @on_io_thread(timeout_s=lambda self, **_: 3 * protocol.line_seconds(protocol.up_image_bytes(), self.baud) + 4.0)
     def upload_image(self, *, cancel: CancelToken | None = None) -> np.ndarray:
-        line_s = protocol.line_seconds(protocol.up_image_bytes(), self.baud)
-        return self.run(lambda s: s.up_image(cancel=cancel), timeout_s=3 * line_s + 4.0)
+        return self._live().up_image(cancel=cancel)
 
+    @on_io_thread()
     def img2tz(self, buffer: int) -> int:
-        return self.run(lambda s: s.img2tz(buffer))
+        return self._live().img2tz(buffer)
 
+    @on_io_thread()
     def reg_model(self) -> bool:
-        return self.run(lambda s: s.reg_model())
+        return self._live().reg_model()
 
+    @on_io_thread()
     def match(self) -> tuple[bool, int]:
-        return self.run(lambda s: s.match())
+        return self._live().match()
 
+    @on_io_thread()
     def search(
         self, buffer: int = 1, start: int = 0, count: int | None = None, *, high_speed: bool = False
     ) -> tuple[int, int] | None:
         n = count if count is not None else (self.params.capacity if self.params else 1000)
-        return self.run(lambda s: s.search(buffer, start, n, high_speed=high_speed))
+        return self._live().search(buffer, start, n, high_speed=high_speed)
 
+    @on_io_thread()
     def store(self, buffer: int, page: int) -> None:
-        self.run(lambda s: s.store(buffer, page))
+        self._live().store(buffer, page)
 
+    @on_io_thread()
     def load_char(self, buffer: int, page: int) -> None:
-        self.run(lambda s: s.load_char(buffer, page))
+        self._live().load_char(buffer, page)
 
+    @on_io_thread()
     def delete_templates(self, page: int, count: int = 1) -> None:
-        self.run(lambda s: s.delete_char(page, count))
+        self._live().delete_char(page, count)
 
+    @on_io_thread()
     def empty_library(self) -> None:
-        self.run(lambda s: s.empty())
+        self._live().empty()
 
+    @on_io_thread()
     def template_count(self) -> int:
-        return self.run(lambda s: s.templete_num())
+        return self._live().templete_num()
 
+    @on_io_thread()
     def read_index_table(self, page: int) -> list[int]:
-        return self.run(lambda s: s.read_index_table(page))
+        return self._live().read_index_table(page)
 
+    @on_io_thread()
     def up_char(self, buffer: int) -> bytes:
-        return self.run(lambda s: s.up_char(buffer))
+        return self._live().up_char(buffer)
 
+    @on_io_thread()
     def set_sys_para(self, number: int, value: int) -> None:
         """SetSysPara; after a baud change (param 4) the port follows the module."""
-        self.run(lambda s: s.set_sys_para(number, value))
+        session = self._live()
+        session.set_sys_para(number, value)
         if number == protocol.SysParam.BAUD:
             self.baud = value * protocol.BAUD_UNIT
+            session.port.baudrate = self.baud
+            session.baud = self.baud
+            session.flush_input()
 
-            def follow(s: Ef01Session) -> None:
-                s.port.baudrate = self.baud
-                s.baud = self.baud
-                s.flush_input()
-
-            self.run(follow)
-
+    @on_io_thread()
     def check_sensor(self) -> bool | None:
-        return self.run(lambda s: s.check_sensor())
+        return self._live().check_sensor()
+
+    @on_io_thread(timeout_s=1.0)
+    def _aura_led(self, ctrl: int, colour: int, speed: int, times: int) -> bool:
+        return self._live().aura_led(ctrl, speed, colour, times)
 
     def set_led(self, ctrl: int, colour: int = Led.BLUE, speed: int = 100, times: int = 0) -> bool:
         """AuraLedConfig; silently False on modules without the LED ring."""
         if self.led_supported is False or not self.is_open:
             return False
         try:
-            ok = self.run(lambda s: s.aura_led(ctrl, speed, colour, times), timeout_s=1.0)
+            ok = self._aura_led(ctrl, colour, speed, times)
         except DeviceError as exc:
             log.info("%s: LED command failed (%s); LED disabled", self.port_name, exc.code)
             ok = False

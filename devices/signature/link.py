@@ -19,10 +19,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from devices.base import DeviceError, DeviceKind
-from devices.iothread import PortThread
+from devices.iothread import PortThread, on_io_thread
 from devices.signature.errors import NO_PORT, NO_REPLY, PROTOCOL, signature_error
 from devices.signature.protocol import (
     BAUD_RATES,
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 SerialFactory = Callable[..., Any]  # serial.serial_for_url or a stand-in with the same shape
 _READ_SIZE = 4096
 _CALL_MARGIN_S = 2.0  # how much longer than its own deadline an I/O call may take before we give up
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -92,46 +93,48 @@ class Isdv4Link:
     def connect(self, bauds: Sequence[int]) -> QueryReply:
         """Open at each rate in turn until the pad answers the query; raise DeviceError if none does."""
         self.attempts = []
-        t = self.timing
         for baud in bauds:
-            attempt = self._call(self._io_try, baud, timeout=t.settle_s + t.query_timeout_s + 2 * t.write_timeout_s)
+            attempt = self._io_try(baud)
             self.attempts.append(attempt)
             if attempt.reply is not None:
                 self.baud, self.reply = baud, attempt.reply
                 log.info("ISDV4 pad on %s answered at %d baud: %s", self.port, baud, attempt.reply)
                 return attempt.reply
             log.info("no ISDV4 query reply on %s at %d baud (%d bytes seen)", self.port, baud, attempt.bytes_seen)
-        self._call(self._io_close, timeout=t.write_timeout_s)
+        self._io_close()
         rates = "/".join(str(b) for b in bauds)
         if any(a.bytes_seen for a in self.attempts):
             raise signature_error(PROTOCOL, port=self.port, detail=f"bytes but no valid query reply at {rates} baud")
         raise signature_error(NO_REPLY, port=self.port, detail=f"no query reply at {rates} baud")
 
     def start(self) -> None:
-        self._call(self._io_write, CMD_START, timeout=self.timing.write_timeout_s)
+        self._io_write(CMD_START)
 
     def stop(self) -> None:
         """Send ``0``, let the pad fall silent, and drop whatever it still sent."""
-        self._call(self._io_stop, timeout=self.timing.settle_s + self.timing.write_timeout_s)
+        self._io_stop()
 
     def read(self) -> bytes:
         """Whatever arrived within one read slice (possibly nothing)."""
-        data: bytes = self._call(self._io_read, timeout=self.timing.read_slice_s)
-        return data
+        return self._io_read()
 
     def close(self) -> None:
         """Release the port and the I/O thread; safe to call twice."""
         try:
-            self._call(self._io_close, timeout=self.timing.write_timeout_s)
+            self._io_close()
         except DeviceError as exc:
             log.warning("closing %s: %s", self.port, exc)
         finally:
             self._io.shutdown()
             self.reply = None
 
-    def _call(self, fn: Callable[..., Any], *args: object, timeout: float) -> Any:
+    def call_on_io(self, fn: Callable[[], T], timeout_s: float | None) -> T:
+        """Run `fn()` on the port's thread (what `@on_io_thread` calls), waiting at most
+        `timeout_s` (a write's timeout when None) plus a margin; a late or lost port is a
+        signature error with its remedy."""
+        timeout = self.timing.write_timeout_s if timeout_s is None else timeout_s
         try:
-            return self._io.call(fn, *args, timeout=timeout + _CALL_MARGIN_S)
+            return self._io.call(fn, timeout=timeout + _CALL_MARGIN_S)
         except RuntimeError as exc:  # the executor was shut down: the link is closed
             raise signature_error(NO_PORT, port=self.port, detail=f"link closed: {exc}") from None
         except DeviceError as exc:
@@ -139,7 +142,7 @@ class Isdv4Link:
                 raise
             raise signature_error(NO_REPLY, port=self.port, detail="the port did not respond in time") from None
 
-    # --- port thread side ------------------------------------------------------------
+    # --- port thread side: each `_io_` method runs on the port's thread ----------------
 
     def _io_open(self, baud: int) -> None:
         self._io_close()
@@ -149,6 +152,11 @@ class Isdv4Link:
         except (OSError, ValueError) as exc:
             raise signature_error(NO_PORT, port=self.port, detail=str(exc)) from None
 
+    @on_io_thread(
+        timeout_s=lambda self, baud: (
+            self.timing.settle_s + self.timing.query_timeout_s + 2 * self.timing.write_timeout_s
+        )
+    )
     def _io_try(self, baud: int) -> Attempt:
         self._io_open(baud)
         self._io_stop()
@@ -162,6 +170,7 @@ class Isdv4Link:
                     return Attempt(baud, pkt.reply, time.monotonic() - start, parser.bytes_total)
         return Attempt(baud, None, time.monotonic() - start, parser.bytes_total)
 
+    @on_io_thread()
     def _io_write(self, data: bytes) -> None:
         if self._ser is None:
             raise signature_error(NO_PORT, port=self.port, detail="port is not open")
@@ -171,6 +180,7 @@ class Isdv4Link:
         except OSError as exc:  # pyserial's SerialException and SerialTimeoutException are OSErrors
             raise signature_error(NO_REPLY, port=self.port, detail=f"write failed: {exc}") from None
 
+    @on_io_thread(timeout_s=lambda self: self.timing.settle_s + self.timing.write_timeout_s)
     def _io_stop(self) -> None:
         self._io_write(CMD_STOP)
         time.sleep(self.timing.settle_s)
@@ -179,6 +189,7 @@ class Isdv4Link:
         except OSError as exc:
             raise signature_error(NO_REPLY, port=self.port, detail=f"flush failed: {exc}") from None
 
+    @on_io_thread(timeout_s=lambda self: self.timing.read_slice_s)
     def _io_read(self) -> bytes:
         if self._ser is None:
             raise signature_error(NO_PORT, port=self.port, detail="port is not open")
@@ -187,6 +198,7 @@ class Isdv4Link:
         except OSError as exc:
             raise signature_error(NO_REPLY, port=self.port, detail=f"read failed: {exc}") from None
 
+    @on_io_thread()
     def _io_close(self) -> None:
         ser, self._ser = self._ser, None
         if ser is not None:
