@@ -3,7 +3,10 @@ exported records, Force sync, Export to a USB folder, and on a demo station the
 training link.
 
 Everything it shows comes from one `station.sync.console.console_snapshot`, read off
-the GUI thread on a timer; every action is a core function run through `ctx.tasks`
+the GUI thread whenever the core announces a change it shows (a seal, a record sent or
+received, the link, a setting: ui.core_events), at most once a second, and on a slow
+timer only for what no notification tells (another process's `station sync`, the
+plot's hour moving on); every action is a core function run through `ctx.tasks`
 and audited there with the logged-in supervisor. Force sync never starts a second
 worker (the core asks the app's background worker when it holds the lock). Only a
 supervisor sees any control: anyone else gets a message and nothing to press.
@@ -35,10 +38,12 @@ from PySide6.QtWidgets import (
 )
 
 from station.auth import Role, User, usable
+from station.events import Change, Changes
 from station.records_view import format_local, state_label
 from station.sync.console import ConsoleSnapshot, ExportedPacket, ForceOutcome, RecordRow
 from station.sync.errors import SyncError
 from ui.app_context import AppContext
+from ui.core_events import Throttle
 from ui.health import AMBER, GREEN, GREY, RED
 from ui.link_plot import LinkPlot
 from ui.tasks import Failure, TaskHandle
@@ -46,7 +51,10 @@ from ui.widgets import MessageLine
 
 log = logging.getLogger(__name__)
 
-REFRESH_MS = 5_000
+# Only for what nobody announces: another process's sync, the plot's hour moving on.
+REFRESH_MS = 30_000
+SHOWN_CHANGES = frozenset({Change.SEALED, Change.SYNC, Change.RECEIVED, Change.LINK, Change.SETTINGS})
+CHANGE_GAP_MS = 1_000  # a sync announces every record: read at most this often
 
 
 def _cell(text: str, tip: str = "") -> QTableWidgetItem:
@@ -79,6 +87,7 @@ class SyncConsole(QWidget):
         self.force_task: TaskHandle | None = None
         self.exported_now: list[ExportedPacket] = []
         self._refreshing = False
+        self._again = False  # a change arrived while a read was under way: read once more
         self.outer = QVBoxLayout(self)
         self.outer.setContentsMargins(8, 8, 8, 8)
         self.refusal = QLabel(self.tr("The sync console is for supervisors only. Ask a supervisor to log in."))
@@ -89,6 +98,8 @@ class SyncConsole(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+        self._changed = Throttle(self, self.refresh, CHANGE_GAP_MS)
+        ctx.events.watch(self, SHOWN_CHANGES, self._core_changed)
         ctx.user_changed.connect(self._apply_user)
         self._apply_user(ctx.user)
 
@@ -229,8 +240,15 @@ class SyncConsole(QWidget):
 
     # --- refreshing -----------------------------------------------------------------
 
+    def _core_changed(self, _changes: Changes) -> None:
+        if self.body is not None:
+            self._changed.poke()
+
     def refresh(self) -> None:
-        if self._refreshing or self.body is None:
+        if self.body is None:
+            return
+        if self._refreshing:
+            self._again = True
             return
         from station.sync.console import console_snapshot
 
@@ -244,12 +262,18 @@ class SyncConsole(QWidget):
             owner=self,
         )
 
-    def _refresh_failed(self, failure: Failure) -> None:
+    def _read_done(self) -> None:
         self._refreshing = False
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _refresh_failed(self, failure: Failure) -> None:
         log.warning("sync console refresh failed: %s", failure.error)
+        self._read_done()
 
     def show_snapshot(self, snap: ConsoleSnapshot) -> None:
-        self._refreshing = False
+        self._read_done()
         if self.body is None:
             return
         self.snapshot = snap

@@ -11,15 +11,18 @@ Traps:
 - the notifier calls us from any thread, also after the app started closing: `close()`
   unsubscribes, and a notification that arrives once the Qt object is gone is dropped;
 - queued even on the GUI thread: a notification made by a GUI-thread call never re-enters
-  the screens while that call is still running.
+  the screens while that call is still running;
+- a sync run announces every record: a screen that re-reads on each notification
+  throttles itself (`Throttle`: at most one read per interval, the last change never lost).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from station.events import Change, Changes, Notifier
 
@@ -69,3 +72,31 @@ class _Watch(QObject):
     def _changed(self, changes: Changes) -> None:
         if self._kinds & changes.kinds:
             self._slot(changes)
+
+
+class Throttle(QObject):
+    """Runs `fn` on `poke()`, at most once per `min_gap_ms`: a poke within the gap runs
+    it once when the gap ends (a single-shot timer, armed only by a change), so a burst
+    of notifications costs one read and the last change is always read."""
+
+    def __init__(self, owner: QObject, fn: Callable[[], None], min_gap_ms: int) -> None:
+        super().__init__(owner)
+        self._fn = fn
+        self._gap_s = min_gap_ms / 1000
+        self._last = float("-inf")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run)
+
+    def poke(self) -> None:
+        if self._timer.isActive():
+            return  # a run is already due: it will read this change too
+        wait_s = self._last + self._gap_s - time.monotonic()
+        if wait_s <= 0:
+            self._run()
+        else:
+            self._timer.start(max(1, int(wait_s * 1000)))
+
+    def _run(self) -> None:
+        self._last = time.monotonic()
+        self._fn()

@@ -26,6 +26,7 @@ from station.device_manager import FAULT, OPENING, READY, DeviceState
 from station.events import Change, Changes
 from station.status import status_dict
 from station.sync.errors import SyncError
+from ui.core_events import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ GREEN, AMBER, RED, GREY = "#1b7f3b", "#b26a00", "#b00020", "#666666"
 SHOWN_CHANGES = frozenset({Change.SEALED, Change.SYNC, Change.RECEIVED, Change.LINK, Change.SETTINGS})
 # Only for what nobody announces: free disk, the clock, another process's sync.
 REFRESH_MS = 30_000
+# A sync announces every record: read the status at most this often while it runs.
+CHANGE_GAP_MS = 1_000
 
 
 def _chip(label: QLabel, colour: str, text: str, tip: str = "") -> None:
@@ -105,11 +108,12 @@ class HealthStrip(QFrame):
         self.timer.start()
         self._refreshing = False
         self._again = False  # a change arrived while a read was under way: read once more
+        self._changed = Throttle(self, self.refresh, CHANGE_GAP_MS)
         ctx.events.watch(self, SHOWN_CHANGES, self._core_changed)
         self.refresh()
 
     def _core_changed(self, _changes: Changes) -> None:
-        self.refresh()
+        self._changed.poke()
 
     def show_device(self, state: DeviceState) -> None:
         chip = self.devices[state.kind]
