@@ -86,7 +86,7 @@ def test_an_operator_is_refused_with_a_message_and_no_controls(qtbot, ctx) -> No
 
 
 def test_an_injected_fault_shows_its_code_and_remedy_live_and_the_run_is_in_the_history(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
-    from ui.console_devices_parts import FAIL_BG
+    from ui.selftest_views import FAIL_BG
 
     widget = console(qtbot, technician(ctx))
     card = widget.cards[DeviceKind.FINGERPRINT]
