@@ -93,8 +93,9 @@ class SearchQuery:
 
 
 @dataclass(frozen=True)
-class RecordRow:
-    """One search result: the summary and its NIK, masked."""
+class FoundRecord:
+    """One search result: the summary and its NIK, masked (the sync console's lists hold
+    station.sync.console.ConsoleRecord)."""
 
     summary: RecordSummary
     nik_masked: str
@@ -201,19 +202,19 @@ def audit_target(query: SearchQuery) -> str:
     return query.value
 
 
-def find_records(core: StationCore, query: SearchQuery, *, actor: str) -> list[RecordRow]:
+def find_records(core: StationCore, query: SearchQuery, *, actor: str) -> list[FoundRecord]:
     """The records matching `query`, newest first (at most SEARCH_LIMIT); the look-up
     is audited with who asked, the kind of query and its masked target."""
     if query.kind is QueryKind.NIK:
         found = core.enrollments.find_by_nik(query.value)
-        rows = [RecordRow(s, mask_nik(query.value)) for s in found]
+        rows = [FoundRecord(s, mask_nik(query.value)) for s in found]
     else:
         if query.kind is QueryKind.REG_NO:
             found = core.enrollments.find_by_reg(query.value)
         else:
             found = core.enrollments.find_by_name_prefix(query.value, limit=SEARCH_LIMIT)
         niks = _masked_niks(core, [s.uuid for s in found])
-        rows = [RecordRow(s, niks.get(s.uuid, "")) for s in found]
+        rows = [FoundRecord(s, niks.get(s.uuid, "")) for s in found]
     with core.db.write() as session:
         audit.append(
             session, "record_lookup", actor=actor, target=audit_target(query),
@@ -222,7 +223,7 @@ def find_records(core: StationCore, query: SearchQuery, *, actor: str) -> list[R
     return rows
 
 
-def search(core: StationCore, text: str, *, actor: str) -> list[RecordRow]:
+def search(core: StationCore, text: str, *, actor: str) -> list[FoundRecord]:
     """One search box: `parse_query` then `find_records`."""
     return find_records(core, parse_query(text), actor=actor)
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from station.auth import Role, User, usable
 from station.events import Change, Changes
 from station.records_view import format_local, state_label
-from station.sync.console import ConsoleSnapshot, ExportedPacket, ForceOutcome, RecordRow
+from station.sync.console import ConsoleRecord, ConsoleSnapshot, ExportedPacket, ForceOutcome
 from station.sync.errors import SyncError
 from ui.app_context import AppContext
 from ui.core_events import Throttle
@@ -477,7 +477,7 @@ class SyncConsole(QWidget):
         self.export_button.setEnabled(True)
         self.export_result.failure(self.ctx, failure)
 
-    def requeue(self, row: RecordRow) -> None:
+    def requeue(self, row: ConsoleRecord) -> None:
         from station.sync.console import requeue_record
 
         user = self.supervisor

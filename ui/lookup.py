@@ -42,8 +42,8 @@ from station.auth import usable
 from station.nik import mask_nik
 from station.receipt import ReceiptData, reprint_receipt
 from station.records_view import (
+    FoundRecord,
     QueryKind,
-    RecordRow,
     RecordView,
     SearchQuery,
     find_records,
@@ -75,14 +75,14 @@ class LookupPage(QWidget):
     """Search, results, and the selected record's timeline with a reprint button."""
 
     record_shown = Signal(object)  # the RecordView now on screen
-    results_shown = Signal(object)  # the list of RecordRow of the last search
+    results_shown = Signal(object)  # the list of FoundRecord of the last search
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._search_no = 0
         self._detail_no = 0
-        self.rows: list[RecordRow] = []
+        self.rows: list[FoundRecord] = []
         self.view: RecordView | None = None
 
         title = QLabel(self.tr("Find a record"))
@@ -232,7 +232,7 @@ class LookupPage(QWidget):
 
     # --- results --------------------------------------------------------------
 
-    def _found(self, number: int, query: SearchQuery, rows: list[RecordRow]) -> None:
+    def _found(self, number: int, query: SearchQuery, rows: list[FoundRecord]) -> None:
         if number != self._search_no:
             return
         self._fill_results(rows)
@@ -251,7 +251,7 @@ class LookupPage(QWidget):
         self._fill_results([])
         self.message.failure(self.ctx, failure)
 
-    def _fill_results(self, rows: list[RecordRow]) -> None:
+    def _fill_results(self, rows: list[FoundRecord]) -> None:
         self.rows = rows
         self.results.clearSelection()
         self.results.setRowCount(len(rows))

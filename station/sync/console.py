@@ -64,7 +64,10 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
-class RecordRow:
+class ConsoleRecord:
+    """A record in the sync console's rejected or exported list (a search result is
+    station.records_view.FoundRecord)."""
+
     reg_no: str
     uuid: str
     station_seq: int
@@ -87,8 +90,8 @@ class ConsoleSnapshot:
     pending_bytes: int
     backlog_eta_s: float | None
     queue: list[QueueRow]
-    rejected: list[RecordRow]
-    exported: list[RecordRow]
+    rejected: list[ConsoleRecord]
+    exported: list[ConsoleRecord]
     samples: list[Sample]
     limits: list[LimitState]
     training_mode: str | None  # the training link's mode on a demo station, else None
@@ -131,7 +134,7 @@ def pending_queue(outbox: Outbox, throughput: float | None, limit: int = QUEUE_R
     return rows
 
 
-def _records(core: StationCore, state: str, limit: int = LIST_ROWS) -> list[RecordRow]:
+def _records(core: StationCore, state: str, limit: int = LIST_ROWS) -> list[ConsoleRecord]:
     e = Enrollment
     when = e.updated_at if state == REJECTED else e.exported_at
     with core.db.read() as session:
@@ -141,14 +144,14 @@ def _records(core: StationCore, state: str, limit: int = LIST_ROWS) -> list[Reco
             .order_by(e.station_seq)
             .limit(limit)
         ).all()
-    return [RecordRow(str(reg), str(u), int(seq or 0), at, reason, size) for reg, u, seq, at, reason, size in rows]
+    return [ConsoleRecord(str(reg), str(u), int(seq or 0), at, reason, size) for reg, u, seq, at, reason, size in rows]
 
 
-def rejected_records(core: StationCore) -> list[RecordRow]:
+def rejected_records(core: StationCore) -> list[ConsoleRecord]:
     return _records(core, REJECTED)
 
 
-def exported_records(core: StationCore) -> list[RecordRow]:
+def exported_records(core: StationCore) -> list[ConsoleRecord]:
     return _records(core, EXPORTED)
 
 
