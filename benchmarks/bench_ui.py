@@ -183,7 +183,7 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
         wait_until(lambda: window.stack.currentWidget() is window.home, 30, "login")
         wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
         # The counter between residents: the app builds the next wizard while idle.
-        wait_until(lambda: window._spare is not None and window.spare_warm, 10, "the next resident's wizard")
+        wait_until(lambda: window.spare.ready, 10, "the next resident's wizard")
         say("devices open; enrolling ...")
 
         monitor.where = lambda: str(window.controller.workflow.step) if window.controller else "home"

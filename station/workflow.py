@@ -291,6 +291,23 @@ class EnrollmentWorkflow:
         self.step = Step.SEALED
         return self.sealed
 
+    def snapshot(self) -> WorkflowSnapshot:
+        """A frozen copy of what the screens show, taken on the thread that changes the
+        workflow (the writer) right after a step was saved; the GUI thread reads only these."""
+        e = self.enrollment
+        return WorkflowSnapshot(
+            uuid=e.uuid,
+            operator=e.operator,
+            step=self.step,
+            demographics=e.demographics,
+            items=tuple(e.items.items()),
+            complete=tuple(s for s in ORDER[:5] if self.complete(s)),
+            missing=tuple(self.missing()),
+            sealed=self.sealed,
+            ticket_id=e.ticket_id,
+            corrects_uuid=e.corrects_uuid,
+        )
+
     def serve_ticket(self, ticket_id: int | None) -> None:
         """The called ticket this record serves (a wizard built before the ticket was
         called learns it here); only before anything is saved."""
@@ -319,3 +336,34 @@ class EnrollmentWorkflow:
         step = Step(data.draft_step) if data.draft_step else Step.DEMOGRAPHICS
         wf.step = step if step != Step.SEALED else Step.REVIEW
         return wf
+
+
+@dataclass(frozen=True)
+class WorkflowSnapshot:
+    """The workflow as the GUI thread may see it (habit 20): frozen, tuples not lists,
+    and every value in it immutable (Demographics, CapturedItem and SealResult are
+    frozen too). The writer thread goes on changing the live workflow; a snapshot taken
+    earlier never changes with it."""
+
+    uuid: str
+    operator: str
+    step: Step
+    demographics: Demographics | None
+    items: tuple[tuple[str, CapturedItem], ...]  # (kind, item) in capture order
+    complete: tuple[Step, ...]  # the steps complete when it was taken
+    missing: tuple[Text, ...]  # what still stops sealing
+    sealed: SealResult | None
+    ticket_id: int | None
+    corrects_uuid: str | None
+
+    def item(self, kind: str) -> CapturedItem | None:
+        return next((item for k, item in self.items if k == kind), None)
+
+    def has(self, kind: str) -> bool:
+        return any(k == kind for k, _item in self.items)
+
+    def kinds(self) -> frozenset[str]:
+        return frozenset(k for k, _item in self.items)
+
+    def is_complete(self, step: Step) -> bool:
+        return step in self.complete

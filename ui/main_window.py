@@ -400,7 +400,8 @@ class MainWindow(QMainWindow):
             if spare is not None:
                 self.controller, self.wizard_page = spare
                 self.controller.prefill = prefill or {}
-                self.controller.workflow.serve_ticket(ticket_id)  # nothing saved yet: no writer runs
+                if ticket_id is not None:
+                    self.controller.submit(lambda wf: wf.serve_ticket(ticket_id))  # first in its queue
             else:
                 wf = EnrollmentWorkflow(self.ctx.core.enrollments, user, ticket_id=ticket_id)
                 self.controller = WizardController(self.ctx, wf, prefill=prefill)

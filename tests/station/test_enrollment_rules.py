@@ -123,3 +123,18 @@ def test_a_ticket_is_attached_only_before_anything_is_saved(core, supervisor):
     fill(wf)
     with pytest.raises(StateError):
         wf.serve_ticket(8)
+
+
+def test_a_workflow_snapshot_is_frozen_and_does_not_follow_the_workflow(core, supervisor):
+    import dataclasses
+
+    wf = start_enrollment(core, supervisor)
+    fill(wf)
+    snap = wf.snapshot()
+    assert snap.step == Step.REVIEW and len(snap.items) == 12 and snap.missing == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.step = Step.PHOTO  # type: ignore[misc]
+    wf.clear_item("face")
+    wf.go_to(Step.PHOTO)
+    assert snap.step == Step.REVIEW and snap.has("face") and snap.is_complete(Step.PHOTO)
+    assert wf.snapshot().step == Step.PHOTO and not wf.snapshot().has("face")

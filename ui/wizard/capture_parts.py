@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,21 +37,17 @@ from PySide6.QtWidgets import (
 )
 
 from common.biometrics import ITEM_EXCEPTION_LABELS, ItemException
-from common.errors import StateError, UserFacingError
-from common.text import Text
+from common.errors import UserFacingError
 from devices.base import DEVICE_KIND_LABELS, DeviceError, DeviceKind
 from devices.kinds import SIMULATED_LABEL
-from station.workflow import EnrollmentWorkflow
 from ui.app_context import AppContext
 from ui.tasks import Failure, Relay
 from ui.widgets import MessageLine, ask_supervisor
-from ui.wizard.base import WizardController
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-BUSY = Text("Perekaman sebelumnya masih disimpan; coba lagi.", "The previous input is still being saved; try again.")
 
 # Failures caused by the resident or the scene, not by the device: shown with Retry,
 # but the health strip keeps the device READY and the device stays open.
@@ -84,28 +80,6 @@ def device_line(ctx: AppContext, kind: DeviceKind) -> str:
     if state.simulated:
         text += f" — {ctx.t(SIMULATED_LABEL)}"
     return text
-
-
-def submit_when_free(
-    wizard: WizardController,
-    action: Callable[[EnrollmentWorkflow], Any],
-    *,
-    on_done: Callable[[Any], None] | None = None,
-    on_failed: Callable[[Failure], None] | None = None,
-    tries: int = 50,
-) -> None:
-    """`wizard.submit`, retried every 100 ms while another submission runs: a capture
-    is never dropped because a draft save of the previous finger is still running."""
-    if wizard.submit(action, on_done=on_done, on_failed=on_failed):
-        return
-    if tries <= 0:
-        log.warning("a capture could not be submitted: the workflow stayed busy")
-        if on_failed is not None:
-            on_failed(Failure(StateError(BUSY), ""))
-        return
-    QTimer.singleShot(
-        100, wizard, lambda: submit_when_free(wizard, action, on_done=on_done, on_failed=on_failed, tries=tries - 1)
-    )
 
 
 def _emit(relay: Relay) -> None:

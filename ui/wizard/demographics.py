@@ -270,7 +270,7 @@ class DemographicsPage(StepPage):
     # --- step ----------------------------------------------------------------
 
     def enter(self) -> None:
-        self.fill(self.wizard.workflow.enrollment.demographics, self.wizard.prefill)
+        self.fill(self.wizard.snapshot.demographics, self.wizard.prefill)
         self.message.clear()
         self.line("nik").setFocus()
 
@@ -284,7 +284,7 @@ class DemographicsPage(StepPage):
             wf.submit_demographics(d)
 
         if self.wizard.submit(accept, on_failed=self._refused):
-            log.info("demographics submitted for record %s", self.wizard.workflow.enrollment.uuid)
+            log.info("demographics submitted for record %s", self.wizard.snapshot.uuid)
 
     def _refused(self, failure: Failure) -> None:
         err = failure.error

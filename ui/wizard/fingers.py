@@ -27,7 +27,7 @@ from station.workflow import Step
 from ui.app_context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import Batched, CaptureStatus, ExceptionPanel, device_line, grey_image, submit_when_free
+from ui.wizard.capture_parts import Batched, CaptureStatus, ExceptionPanel, device_line, grey_image
 from ui.wizard.hands import FingerState, HandDiagram
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class FingerprintPage(StepPage):
         self.diagram.set_current(position)
         self.finger_label.setText(self.ctx.t(position.label))
         self.exception_panel.hide()  # the last image stays until this finger's first attempt
-        item = self.wizard.workflow.enrollment.items.get(position.item_kind)
+        item = self.wizard.snapshot.item(position.item_kind)
         if item is None:
             self._capture(position)
             return
@@ -283,8 +283,7 @@ class FingerprintPage(StepPage):
             .replace("%3", f"{capture.quality:.0f}")
         )
         item = finger_capture(capture)
-        submit_when_free(
-            self.wizard,
+        self.wizard.submit(
             lambda wf: wf.set_finger(capture.position, item),
             on_done=lambda _: self._saved(capture.position),
             on_failed=self.status.refused,
@@ -329,21 +328,20 @@ class FingerprintPage(StepPage):
         position = self.current
         if position is None:
             return
-        submit_when_free(
-            self.wizard,
+        self.wizard.submit(
             lambda wf: wf.set_finger_exception(position, reason, note=note, approver=approver),
             on_done=lambda _: self._saved(position),
             on_failed=self.status.refused,
         )
 
     def _exception_cancelled(self) -> None:
-        if self.current is not None and self.current.item_kind not in self.wizard.workflow.enrollment.items:
+        if self.current is not None and not self.wizard.snapshot.has(self.current.item_kind):
             self._capture(self.current)
 
     # --- rendering ----------------------------------------------------------------
 
     def _next_missing(self, after: FingerPosition | None) -> FingerPosition | None:
-        items = self.wizard.workflow.enrollment.items
+        items = self.wizard.snapshot.kinds()
         order = list(FingerPosition)
         start = order.index(after) + 1 if after is not None else 0
         for position in order[start:] + order[:start]:
@@ -352,9 +350,9 @@ class FingerprintPage(StepPage):
         return None
 
     def _render(self) -> None:
-        items = self.wizard.workflow.enrollment.items
+        snapshot = self.wizard.snapshot
         for position in FingerPosition:
-            item = items.get(position.item_kind)
+            item = snapshot.item(position.item_kind)
             note = self.notes[position]
             if item is None:
                 self.diagram.set_state(position, FingerState.MISSING)
@@ -372,6 +370,6 @@ class FingerprintPage(StepPage):
         self._set_buttons()
 
     def _set_buttons(self) -> None:
-        has_item = self.current is not None and self.current.item_kind in self.wizard.workflow.enrollment.items
+        has_item = self.current is not None and self.wizard.snapshot.has(self.current.item_kind)
         self.recapture_button.setEnabled(self.current is not None and has_item and not self.capturing)
         self.exception_button.setEnabled(self.current is not None)

@@ -35,7 +35,7 @@ from ui.app_context import AppContext
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import CaptureStatus, Latest, bgr_image, device_line, show_image, submit_when_free
+from ui.wizard.capture_parts import CaptureStatus, Latest, bgr_image, device_line, show_image
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class PhotoPage(StepPage):
 
     def enter(self) -> None:
         self._active = True
-        item = self.wizard.workflow.enrollment.items.get(FACE)
+        item = self.wizard.snapshot.item(FACE)
         if item is not None and item.payload:
             self._show_photo(item.payload)
             self.status.ok(self.tr("Photo taken. Use Retake for a new one."))
@@ -216,7 +216,7 @@ class PhotoPage(StepPage):
         birth year calls for (as the operator would at a real counter), so that trainees
         see an automatic capture; a real camera, or a trainer's own choice, is left alone."""
         cfg = self.ctx.core.config
-        demographics = self.wizard.workflow.enrollment.demographics
+        demographics = self.wizard.snapshot.demographics
         if not cfg.demo or cfg.camera.driver != "opencv-sim" or demographics is None:
             return
         if "fault" in cfg.camera.options or "birth_year" in cfg.camera.options:
@@ -231,9 +231,7 @@ class PhotoPage(StepPage):
         if self.capturing:
             return
         self.retake_button.setEnabled(False)
-        submit_when_free(
-            self.wizard, lambda wf: wf.clear_item(FACE), on_done=self._retake_cleared, on_failed=self._refused
-        )
+        self.wizard.submit(lambda wf: wf.clear_item(FACE), on_done=self._retake_cleared, on_failed=self._refused)
 
     # --- capture ------------------------------------------------------------------
 
@@ -244,7 +242,7 @@ class PhotoPage(StepPage):
         self._manual.clear()
         self.device_label.setText(device_line(self.ctx, DeviceKind.CAMERA))
         self.status.prompt(self.tr("Look at the camera. The photo is taken when every check is green."))
-        demographics = self.wizard.workflow.enrollment.demographics
+        demographics = self.wizard.snapshot.demographics
         birth_year = demographics.tanggal_lahir.year if demographics is not None else None
         self._handle = self.ctx.tasks.run(
             self._preview_and_capture,
@@ -297,7 +295,7 @@ class PhotoPage(StepPage):
         how = self.tr("automatically") if capture.automatic else self.tr("by hand")
         self.status.prompt(self.tr("Photo taken %1; saving…").replace("%1", how))
         item = face_capture(capture)
-        submit_when_free(self.wizard, lambda wf: wf.set_face(item), on_done=self._saved, on_failed=self._refused)
+        self.wizard.submit(lambda wf: wf.set_face(item), on_done=self._saved, on_failed=self._refused)
 
     def _saved(self, _: object) -> None:
         self.status.ok(self.tr("Photo saved."))
@@ -325,6 +323,6 @@ class PhotoPage(StepPage):
         show_image(self.photo_label, jpeg, PHOTO_VIEW, self.tr("No photo yet"))
 
     def _set_buttons(self, *, capturing: bool) -> None:
-        has_photo = FACE in self.wizard.workflow.enrollment.items
+        has_photo = self.wizard.snapshot.has(FACE)
         self.manual_button.setEnabled(capturing)
         self.retake_button.setEnabled(not capturing and has_photo and not self.wizard.busy)

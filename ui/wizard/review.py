@@ -1,8 +1,9 @@
 """Step 5: everything on one page, images included; go back to any step; seal once.
 
-The Seal button submits `workflow.seal()` through the controller, which refuses a
-second submission while the first runs, and the workflow itself refuses a second
-seal: a double click or Enter pressed twice seals exactly once.
+The Seal button submits `workflow.seal()` through the controller. The button is off
+while the controller is busy, this page submits one seal at a time (a second press
+while one is queued or running is the same input, not a new one), and the workflow
+itself refuses a second seal: a double click or Enter pressed twice seals exactly once.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class ReviewPage(StepPage):
 
     def __init__(self, ctx: Any, wizard: WizardController, parent: QWidget | None = None) -> None:
         super().__init__(ctx, wizard, parent)
+        self._sealing = False  # a seal is submitted and has not failed
         outer = QVBoxLayout(self)
         title = QLabel(self.tr("Review the record before sealing"))
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -130,24 +132,23 @@ class ReviewPage(StepPage):
         self.message.clear()
         self.images = {}
         self._render()
-        items = list(self.wizard.workflow.enrollment.items.values())
+        items = [item for _kind, item in self.wizard.snapshot.items]
         self.ctx.tasks.run(item_images, items, on_done=self._images, name="review images", owner=self)
         self.seal_button.setFocus()
 
     def _render(self) -> None:
-        wf: EnrollmentWorkflow = self.wizard.workflow
-        e = wf.enrollment
-        shown = e.demographics.to_json() if e.demographics is not None else {}
+        snapshot = self.wizard.snapshot
+        shown = snapshot.demographics.to_json() if snapshot.demographics is not None else {}
         for name, label in self.values.items():
             value = shown.get(name, "")
             label.setText(mask_nik(value) if name == "nik" and value else str(value))
         for kind, picture in self.pictures.items():
-            item = e.items.get(kind)
+            item = snapshot.item(kind)
             picture.setPixmap(QPixmap())
             picture.setText("…" if item is not None and item.payload is not None else "")
             picture.setVisible(item is None or item.exception_reason is None)
         for kind, note in self.notes.items():
-            item = e.items.get(kind)
+            item = snapshot.item(kind)
             if item is None:
                 note.setText(self.tr("not captured"))
             elif item.exception_reason:
@@ -156,7 +157,7 @@ class ReviewPage(StepPage):
                 note.setText(self.tr("quality") + f" {item.quality or 0:.0f}")
             else:
                 note.setText("")
-        missing = wf.missing()
+        missing = snapshot.missing
         if missing:
             self.message.error("; ".join(self.ctx.t(m) for m in missing))
 
@@ -175,6 +176,9 @@ class ReviewPage(StepPage):
         return self.tr("Exception: %1 (approved by %2)").replace("%1", label).replace("%2", approved_by or "?")
 
     def seal(self) -> None:
+        if self._sealing or self.wizard.snapshot.sealed is not None:
+            return  # the same press again: the seal already submitted answers it
+        self._sealing = True
         self.message.clear()
 
         def do_seal(wf: EnrollmentWorkflow) -> SealResult:
@@ -187,4 +191,5 @@ class ReviewPage(StepPage):
         self.sealed.emit(result)
 
     def _refused(self, failure: Failure) -> None:
+        self._sealing = False
         self.message.failure(self.ctx, failure)

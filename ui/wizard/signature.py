@@ -39,7 +39,6 @@ from ui.wizard.capture_parts import (
     Latest,
     device_line,
     show_image,
-    submit_when_free,
 )
 
 log = logging.getLogger(__name__)
@@ -198,7 +197,7 @@ class SignaturePage(StepPage):
 
     def enter(self) -> None:
         self._active = True
-        item = self.wizard.workflow.enrollment.items.get(SIGNATURE)
+        item = self.wizard.snapshot.item(SIGNATURE)
         if item is None:
             self.start()
         elif item.exception_reason:
@@ -240,9 +239,8 @@ class SignaturePage(StepPage):
             self._handle.cancel()
             return
         self._show_rendered(None)
-        if SIGNATURE in self.wizard.workflow.enrollment.items:
-            submit_when_free(
-                self.wizard,
+        if self.wizard.snapshot.has(SIGNATURE):
+            self.wizard.submit(
                 lambda wf: wf.clear_item(SIGNATURE),
                 on_done=lambda _: self.start(),
                 on_failed=self.status.refused,
@@ -305,9 +303,7 @@ class SignaturePage(StepPage):
         self._show_rendered(capture.image_png)
         self.status.prompt(self.tr("Signature accepted; saving…"))
         item = signature_capture(capture)
-        submit_when_free(
-            self.wizard, lambda wf: wf.set_signature(item), on_done=self._saved, on_failed=self.status.refused
-        )
+        self.wizard.submit(lambda wf: wf.set_signature(item), on_done=self._saved, on_failed=self.status.refused)
 
     def _saved(self, _: object) -> None:
         self.status.ok(self.tr("Signature saved."))
@@ -332,15 +328,14 @@ class SignaturePage(StepPage):
         self.status.prompt(self.tr("Choose why the resident cannot sign; a supervisor must approve it."))
 
     def _exception_approved(self, reason: ItemException, note: str, approver: User) -> None:
-        submit_when_free(
-            self.wizard,
+        self.wizard.submit(
             lambda wf: wf.set_signature_exception(reason, note=note, approver=approver),
             on_done=lambda _: self._show_exception(reason.value),
             on_failed=self.status.refused,
         )
 
     def _exception_cancelled(self) -> None:
-        if SIGNATURE not in self.wizard.workflow.enrollment.items:
+        if not self.wizard.snapshot.has(SIGNATURE):
             self.start()
 
     # --- rendering ----------------------------------------------------------------
@@ -358,4 +353,4 @@ class SignaturePage(StepPage):
 
     def _set_buttons(self) -> None:
         self.done_button.setEnabled(self.capturing and self.canvas.ink_points > 0)
-        self.clear_button.setEnabled(self.capturing or SIGNATURE in self.wizard.workflow.enrollment.items)
+        self.clear_button.setEnabled(self.capturing or self.wizard.snapshot.has(SIGNATURE))

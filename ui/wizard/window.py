@@ -151,10 +151,10 @@ class StepBar(QWidget):
         row.addStretch(1)
 
     def refresh(self) -> None:
-        wf = self.wizard.workflow
+        snapshot = self.wizard.snapshot
         for i, (step, b) in enumerate(self.buttons.items()):
-            done = step != Step.SEALED and wf.complete(step)
-            current = step == wf.step
+            done = step != Step.SEALED and snapshot.is_complete(step)
+            current = step == snapshot.step
             mark = "✓ " if done else ""
             text = f"{i + 1}. {mark}{self.ctx.t(STEP_LABELS[step])}"
             style = CURRENT_STYLE if current else DONE_STYLE if done else TODO_STYLE
@@ -164,7 +164,7 @@ class StepBar(QWidget):
                 b.setText(text)
             if b.styleSheet() != style:
                 b.setStyleSheet(style)
-            b.setEnabled(step != Step.SEALED and wf.step != Step.SEALED)
+            b.setEnabled(step != Step.SEALED and snapshot.step != Step.SEALED)
 
 
 class WizardPage(QWidget):
