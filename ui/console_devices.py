@@ -44,12 +44,12 @@ from station.selftest import SelfTestReport, history, run_selftest, save_report
 from station.selftest_report import build_report, default_file_name, kind_label, local_time, runs_from_history
 from station.selftest_report import write_report as write_html
 from ui.app_context import AppContext
+from ui.callback_relays import Batched
 from ui.console_devices_live import LiveChecks
 from ui.device_card import DeviceCard
 from ui.selftest_views import HistoryTable, StepTable, write_pdf
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine, show_failure
-from ui.wizard.capture_parts import Batched
 
 log = logging.getLogger(__name__)
 

@@ -41,8 +41,10 @@ from devices.kinds import (
     SignaturePad,
 )
 from ui.app_context import AppContext
+from ui.callback_relays import Batched, Latest
+from ui.qt_images import bgr_image, grey_image
 from ui.tasks import Failure, TaskHandle
-from ui.wizard.capture_parts import Batched, CaptureStatus, Latest, bgr_image, device_line, grey_image
+from ui.wizard.capture_status import CaptureStatus, device_line
 from ui.wizard.fingers import QualityBar
 from ui.wizard.photo import CheckList, PreviewView
 from ui.wizard.signature import SignatureCanvas

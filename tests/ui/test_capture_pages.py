@@ -340,7 +340,7 @@ def test_frames_from_a_busy_camera_never_queue_up_only_the_newest_is_delivered(q
 
     from PySide6.QtWidgets import QWidget
 
-    from ui.wizard.capture_parts import Batched, Latest
+    from ui.callback_relays import Batched, Latest
 
     owner = QWidget()
     qtbot.addWidget(owner)

@@ -25,9 +25,12 @@ from station.auth import User
 from station.captures import finger_capture
 from station.workflow import Step
 from ui.app_context import AppContext
+from ui.callback_relays import Batched
+from ui.qt_images import grey_image
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import Batched, CaptureStatus, ExceptionPanel, device_line, grey_image
+from ui.wizard.capture_status import CaptureStatus, device_line
+from ui.wizard.exception_panel import ExceptionPanel
 from ui.wizard.hands import FingerState, HandDiagram
 
 log = logging.getLogger(__name__)

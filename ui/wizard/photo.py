@@ -32,10 +32,12 @@ from devices.kinds import Camera, FaceAnalysis, FaceCapture
 from station.captures import face_capture
 from station.workflow import Step
 from ui.app_context import AppContext
+from ui.callback_relays import Latest
+from ui.qt_images import bgr_image, show_image
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import CaptureStatus, Latest, bgr_image, device_line, show_image
+from ui.wizard.capture_status import CaptureStatus, device_line
 
 log = logging.getLogger(__name__)
 

@@ -30,16 +30,12 @@ from station.auth import User
 from station.captures import signature_capture
 from station.workflow import Step
 from ui.app_context import AppContext
+from ui.callback_relays import Batched, Latest
+from ui.qt_images import show_image
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
-from ui.wizard.capture_parts import (
-    Batched,
-    CaptureStatus,
-    ExceptionPanel,
-    Latest,
-    device_line,
-    show_image,
-)
+from ui.wizard.capture_status import CaptureStatus, device_line
+from ui.wizard.exception_panel import ExceptionPanel
 
 log = logging.getLogger(__name__)
 

@@ -1,62 +1,49 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="id_ID">
 <context>
-    <name>CaptureStatus</name>
-    <message>
-        <location filename="../../wizard/capture_parts.py" line="218" />
-        <source>Retry</source>
-        <translation>Coba lagi</translation>
-    </message>
-    <message>
-        <location filename="../../wizard/capture_parts.py" line="222" />
-        <source>Copy details</source>
-        <translation>Salin rincian</translation>
-    </message>
-</context>
-<context>
     <name>ExceptionPanel</name>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="276" />
+        <location filename="../../wizard/exception_panel.py" line="48" />
         <source>Required for 'Other'</source>
         <translation>Wajib untuk 'Lainnya'</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="277" />
+        <location filename="../../wizard/exception_panel.py" line="49" />
         <source>Reason</source>
         <translation>Alasan</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="278" />
+        <location filename="../../wizard/exception_panel.py" line="50" />
         <source>Note</source>
         <translation>Keterangan</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="283" />
+        <location filename="../../wizard/exception_panel.py" line="55" />
         <source>Confirm with supervisor…</source>
         <translation>Konfirmasi dengan supervisor…</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="284" />
+        <location filename="../../wizard/exception_panel.py" line="56" />
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="294" />
+        <location filename="../../wizard/exception_panel.py" line="66" />
         <source>Exception: %1</source>
         <translation>Pengecualian: %1</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="306" />
+        <location filename="../../wizard/exception_panel.py" line="78" />
         <source>For reason 'Other', write an explanation.</source>
         <translation>Untuk alasan 'Lainnya', tuliskan keterangannya.</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="311" />
+        <location filename="../../wizard/exception_panel.py" line="83" />
         <source>Approve the exception '%1' (%2)?</source>
         <translation>Setujui pengecualian '%1' (%2)?</translation>
     </message>
     <message>
-        <location filename="../../wizard/capture_parts.py" line="317" />
+        <location filename="../../wizard/exception_panel.py" line="89" />
         <source>Not approved: the exception needs a supervisor's password.</source>
         <translation>Tidak disetujui: pengecualian memerlukan kata sandi supervisor.</translation>
     </message>

@@ -1,0 +1,92 @@
+"""The supervisor-approved exception panel of the capture pages (an amputated finger,
+a signature the resident cannot give): reason, note, and the supervisor's password.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.biometrics import ITEM_EXCEPTION_LABELS, ItemException
+from ui.app_context import AppContext
+from ui.widgets import MessageLine, ask_supervisor
+
+log = logging.getLogger(__name__)
+
+
+class ExceptionPanel(QGroupBox):
+    """Reason, note (required for "other") and a supervisor's approval for an item that
+    cannot be captured; emits `approved(reason, note, supervisor)`.
+
+    The supervisor dialog refuses an operator's credentials itself (Auth.verify_role);
+    the workflow checks the role again when the exception is recorded.
+    """
+
+    approved = Signal(object, str, object)  # ItemException, note, User
+
+    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.ctx = ctx
+        self._subject = ""
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.reason = QComboBox()
+        for reason in ItemException:
+            self.reason.addItem(ctx.t(ITEM_EXCEPTION_LABELS[reason]), reason)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(self.tr("Required for 'Other'"))
+        form.addRow(self.tr("Reason"), self.reason)
+        form.addRow(self.tr("Note"), self.note)
+        layout.addLayout(form)
+        self.message = MessageLine()
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.confirm_button = QPushButton(self.tr("Confirm with supervisor…"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        buttons.addWidget(self.confirm_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.cancel_button.clicked.connect(self.hide)
+
+    def open_for(self, subject: str) -> None:
+        self._subject = subject
+        self.setTitle(self.tr("Exception: %1").replace("%1", subject))
+        self.reason.setCurrentIndex(0)
+        self.note.clear()
+        self.message.clear()
+        self.show()
+
+    def selected_reason(self) -> ItemException:
+        return ItemException(self.reason.currentData())
+
+    def confirm(self) -> None:
+        reason, note = self.selected_reason(), self.note.text().strip()
+        if reason == ItemException.OTHER and not note:
+            self.message.error(self.tr("For reason 'Other', write an explanation."))
+            self.note.setFocus()
+            return
+        self.message.clear()
+        question = (
+            self.tr("Approve the exception '%1' (%2)?")
+            .replace("%1", self._subject)
+            .replace("%2", self.reason.currentText())
+        )
+        approver = ask_supervisor(self, self.ctx, question)
+        if approver is None:
+            self.message.error(self.tr("Not approved: the exception needs a supervisor's password."))
+            return
+        self.hide()
+        self.approved.emit(reason, note, approver)
