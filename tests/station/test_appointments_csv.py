@@ -40,3 +40,19 @@ def test_a_file_without_the_four_headings_is_refused_whole():
     with pytest.raises(ValidationError) as err:
         parse_appointments_csv(b"name,NIK\nSiti,1\n", today=date(2026, 11, 23))
     assert err.value.code == "appointments.file"
+
+
+def test_a_file_is_bounded_before_it_is_read_and_an_unreadable_one_is_named(tmp_path, monkeypatch):
+    from common.errors import UserFacingError
+    from station import appointments_csv
+
+    with pytest.raises(UserFacingError) as unreadable:
+        appointments_csv.read_csv_file(tmp_path)  # a directory: read_bytes fails
+    assert unreadable.value.code == "appointments.read" and tmp_path.name in unreadable.value.message.en
+    path = tmp_path / "janji.csv"
+    path.write_bytes(b"name,NIK,date,time slot\n" + b"x" * 100)
+    assert appointments_csv.read_csv_file(path).startswith(b"name,NIK")
+    monkeypatch.setattr(appointments_csv, "MAX_CSV_BYTES", 64)
+    with pytest.raises(ValidationError) as too_large:
+        appointments_csv.read_csv_file(path)
+    assert too_large.value.code == "appointments.file"
