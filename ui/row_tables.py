@@ -1,4 +1,5 @@
-"""Read-only, one-row-selected tables as the counter's screens show them.
+"""Read-only tables whose rows are selected whole (tickets panel, appointment import,
+administration console).
 
 A row carries the id of what it shows (a ticket, an appointment) under `ID_ROLE` in
 its first cell, so a selection survives a refresh that rebuilds the rows.

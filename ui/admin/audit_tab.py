@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from station.admin import AuditFilter, AuditView
-from ui.admin.tab import AdminTab, admin_table, cell, local_time
+from ui.admin.tab import AdminTab, admin_table, local_time
 from ui.app_context import AppContext
+from ui.row_tables import cell
 from ui.tasks import Failure
 from ui.widgets import ERROR_STYLE
 

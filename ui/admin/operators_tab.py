@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 
 from station.admin import OperatorRow
 from station.auth import ROLE_LABELS, Role
-from ui.admin.tab import AdminTab, admin_table, cell, password_field
+from ui.admin.tab import AdminTab, admin_table, password_field
 from ui.app_context import AppContext
+from ui.row_tables import cell
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 

@@ -14,14 +14,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLineEdit,
     QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
@@ -36,13 +34,6 @@ log = logging.getLogger(__name__)
 def admin_call(core: StationCore, user: User | None, method: str, *args: Any) -> Any:
     """Runs on a worker thread: a fresh Admin checks the role, then does the one thing."""
     return getattr(Admin(core, user), method)(*args)
-
-
-def cell(text: str) -> QTableWidgetItem:
-    """A read-only, selectable cell."""
-    item = QTableWidgetItem(text)
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-    return item
 
 
 def local_time(t: datetime) -> str:
