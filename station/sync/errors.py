@@ -21,13 +21,21 @@ from __future__ import annotations
 
 from common.errors import UserFacingError
 from common.text import Text
+from wire.codes import CODES, Outcome
 
-TRANSIENT = "transient"
-AMBIGUOUS = "ambiguous"
-PERMANENT = "permanent"
-STATION = "station"
+TRANSIENT = Outcome.TRANSIENT
+AMBIGUOUS = Outcome.AMBIGUOUS
+PERMANENT = Outcome.PERMANENT
+STATION = Outcome.STATION
 
-MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
+
+def _wire(code: str, message: Text, remedy: Text | None = None) -> tuple[str, tuple[Outcome, Text, Text | None]]:
+    """A message for a wire code: its outcome is the contract's (wire.codes), not ours."""
+    return code, (CODES[code].outcome, message, remedy)
+
+
+# The station's own codes (sync.*), each with its outcome, message and remedy.
+MESSAGES: dict[str, tuple[Outcome, Text, Text | None]] = {
     "sync.no_central": (
         STATION,
         Text("Alamat server pusat belum diatur.", "No central server address is configured."),
@@ -118,93 +126,6 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
         Text("Server pusat mengalami kesalahan.", "The central server had an error."),
         None,
     ),
-    "auth.unknown_station": (
-        STATION,
-        Text("Stasiun ini belum terdaftar di server pusat.", "This station is not registered at the central server."),
-        Text(
-            "Minta admin pusat mendaftarkan kunci publik stasiun (station central pubkey).",
-            "Ask the central admin to register the station's public key (station central pubkey).",
-        ),
-    ),
-    "auth.bad_signature": (
-        STATION,
-        Text(
-            "Server pusat menolak tanda tangan stasiun (kunci tidak cocok).",
-            "The central server rejects the station's signature (key mismatch).",
-        ),
-        Text(
-            "Daftarkan ulang kunci publik stasiun di pusat.", "Register the station's public key at the centre again."
-        ),
-    ),
-    "auth.clock_skew": (
-        STATION,
-        Text(
-            "Jam stasiun berbeda terlalu jauh dari jam server pusat.",
-            "The station clock is too far from the central server's clock.",
-        ),
-        Text(
-            "Atur tanggal dan jam komputer, lalu sinkronkan lagi.", "Set the computer's date and time, then sync again."
-        ),
-    ),
-    "auth.wrong_station": (
-        STATION,
-        Text(
-            "Kode stasiun tidak sesuai dengan kunci yang terdaftar.",
-            "The station code does not match the registered key.",
-        ),
-        None,
-    ),
-    "record.hash_conflict": (
-        PERMANENT,
-        Text(
-            "Pusat sudah memiliki rekaman ini dengan isi berbeda.",
-            "The centre already holds this record with different content.",
-        ),
-        Text(
-            "Supervisor: periksa rekaman lalu kirim ulang sebagai koreksi.",
-            "Supervisor: check the record, then send it again as a correction.",
-        ),
-    ),
-    "commit.rejected": (
-        PERMANENT,
-        Text("Pusat menolak paket rekaman ini.", "The centre rejected this record's packet."),
-        Text(
-            "Supervisor: lihat alasannya, perbaiki, lalu antre ulang.",
-            "Supervisor: read the reason, fix it, then requeue.",
-        ),
-    ),
-    "record.seq_conflict": (
-        PERMANENT,
-        Text(
-            "Pusat sudah memiliki rekaman lain dengan nomor urut stasiun yang sama.",
-            "The centre already holds another record with the same station sequence number.",
-        ),
-        Text(
-            "Supervisor: periksa basis data stasiun (station db check) dan hubungi admin pusat.",
-            "Supervisor: check the station database (station db check) and contact the central admin.",
-        ),
-    ),
-    "auth.replay": (
-        AMBIGUOUS,
-        Text(
-            "Pusat menolak permintaan yang terulang (mungkin diputar ulang di jaringan).",
-            "The centre refused a repeated request (it may have been replayed on the network).",
-        ),
-        None,
-    ),
-    "request.timeout": (
-        TRANSIENT,
-        Text(
-            "Pusat berhenti menunggu isi permintaan (jaringan terlalu lambat).",
-            "The centre stopped waiting for the request body (link too slow).",
-        ),
-        None,
-    ),
-    "upload.too_large": (
-        PERMANENT,
-        Text("Paket rekaman terlalu besar untuk pusat.", "The record's packet is too large for the centre."),
-        None,
-    ),
     "sync.protocol": (
         TRANSIENT,
         Text("Jawaban server pusat tidak dapat dipahami.", "The central server's answer could not be understood."),
@@ -214,6 +135,195 @@ MESSAGES: dict[str, tuple[str, Text, Text | None]] = {
         ),
     ),
 }
+
+# The wire's codes (wire.codes), in the station's words; the outcome is the contract's.
+WIRE_MESSAGES: dict[str, tuple[Outcome, Text, Text | None]] = dict(
+    [
+        _wire(
+            "auth.unknown_station",
+            Text(
+                "Stasiun ini belum terdaftar di server pusat.", "This station is not registered at the central server."
+            ),
+            Text(
+                "Minta admin pusat mendaftarkan kunci publik stasiun (station central pubkey).",
+                "Ask the central admin to register the station's public key (station central pubkey).",
+            ),
+        ),
+        _wire(
+            "auth.bad_signature",
+            Text(
+                "Server pusat menolak tanda tangan stasiun (kunci tidak cocok).",
+                "The central server rejects the station's signature (key mismatch).",
+            ),
+            Text(
+                "Daftarkan ulang kunci publik stasiun di pusat.",
+                "Register the station's public key at the centre again.",
+            ),
+        ),
+        _wire(
+            "auth.clock_skew",
+            Text(
+                "Jam stasiun berbeda terlalu jauh dari jam server pusat.",
+                "The station clock is too far from the central server's clock.",
+            ),
+            Text(
+                "Atur tanggal dan jam komputer, lalu sinkronkan lagi.",
+                "Set the computer's date and time, then sync again.",
+            ),
+        ),
+        _wire(
+            "auth.wrong_station",
+            Text(
+                "Kode stasiun tidak sesuai dengan kunci yang terdaftar.",
+                "The station code does not match the registered key.",
+            ),
+            None,
+        ),
+        _wire(
+            "record.hash_conflict",
+            Text(
+                "Pusat sudah memiliki rekaman ini dengan isi berbeda.",
+                "The centre already holds this record with different content.",
+            ),
+            Text(
+                "Supervisor: periksa rekaman lalu kirim ulang sebagai koreksi.",
+                "Supervisor: check the record, then send it again as a correction.",
+            ),
+        ),
+        _wire(
+            "commit.rejected",
+            Text("Pusat menolak paket rekaman ini.", "The centre rejected this record's packet."),
+            Text(
+                "Supervisor: lihat alasannya, perbaiki, lalu antre ulang.",
+                "Supervisor: read the reason, fix it, then requeue.",
+            ),
+        ),
+        _wire(
+            "record.seq_conflict",
+            Text(
+                "Pusat sudah memiliki rekaman lain dengan nomor urut stasiun yang sama.",
+                "The centre already holds another record with the same station sequence number.",
+            ),
+            Text(
+                "Supervisor: periksa basis data stasiun (station db check) dan hubungi admin pusat.",
+                "Supervisor: check the station database (station db check) and contact the central admin.",
+            ),
+        ),
+        _wire(
+            "auth.replay",
+            Text(
+                "Pusat menolak permintaan yang terulang (mungkin diputar ulang di jaringan).",
+                "The centre refused a repeated request (it may have been replayed on the network).",
+            ),
+            None,
+        ),
+        _wire(
+            "request.timeout",
+            Text(
+                "Pusat berhenti menunggu isi permintaan (jaringan terlalu lambat).",
+                "The centre stopped waiting for the request body (link too slow).",
+            ),
+            None,
+        ),
+        _wire(
+            "upload.too_large",
+            Text("Paket rekaman terlalu besar untuk pusat.", "The record's packet is too large for the centre."),
+            None,
+        ),
+        _wire(
+            "auth.missing_headers",
+            Text(
+                "Pusat menolak permintaan tanpa tanda tangan lengkap.",
+                "The centre refused a request without a complete signature.",
+            ),
+        ),
+        _wire(
+            "auth.body_hash",
+            Text(
+                "Isi permintaan berubah di jalan (tidak cocok dengan tanda tangannya); dikirim lagi.",
+                "The request's body changed on the way (it does not match its signature); sending it again.",
+            ),
+        ),
+        _wire(
+            "record.not_registered",
+            Text(
+                "Pusat belum mengenal rekaman ini; rekaman didaftarkan lagi.",
+                "The centre does not know this record yet; registering it again.",
+            ),
+        ),
+        _wire(
+            "upload.offset_mismatch",
+            Text(
+                "Posisi unggahan berbeda dengan catatan pusat; melanjutkan dari posisi pusat.",
+                "The upload position differs from the centre's; going on from the centre's.",
+            ),
+        ),
+        _wire(
+            "upload.checksum_mismatch",
+            Text(
+                "Sepotong data rusak di jalan; potongan itu dikirim lagi.",
+                "A chunk was damaged on the way; sending it again.",
+            ),
+        ),
+        _wire(
+            "upload.content_type",
+            Text("Pusat menolak jenis isi unggahan.", "The centre refused the upload's content type."),
+        ),
+        _wire(
+            "upload.tus_version",
+            Text(
+                "Pusat tidak mendukung versi protokol unggahan stasiun ini.",
+                "The centre does not support this station's upload protocol version.",
+            ),
+        ),
+        _wire(
+            "commit.incomplete",
+            Text(
+                "Pusat belum menerima semua data rekaman; sisanya dikirim dulu.",
+                "The centre does not hold all of the record's bytes yet; sending the rest first.",
+            ),
+        ),
+        _wire(
+            "request.invalid",
+            Text("Pusat menolak permintaan yang tidak sah.", "The centre refused an invalid request."),
+        ),
+        _wire(
+            "request.too_large",
+            Text("Permintaan terlalu besar untuk pusat.", "The request is too large for the centre."),
+        ),
+        _wire(
+            "request.not_found",
+            Text(
+                "Alamat pusat tidak mengenal permintaan ini.",
+                "The central address does not know this request.",
+            ),
+            Text(
+                "Periksa alamat pusat di pengaturan.",
+                "Check the central address in the settings.",
+            ),
+        ),
+        _wire(
+            "request.method_not_allowed",
+            Text(
+                "Alamat pusat tidak menerima permintaan ini.",
+                "The central address does not accept this request.",
+            ),
+            Text(
+                "Periksa alamat pusat di pengaturan.",
+                "Check the central address in the settings.",
+            ),
+        ),
+        _wire(
+            "server.busy",
+            Text("Server pusat sedang sibuk; dicoba lagi nanti.", "The central server is busy; trying again later."),
+        ),
+        _wire(
+            "server.error",
+            Text("Server pusat mengalami kesalahan.", "The central server had an error."),
+        ),
+    ]
+)
+MESSAGES.update(WIRE_MESSAGES)
 
 
 class SyncError(UserFacingError):
