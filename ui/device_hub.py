@@ -75,7 +75,14 @@ class DeviceHub(QObject):
 
         def done(device: Device) -> None:
             self.sync()
-            for ready, _failed in self._waiters.pop(kind, []):
+            waiters = self._waiters.pop(kind, [])
+            if self.manager.ready_device(kind) is not device:
+                # Reset (a new choice) or faulted after it opened, before this answer
+                # arrived: never hand out that device; open afresh for everyone waiting.
+                for ready, fail in waiters:
+                    self.ensure(kind, ready, fail)
+                return
+            for ready, _failed in waiters:
                 if ready is not None:
                     ready(device)
 
@@ -104,6 +111,12 @@ class DeviceHub(QObject):
         if device is None:
             return None
         return self.tasks.run(device.close, name=f"close {kind.value}", quiet=True)
+
+    def use_session_options(self, kind: DeviceKind, options: dict[str, Any]) -> None:
+        """This session's own options for `kind` (station.device_manager); when they
+        changed, the device is reopened with them at its next `ensure`."""
+        if self.manager.set_session_options(kind, options):
+            self.reset(kind)
 
     def close_all(self) -> None:
         self.manager.close_all()
