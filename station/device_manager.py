@@ -25,12 +25,13 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from common.errors import UserFacingError
 from common.text import Text
 from devices.base import DEVICE_KIND_LABELS, Device, DeviceError, DeviceKind
 from station.config import StationConfig
-from station.devices import Selection, open_device, select_device
+from station.devices import Selection, open_device, select_device, with_session_options
 from station.events import Change, Notifier
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ class DeviceManager:
         self._states: dict[DeviceKind, DeviceState] = {k: DeviceState(k, CLOSED) for k in DeviceKind}
         self._opening = {k: threading.Lock() for k in DeviceKind}
         self._generation = dict.fromkeys(DeviceKind, 0)
+        # This session's own device options (the training backdrop), laid over the
+        # configuration at each open; never written into the configuration.
+        self._session_options: dict[DeviceKind, dict[str, Any]] = {k: {} for k in DeviceKind}
 
     # --- reading --------------------------------------------------------------------
 
@@ -106,6 +110,20 @@ class DeviceManager:
             return device if device is not None and self._states[kind].state == READY else None
 
     # --- changing -------------------------------------------------------------------
+
+    def set_session_options(self, kind: DeviceKind, options: dict[str, Any]) -> bool:
+        """This session's options for `kind` (replacing the previous ones); True when they
+        changed, and the device must be `reset` for the next open to use them."""
+        with self._lock:
+            if self._session_options[kind] == options:
+                return False
+            self._session_options[kind] = dict(options)
+            return True
+
+    def _session_config(self, kind: DeviceKind) -> StationConfig:
+        with self._lock:
+            options = dict(self._session_options[kind])
+        return with_session_options(self._config(), kind, options)
 
     def _set(self, state: DeviceState) -> None:
         with self._lock:
@@ -144,7 +162,7 @@ class DeviceManager:
             with self._lock:
                 generation = self._generation[kind]
             try:
-                selection, device = self._opener(kind, self._config())
+                selection, device = self._opener(kind, self._session_config(kind))
             except Exception as exc:
                 leftover = self.report_fault(kind, exc)
                 if leftover is not None:

@@ -10,7 +10,8 @@ and every place a device is shown (status, self-test report, the app) shows it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from common.errors import UserFacingError
@@ -57,6 +58,36 @@ def device_config(config: StationConfig, kind: DeviceKind) -> DeviceConfig:
         DeviceKind.FINGERPRINT: config.fingerprint,
         DeviceKind.SIGNATURE: config.signature,
     }[kind]
+
+
+def with_session_options(config: StationConfig, kind: DeviceKind, options: Mapping[str, Any]) -> StationConfig:
+    """A copy of `config` whose `kind` device has `options` laid over its configured
+    ones: how a session's own parameter reaches a driver without changing the station's
+    configuration (in memory or on disk)."""
+    if not options:
+        return config
+    device = device_config(config, kind)
+    merged = replace(device, options={**device.options, **options})
+    if kind == DeviceKind.CAMERA:
+        return replace(config, camera=merged)
+    if kind == DeviceKind.FINGERPRINT:
+        return replace(config, fingerprint=merged)
+    return replace(config, signature=merged)
+
+
+def training_camera_options(config: StationConfig, birth_year: int) -> dict[str, Any]:
+    """On a demo station the simulated studio hangs the backdrop this resident's birth
+    year calls for (as the operator would at a real counter), so that trainees see an
+    automatic capture. A real camera, or a trainer's own `fault` or `birth_year` choice,
+    is left alone (empty options)."""
+    from devices.camera.scene import backdrop_for_birth_year
+
+    camera = config.camera
+    if not config.demo or camera.driver != "opencv-sim":
+        return {}
+    if "fault" in camera.options or "birth_year" in camera.options:
+        return {}
+    return {"backdrop": backdrop_for_birth_year(birth_year)}
 
 
 def _settings(kind: DeviceKind, cfg: DeviceConfig, driver: str, port: str | None) -> DeviceSettings:

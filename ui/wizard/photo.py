@@ -27,9 +27,9 @@ from common.biometrics import FACE
 from common.progress import CancelToken
 from devices.base import DeviceKind
 from devices.camera.face_checks import CHECK_LABELS
-from devices.camera.scene import backdrop_for_birth_year
 from devices.kinds import Camera, FaceAnalysis, FaceCapture
 from station.captures import face_capture
+from station.devices import training_camera_options
 from station.workflow import Step
 from ui.app_context import AppContext
 from ui.callback_relays import Latest
@@ -217,16 +217,12 @@ class PhotoPage(StepPage):
         """On a demo station the simulated studio hangs the backdrop this resident's
         birth year calls for (as the operator would at a real counter), so that trainees
         see an automatic capture; a real camera, or a trainer's own choice, is left alone."""
-        cfg = self.ctx.core.config
         demographics = self.wizard.snapshot.demographics
-        if not cfg.demo or cfg.camera.driver != "opencv-sim" or demographics is None:
+        if demographics is None:
             return
-        if "fault" in cfg.camera.options or "birth_year" in cfg.camera.options:
-            return
-        wanted = backdrop_for_birth_year(demographics.tanggal_lahir.year)
-        if cfg.camera.options.get("backdrop", "blue") != wanted:
-            cfg.camera.options["backdrop"] = wanted  # in memory only: not a setting
-            self.ctx.devices.reset(DeviceKind.CAMERA)
+        # A parameter of this session (station.devices), never written into the configuration.
+        options = training_camera_options(self.ctx.core.config, demographics.tanggal_lahir.year)
+        self.ctx.devices.use_session_options(DeviceKind.CAMERA, options)
 
     def retake(self) -> None:
         """Forget the photo in the workflow and capture again."""
