@@ -449,13 +449,12 @@ class MainWindow(QMainWindow):
 
     def enrollment_finished(self, result: SealResult | None) -> None:
         """Sealed ("Next resident") or cancelled. A called ticket was already marked
-        SERVED by the seal itself (station.enrollment_rules): the panel only shows it."""
+        SERVED by the seal itself (station.enrollment_rules); the tickets panel heard of
+        the seal (Change.SEALED) and shows it."""
         page = self.wizard_page
         self.wizard_page = None
         self.controller = None
         self.show_home()
-        if result is not None:
-            self.home.tickets.refresh()
         if page is not None:
             drop_page(self.stack, page)
 
