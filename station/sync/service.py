@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from common.text import Text
 from station.auth import Role, User
 from station.config import insecure_http
 from station.core import StationCore
+from station.events import Change
 from station.sync.client import CentralClient
 from station.sync.errors import SyncError
 from station.sync.packets import central_public_key, ensure_signing_key, packet_path, write_atomically
@@ -77,7 +79,12 @@ def ensure_packets(core: StationCore) -> int:
     return len(rows)
 
 
-def make_worker(core: StationCore, client: CentralClient | None = None) -> SyncWorker:
+def make_worker(
+    core: StationCore, client: CentralClient | None = None, *, wake: threading.Event | None = None
+) -> SyncWorker:
+    """The configured worker. It announces what it commits on the station's notifier
+    (core.events); `wake` is set by whoever tells it of new records (run_background_sync
+    sets it on every Change.SEALED), so it does not wait out a nap to find them."""
     from station.sync.link_history import LinkRecorder
     from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
 
@@ -91,6 +98,8 @@ def make_worker(core: StationCore, client: CentralClient | None = None) -> SyncW
         monitor=LinkMonitor(listener=LinkRecorder(core.db)),
         backoff=Backoff(base_s=s.backoff_base_s, cap_s=s.backoff_cap_s),
         breaker=CircuitBreaker(threshold=s.breaker_failures, cool_down_s=s.breaker_cool_down_s),
+        notify=core.events.notify,
+        wake=wake,
     )
 
 
@@ -107,7 +116,7 @@ def run_locked(
     """One worker with the station's lock (WorkerBusy if another worker holds it): build
     missing packets, run, apply retention. Returns the run and the packet files removed.
     `station sync` and the console's force sync share it."""
-    from station.sync.worker import WorkerLock
+    from station.sync.worker_lock import WorkerLock
 
     lock = WorkerLock(core.home)
     lock.acquire()
@@ -238,6 +247,7 @@ def export_pending(core: StationCore, folder: Path, *, supervisor: User | None) 
             target=str(folder),
             detail={"records": len(records), "bytes": total},
         )
+    core.events.notify(Change.SYNC, Change.AUDIT)  # the records left the queue (EXPORTED)
     os.sync()
     return ExportResult(folder, [r.reg_no for r in records], total)
 

@@ -27,61 +27,89 @@ that refuse a record for good and reconcile entries alike; the watermark and gap
 taken only when signed. Anything else is `sync.untrusted_answer`: the record stays
 pending, is retried with backoff, and its next attempt asks the centre again.
 
-Only one worker runs per station: an OS file lock, released by the kernel if the
-process dies. Force sync clears the backoff, half-opens the breaker and reconciles;
-when another process holds the lock, it leaves a request that worker picks up.
+Only one worker runs per station (station.sync.worker_lock: the OS file lock, and the
+force request another process leaves as a file). Force sync clears the backoff,
+half-opens the breaker and reconciles.
+
+What wakes the worker: in the app it runs on a thread of the process that seals, and
+the service hands it a `wake` event set on every `Change.SEALED`, so a sealed record
+starts at once. It still naps between checks, for what nobody can tell it: records
+sealed by another process (a CLI run), a force request from another process (the file,
+looked for every FORCE_POLL_S), the centre's downstream results (reconcile every
+IDLE_POLL_S while records await them) and the idle link probe (IDLE_FALLBACK_S).
+A worker without a wake event (`station sync`) naps IDLE_POLL_S when idle, as before.
+Every committed state change is announced through `notify` (the station's
+`Notifier.notify`, passed in by the service): Change.SYNC for a move within the
+queue, Change.RECEIVED for a verdict (received, rejected, downstream), Change.LINK when
+the link facts in the outbox change.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
-from common.errors import Cancelled, UserFacingError
+from common.errors import Cancelled
 from common.progress import CancelToken, Progress, no_progress
-from common.text import Text
+from station.events import Change
 from station.sync.client import CentralClient, PatchHandle
 from station.sync.errors import AMBIGUOUS, PERMANENT, STATION, SyncError
 from station.sync.packets import packet_path
 from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
 from station.sync.trust import UNTRUSTED, ReceiptVerifier, proof_json
-from store.outbox import (
-    AT_CENTRE,
-    DUPLICATE,
-    EXPORTED,
-    PENDING,
-    PRINT_READY,
-    RECEIVED,
-    REGISTERED,
-    REJECTED,
-    SEALED,
-    UPLOADED,
-    UPLOADING,
-    WAITING_RETRY,
-    Outbox,
-    OutboxRecord,
+from station.sync.worker_lock import (  # the lock and force request live apart; importable from here too
+    FORCE_FILE,
+    LOCK_FILE,
+    WorkerBusy,
+    WorkerLock,
+    force_requested,
+    request_force,
+    take_force_request,
 )
+from store.outbox import Outbox, OutboxRecord
+from store.states import AT_CENTRE, PENDING, IllegalTransition, RecordState
 from store.types import utcnow
-from wire.receipts import RECEIVED as SAYS_RECEIVED
-from wire.receipts import REJECTED as SAYS_REJECTED
 from wire.receipts import Verdict
+from wire.states import DOWNSTREAM_FINAL, LedgerState
+
+__all__ = [
+    "FORCE_FILE",
+    "LOCK_FILE",
+    "Ahead",
+    "RunSummary",
+    "SyncWorker",
+    "WorkerBusy",
+    "WorkerLock",
+    "request_force",
+]
+
+SEALED, REGISTERED, UPLOADING = RecordState.SEALED, RecordState.REGISTERED, RecordState.UPLOADING
+UPLOADED, WAITING_RETRY, EXPORTED = RecordState.UPLOADED, RecordState.WAITING_RETRY, RecordState.EXPORTED
+RECEIVED, REJECTED = RecordState.RECEIVED, RecordState.REJECTED
+SAYS_RECEIVED, SAYS_REJECTED = LedgerState.RECEIVED, LedgerState.REJECTED  # what a verdict states
 
 log = logging.getLogger(__name__)
 
-LOCK_FILE = "sync.lock"
-FORCE_FILE = "sync.force"
 MAX_CHUNK_RETRIES = 3
+IDLE_POLL_S = 5.0  # idle nap while records await the centre (or no one can wake the worker)
+IDLE_FALLBACK_S = 60.0  # idle nap when woken on seals: other processes' seals, the link probe
+FORCE_POLL_S = 0.5  # how often a nap looks for another process's force request (a file)
 
 
-class WorkerBusy(UserFacingError):
-    code = "sync.worker_running"
+class Notify(Protocol):
+    """`Notifier.notify`'s shape (station.events): the worker does not need StationCore."""
+
+    def __call__(self, *kinds: Change, record_uuid: str | None = None) -> None: ...
+
+
+def _no_notify(*kinds: Change, record_uuid: str | None = None) -> None:
+    return None
 
 
 @dataclass
@@ -104,45 +132,6 @@ class Ahead:
     handle: PatchHandle
 
 
-class WorkerLock:
-    """Exclusive per-station lock; the kernel releases it when the process dies."""
-
-    def __init__(self, home: Path) -> None:
-        self.path = home / LOCK_FILE
-        self._file: IO[str] | None = None
-
-    def acquire(self) -> None:
-        f = open(self.path, "a+")  # noqa: SIM115 - held for the worker's life
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip() or "?"
-            f.close()
-            raise WorkerBusy(
-                Text(
-                    f"Pengirim data sudah berjalan (proses {holder}); tidak memulai yang kedua.",
-                    f"A sync worker is already running (process {holder}); not starting a second one.",
-                )
-            ) from None
-        f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
-        self._file = f
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
-
-
-def request_force(home: Path) -> None:
-    """Ask a worker in another process to sync now (it polls for this file)."""
-    (home / FORCE_FILE).write_text(str(time.time()))
-
-
 class SyncWorker:
     def __init__(
         self,
@@ -156,8 +145,13 @@ class SyncWorker:
         sleep: Callable[[float], None] = time.sleep,
         pipeline: bool = True,
         verifier: ReceiptVerifier | None = None,
+        notify: Notify = _no_notify,
+        wake: threading.Event | None = None,
     ) -> None:
         self.home = home
+        self.notify = notify  # announces committed changes (the station's Notifier.notify)
+        self.wake = wake  # set by whoever seals in this process: a new record is queued
+        self.nap_ends: list[str] = []  # why recent naps ended ("wake", "force", "cancel", "time")
         # Without the centre's receipt key nothing it says can be believed: refuse to start.
         self.verifier = verifier or ReceiptVerifier.load(home, client.station)
         self.pipeline = pipeline  # write the next record behind the one committing
@@ -216,9 +210,7 @@ class SyncWorker:
         if state == SAYS_REJECTED:
             self._rejected(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_REJECTED), "register")
             return
-        self.outbox.transition(
-            rec.uuid, REGISTERED, "central knows the record", upload_offset=self._offset(answer, rec)
-        )
+        self._move(rec.uuid, REGISTERED, "central knows the record", upload_offset=self._offset(answer, rec))
 
     @staticmethod
     def _offset(answer: dict[str, Any], rec: OutboxRecord) -> int:
@@ -244,7 +236,7 @@ class SyncWorker:
             receipt = self._upload(rec, summary, progress, cancel, ahead, behind)
             if receipt is not None:
                 verdict = self.verifier.check(receipt, rec, SAYS_RECEIVED)
-                self.outbox.transition(rec.uuid, UPLOADED, f"{rec.packet_size} bytes", upload_offset=rec.packet_size)
+                self._move(rec.uuid, UPLOADED, f"{rec.packet_size} bytes", upload_offset=rec.packet_size)
                 self._received(rec, verdict, summary)
         except BaseException as exc:
             if behind:
@@ -290,11 +282,11 @@ class SyncWorker:
                     return None
                 offset = self._offset(answer, rec)
                 if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
-                    self.outbox.transition(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
+                    self._move(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
             if rec.state == UPLOADING:  # its upload began behind the record before; it goes on
                 self.outbox.set_fields(rec.uuid, upload_offset=offset)
             else:
-                self.outbox.transition(rec.uuid, UPLOADING, f"{offset} of {len(blob)} bytes", upload_offset=offset)
+                self._move(rec.uuid, UPLOADING, f"{offset} of {len(blob)} bytes", upload_offset=offset)
         size = len(blob)
         retries = 0
         while True:
@@ -373,9 +365,7 @@ class SyncWorker:
             return None
         chunk = self._chunk(blob, offset)
         last = offset + len(chunk) >= len(blob)
-        self.outbox.transition(
-            nxt.uuid, UPLOADING, f"{offset} of {len(blob)} bytes (behind {rec.reg_no})", upload_offset=offset
-        )
+        self._move(nxt.uuid, UPLOADING, f"{offset} of {len(blob)} bytes (behind {rec.reg_no})", upload_offset=offset)
         try:
             handle = self.client.send_patch(nxt.uuid, offset, chunk, commit=last, commit_after=rec.uuid)
         except SyncError:
@@ -408,7 +398,7 @@ class SyncWorker:
         """The record is at the centre: its verified verdict says so (kept as its proof)."""
         self._apply_verdict(rec, verdict, f"receipt {verdict.receipt_id} (server #{verdict.server_seq})")
         self.breaker.success()
-        self.outbox.set_info(last_success_at=utcnow(), last_error=None)
+        self._set_info(last_success_at=utcnow(), last_error=None)
         summary.sent += 1
         log.info("%s received by the centre: receipt %s (signed)", rec.reg_no, verdict.receipt_id)
 
@@ -420,26 +410,24 @@ class SyncWorker:
 
     def _apply_verdict(self, rec: OutboxRecord, verdict: Verdict, detail: str) -> int:
         """Move `rec` where its verified verdict says; returns the state changes made."""
-        proof = proof_json(verdict)
         if verdict.state == SAYS_REJECTED:
             if rec.state == REJECTED:
                 return 0
-            self.outbox.transition(
-                rec.uuid,
-                REJECTED,
-                detail,
-                reject_reason=(verdict.reason or detail)[:200],
-                receipt_proof=proof,
-                next_attempt_at=None,
-                last_error=None,
-            )
+            self._mark_rejected(rec, detail, verdict.reason or detail, proof=proof_json(verdict))
             return 1
+        return self._mark_received(rec, verdict, detail)
+
+    def _mark_received(self, rec: OutboxRecord, verdict: Verdict, detail: str) -> int:
+        """The one place a record becomes RECEIVED (and PRINT_READY or DUPLICATE): on a
+        verified verdict, kept as its proof. Returns the state changes made."""
+        proof = proof_json(verdict)
         changed = 0
         if rec.state not in AT_CENTRE:
-            self.outbox.transition(
+            self._move(
                 rec.uuid,
                 RECEIVED,
                 detail,
+                change=Change.RECEIVED,
                 receipt_id=verdict.receipt_id,
                 server_seq=verdict.server_seq,
                 received_at=utcnow(),
@@ -451,19 +439,39 @@ class SyncWorker:
             changed += 1
         elif rec.receipt_proof != proof or rec.last_error is not None:
             self.outbox.set_fields(rec.uuid, receipt_proof=proof, last_error=None)
-        if verdict.downstream in (PRINT_READY, DUPLICATE) and rec.state != verdict.downstream:
-            self.outbox.transition(
-                rec.uuid, verdict.downstream, "central processing result", downstream=verdict.downstream
-            )
+        if verdict.downstream in DOWNSTREAM_FINAL and rec.state != verdict.downstream:
+            downstream = RecordState(verdict.downstream)
+            self._move(rec.uuid, downstream, "central processing result", change=Change.RECEIVED, downstream=downstream)
             changed += 1
         return changed
+
+    def _mark_rejected(self, rec: OutboxRecord, detail: str, reason: str, *, proof: str | None) -> None:
+        """The one place a record becomes REJECTED (quarantined, the queue moves on).
+        `proof` is the centre's verified verdict; without one it is the station's own
+        finding (its packet file is gone), and the record is left as it stood otherwise."""
+        fields: dict[str, Any] = {"reject_reason": reason[:200]}
+        if proof is not None:
+            fields.update(receipt_proof=proof, next_attempt_at=None, last_error=None)
+        self._move(rec.uuid, REJECTED, detail, change=Change.RECEIVED, **fields)
+
+    def _move(
+        self, record_uuid: str, state: RecordState, detail: str, *, change: Change = Change.SYNC, **fields: Any
+    ) -> None:
+        """A checked state change (Outbox.transition), announced once committed."""
+        self.outbox.transition(record_uuid, state, detail, **fields)
+        self.notify(change, record_uuid=record_uuid)
+
+    def _set_info(self, **fields: Any) -> None:
+        """The station-wide sync facts (last success, error, link), announced once committed."""
+        self.outbox.set_info(**fields)
+        self.notify(Change.LINK)
 
     def _distrust(self, rec: OutboxRecord, exc: SyncError) -> None:
         """An answer about `rec` that proves nothing: the record keeps its state, and the
         error is named on it and in the station's sync status."""
         log.warning("%s: an answer from the central address was not believed: %s", rec.reg_no, exc.detail)
         self.outbox.set_fields(rec.uuid, last_error=UNTRUSTED)
-        self.outbox.set_info(last_attempt_at=utcnow(), last_error=UNTRUSTED)
+        self._set_info(last_attempt_at=utcnow(), last_error=UNTRUSTED)
 
     def _failed(self, rec: OutboxRecord, exc: SyncError, summary: RunSummary) -> None:
         if exc.outcome == PERMANENT and exc.http_status is not None:
@@ -475,16 +483,14 @@ class SyncWorker:
                 exc = untrusted
             else:
                 summary.errors.append(f"{rec.reg_no}: {exc.code}")
-                self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+                self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
                 self._rejected(rec, verdict, exc.code)
                 summary.rejected += 1
                 return
         summary.errors.append(f"{rec.reg_no}: {exc.code}")
-        self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+        self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
         if exc.outcome == PERMANENT:  # the station's own finding (its packet file is gone)
-            self.outbox.transition(
-                rec.uuid, REJECTED, f"{exc.code}: {exc.detail}", reject_reason=f"{exc.code}: {exc.detail}"[:200]
-            )
+            self._mark_rejected(rec, f"{exc.code}: {exc.detail}", f"{exc.code}: {exc.detail}", proof=None)
             summary.rejected += 1
             log.warning("%s rejected: %s", rec.reg_no, exc.code)
             return
@@ -492,7 +498,7 @@ class SyncWorker:
         delay = self.backoff.delay(attempt, exc.retry_after)
         next_at = utcnow() + timedelta(seconds=delay)
         kind = "outcome unknown, will check" if exc.outcome == AMBIGUOUS else "will retry"
-        self.outbox.transition(
+        self._move(
             rec.uuid,
             WAITING_RETRY,
             f"attempt {attempt}, {kind} at {next_at:%H:%M:%S} UTC: {exc.code}",
@@ -514,9 +520,7 @@ class SyncWorker:
         self.breaker.force_half_open()
 
     def _forced(self) -> bool:
-        flag = self.home / FORCE_FILE
-        if flag.exists():
-            flag.unlink(missing_ok=True)
+        if take_force_request(self.home):
             self.force()
             return True
         return False
@@ -553,7 +557,7 @@ class SyncWorker:
                     self._reconcile_quietly(summary)
                     if until_idle:
                         break
-                    self._nap(5.0, deadline, cancel)
+                    self._nap(self._idle_nap_s(), deadline, cancel)
                     continue
                 reconcile_due = reconcile_due or forced or time.monotonic() - last_reconcile > reconcile_every_s
                 self._hold_pipeline = reconcile_due  # a reconcile waits for a quiet line; hold the next one
@@ -585,9 +589,14 @@ class SyncWorker:
                     if exc.outcome == STATION:
                         summary.stopped_by = exc.code
                         summary.errors.append(exc.code)
-                        self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+                        self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
                         raise
                     self._failed(rec, exc, summary)
+                except IllegalTransition as exc:
+                    # Another process moved the record under us (an export beside the app):
+                    # nothing was written; the next head is read afresh.
+                    log.warning("%s: %s", rec.reg_no, exc.message.en)
+                    summary.errors.append(f"{rec.reg_no}: {exc.code}")
         finally:
             if ahead is not None:
                 self.settle(ahead, cancelled=cancel is not None and cancel.cancelled)
@@ -598,20 +607,41 @@ class SyncWorker:
 
     def save_link(self) -> None:
         """Keep the link estimates so that status and ETAs survive the worker."""
-        self.outbox.set_info(
+        self._set_info(
             rtt_s=self.monitor.rtt_s, throughput_bps=self.monitor.throughput_bps, link_state=self.monitor.state
         )
 
-    def _nap(self, seconds: float, deadline: float | None, cancel: CancelToken | None) -> None:
+    def _nap(self, seconds: float, deadline: float | None, cancel: CancelToken | None) -> str:
+        """Wait up to `seconds`; returns why it ended: "wake" (a record was sealed in this
+        process), "force" (another process asks for a sync now), "cancel" or "time".
+        The force request is a file, so it is looked for every FORCE_POLL_S."""
         if deadline is not None:
             seconds = min(seconds, max(0.0, deadline - time.monotonic()))
         end = time.monotonic() + seconds
+        why = "time"
         while time.monotonic() < end:
             if cancel is not None and cancel.cancelled:
-                return
-            if (self.home / FORCE_FILE).exists():
-                return
-            self.sleep(min(0.5, max(0.0, end - time.monotonic())))
+                why = "cancel"
+                break
+            if force_requested(self.home):
+                why = "force"
+                break
+            step = min(FORCE_POLL_S, max(0.0, end - time.monotonic()))
+            if self.wake is None:
+                self.sleep(step)
+            elif self.wake.wait(step):
+                self.wake.clear()
+                why = "wake"
+                break
+        self.nap_ends[:] = [*self.nap_ends[-9:], why]
+        return why
+
+    def _idle_nap_s(self) -> float:
+        """How long an idle worker naps. Told of seals, it waits for the centre only while
+        records await the centre's answer (downstream results, exports), else naps long."""
+        if self.wake is None or self.outbox.unconfirmed(limit=1):
+            return IDLE_POLL_S
+        return IDLE_FALLBACK_S
 
     # --- reconcile ------------------------------------------------------------
 
@@ -623,7 +653,7 @@ class SyncWorker:
                 raise
             if exc.code == UNTRUSTED:  # named in the status, like a record's untrusted answer
                 summary.errors.append(exc.code)
-                self.outbox.set_info(last_attempt_at=utcnow(), last_error=exc.code)
+                self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
             self.monitor.observe_failure()  # an idle station learns that the link is down
             log.info("reconcile failed: %s", exc.code)
 
@@ -669,8 +699,8 @@ class SyncWorker:
             log.warning("the reconcile answer's watermark and gaps were not believed: %s", exc.detail)
             untrusted += 1
         else:
-            self.outbox.set_info(watermark=watermark, gaps=gaps)
+            self._set_info(watermark=watermark, gaps=gaps)
         if untrusted:
-            self.outbox.set_info(last_attempt_at=utcnow(), last_error=UNTRUSTED)
+            self._set_info(last_attempt_at=utcnow(), last_error=UNTRUSTED)
             raise SyncError(UNTRUSTED, f"{untrusted} part(s) of the reconcile answer proved nothing")
         return changed
