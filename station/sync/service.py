@@ -25,6 +25,7 @@ from station.sync.worker import RunSummary, SyncWorker
 from store.outbox import EXPORTED, PENDING, Outbox
 from store.types import utcnow
 from wire.canonical import canonical
+from wire.states import LedgerState
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def apply_retention(core: StationCore) -> int:
     removed = unproven = 0
     for rec in candidates:
         verdict = verifier.check_proof(rec.receipt_proof, rec)
-        if verdict is None or verdict.state != "received":
+        if verdict is None or verdict.state != LedgerState.RECEIVED:
             unproven += 1
             if rec.receipt_proof:
                 log.warning("retention: %s has a receipt proof that does not verify; its packet is kept", rec.uuid)
