@@ -158,3 +158,19 @@ def test_a_ticket_issued_elsewhere_shows_without_polling(qtbot, supervisor_ctx) 
     assert not writer.is_alive()
     qtbot.waitUntil(lambda: p.waiting.rowCount() == 1, timeout=3_000)
     assert p.waiting.item(0, 1).text() == "DEWI LESTARI"
+
+
+def test_a_change_while_hidden_is_shown_when_the_panel_is(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    from station.tickets import CounterTickets
+
+    p = panel(qtbot, supervisor_ctx)
+    p.timer.stop()
+    p.hide()
+    elsewhere = CounterTickets(supervisor_ctx.core.db, supervisor_ctx.core.key, events=supervisor_ctx.core.events)
+    with qtbot.waitSignal(supervisor_ctx.events.changed, timeout=WAIT_MS):
+        elsewhere.issue_ticket("spv")
+    # The panel's watch is connected to the same signal and has run by now: hidden, it
+    # only remembers that it is stale and reads nothing.
+    assert p._stale and not p._refreshing and p.waiting.rowCount() == 0
+    p.show()
+    qtbot.waitUntil(lambda: p.waiting.rowCount() == 1, timeout=3_000)
