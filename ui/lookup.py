@@ -81,7 +81,6 @@ class LookupPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._search_no = 0
-        self._detail_no = 0
         self.rows: list[FoundRecord] = []
         self.view: RecordView | None = None
 
@@ -274,24 +273,21 @@ class LookupPage(QWidget):
         item = self.results.item(selected[0].row(), 0)
         if item is None:
             return
-        self._detail_no += 1
-        number = self._detail_no
         self.ctx.tasks.run(
             record_view,
             self.ctx.core,
             actor=self._actor(),
             record_uuid=str(item.data(UUID_ROLE)),
-            on_done=lambda view: self._detail_loaded(number, view),
+            on_done=self._detail_loaded,
             on_failed=lambda failure: self.message.failure(self.ctx, failure),
             name="record detail",
             owner=self,
+            replace=True,  # a newer selection's detail replaces this one's (a late answer is dropped)
         )
 
     # --- one record -----------------------------------------------------------
 
-    def _detail_loaded(self, number: int, view: RecordView | None) -> None:
-        if number != self._detail_no:
-            return
+    def _detail_loaded(self, view: RecordView | None) -> None:
         if view is None:
             self.message.error(self.tr("The record is no longer on this station."))
         self._show_detail(view)
