@@ -209,6 +209,10 @@ class RogueCentre:
         if method == "PUT" and len(parts) == 5 and parts[3] == "records":
             claim = json.loads(body)
             rec = self._see(parts[4], claim["station_seq"], claim["sha256"], claim["size"])
+            if self.register_says != "registered" and self.forgery.body is not None:
+                # a malformed forgery is the whole answer (it has no verdict to place)
+                status = 200 if self.register_says == "received" else 422
+                return Reply(status, self.forgery.body, (("Content-Type", "application/json"),))
             if self.register_says == "received":
                 return json_reply({"state": "received", "offset": rec.size, "verdict": self.verdict(rec)})
             if self.register_says == "refused":

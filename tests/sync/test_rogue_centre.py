@@ -16,6 +16,7 @@ All traffic is on 127.0.0.1 (ephemeral ports); every run is bounded in time.
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -74,9 +75,20 @@ def rogue_for(real: StationCore, server: CentralServer) -> Iterator[object]:
         r.stop()
 
 
+class _LongestWait(random.Random):
+    """Backoff jitter that always waits the longest it may."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
 def run_once(core: StationCore) -> list[str]:
     """One pass of the worker (as `station sync --once`), then retention; the errors."""
     worker = make_worker(core)
+    # One pass tries each record once. With the jittered backoff a retry is drawn from
+    # [0, 2 s]; one short enough to fall due within the pass would retry by another path
+    # (register after an ambiguous end), so the outcome would depend on the draw.
+    worker.backoff.rng = _LongestWait()
     try:
         summary = worker.run(until_idle=True, timeout_s=30)
     finally:
