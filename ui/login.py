@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from common.errors import UserFacingError
 from station.auth import Authenticated, User
+from ui.messages import OkMsg, ScreenMessages
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 
@@ -72,6 +73,12 @@ def _centred_card(page: QWidget) -> QVBoxLayout:
 class LoginPage(QWidget):
     """Username and password; `logged_in(User)`; also the language switch."""
 
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "LoginPage"
+        choose_password = OkMsg(QT_TRANSLATE_NOOP("LoginPage", "Welcome. Before you go on, choose your own password."))
+
     logged_in = Signal(object)
     language_chosen = Signal(str)
 
@@ -101,6 +108,7 @@ class LoginPage(QWidget):
         form.addRow(self.tr("Language"), self.language)
         v.addLayout(form)
         self.message = MessageLine()
+        self.messages = LoginPage.Messages(self.message, self.ctx)
         self.message.setObjectName("login_message")
         v.addWidget(self.message)
         self.button = QPushButton(self.tr("Log in"))
@@ -165,7 +173,7 @@ class LoginPage(QWidget):
         self.password.setEnabled(False)
         self.button.hide()
         self.change_box.show()
-        self.message.ok(self.tr("Welcome. Before you go on, choose your own password."))
+        self.messages.choose_password()
         self.new_password.setFocus()
         self.change_timer.start()
 
@@ -185,7 +193,7 @@ class LoginPage(QWidget):
             return
         username, password = self._given
         self.change_button.setEnabled(False)
-        self.message.clear()
+        self.messages.clear()
         self.ctx.tasks.run(
             self.ctx.core.auth.change_password_at_login,
             username,
@@ -207,7 +215,7 @@ class LoginPage(QWidget):
         for edit in (self.new_password, self.new_confirm):
             edit.clear()
         self.new_password.setFocus()
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -217,7 +225,7 @@ class LoginPage(QWidget):
         if not self.button.isEnabled() or self._given is not None:
             return
         self.button.setEnabled(False)
-        self.message.clear()
+        self.messages.clear()
         username, password = self.username.text().strip(), self.password.text()
         self.ctx.tasks.run(
             self.ctx.core.auth.login,
@@ -243,11 +251,16 @@ class LoginPage(QWidget):
             self._show_change(username, password)
             return
         self.password.setFocus()
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
 
 
 class LockPage(QWidget):
     """The idle lock: the same person's password, or log out."""
+
+    class Messages(ScreenMessages):
+        """This screen shows only failures from the core."""
+
+        context = "LockPage"
 
     unlocked = Signal()
     logout = Signal()
@@ -268,6 +281,7 @@ class LockPage(QWidget):
         self.password.returnPressed.connect(self.submit)
         v.addWidget(self.password)
         self.message = MessageLine()
+        self.messages = LockPage.Messages(self.message, self.ctx)
         self.message.setObjectName("lock_message")
         v.addWidget(self.message)
         buttons = QHBoxLayout()
@@ -288,7 +302,7 @@ class LockPage(QWidget):
                 "The station locked itself after a while without use. %1, enter your password to go on; the work in progress is kept."
             ).replace("%1", user.full_name if user else "?")
         )
-        self.message.clear()
+        self.messages.clear()
         self.password.clear()
         self.password.setFocus()
 
@@ -319,7 +333,7 @@ class LockPage(QWidget):
     def _refused(self, failure: Failure) -> None:
         self.button.setEnabled(True)
         self.password.clear()
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
 
 
 class IdleWatch(QObject):

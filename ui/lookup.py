@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +56,7 @@ from station.records_view import (
 )
 from store.enrollments import DRAFT
 from ui.app_context import AppContext
+from ui.messages import ErrorMsg, OkMsg, ScreenMessages
 from ui.receipt import print_receipt, save_receipt_as
 from ui.tasks import Failure
 from ui.widgets import MessageLine, show_failure
@@ -73,6 +74,17 @@ def _cell(text: str) -> QTableWidgetItem:
 
 class LookupPage(QWidget):
     """Search, results, and the selected record's timeline with a reprint button."""
+
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "LookupPage"
+        searching = OkMsg(QT_TRANSLATE_NOOP("LookupPage", "Searching…"))
+        not_found = ErrorMsg(QT_TRANSLATE_NOOP("LookupPage", "No record found for {query}."))
+        found = OkMsg(QT_TRANSLATE_NOOP("LookupPage", "Records found: {n}"))
+        gone = ErrorMsg(QT_TRANSLATE_NOOP("LookupPage", "The record is no longer on this station."))
+        receipt_saved = OkMsg(QT_TRANSLATE_NOOP("LookupPage", "Receipt saved: {path}"))
+        receipt_printed = OkMsg(QT_TRANSLATE_NOOP("LookupPage", "Receipt sent to the printer."))
 
     record_shown = Signal(object)  # the RecordView now on screen
     results_shown = Signal(object)  # the list of FoundRecord of the last search
@@ -103,6 +115,8 @@ class LookupPage(QWidget):
         bar.addWidget(self.search_button)
 
         self.message = MessageLine()
+
+        self.messages = LookupPage.Messages(self.message, self.ctx)
         self.message.setObjectName("lookup_message")
 
         self.results = QTableWidget(0, 5)
@@ -213,11 +227,11 @@ class LookupPage(QWidget):
         except ValidationError as exc:
             self._search_no += 1  # any answer still on its way is now stale
             self._fill_results([])
-            self.message.user_error(self.ctx, exc)
+            self.messages.user_error(exc)
             return
         self._search_no += 1
         number = self._search_no
-        self.message.ok(self.tr("Searching…"))
+        self.messages.searching()
         self.ctx.tasks.run(
             find_records,
             self.ctx.core,
@@ -237,9 +251,9 @@ class LookupPage(QWidget):
         self._fill_results(rows)
         if not rows:
             shown = mask_nik(query.value) if query.kind is QueryKind.NIK else query.value
-            self.message.error(self.tr("No record found for {query}.").format(query=shown))
+            self.messages.not_found(query=shown)
         else:
-            self.message.ok(self.tr("Records found: {n}").format(n=len(rows)))
+            self.messages.found(n=len(rows))
             if len(rows) == 1:
                 self.results.selectRow(0)
         self.results_shown.emit(rows)
@@ -248,7 +262,7 @@ class LookupPage(QWidget):
         if number != self._search_no:
             return
         self._fill_results([])
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
 
     def _fill_results(self, rows: list[FoundRecord]) -> None:
         self.rows = rows
@@ -279,7 +293,7 @@ class LookupPage(QWidget):
             actor=self._actor(),
             record_uuid=str(item.data(UUID_ROLE)),
             on_done=self._detail_loaded,
-            on_failed=lambda failure: self.message.failure(self.ctx, failure),
+            on_failed=lambda failure: self.messages.failure(failure),
             name="record detail",
             owner=self,
             replace=True,  # a newer selection's detail replaces this one's (a late answer is dropped)
@@ -289,7 +303,7 @@ class LookupPage(QWidget):
 
     def _detail_loaded(self, view: RecordView | None) -> None:
         if view is None:
-            self.message.error(self.tr("The record is no longer on this station."))
+            self.messages.gone()
         self._show_detail(view)
 
     def _show_detail(self, view: RecordView | None) -> None:
@@ -344,9 +358,9 @@ class LookupPage(QWidget):
         if save:
             path = save_receipt_as(self, data, self.ctx.lang)
             if path is not None:
-                self.message.ok(self.tr("Receipt saved: {path}").format(path=str(path)))
+                self.messages.receipt_saved(path=str(path))
         elif print_receipt(self, data, self.ctx.lang):
-            self.message.ok(self.tr("Receipt sent to the printer."))
+            self.messages.receipt_printed()
 
     def _receipt_failed(self, failure: Failure) -> None:
         self.reprint.setEnabled(self.view is not None)

@@ -24,7 +24,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -41,6 +41,7 @@ from station.events import Change, Changes
 from station.tickets import AppointmentView, CalledTicket, CounterTickets, ImportReport, TicketsSnapshot, TicketView
 from ui.app_context import AppContext
 from ui.appointments_import import AppointmentImporter, ImportResultDialog
+from ui.messages import ErrorMsg, OkMsg, ScreenMessages
 from ui.row_tables import cell, row_table, selected_id
 from ui.tasks import Failure
 from ui.widgets import MessageLine, show_failure
@@ -65,6 +66,28 @@ def _big(button: QPushButton, size: int = 15) -> QPushButton:
 
 class TicketsPanel(QWidget):
     """Issue tickets, call the next resident, check in appointments, import the list."""
+
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "TicketsPanel"
+        log_in_first = ErrorMsg(
+            QT_TRANSLATE_NOOP("TicketsPanel", "Log in first: every ticket action is recorded with the operator's name.")
+        )
+        issued = OkMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Ticket {0} issued."))
+        select_waiting = ErrorMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Select a waiting ticket first."))
+        nobody_waiting = ErrorMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Nobody is waiting."))
+        calling = OkMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Calling {0}."))
+        select_called = ErrorMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Select a called ticket first."))
+        requeued = OkMsg(QT_TRANSLATE_NOOP("TicketsPanel", "{0} is back at the end of the line."))
+        no_show = OkMsg(QT_TRANSLATE_NOOP("TicketsPanel", "{0} marked as a no-show."))
+        select_appointment = ErrorMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Select an appointment first."))
+        checked_in = OkMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Checked in: ticket {0}."))
+        served = OkMsg(QT_TRANSLATE_NOOP("TicketsPanel", "{0} served."))
+        imported = OkMsg(
+            QT_TRANSLATE_NOOP("TicketsPanel", "Appointments imported: {0}; already listed: {1}; refused: {2}.")
+        )
+        import_cancelled = ErrorMsg(QT_TRANSLATE_NOOP("TicketsPanel", "Import cancelled: nothing was imported."))
 
     ticket_called = Signal(object)  # CalledTicket
     refreshed = Signal(object)  # the TicketsSnapshot now shown
@@ -196,6 +219,7 @@ class TicketsPanel(QWidget):
 
         bottom = QHBoxLayout()
         self.message = MessageLine()
+        self.messages = TicketsPanel.Messages(self.message, self.ctx)
         self.message.setObjectName("tickets_message")
         self.counts = QLabel()
         self.counts.setObjectName("tickets_counts")
@@ -242,13 +266,13 @@ class TicketsPanel(QWidget):
 
     def _operator(self) -> str | None:
         if self.ctx.user is None:
-            self.message.error(self.tr("Log in first: every ticket action is recorded with the operator's name."))
+            self.messages.log_in_first()
             return None
         return self.ctx.user.username
 
     def _failed(self, failure: Failure) -> None:
         if failure.user_facing:
-            self.message.failure(self.ctx, failure)
+            self.messages.failure(failure)
         else:
             show_failure(self, self.ctx, failure)
         self.refresh()
@@ -303,7 +327,7 @@ class TicketsPanel(QWidget):
         self.refreshed.emit(snapshot)
 
     def _refresh_failed(self, failure: Failure) -> None:
-        self.message.failure(self.ctx, failure)  # quiet: it retries every few seconds
+        self.messages.failure(failure)  # quiet: it retries every few seconds
         self._refresh_done()
 
     def _show(self, snap: TicketsSnapshot) -> None:
@@ -371,7 +395,7 @@ class TicketsPanel(QWidget):
         self.issue_button.setEnabled(True)
         self.name_edit.clear()
         self.last_number.setText(ticket.number)
-        self.message.ok(self.tr("Ticket {0} issued.").format(ticket.number))
+        self.messages.issued(ticket.number)
 
     def _issue_failed(self, failure: Failure) -> None:
         self.issue_button.setEnabled(True)
@@ -399,7 +423,7 @@ class TicketsPanel(QWidget):
             return
         ticket_id = selected_id(self.waiting)
         if ticket_id is None:
-            self.message.error(self.tr("Select a waiting ticket first."))
+            self.messages.select_waiting()
             return
         self._calling = True
         self.ctx.tasks.run(
@@ -416,9 +440,9 @@ class TicketsPanel(QWidget):
     def _called_next(self, called: CalledTicket | None) -> None:
         self._calling = False
         if called is None:
-            self.message.error(self.tr("Nobody is waiting."))
+            self.messages.nobody_waiting()
         else:
-            self.message.ok(self.tr("Calling {0}.").format(called.number))
+            self.messages.calling(called.number)
             self.ticket_called.emit(called)
 
     def _call_failed(self, failure: Failure) -> None:
@@ -431,14 +455,14 @@ class TicketsPanel(QWidget):
             return
         ticket_id = selected_id(self.called)
         if ticket_id is None:
-            self.message.error(self.tr("Select a called ticket first."))
+            self.messages.select_called()
             return
 
         def done(ticket: TicketView) -> None:
             if requeue:
-                self.message.ok(self.tr("{0} is back at the end of the line.").format(ticket.number))
+                self.messages.requeued(ticket.number)
             else:
-                self.message.ok(self.tr("{0} marked as a no-show.").format(ticket.number))
+                self.messages.no_show(ticket.number)
 
         self.ctx.tasks.run(
             self.tickets.mark_no_show,
@@ -458,12 +482,12 @@ class TicketsPanel(QWidget):
             return
         appointment_id = selected_id(self.appointments)
         if appointment_id is None:
-            self.message.error(self.tr("Select an appointment first."))
+            self.messages.select_appointment()
             return
 
         def done(ticket: TicketView) -> None:
             self.last_number.setText(ticket.number)
-            self.message.ok(self.tr("Checked in: ticket {0}.").format(ticket.number))
+            self.messages.checked_in(ticket.number)
 
         self.ctx.tasks.run(
             self.tickets.check_in,
@@ -483,7 +507,7 @@ class TicketsPanel(QWidget):
             return
 
         def done(ticket: TicketView) -> None:
-            self.message.ok(self.tr("{0} served.").format(ticket.number))
+            self.messages.served(ticket.number)
 
         self.ctx.tasks.run(
             self.tickets.mark_served,
@@ -511,15 +535,11 @@ class TicketsPanel(QWidget):
             self.importer.start(path, operator)
 
     def _imported(self, report: ImportReport) -> None:
-        self.message.ok(
-            self.tr("Appointments imported: {0}; already listed: {1}; refused: {2}.").format(
-                report.imported, report.already_listed, report.refused
-            )
-        )
+        self.messages.imported(report.imported, report.already_listed, report.refused)
         self.import_finished.emit(report)
 
     def _import_failed(self, failure: Failure) -> None:
         if failure.cancelled:
-            self.message.error(self.tr("Import cancelled: nothing was imported."))
+            self.messages.import_cancelled()
         else:
             self._failed(failure)

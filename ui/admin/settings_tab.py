@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +29,7 @@ from common.text import Text
 from station.admin import NEXT_LOGIN, NEXT_START, NOW, SETTINGS
 from ui.admin.tab import AdminTab
 from ui.app_context import AppContext
+from ui.messages import ErrorMsg, OkMsg, ScreenMessages
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 
@@ -44,6 +45,16 @@ INSECURE_HTTP_NOTE = Text(
 
 
 class SettingsTab(AdminTab):
+    """The station's settings, checked by the core and saved to station.toml."""
+
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "SettingsTab"
+        unchanged = OkMsg(QT_TRANSLATE_NOOP("SettingsTab", "Nothing changed."))
+        saved = OkMsg(QT_TRANSLATE_NOOP("SettingsTab", "Saved to station.toml."))  # + what changes when
+        fix_fields = ErrorMsg(QT_TRANSLATE_NOOP("SettingsTab", "Not saved: correct the fields marked in red."))
+
     saved = Signal(object)  # the SettingsChange
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -106,6 +117,7 @@ class SettingsTab(AdminTab):
         self.save_button.setObjectName("settings_save")
         self.save_button.clicked.connect(self.save)
         self.message = MessageLine()
+        self.messages = SettingsTab.Messages(self.message, self.ctx)
         self.message.setObjectName("settings_message")
         row.addWidget(self.save_button)
         row.addWidget(self.message, 1)
@@ -113,7 +125,7 @@ class SettingsTab(AdminTab):
         layout.addStretch(1)
 
     def load(self) -> None:
-        self.call("settings", on_done=self._fill, on_failed=lambda f: self.message.failure(self.ctx, f))
+        self.call("settings", on_done=self._fill, on_failed=lambda f: self.messages.failure(f))
 
     def _fill(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -143,22 +155,22 @@ class SettingsTab(AdminTab):
     def save(self) -> None:
         for error in self.errors.values():
             error.clear()
-        self.message.clear()
+        self.messages.clear()
         self.save_button.setEnabled(False)
         self.call("apply_settings", self.values(), on_done=self._saved, on_failed=self._refused, serial=True)
 
     def _saved(self, change: Any) -> None:
         self.save_button.setEnabled(True)
         if not change.changes:
-            self.message.ok(self.tr("Nothing changed."))
+            self.messages.unchanged()
             return
-        text = self.tr("Saved to station.toml.")
+        text = self.messages.saved.text()
         effects = change.effects()
         if NEXT_LOGIN in effects:
             text += " " + self.tr("The idle lock changes from the next login.")
         if NEXT_START in effects:
             text += " " + self.tr("The central URL and the language change at the next start.")
-        self.message.ok(text)
+        self.messages.saved.show_text(text)
         self.saved.emit(change)
 
     def _refused(self, failure: Failure) -> None:
@@ -171,6 +183,6 @@ class SettingsTab(AdminTab):
                 self.errors[e.field].user_error(self.ctx, e)
                 placed = True
         if placed:
-            self.message.error(self.tr("Not saved: correct the fields marked in red."))
+            self.messages.fix_fields()
         else:
-            self.message.failure(self.ctx, failure)
+            self.messages.failure(failure)

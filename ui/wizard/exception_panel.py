@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from common.biometrics import ITEM_EXCEPTION_LABELS, ItemException
 from ui.app_context import AppContext
+from ui.messages import ErrorMsg, ScreenMessages
 from ui.widgets import MessageLine, ask_supervisor
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,15 @@ class ExceptionPanel(QGroupBox):
     The supervisor dialog refuses an operator's credentials itself (Auth.verify_role);
     the workflow checks the role again when the exception is recorded.
     """
+
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "ExceptionPanel"
+        explain_other = ErrorMsg(QT_TRANSLATE_NOOP("ExceptionPanel", "For reason 'Other', write an explanation."))
+        not_approved = ErrorMsg(
+            QT_TRANSLATE_NOOP("ExceptionPanel", "Not approved: the exception needs a supervisor's password.")
+        )
 
     approved = Signal(object, str, object)  # ItemException, note, User
 
@@ -50,6 +60,7 @@ class ExceptionPanel(QGroupBox):
         form.addRow(self.tr("Note"), self.note)
         layout.addLayout(form)
         self.message = MessageLine()
+        self.messages = ExceptionPanel.Messages(self.message, self.ctx)
         layout.addWidget(self.message)
         buttons = QHBoxLayout()
         self.confirm_button = QPushButton(self.tr("Confirm with supervisor…"))
@@ -66,7 +77,7 @@ class ExceptionPanel(QGroupBox):
         self.setTitle(self.tr("Exception: %1").replace("%1", subject))
         self.reason.setCurrentIndex(0)
         self.note.clear()
-        self.message.clear()
+        self.messages.clear()
         self.show()
 
     def selected_reason(self) -> ItemException:
@@ -75,10 +86,10 @@ class ExceptionPanel(QGroupBox):
     def confirm(self) -> None:
         reason, note = self.selected_reason(), self.note.text().strip()
         if reason == ItemException.OTHER and not note:
-            self.message.error(self.tr("For reason 'Other', write an explanation."))
+            self.messages.explain_other()
             self.note.setFocus()
             return
-        self.message.clear()
+        self.messages.clear()
         question = (
             self.tr("Approve the exception '%1' (%2)?")
             .replace("%1", self._subject)
@@ -86,7 +97,7 @@ class ExceptionPanel(QGroupBox):
         )
         approver = ask_supervisor(self, self.ctx, question)
         if approver is None:
-            self.message.error(self.tr("Not approved: the exception needs a supervisor's password."))
+            self.messages.not_approved()
             return
         self.hide()
         self.approved.emit(reason, note, approver)

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from station.enrollment_rules import cancel_enrollment
 from station.receipt import ReceiptData, receipt_data
 from station.workflow import ORDER, STEP_LABELS, Step
 from store.records import SealResult
+from ui.messages import OkMsg, ScreenMessages
 from ui.receipt import print_receipt, save_receipt_as, write_receipt_pdf
 from ui.tasks import Failure
 from ui.widgets import MessageLine, PageStack
@@ -60,6 +61,12 @@ def seal_receipt(core: Any, record_uuid: str, lang: str) -> tuple[ReceiptData, P
 class SealedPage(QWidget):
     """The record is sealed: its registration number, the receipt, the next resident."""
 
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "SealedPage"
+        receipt_ready = OkMsg(QT_TRANSLATE_NOOP("SealedPage", "The receipt is ready: print it for the resident."))
+
     next_resident = Signal()
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
@@ -82,6 +89,7 @@ class SealedPage(QWidget):
         reg.setStyleSheet("font-size: 26pt; font-weight: bold;")
         v.addWidget(reg)
         self.status = MessageLine()
+        self.messages = SealedPage.Messages(self.status, self.ctx)
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setText(self.tr("Writing the receipt…"))
         v.addWidget(self.status)
@@ -120,13 +128,13 @@ class SealedPage(QWidget):
 
     def _written(self, result: tuple[ReceiptData, Path]) -> None:
         self.receipt, self.pdf_path = result
-        self.status.ok(self.tr("The receipt is ready: print it for the resident."))
+        self.messages.receipt_ready()
         self.print_button.setEnabled(True)
         self.save_button.setEnabled(True)
         self.print_button.setFocus()
 
     def _failed(self, failure: Failure) -> None:
-        self.status.failure(self.ctx, failure)
+        self.messages.failure(failure)
 
 
 class StepBar(QWidget):
