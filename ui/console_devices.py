@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from common.text import Text
@@ -47,6 +48,7 @@ from ui.app_context import AppContext
 from ui.callback_relays import Batched
 from ui.console_devices_live import LiveChecks
 from ui.device_card import DeviceCard
+from ui.messages import ErrorMsg, InfoMsg, OkMsg, ScreenMessages
 from ui.selftest_views import HistoryTable, StepTable, write_pdf
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE, MessageLine, show_failure
@@ -77,6 +79,21 @@ def export_report(core: StationCore, run: dict[str, Any] | None, path: Path, lan
 class DeviceConsole(QWidget):
     """The technician's (and supervisor's) device console."""
 
+    class Messages(ScreenMessages):
+        """What this screen may say on its message line."""
+
+        context = "DeviceConsole"
+        not_allowed = ErrorMsg(
+            QT_TRANSLATE_NOOP(
+                "DeviceConsole", "The device console is for technicians and supervisors. Ask one of them to log in."
+            )
+        )
+        choice_saved = OkMsg(QT_TRANSLATE_NOOP("DeviceConsole", "Saved: %1 uses %2 @ %3. Detecting…"))
+        training_fault = OkMsg(QT_TRANSLATE_NOOP("DeviceConsole", "Training: %1 now simulates '%2'."))
+        training_normal = OkMsg(QT_TRANSLATE_NOOP("DeviceConsole", "Training: %1 works normally again."))
+        writing_report = InfoMsg(QT_TRANSLATE_NOOP("DeviceConsole", "Writing the report…"))
+        report_saved = OkMsg(QT_TRANSLATE_NOOP("DeviceConsole", "Report saved: %1"))
+
     roles = (Role.TECHNICIAN, Role.SUPERVISOR)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -91,11 +108,10 @@ class DeviceConsole(QWidget):
         self.station: StationInfo | None = None
         layout = QVBoxLayout(self)
         self.message = MessageLine()
+        self.messages = DeviceConsole.Messages(self.message, self.ctx)
         self.message.setObjectName("device_console_message")
         if not self.allowed:
-            self.message.error(
-                self.tr("The device console is for technicians and supervisors. Ask one of them to log in.")
-            )
+            self.messages.not_allowed()
             layout.addWidget(self.message)
             layout.addStretch(1)
             return
@@ -243,12 +259,7 @@ class DeviceConsole(QWidget):
         cfg = device_config(self.ctx.core.config, kind)
         cfg.driver, cfg.port = driver, port  # the running station follows the file
         self.cards[kind].info = None
-        self.message.ok(
-            self.tr("Saved: %1 uses %2 @ %3. Detecting…")
-            .replace("%1", self.cards[kind].title())
-            .replace("%2", driver)
-            .replace("%3", port or "-")
-        )
+        self.messages.choice_saved(self.cards[kind].title(), driver, port or "-")
         self.live.stop(kind)
         self.ctx.devices.reset(kind)
         self._detect(kind)
@@ -272,11 +283,10 @@ class DeviceConsole(QWidget):
         )
 
     def _fault_set(self, kind: DeviceKind, fault: str | None) -> None:
-        self.message.ok(
-            self.tr("Training: %1 now simulates '%2'.").replace("%1", self.cards[kind].title()).replace("%2", fault)
-            if fault
-            else self.tr("Training: %1 works normally again.").replace("%1", self.cards[kind].title())
-        )
+        if fault:
+            self.messages.training_fault(self.cards[kind].title(), fault)
+        else:
+            self.messages.training_normal(self.cards[kind].title())
         self.live.stop(kind)
         self.ctx.devices.reset(kind)
         self._detect(kind)
@@ -425,7 +435,7 @@ class DeviceConsole(QWidget):
                 return
             path = chosen
         target = Path(path)
-        self.message.setText(self.tr("Writing the report…"))
+        self.messages.writing_report()
         self.ctx.tasks.run(
             export_report,
             self.ctx.core,
@@ -433,7 +443,7 @@ class DeviceConsole(QWidget):
             target,
             self.ctx.lang,
             pdf,
-            on_done=lambda written: self.message.ok(self.tr("Report saved: %1").replace("%1", str(written))),
+            on_done=lambda written: self.messages.report_saved(str(written)),
             on_failed=self._failed,
             name="export self-test report",
             owner=self,
@@ -465,6 +475,6 @@ class DeviceConsole(QWidget):
     def _failed(self, failure: Failure) -> None:
         self._update_buttons()
         if failure.user_facing:
-            self.message.failure(self.ctx, failure)
+            self.messages.failure(failure)
         else:
             show_failure(self, self.ctx, failure, self.tr("Device console"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -46,6 +46,7 @@ from ui.app_context import AppContext
 from ui.core_events import Throttle
 from ui.health import AMBER, GREEN, GREY, RED
 from ui.link_plot import LinkPlot
+from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import MessageLine
 
@@ -77,6 +78,27 @@ def _table(object_name: str, headers: list[str]) -> QTableWidget:
 
 
 class SyncConsole(QWidget):
+    class ForceMessages(ScreenMessages):
+        """What the force-sync line may say (and the requeue, which shows there too)."""
+
+        context = "SyncConsole"
+        syncing = InfoMsg(QT_TRANSLATE_NOOP("SyncConsole", "Syncing…"))
+        syncing_step = InfoMsg(QT_TRANSLATE_NOOP("SyncConsole", "Syncing… %1"))
+        requeued = OkMsg(QT_TRANSLATE_NOOP("SyncConsole", "%1 is queued again; it goes with the next sync."))
+
+    class ExportMessages(ScreenMessages):
+        """What the export line may say."""
+
+        context = "SyncConsole"
+        exporting = OkMsg(QT_TRANSLATE_NOOP("SyncConsole", "Exporting…"))
+        exported = OkMsg(QT_TRANSLATE_NOOP("SyncConsole", "%1 records (%2 MB) exported to %3: %4"))
+
+    class TrainingMessages(ScreenMessages):
+        """What the training line may say."""
+
+        context = "SyncConsole"
+        link_now = OkMsg(QT_TRANSLATE_NOOP("SyncConsole", "Simulated link is now: %1"))
+
     roles = (Role.SUPERVISOR,)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -204,11 +226,13 @@ class SyncConsole(QWidget):
         self.force_progress.setMaximumHeight(10)
         self.force_progress.hide()
         self.force_result = MessageLine()
+        self.force_messages = SyncConsole.ForceMessages(self.force_result, self.ctx)
         self.force_result.setObjectName("console_force_result")
         self.export_button = QPushButton(self.tr("Export to USB folder…"))
         self.export_button.setObjectName("console_export")
         self.export_button.clicked.connect(self.export)
         self.export_result = MessageLine()
+        self.export_messages = SyncConsole.ExportMessages(self.export_result, self.ctx)
         self.export_result.setObjectName("console_export_result")
         for w in (self.force_button, self.force_progress, self.force_result, self.export_button, self.export_result):
             layout.addWidget(w)
@@ -233,6 +257,7 @@ class SyncConsole(QWidget):
         self.training.hide()
         layout.addWidget(self.training)
         self.training_result = MessageLine()
+        self.training_messages = SyncConsole.TrainingMessages(self.training_result, self.ctx)
         self.training_result.setObjectName("console_training_result")
         layout.addWidget(self.training_result)
         layout.addStretch(1)
@@ -397,8 +422,7 @@ class SyncConsole(QWidget):
             return
         self.force_button.setEnabled(False)
         self.force_progress.show()
-        self.force_result.ok(self.tr("Syncing…"))
-        self.force_result.setStyleSheet("")
+        self.force_messages.syncing()
         # Not on the store-writer thread: like the background worker, a sync may take
         # minutes on a slow link and must not hold up sealing at the counter.
         self.force_task = self.ctx.tasks.run(
@@ -415,7 +439,7 @@ class SyncConsole(QWidget):
 
     def _force_progress(self, _fraction: float | None, message: str) -> None:
         if message and message != "sync":
-            self.force_result.setText(self.tr("Syncing… %1").replace("%1", message))
+            self.force_messages.syncing_step(message)
 
     def _force_done(self) -> None:
         self.force_button.setEnabled(True)
@@ -433,7 +457,7 @@ class SyncConsole(QWidget):
     def _force_failed(self, failure: Failure) -> None:
         self._force_done()
         if not failure.cancelled:
-            self.force_result.failure(self.ctx, failure)
+            self.force_messages.failure(failure)
 
     def export(self) -> None:
         from station.sync.console import export_for_handcarry
@@ -445,7 +469,7 @@ class SyncConsole(QWidget):
         if not folder:
             return
         self.export_button.setEnabled(False)
-        self.export_result.ok(self.tr("Exporting…"))
+        self.export_messages.exporting()
         self.ctx.tasks.run(
             export_for_handcarry,
             self.ctx.core,
@@ -463,19 +487,13 @@ class SyncConsole(QWidget):
         self.exported_now = packets
         size = sum(p.size for p in packets) / 1e6
         names = ", ".join(p.reg_no for p in packets[:5]) + (" …" if len(packets) > 5 else "")
-        self.export_result.ok(
-            self.tr("%1 records (%2 MB) exported to %3: %4")
-            .replace("%1", str(len(packets)))
-            .replace("%2", f"{size:.1f}")
-            .replace("%3", folder)
-            .replace("%4", names)
-        )
+        self.export_messages.exported(str(len(packets)), f"{size:.1f}", folder, names)
         self.tabs.setCurrentWidget(self.exported)
         self.refresh()
 
     def _export_failed(self, failure: Failure) -> None:
         self.export_button.setEnabled(True)
-        self.export_result.failure(self.ctx, failure)
+        self.export_messages.failure(failure)
 
     def requeue(self, row: ConsoleRecord) -> None:
         from station.sync.console import requeue_record
@@ -489,14 +507,14 @@ class SyncConsole(QWidget):
             row.reg_no,
             supervisor=user,
             on_done=lambda _uuid: self._requeued(row.reg_no),
-            on_failed=lambda f: self.force_result.failure(self.ctx, f),
+            on_failed=lambda f: self.force_messages.failure(f),
             name="requeue",
             owner=self,
             serial=True,
         )
 
     def _requeued(self, reg_no: str) -> None:
-        self.force_result.ok(self.tr("%1 is queued again; it goes with the next sync.").replace("%1", reg_no))
+        self.force_messages.requeued(reg_no)
         self.refresh()
 
     def set_training(self, mode: str) -> None:
@@ -511,7 +529,7 @@ class SyncConsole(QWidget):
             mode,
             supervisor=user,
             on_done=self._training_set,
-            on_failed=lambda f: self.training_result.failure(self.ctx, f),
+            on_failed=lambda f: self.training_messages.failure(f),
             name="training link",
             owner=self,
             serial=True,
@@ -519,5 +537,5 @@ class SyncConsole(QWidget):
 
     def _training_set(self, mode: str) -> None:
         label = self.training_buttons[mode].text()
-        self.training_result.ok(self.tr("Simulated link is now: %1").replace("%1", label))
+        self.training_messages.link_now(label)
         self.refresh()

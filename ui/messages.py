@@ -21,7 +21,7 @@ screen can say and a test can check each of them (translated, names unique):
 Source strings stay the English texts the screens passed to `self.tr()` before, in the
 same translation context (the screen's class name), so the Bahasa Indonesia in
 `ui/i18n/id/*.ts` keeps working: `QT_TRANSLATE_NOOP` is how `pyside6-lupdate` finds a
-string that is not translated where it is written. Arguments fill Qt-style `%1`, `%2`
+string that is not translated where it is written. A screen with several lines declares one group per line. Arguments fill Qt-style `%1`, `%2`
 placeholders or Python `{0}` / `{name}` fields, whichever the source text uses.
 
 Failures from the core (`Failure`, `UserFacingError`) are already bilingual and carry
@@ -30,6 +30,8 @@ their codes; they are shown as they are, through the generic entry `failure`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 from PySide6.QtCore import QCoreApplication
@@ -91,7 +93,7 @@ class WarningMsg(Msg):
 
 
 class InfoMsg(Msg):
-    """A neutral note (shown like a confirmation)."""
+    """A neutral note, such as work under way (plain text, neither red nor green)."""
 
     kind = "info"
 
@@ -107,9 +109,8 @@ def fill(text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     if not args and not kwargs:
         return text
     if args and "%1" in text:
-        for i, value in reversed(list(enumerate(args, start=1))):
-            text = text.replace(f"%{i}", str(value))
-        return text
+        # One pass, as QString.arg: a value that itself holds "%2" is not filled again.
+        return re.sub(r"%(\d+)", lambda m: str(args[int(m[1]) - 1]) if 0 < int(m[1]) <= len(args) else m[0], text)
     return text.format(*args, **kwargs)
 
 
@@ -154,9 +155,14 @@ class ScreenMessages:
 
     context: ClassVar[str] = ""
 
-    def __init__(self, line: MessageLine, ctx: AppContext | None = None) -> None:
+    def __init__(
+        self, line: MessageLine, ctx: AppContext | None = None, *, on_show: Callable[[], None] | None = None
+    ) -> None:
+        """`on_show` runs before each message is written (a capture's status hides its
+        Retry button then)."""
         self.line = line
         self.ctx = ctx
+        self.on_show = on_show
         self._shown: str | None = None
         self._text = ""
 
@@ -181,10 +187,15 @@ class ScreenMessages:
         return self._shown
 
     def show(self, name: str, kind: Kind, text: str) -> None:
+        if self.on_show is not None:
+            self.on_show()
         if kind in ("error", "warning"):
             self.line.error(text)
-        else:
+        elif kind == "ok":
             self.line.ok(text)
+        else:
+            self.line.setStyleSheet("")
+            self.line.setText(text)
         self._shown, self._text = name, self.line.text()
 
     def clear(self) -> None:

@@ -8,10 +8,11 @@ the field they concern. `changed` tells the console the audit log has news.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -27,6 +28,7 @@ from station.admin import OperatorRow
 from station.auth import ROLE_LABELS, Role
 from ui.admin.tab import AdminTab, admin_table, password_field
 from ui.app_context import AppContext
+from ui.messages import OkMsg, ScreenMessages
 from ui.row_tables import cell
 from ui.tasks import Failure
 from ui.widgets import MessageLine
@@ -35,6 +37,22 @@ log = logging.getLogger(__name__)
 
 
 class OperatorsTab(AdminTab):
+    class Messages(ScreenMessages):
+        """What the selected account's line may say."""
+
+        context = "OperatorsTab"
+        unlocked = OkMsg(QT_TRANSLATE_NOOP("OperatorsTab", "%1 unlocked."))
+        deactivated = OkMsg(QT_TRANSLATE_NOOP("OperatorsTab", "%1 deactivated: they can no longer log in."))
+        reactivated = OkMsg(QT_TRANSLATE_NOOP("OperatorsTab", "%1 reactivated."))
+        role_set = OkMsg(QT_TRANSLATE_NOOP("OperatorsTab", "%1 is now %2."))
+        password_set = OkMsg(QT_TRANSLATE_NOOP("OperatorsTab", "New password set for %1."))
+
+    class AddMessages(ScreenMessages):
+        """What the "add an operator" line may say."""
+
+        context = "OperatorsTab"
+        added = OkMsg(QT_TRANSLATE_NOOP("OperatorsTab", "%1 added."))
+
     changed = Signal()  # an account was changed: the audit log has news
     shown = Signal(object)  # the list of OperatorRow now in the table
 
@@ -91,6 +109,7 @@ class OperatorsTab(AdminTab):
         self.reset_button.clicked.connect(self.reset)
         form.addRow(self.reset_button)
         self.message = MessageLine()
+        self.messages = OperatorsTab.Messages(self.message, self.ctx)
         self.message.setObjectName("operator_message")
         form.addRow(self.message)
         side.addWidget(selected)
@@ -114,6 +133,7 @@ class OperatorsTab(AdminTab):
         self.add_button.clicked.connect(self.add)
         form.addRow(self.add_button)
         self.add_message = MessageLine()
+        self.add_messages = OperatorsTab.AddMessages(self.add_message, self.ctx)
         self.add_message.setObjectName("add_message")
         form.addRow(self.add_message)
         side.addWidget(add)
@@ -175,46 +195,43 @@ class OperatorsTab(AdminTab):
 
     # --- actions -------------------------------------------------------------------
 
-    def act(self, method: str, *args: Any, done: str | Any) -> None:
-        """One change to the selected account on the store writer; its outcome on the message line."""
-        self.message.clear()
-        on_done = self._done(done) if isinstance(done, str) else done
+    def act(self, method: str, *args: Any, say: Callable[[], None] | None = None, done: Any = None) -> None:
+        """One change to the selected account on the store writer; its outcome on the
+        message line (`say` shows the declared message, or `done` takes the result)."""
+        self.messages.clear()
+        on_done = done if done is not None else self._done(say or (lambda: None))
         self.call(method, *args, on_done=on_done, on_failed=self.message_failure, serial=True)
 
-    def _done(self, text: str) -> Any:
+    def _done(self, say: Callable[[], None]) -> Any:
         def done(_result: object) -> None:
-            self.message.ok(text)
+            say()
             self.refresh()
             self.changed.emit()
 
         return done
 
     def message_failure(self, failure: Failure) -> None:
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
 
     def unlock(self) -> None:
         row = self.selected()
         if row is not None:
-            text = self.tr("%1 unlocked.").replace("%1", row.username)
-            self.act("unlock", row.username, done=text)
+            self.act("unlock", row.username, say=lambda: self.messages.unlocked(row.username))
 
     def toggle_active(self) -> None:
         row = self.selected()
         if row is None:
             return
-        if row.active:
-            text = self.tr("%1 deactivated: they can no longer log in.").replace("%1", row.username)
-        else:
-            text = self.tr("%1 reactivated.").replace("%1", row.username)
-        self.act("set_active", row.username, not row.active, done=text)
+        said = self.messages.deactivated if row.active else self.messages.reactivated
+        self.act("set_active", row.username, not row.active, say=lambda: said(row.username))
 
     def change_role(self) -> None:
         row = self.selected()
         role = Role(self.role.currentData())
         if row is None or role == row.role:
             return
-        text = self.tr("%1 is now %2.").replace("%1", row.username).replace("%2", self.ctx.t(ROLE_LABELS[role]))
-        self.act("set_role", row.username, role, done=text)
+        label = self.ctx.t(ROLE_LABELS[role])
+        self.act("set_role", row.username, role, say=lambda: self.messages.role_set(row.username, label))
 
     def reset(self) -> None:
         row = self.selected()
@@ -224,26 +241,26 @@ class OperatorsTab(AdminTab):
         def done(_result: object) -> None:
             self.reset_password.clear()
             self.reset_confirm.clear()
-            self._done(self.tr("New password set for %1.").replace("%1", row.username))(None)
+            self._done(lambda: self.messages.password_set(row.username))(None)
 
         self.act("reset_password", row.username, self.reset_password.text(), self.reset_confirm.text(), done=done)
 
     def add(self) -> None:
         username = self.new_username.text().strip()
         self.add_button.setEnabled(False)
-        self.add_message.clear()
+        self.add_messages.clear()
 
         def done(_result: object) -> None:
             self.add_button.setEnabled(True)
             for edit in (self.new_username, self.new_full_name, self.new_password, self.new_confirm):
                 edit.clear()
-            self.add_message.ok(self.tr("%1 added.").replace("%1", username))
+            self.add_messages.added(username)
             self.refresh()
             self.changed.emit()
 
         def failed(failure: Failure) -> None:
             self.add_button.setEnabled(True)
-            self.add_message.failure(self.ctx, failure)
+            self.add_messages.failure(failure)
 
         self.call(
             "add_operator",
