@@ -77,6 +77,10 @@ def test_the_converted_screens_declare_their_messages() -> None:
         "SyncConsole",
         "DeviceConsole",
         "OperatorsTab",
+        "PhotoPage",
+        "SignaturePage",
+        "FingerprintPage",
+        "DemographicsPage",
     }
     assert expected <= screens, expected - screens
     assert sum(len(g.declared()) for g in GROUPS) >= 25
@@ -104,6 +108,16 @@ def test_no_two_messages_of_a_screen_share_a_name(group: type[ScreenMessages]) -
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
     assert set(names) == set(group.declared())
     assert FAILURE not in names, "'failure' is the generic entry for the core's failures"
+
+
+def test_no_two_groups_of_one_screen_declare_the_same_name() -> None:
+    """A screen with one group per line still names each of its messages once."""
+    seen: dict[tuple[str, str], str] = {}
+    for group in GROUPS:
+        screen = f"{group.__module__}.{group.__qualname__.split('.')[0]}"
+        for name in group.declared():
+            assert (screen, name) not in seen, f"{screen}: {name} in {seen.get((screen, name))} and {group.__name__}"
+            seen[(screen, name)] = group.__name__
 
 
 def test_the_compiled_translations_give_each_declared_message_in_indonesian(qapp, indonesian) -> None:  # type: ignore[no-untyped-def]

@@ -83,12 +83,12 @@ class CaptureStatus(QWidget):
         layout.addWidget(self.copy_button)
 
     def prompt(self, text: str) -> None:
-        self._reset()
+        self.reset()
         self.line.setStyleSheet("")
         self.line.setText(text)
 
     def ok(self, text: str) -> None:
-        self._reset()
+        self.reset()
         self.line.ok(text)
 
     def fail(self, failure: Failure, *, hint: str = "") -> None:
@@ -102,10 +102,10 @@ class CaptureStatus(QWidget):
 
     def refused(self, failure: Failure) -> None:
         """The workflow refused an input (no Retry: the page says what to do)."""
-        self._reset()
+        self.reset()
         self.line.failure(self.ctx, failure)
 
-    def _reset(self) -> None:
+    def reset(self) -> None:
         self.retry_button.hide()
         self.copy_button.hide()
         self._details = ""

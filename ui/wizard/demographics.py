@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -43,6 +43,7 @@ from station.demographics import (
 from station.nik import birth_date_from_nik, parse_nik
 from station.regions import PROVINCES
 from station.workflow import EnrollmentWorkflow, Step
+from ui.messages import OkMsg, ScreenMessages
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 from ui.wizard.base import StepPage, WizardController
@@ -94,6 +95,19 @@ COMMON_JOBS = (
 
 
 class DemographicsPage(StepPage):
+    class Messages(ScreenMessages):
+        """The page's line shows only failures from the core (field refusals go under each field)."""
+
+        context = "DemographicsPage"
+
+    class NikMessages(ScreenMessages):
+        """What the line under the NIK may say besides the core's refusals."""
+
+        context = "DemographicsPage"
+        structure_valid = OkMsg(
+            QT_TRANSLATE_NOOP("DemographicsPage", "NIK structure is valid; birth date and sex filled from it.")
+        )
+
     step = Step.DEMOGRAPHICS
 
     def __init__(self, ctx: Any, wizard: WizardController, parent: QWidget | None = None) -> None:
@@ -124,10 +138,12 @@ class DemographicsPage(StepPage):
             err.setStyleSheet("font-size: 8pt;")
             grid.addWidget(err, row + 1, col + 1)
             self.errors[name] = err
+        self.nik_messages = DemographicsPage.NikMessages(self.errors["nik"], ctx)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(4, 1)
         grid.setColumnMinimumWidth(2, 24)
         self.message = MessageLine()
+        self.messages = DemographicsPage.Messages(self.message, ctx)
         self.message.setObjectName("demographics_message")
         outer.addWidget(self.message)
         buttons = QHBoxLayout()
@@ -225,7 +241,7 @@ class DemographicsPage(StepPage):
         prov = self.line("provinsi")
         if not prov.text().strip():
             prov.setText(PROVINCES[parts.province])
-        self.errors["nik"].ok(self.tr("NIK structure is valid; birth date and sex filled from it."))
+        self.nik_messages.structure_valid()
 
     # --- access --------------------------------------------------------------
 
@@ -271,13 +287,13 @@ class DemographicsPage(StepPage):
 
     def enter(self) -> None:
         self.fill(self.wizard.snapshot.demographics, self.wizard.prefill)
-        self.message.clear()
+        self.messages.clear()
         self.line("nik").setFocus()
 
     def submit(self) -> None:
         for err in self.errors.values():
             err.clear()
-        self.message.clear()
+        self.messages.clear()
         d = self.form()
 
         def accept(wf: EnrollmentWorkflow) -> None:
@@ -294,6 +310,6 @@ class DemographicsPage(StepPage):
             if e.field in self.errors:
                 self.errors[e.field].error(e.message.get(self.ctx.lang))
                 first = first or self.inputs[e.field]
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
         if first is not None:
             first.setFocus()

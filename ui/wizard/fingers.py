@@ -14,7 +14,7 @@ import logging
 from typing import ClassVar
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -26,6 +26,7 @@ from station.captures import finger_capture
 from station.workflow import Step
 from ui.app_context import AppContext
 from ui.callback_relays import Batched
+from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import grey_image
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
@@ -75,6 +76,21 @@ class QualityBar(QWidget):
 
 
 class FingerprintPage(StepPage):
+    class Messages(ScreenMessages):
+        """What this page may say on its capture's status line."""
+
+        context = "FingerprintPage"
+        exception_recorded = InfoMsg(
+            QT_TRANSLATE_NOOP("FingerprintPage", "Recorded as an exception. Re-capture to take it after all.")
+        )
+        captured = OkMsg(QT_TRANSLATE_NOOP("FingerprintPage", "Captured. Re-capture to take it again."))
+        opening = InfoMsg(QT_TRANSLATE_NOOP("FingerprintPage", "Opening the fingerprint scanner…"))
+        place_finger = InfoMsg(QT_TRANSLATE_NOOP("FingerprintPage", "Place the %1 flat on the scanner."))
+        all_done = OkMsg(QT_TRANSLATE_NOOP("FingerprintPage", "All ten fingers are done."))
+        choose_reason = InfoMsg(
+            QT_TRANSLATE_NOOP("FingerprintPage", "Choose the reason; a supervisor must approve it.")
+        )
+
     step: ClassVar[Step] = Step.FINGERPRINTS
 
     def __init__(self, ctx: AppContext, wizard: WizardController, parent: QWidget | None = None) -> None:
@@ -100,6 +116,7 @@ class FingerprintPage(StepPage):
         self.attempt_label = QLabel()
         self.attempt_label.setWordWrap(True)
         self.status = CaptureStatus(ctx, DeviceKind.FINGERPRINT)
+        self.messages = FingerprintPage.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.retry_button = self.status.retry_button
         self.exception_button = QPushButton(self.tr("Mark exception…"))
         self.recapture_button = QPushButton(self.tr("Re-capture"))
@@ -186,9 +203,9 @@ class FingerprintPage(StepPage):
             return
         self._cancel()
         if item.exception_reason:
-            self.status.prompt(self.tr("Recorded as an exception. Re-capture to take it after all."))
+            self.messages.exception_recorded()
         else:
-            self.status.ok(self.tr("Captured. Re-capture to take it again."))
+            self.messages.captured()
         self._set_buttons()
 
     # --- capture ------------------------------------------------------------------
@@ -203,7 +220,7 @@ class FingerprintPage(StepPage):
             self._next = position  # starts when the running capture has ended
             self._cancel()
             return
-        self.status.prompt(self.tr("Opening the fingerprint scanner…"))
+        self.messages.opening()
         self.ctx.devices.ensure(
             DeviceKind.FINGERPRINT,
             on_ready=lambda device: self._run(device, position),
@@ -219,9 +236,7 @@ class FingerprintPage(StepPage):
         for bar in self.bars.values():
             bar.set_threshold(self.threshold)
         self.device_label.setText(device_line(self.ctx, DeviceKind.FINGERPRINT))
-        self.status.prompt(
-            self.tr("Place the %1 flat on the scanner.").replace("%1", self.ctx.t(position.label).lower())
-        )
+        self.messages.place_finger(self.ctx.t(position.label).lower())
         self._shown_attempts = []
         self._capturing_position = position
         self._handle = self.ctx.tasks.run(
@@ -310,7 +325,7 @@ class FingerprintPage(StepPage):
             return
         following = self._next_missing(position)
         if following is None:
-            self.status.ok(self.tr("All ten fingers are done."))
+            self.messages.all_done()
             self.diagram.set_current(None)
             self._set_buttons()
         elif self.current == position and not self.capturing:
@@ -325,7 +340,7 @@ class FingerprintPage(StepPage):
         self._next = None
         self._cancel()
         self.exception_panel.open_for(self.ctx.t(self.current.label))
-        self.status.prompt(self.tr("Choose the reason; a supervisor must approve it."))
+        self.messages.choose_reason()
 
     def _exception_approved(self, reason: ItemException, note: str, approver: User) -> None:
         position = self.current

@@ -19,7 +19,7 @@ import threading
 from typing import ClassVar
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -33,6 +33,7 @@ from station.devices import training_camera_options
 from station.workflow import Step
 from ui.app_context import AppContext
 from ui.callback_relays import Latest
+from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import bgr_image, show_image
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
@@ -130,6 +131,18 @@ class CheckList(QWidget):
 
 
 class PhotoPage(StepPage):
+    class Messages(ScreenMessages):
+        """What this page may say on its capture's status line."""
+
+        context = "PhotoPage"
+        opening = InfoMsg(QT_TRANSLATE_NOOP("PhotoPage", "Opening the camera…"))
+        look_at_camera = InfoMsg(
+            QT_TRANSLATE_NOOP("PhotoPage", "Look at the camera. The photo is taken when every check is green.")
+        )
+        taken = OkMsg(QT_TRANSLATE_NOOP("PhotoPage", "Photo taken. Use Retake for a new one."))
+        saving = InfoMsg(QT_TRANSLATE_NOOP("PhotoPage", "Photo taken %1; saving…"))
+        saved = OkMsg(QT_TRANSLATE_NOOP("PhotoPage", "Photo saved."))
+
     step: ClassVar[Step] = Step.PHOTO
 
     def __init__(self, ctx: AppContext, wizard: WizardController, parent: QWidget | None = None) -> None:
@@ -154,6 +167,7 @@ class PhotoPage(StepPage):
         self.manual_button.setToolTip(self.tr("Capture the current frame even if a check fails"))
         self.retake_button = QPushButton(self.tr("Retake"))
         self.status = CaptureStatus(ctx, DeviceKind.CAMERA)
+        self.messages = PhotoPage.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.retry_button = self.status.retry_button
 
         left = QVBoxLayout()
@@ -189,7 +203,7 @@ class PhotoPage(StepPage):
         item = self.wizard.snapshot.item(FACE)
         if item is not None and item.payload:
             self._show_photo(item.payload)
-            self.status.ok(self.tr("Photo taken. Use Retake for a new one."))
+            self.messages.taken()
             self._set_buttons(capturing=False)
         else:
             self.start()
@@ -209,7 +223,7 @@ class PhotoPage(StepPage):
         self.checks.reset()
         self.preview.set_box(None, False)
         self.preview.placeholder = self.tr("Opening the camera…")
-        self.status.prompt(self.tr("Opening the camera…"))
+        self.messages.opening()
         self._hang_training_backdrop()
         self.ctx.devices.ensure(DeviceKind.CAMERA, on_ready=self._camera_ready, on_failed=self._failed)
 
@@ -239,7 +253,7 @@ class PhotoPage(StepPage):
         self._camera = device
         self._manual.clear()
         self.device_label.setText(device_line(self.ctx, DeviceKind.CAMERA))
-        self.status.prompt(self.tr("Look at the camera. The photo is taken when every check is green."))
+        self.messages.look_at_camera()
         demographics = self.wizard.snapshot.demographics
         birth_year = demographics.tanggal_lahir.year if demographics is not None else None
         self._handle = self.ctx.tasks.run(
@@ -291,12 +305,12 @@ class PhotoPage(StepPage):
         self.checks.show_analysis(capture.analysis)
         self._show_photo(capture.jpeg)
         how = self.tr("automatically") if capture.automatic else self.tr("by hand")
-        self.status.prompt(self.tr("Photo taken %1; saving…").replace("%1", how))
+        self.messages.saving(how)
         item = face_capture(capture)
         self.wizard.submit(lambda wf: wf.set_face(item), on_done=self._saved, on_failed=self._refused)
 
     def _saved(self, _: object) -> None:
-        self.status.ok(self.tr("Photo saved."))
+        self.messages.saved()
         self._set_buttons(capturing=False)
 
     def _failed(self, failure: Failure) -> None:

@@ -15,7 +15,7 @@ import logging
 import threading
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -31,6 +31,7 @@ from station.captures import signature_capture
 from station.workflow import Step
 from ui.app_context import AppContext
 from ui.callback_relays import Batched, Latest
+from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import show_image
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import StepPage, WizardController
@@ -131,6 +132,20 @@ class SignatureCanvas(QWidget):
 
 
 class SignaturePage(StepPage):
+    class Messages(ScreenMessages):
+        """What this page may say on its capture's status line."""
+
+        context = "SignaturePage"
+        opening = InfoMsg(QT_TRANSLATE_NOOP("SignaturePage", "Opening the signature pad…"))
+        sign_now = InfoMsg(QT_TRANSLATE_NOOP("SignaturePage", "Sign on the pad; press Done when finished."))
+        taken = OkMsg(QT_TRANSLATE_NOOP("SignaturePage", "Signature saved. Clear and redo for a new one."))
+        saving = InfoMsg(QT_TRANSLATE_NOOP("SignaturePage", "Signature accepted; saving…"))
+        saved = OkMsg(QT_TRANSLATE_NOOP("SignaturePage", "Signature saved."))
+        choose_reason = InfoMsg(
+            QT_TRANSLATE_NOOP("SignaturePage", "Choose why the resident cannot sign; a supervisor must approve it.")
+        )
+        exception_recorded = OkMsg(QT_TRANSLATE_NOOP("SignaturePage", "Recorded as an exception: %1"))
+
     step: ClassVar[Step] = Step.SIGNATURE
     idle_finish_s: float | None = 2.0  # the pen idle this long after ink ends the capture
     timeout_s = 60.0
@@ -151,6 +166,7 @@ class SignaturePage(StepPage):
         self.rendered.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.rendered.setStyleSheet("border: 1px solid #999; background: #ffffff; color: #666;")
         self.status = CaptureStatus(ctx, DeviceKind.SIGNATURE)
+        self.messages = SignaturePage.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.retry_button = self.status.retry_button
         self.retry_button.setText(self.tr("Sign again"))
         self.done_button = QPushButton(self.tr("Done"))
@@ -202,7 +218,7 @@ class SignaturePage(StepPage):
             decoded = decode_strokes(item.payload)
             self.canvas.set_pad(decoded.pad_max[0], decoded.pad_max[1])
             self.canvas.set_strokes(decoded.strokes)
-            self.status.ok(self.tr("Signature saved. Clear and redo for a new one."))
+            self.messages.taken()
             self.ctx.tasks.run(
                 render_png, decoded.strokes, pad_max=decoded.pad_max, on_done=self._show_rendered, owner=self
             )
@@ -225,7 +241,7 @@ class SignaturePage(StepPage):
         self.exception_panel.hide()
         self.canvas.clear()
         self.canvas.hint = self.tr("Waiting for the pen…")
-        self.status.prompt(self.tr("Opening the signature pad…"))
+        self.messages.opening()
         self.ctx.devices.ensure(DeviceKind.SIGNATURE, on_ready=self._run, on_failed=self._open_failed)
 
     def clear_and_redo(self) -> None:
@@ -252,7 +268,7 @@ class SignaturePage(StepPage):
         self._done.clear()
         self.device_label.setText(device_line(self.ctx, DeviceKind.SIGNATURE))
         self.canvas.hint = self.tr("Ask the resident to sign inside the box.")
-        self.status.prompt(self.tr("Sign on the pad; press Done when finished."))
+        self.messages.sign_now()
         self._handle = self.ctx.tasks.run(
             self._sign,
             device,
@@ -297,12 +313,12 @@ class SignaturePage(StepPage):
         self.canvas.set_pad(capture.pad_max[0], capture.pad_max[1])
         self.canvas.set_strokes(capture.strokes)
         self._show_rendered(capture.image_png)
-        self.status.prompt(self.tr("Signature accepted; saving…"))
+        self.messages.saving()
         item = signature_capture(capture)
         self.wizard.submit(lambda wf: wf.set_signature(item), on_done=self._saved, on_failed=self.status.refused)
 
     def _saved(self, _: object) -> None:
-        self.status.ok(self.tr("Signature saved."))
+        self.messages.saved()
         self._set_buttons()
 
     def _capture_failed(self, failure: Failure) -> None:
@@ -321,7 +337,7 @@ class SignaturePage(StepPage):
         if self._handle is not None:
             self._handle.cancel()
         self.exception_panel.open_for(self.tr("signature"))
-        self.status.prompt(self.tr("Choose why the resident cannot sign; a supervisor must approve it."))
+        self.messages.choose_reason()
 
     def _exception_approved(self, reason: ItemException, note: str, approver: User) -> None:
         self.wizard.submit(
@@ -341,7 +357,7 @@ class SignaturePage(StepPage):
         self.canvas.hint = ""
         self._show_rendered(None)
         label = self.ctx.t(ITEM_EXCEPTION_LABELS[ItemException(reason)])
-        self.status.ok(self.tr("Recorded as an exception: %1").replace("%1", label))
+        self.messages.exception_recorded(label)
         self._set_buttons()
 
     def _show_rendered(self, png: bytes | None) -> None:
