@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
@@ -42,6 +42,7 @@ from devices.kinds import (
 )
 from ui.app_context import AppContext
 from ui.callback_relays import Batched, Latest
+from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import bgr_image, grey_image
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.capture_status import CaptureStatus, device_line
@@ -59,6 +60,13 @@ OnStart = Callable[[DeviceKind], None]
 class _Check(QWidget):
     """One device's live check: open through the hub, run one task, stop on demand."""
 
+    class Messages(ScreenMessages):
+        """What this check may say on its status line."""
+
+        context = "_Check"
+        opening = InfoMsg(QT_TRANSLATE_NOOP("_Check", "Opening the device…"))
+        stopped = InfoMsg(QT_TRANSLATE_NOOP("_Check", "Stopped."))
+
     kind: DeviceKind
 
     def __init__(self, ctx: AppContext, on_start: OnStart, parent: QWidget | None = None) -> None:
@@ -68,6 +76,7 @@ class _Check(QWidget):
         self.handle: TaskHandle | None = None
         self.device_label = QLabel()
         self.status = CaptureStatus(ctx, self.kind)
+        self.check_messages = _Check.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.start_button = QPushButton()
         self.stop_button = QPushButton()
         self.status.retry_button.clicked.connect(self.start)
@@ -82,7 +91,7 @@ class _Check(QWidget):
         if self.running:
             return
         self.on_start(self.kind)
-        self.status.prompt(self.tr("Opening the device…"))
+        self.check_messages.opening()
         self.ctx.devices.ensure(self.kind, on_ready=self._ready, on_failed=self._failed)
 
     def stop(self) -> None:
@@ -119,7 +128,7 @@ class _Check(QWidget):
         self.handle = None
         self._buttons()
         if failure.cancelled:
-            self.status.prompt(self.tr("Stopped."))
+            self.check_messages.stopped()
             return
         self.status.fail(failure)
 
@@ -148,10 +157,18 @@ class _Check(QWidget):
 
 
 class CameraCheck(_Check):
+    class Messages(ScreenMessages):
+        """What this check may say on its status line."""
+
+        context = "CameraCheck"
+        live = InfoMsg(QT_TRANSLATE_NOOP("CameraCheck", "Live. Each check turns green when it holds."))
+        held = OkMsg(QT_TRANSLATE_NOOP("CameraCheck", "Every check held steadily (%1 times so far)."))
+
     kind = DeviceKind.CAMERA
 
     def __init__(self, ctx: AppContext, on_start: OnStart, parent: QWidget | None = None) -> None:
         super().__init__(ctx, on_start, parent)
+        self.messages = CameraCheck.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.passes = 0
         self._frames: Latest[np.ndarray] = Latest(ctx, self, self._show_frame)
         self._analyses: Latest[FaceAnalysis] = Latest(ctx, self, self._show_analysis)
@@ -196,11 +213,11 @@ class CameraCheck(_Check):
             self.checks.show_analysis(analysis)
             self.preview.set_box(analysis.face_box, analysis.passed)
             if self.passes == 0:
-                self.status.prompt(self.tr("Live. Each check turns green when it holds."))
+                self.messages.live()
 
     def _show_passes(self, passes: int) -> None:
         self.passes = passes
-        self.status.ok(self.tr("Every check held steadily (%1 times so far).").replace("%1", str(passes)))
+        self.messages.held(str(passes))
 
     def start(self) -> None:
         self.passes = 0
@@ -209,10 +226,21 @@ class CameraCheck(_Check):
 
 
 class FingerprintCheck(_Check):
+    class Messages(ScreenMessages):
+        """What this check may say on its status line."""
+
+        context = "FingerprintCheck"
+        place_finger = InfoMsg(QT_TRANSLATE_NOOP("FingerprintCheck", "Place a finger flat on the scanner."))
+        good = OkMsg(QT_TRANSLATE_NOOP("FingerprintCheck", "Good image. Capture again to compare."))
+        low_quality = InfoMsg(
+            QT_TRANSLATE_NOOP("FingerprintCheck", "Low quality: clean the platen and the finger, then capture again.")
+        )
+
     kind = DeviceKind.FINGERPRINT
 
     def __init__(self, ctx: AppContext, on_start: OnStart, parent: QWidget | None = None) -> None:
         super().__init__(ctx, on_start, parent)
+        self.messages = FingerprintCheck.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.last: FingerCapture | None = None
         self._attempts: Latest[tuple[np.ndarray, float]] = Latest(ctx, self, self._show_attempt)
         self.image = QLabel()
@@ -255,7 +283,7 @@ class FingerprintCheck(_Check):
     def _ready(self, device: Any) -> None:
         super()._ready(device)
         if self.running:
-            self.status.prompt(self.tr("Place a finger flat on the scanner."))
+            self.messages.place_finger()
 
     def _show_attempt(self, attempt: tuple[np.ndarray, float]) -> None:
         image, score = attempt
@@ -277,16 +305,24 @@ class FingerprintCheck(_Check):
             .replace("%3", parts)
         )
         if capture.quality >= self.bar.threshold:
-            self.status.ok(self.tr("Good image. Capture again to compare."))
+            self.messages.good()
         else:
-            self.status.prompt(self.tr("Low quality: clean the platen and the finger, then capture again."))
+            self.messages.low_quality()
 
 
 class SignatureCheck(_Check):
+    class Messages(ScreenMessages):
+        """What this check may say on its status line."""
+
+        context = "SignatureCheck"
+        scribble = InfoMsg(QT_TRANSLATE_NOOP("SignatureCheck", "Scribble into every corner of the pad; press Done."))
+        recorded = OkMsg(QT_TRANSLATE_NOOP("SignatureCheck", "The pad recorded the scribble."))
+
     kind = DeviceKind.SIGNATURE
 
     def __init__(self, ctx: AppContext, on_start: OnStart, parent: QWidget | None = None) -> None:
         super().__init__(ctx, on_start, parent)
+        self.messages = SignatureCheck.Messages(self.status.line, ctx, on_show=self.status.reset)
         self._done_event = threading.Event()
         self._points: Batched[PenPoint] = Batched(ctx, self, self._show_points)
         self._pad: Latest[dict[str, Any]] = Latest(ctx, self, self._show_pad)
@@ -322,7 +358,7 @@ class SignatureCheck(_Check):
     def _ready(self, device: Any) -> None:
         super()._ready(device)
         if self.running:
-            self.status.prompt(self.tr("Scribble into every corner of the pad; press Done."))
+            self.messages.scribble()
 
     def _show_pad(self, extra: dict[str, Any]) -> None:
         self.pad_info = extra
@@ -346,7 +382,7 @@ class SignatureCheck(_Check):
         x_max, y_max, pressure_max = capture.pad_max
         self.pad_info.update(x_max=x_max, y_max=y_max, pressure_max=pressure_max, **capture.extra)
         self._show_area()
-        self.status.ok(self.tr("The pad recorded the scribble."))
+        self.messages.recorded()
 
     def _show_area(self) -> None:
         info = self.pad_info

@@ -81,6 +81,10 @@ def test_the_converted_screens_declare_their_messages() -> None:
         "SignaturePage",
         "FingerprintPage",
         "DemographicsPage",
+        "_Check",
+        "CameraCheck",
+        "FingerprintCheck",
+        "SignatureCheck",
     }
     assert expected <= screens, expected - screens
     assert sum(len(g.declared()) for g in GROUPS) >= 25
