@@ -22,7 +22,7 @@ import logging
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -53,6 +53,7 @@ from ui.heap import install_policy, tidy_heap
 from ui.home_page import HomePage
 from ui.login import LockPage, LoginPage, install_idle_watch
 from ui.lookup import LookupPage
+from ui.messages import ErrorMsg, ScreenMessages
 from ui.spare_wizard import SpareWizard, drop_page
 from ui.tasks import Failure, TaskHandle
 from ui.tickets_panel import CalledTicket
@@ -66,6 +67,12 @@ CONSOLES: dict[str, Any] = {"devices": DeviceConsole, "sync": SyncConsole, "admi
 
 
 class MainWindow(QMainWindow):
+    class HomeMessages(ScreenMessages):
+        """What the window says on the home page's line (the home page itself says nothing)."""
+
+        context = "MainWindow"
+        role_refused = ErrorMsg(QT_TRANSLATE_NOOP("MainWindow", "Your role may not open this console."))
+
     def __init__(self, ctx: Any, *, idle_minutes: float | None = None) -> None:
         super().__init__()
         self.ctx = ctx
@@ -116,6 +123,7 @@ class MainWindow(QMainWindow):
         self.lock_page.unlocked.connect(self.unlocked)
         self.lock_page.logout.connect(self.logout)
         self.home = HomePage(self.ctx, self)
+        self.home_messages = MainWindow.HomeMessages(self.home.message, self.ctx)
         self.home.tickets.ticket_called.connect(self.ticket_called)
         self.lookup = LookupPage(self.ctx)
         lookup_wrap = QWidget()
@@ -194,7 +202,7 @@ class MainWindow(QMainWindow):
             return
         cls = CONSOLES[key]
         if user.role not in cls.roles:
-            self.home.message.error(self.tr("Your role may not open this console."))
+            self.home_messages.role_refused()
             return
         if self.wizard_page is not None:
             self.wizard_page.close_pages()  # previews and captures stop; the enrollment stays
@@ -431,7 +439,7 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run(load, on_done=begin, on_failed=self._refused, owner=self)
 
     def _refused(self, failure: Failure) -> None:
-        self.home.message.failure(self.ctx, failure)
+        self.home_messages.failure(failure)
 
     def _show_wizard(self) -> None:
         assert self.controller is not None

@@ -104,6 +104,17 @@ class OkMsg(Msg):
     kind = "ok"
 
 
+class CoreMsg(Msg):
+    """A message whose text comes from the core, already bilingual (a list of what is
+    missing, say): declared so a reader sees the screen may show it; shown with
+    `show_text(ctx.t(...))`, so it has no source string of its own to translate."""
+
+    def __init__(self, kind: Kind = "error") -> None:
+        self.source = ""
+        self.name = ""
+        self.core_kind: Kind = kind
+
+
 def fill(text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """Put the arguments into a translated text: `%1`.. if it has them, else `{}` fields."""
     if not args and not kwargs:
@@ -133,8 +144,9 @@ class BoundMsg:
         self._group.show(self.msg.name, self.msg.kind, self.text(*args, **kwargs))
 
     def show_text(self, text: str) -> None:
-        """Show this message as `text`, built from `text()` plus declared-elsewhere notes."""
-        self._group.show(self.msg.name, self.msg.kind, text)
+        """Show this message as `text`: a core message's text, or `text()` plus notes."""
+        kind = self.msg.core_kind if isinstance(self.msg, CoreMsg) else self.msg.kind
+        self._group.show(self.msg.name, kind, text)
 
     def clear(self) -> None:
         """Clear the line if this message is the one on it (another message stays)."""
@@ -156,12 +168,19 @@ class ScreenMessages:
     context: ClassVar[str] = ""
 
     def __init__(
-        self, line: MessageLine, ctx: AppContext | None = None, *, on_show: Callable[[], None] | None = None
+        self,
+        line: MessageLine,
+        ctx: AppContext | None = None,
+        *,
+        lang: str | None = None,
+        on_show: Callable[[], None] | None = None,
     ) -> None:
-        """`on_show` runs before each message is written (a capture's status hides its
+        """`lang` is for a screen without an app context yet (the first-run set-up);
+        `on_show` runs before each message is written (a capture's status hides its
         Retry button then)."""
         self.line = line
         self.ctx = ctx
+        self.lang = lang
         self.on_show = on_show
         self._shown: str | None = None
         self._text = ""
@@ -205,13 +224,17 @@ class ScreenMessages:
 
     def failure(self, failure: Failure) -> None:
         """A failure from the core, in the station's language with its code, as it is."""
-        assert self.ctx is not None, "a group that shows failures needs the app context"
-        self.show(FAILURE, "error", failure.message(self.ctx.lang))
+        self.show(FAILURE, "error", failure.message(self._lang()))
 
     def user_error(self, error: UserFacingError) -> None:
         """A refusal from the core (`UserFacingError`), as it is."""
-        assert self.ctx is not None, "a group that shows user errors needs the app context"
-        self.show(FAILURE, "error", error.text(self.ctx.lang))
+        self.show(FAILURE, "error", error.text(self._lang()))
+
+    def _lang(self) -> str:
+        if self.ctx is not None:
+            return self.ctx.lang
+        assert self.lang is not None, "a group that shows the core's failures needs a context or a language"
+        return self.lang
 
 
 def all_groups() -> list[type[ScreenMessages]]:

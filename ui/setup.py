@@ -30,6 +30,7 @@ from devices.base import DeviceKind
 from station.config import StationConfig
 from station.core import StationCore
 from station.devices import select_device
+from ui.messages import ScreenMessages
 from ui.tasks import Failure, Tasks
 from ui.widgets import MessageLine
 
@@ -63,6 +64,11 @@ def create_station(home: Path, values: dict[str, Any]) -> StationCore:
 
 
 class SetupDialog(QDialog):
+    class Messages(ScreenMessages):
+        """The set-up shows only the core's refusals (in the language chosen here)."""
+
+        context = "SetupDialog"
+
     def __init__(self, home: Path, tasks: Tasks, lang: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.home = home
@@ -119,6 +125,7 @@ class SetupDialog(QDialog):
         self.devices.setWordWrap(True)
         v.addWidget(self.devices)
         self.message = MessageLine()
+        self.messages = SetupDialog.Messages(self.message, lang=self.lang)
         self.message.setObjectName("setup_message")
         v.addWidget(self.message)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -163,7 +170,7 @@ class SetupDialog(QDialog):
 
     def submit(self) -> None:
         self.buttons.setEnabled(False)
-        self.message.clear()
+        self.messages.clear()
         self.tasks.run(
             create_station, self.home, self.values(), on_done=self._created, on_failed=self._refused, owner=self
         )
@@ -175,4 +182,4 @@ class SetupDialog(QDialog):
 
     def _refused(self, failure: Failure) -> None:
         self.buttons.setEnabled(True)
-        self.message.error(failure.message(self.lang))
+        self.messages.failure(failure)

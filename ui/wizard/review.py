@@ -31,6 +31,7 @@ from station.nik import mask_nik
 from station.review import item_images
 from station.workflow import STEP_LABELS, EnrollmentWorkflow, Step
 from store.records import SealResult
+from ui.messages import CoreMsg, ScreenMessages
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 from ui.wizard.base import StepPage, WizardController
@@ -39,6 +40,12 @@ log = logging.getLogger(__name__)
 
 
 class ReviewPage(StepPage):
+    class Messages(ScreenMessages):
+        """What the review may say: what is still missing (the core's words) or a failure."""
+
+        context = "ReviewPage"
+        missing = CoreMsg()
+
     step = Step.REVIEW
     sealed = Signal(object)  # SealResult
 
@@ -55,6 +62,7 @@ class ReviewPage(StepPage):
         scroll.setWidget(self.body)
         outer.addWidget(scroll, 1)
         self.message = MessageLine()
+        self.messages = ReviewPage.Messages(self.message, self.ctx)
         self.message.setObjectName("review_message")
         outer.addWidget(self.message)
         row = QHBoxLayout()
@@ -129,7 +137,7 @@ class ReviewPage(StepPage):
         return b
 
     def enter(self) -> None:
-        self.message.clear()
+        self.messages.clear()
         self.images = {}
         self._render()
         items = [item for _kind, item in self.wizard.snapshot.items]
@@ -159,7 +167,7 @@ class ReviewPage(StepPage):
                 note.setText("")
         missing = snapshot.missing
         if missing:
-            self.message.error("; ".join(self.ctx.t(m) for m in missing))
+            self.messages.missing.show_text("; ".join(self.ctx.t(m) for m in missing))
 
     def _images(self, images: dict[str, bytes]) -> None:
         """Thumbnails made off the GUI thread, at their display size: only set them."""
@@ -179,7 +187,7 @@ class ReviewPage(StepPage):
         if self._sealing or self.wizard.snapshot.sealed is not None:
             return  # the same press again: the seal already submitted answers it
         self._sealing = True
-        self.message.clear()
+        self.messages.clear()
 
         def do_seal(wf: EnrollmentWorkflow) -> SealResult:
             return wf.seal()
@@ -192,4 +200,4 @@ class ReviewPage(StepPage):
 
     def _refused(self, failure: Failure) -> None:
         self._sealing = False
-        self.message.failure(self.ctx, failure)
+        self.messages.failure(failure)
