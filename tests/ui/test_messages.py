@@ -118,6 +118,8 @@ def test_no_two_messages_of_a_screen_share_a_name(group: type[ScreenMessages]) -
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
     assert set(names) == set(group.declared())
     assert FAILURE not in names, "'failure' is the generic entry for the core's failures"
+    reserved = set(dir(ScreenMessages)) | {"line", "ctx", "lang", "on_show"}
+    assert not reserved & set(names), "a message may not hide the group's own methods"
 
 
 def test_no_two_groups_of_one_screen_declare_the_same_name() -> None:
