@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -60,3 +61,11 @@ def spv_session(core):  # type: ignore[no-untyped-def]
     from tests.conftest import SUPERVISOR_PASSWORD
 
     return core.auth.login("spv", SUPERVISOR_PASSWORD)
+
+
+def log_in(qtbot, w, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Type the credentials into the window's login page and press its button."""
+    page = w.login_page
+    page.username.setText(username)
+    page.password.setText(password)
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)

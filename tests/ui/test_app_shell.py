@@ -15,7 +15,7 @@ from station.device_manager import FAULT
 from station.synthetic import synthetic_resident
 from station.workflow import Step
 from tests.conftest import SUPERVISOR_PASSWORD
-from tests.ui.conftest import spv_session
+from tests.ui.conftest import log_in, spv_session
 from ui.main_window import MainWindow
 from ui.wizard.demographics import DemographicsPage
 
@@ -28,13 +28,6 @@ def window(qtbot: Any, ctx: Any, **kw: Any) -> MainWindow:
     qtbot.addWidget(w)
     w.show()
     return w
-
-
-def log_in(qtbot: Any, w: MainWindow, username: str, password: str) -> None:
-    page = w.login_page
-    page.username.setText(username)
-    page.password.setText(password)
-    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
 
 
 def test_login_refuses_a_wrong_password_then_accepts(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from station.auth import Role
 from station.sync.console import requeue_record
 from store.models import AuditEvent
 from tests.conftest import SUPERVISOR_PASSWORD
-from tests.ui.conftest import spv_session
+from tests.ui.conftest import log_in, spv_session
 from ui.console_admin import AdminConsole
 from ui.main_window import MainWindow
 
@@ -33,12 +33,6 @@ def window(qtbot: Any, ctx: Any, **kw: Any) -> MainWindow:
     w.activateWindow()
     qtbot.waitUntil(lambda: w.windowHandle() is not None and w.windowHandle().isActive(), timeout=WAIT_MS)
     return w
-
-
-def log_in(qtbot: Any, w: MainWindow, username: str, password: str) -> None:
-    w.login_page.username.setText(username)
-    w.login_page.password.setText(password)
-    qtbot.mouseClick(w.login_page.button, Qt.MouseButton.LeftButton)
 
 
 def audit_count(core: Any) -> int:

@@ -18,7 +18,7 @@ from station.synthetic import synthetic_resident
 from station.workflow import Step
 from store.enrollments import DRAFT
 from tests.conftest import SUPERVISOR_PASSWORD
-from tests.ui.conftest import spv_session
+from tests.ui.conftest import log_in, spv_session
 from tests.ui.test_capture_pages import approve, when_modal
 from ui.main_window import MainWindow
 from ui.widgets import SupervisorDialog
@@ -39,9 +39,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()
-    w.login_page.username.setText("spv")
-    w.login_page.password.setText(SUPERVISOR_PASSWORD)
-    qtbot.mouseClick(w.login_page.button, Qt.MouseButton.LeftButton)
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
 
     # A ticket at the door, then "call next": the wizard opens with the ticket's name.

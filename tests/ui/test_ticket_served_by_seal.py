@@ -13,6 +13,7 @@ from station.synthetic_biometrics import SyntheticBiometrics
 from station.tickets import SERVED, CounterTickets
 from station.workflow import EnrollmentWorkflow, Step
 from tests.conftest import SUPERVISOR_PASSWORD
+from tests.ui.conftest import log_in
 from ui.main_window import MainWindow
 
 WAIT_MS = 30_000
@@ -32,9 +33,7 @@ def test_a_logout_after_the_seal_before_next_resident_leaves_the_ticket_served(q
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()
-    w.login_page.username.setText("spv")
-    w.login_page.password.setText(SUPERVISOR_PASSWORD)
-    qtbot.mouseClick(w.login_page.button, Qt.MouseButton.LeftButton)
+    log_in(qtbot, w, "spv", SUPERVISOR_PASSWORD)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.home, timeout=WAIT_MS)
     panel = w.home.tickets
     qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=WAIT_MS)
