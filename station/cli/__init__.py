@@ -33,11 +33,13 @@ def read_password(args: argparse.Namespace, prompt: str, *, confirm: bool = Fals
     return first
 
 
-def sign_in(core: StationCore, args: argparse.Namespace, username: str, *roles: Role) -> Authenticated:
+def sign_in(
+    core: StationCore, args: argparse.Namespace, username: str, *roles: Role, prompt: str | None = None
+) -> Authenticated:
     """The session a command acts with: `username` and its password (the first line of
     standard input with --password-stdin, else a hidden prompt), in one of `roles`.
     The core function the command calls checks the session again."""
-    password = read_password(args, f"Kata sandi / password ({username}): ")
+    password = read_password(args, prompt or f"Kata sandi / password ({username}): ")
     if len(roles) == 1:
         return core.auth.verify_role(username, password, roles[0])
     return core.auth.require(core.auth.login(username, password), *roles)

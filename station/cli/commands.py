@@ -11,7 +11,7 @@ from typing import Any
 from common.errors import AuthError, ValidationError
 from common.text import Text
 from station.auth import Authenticated, Role, User
-from station.cli import cli_actor, read_password
+from station.cli import cli_actor, read_password, sign_in
 from station.config import StationConfig
 from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
@@ -50,10 +50,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _operators_supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
-    """`--supervisor USER` and that supervisor's password: the first line on stdin with
-    --password-stdin, else a hidden prompt. Every account change needs it."""
-    password = read_password(args, f"Kata sandi supervisor / supervisor password ({args.supervisor}): ")
-    return core.auth.verify_role(args.supervisor, password, Role.SUPERVISOR)
+    """`--supervisor USER` and that supervisor's password: every account change needs it."""
+    prompt = f"Kata sandi supervisor / supervisor password ({args.supervisor}): "
+    return sign_in(core, args, args.supervisor, Role.SUPERVISOR, prompt=prompt)
 
 
 def cmd_operators_add(args: argparse.Namespace) -> int:

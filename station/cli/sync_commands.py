@@ -11,7 +11,7 @@ from typing import Any
 from common.errors import ValidationError
 from common.text import Text
 from station.auth import Authenticated, Role
-from station.cli import read_password, sign_in
+from station.cli import sign_in
 from station.core import StationCore
 from station.sync.packets import ensure_signing_key
 from store.outbox import Outbox
@@ -19,9 +19,7 @@ from wire.keys import BUNDLE_LIMIT, public_pem
 
 
 def _supervisor(core: StationCore, args: argparse.Namespace) -> Authenticated:
-    user = args.supervisor or input("Supervisor: ").strip()
-    password = read_password(args, "Kata sandi / password: ")
-    return core.auth.verify_role(user, password, Role.SUPERVISOR)
+    return sign_in(core, args, args.supervisor or input("Supervisor: ").strip(), Role.SUPERVISOR)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
