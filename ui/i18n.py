@@ -54,7 +54,8 @@ def _tool(name: str) -> str:
 
 
 def modules() -> list[Path]:
-    return sorted(p for p in UI_DIR.rglob("*.py") if "tr(" in p.read_text(encoding="utf-8"))
+    marks = ("tr(", "QT_TRANSLATE_NOOP(")
+    return sorted(p for p in UI_DIR.rglob("*.py") if any(m in p.read_text(encoding="utf-8") for m in marks))
 
 
 def ts_for(module: Path) -> Path:
