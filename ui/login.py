@@ -255,7 +255,7 @@ class LoginPage(QWidget):
 
 
 class LockPage(QWidget):
-    """The idle lock: the same person's password, or log out."""
+    """The lock, idle or by hand: the same person's password, or log out."""
 
     class Messages(ScreenMessages):
         """This screen shows only failures from the core."""
@@ -268,6 +268,7 @@ class LockPage(QWidget):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.by_hand = False
         v = _centred_card(self)
         title = QLabel(self.tr("Locked"))
         title.setStyleSheet("font-size: 18pt; font-weight: bold;")
@@ -295,13 +296,21 @@ class LockPage(QWidget):
         buttons.addWidget(self.button)
         v.addLayout(buttons)
 
-    def arm(self) -> None:
+    def arm(self, *, by_hand: bool | None = None) -> None:
+        """Show the lock for the session's user; `by_hand` says who locked (None: as before,
+        for a page rebuilt behind a lock that is already on)."""
+        if by_hand is not None:
+            self.by_hand = by_hand
         user = self.ctx.user
-        self.who.setText(
-            self.tr(
+        if self.by_hand:
+            text = self.tr(
+                "The station was locked with \"Lock now\". %1, enter your password to go on; the work in progress is kept."
+            )
+        else:
+            text = self.tr(
                 "The station locked itself after a while without use. %1, enter your password to go on; the work in progress is kept."
-            ).replace("%1", user.full_name if user else "?")
-        )
+            )
+        self.who.setText(text.replace("%1", user.full_name if user else "?"))
         self.messages.clear()
         self.password.clear()
         self.password.setFocus()

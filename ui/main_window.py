@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         session = bar.addMenu(self.tr("&Session"))
         lock = QAction(self.tr("Lock now"), self)
         lock.setShortcut("Ctrl+L")
-        lock.triggered.connect(self.lock)
+        lock.triggered.connect(lambda: self.lock(by_hand=True))
         session.addAction(lock)
         out = QAction(self.tr("Log out"), self)
         out.triggered.connect(self.logout)
@@ -313,7 +313,9 @@ class MainWindow(QMainWindow):
             on_failed=lambda f: log.warning("background sync failed: %s", f.error),
         )
 
-    def lock(self) -> None:
+    def lock(self, *, by_hand: bool = False) -> None:
+        """Lock the session: by the idle watch, or by hand ("Lock now", Ctrl+L), which the
+        lock page names so the operator is not told it was the idle timer."""
         user = self.ctx.user
         if user is None or self.is_locked:
             return
@@ -328,8 +330,8 @@ class MainWindow(QMainWindow):
         self.console_behind_lock = self.console_key
         self._close_console()
         self.stack.setCurrentWidget(self.lock_page)
-        self.lock_page.arm()
-        log.info("session of %s locked", user.username)
+        self.lock_page.arm(by_hand=by_hand)
+        log.info("session of %s locked (%s)", user.username, "by hand" if by_hand else "idle")
 
     def _close_popups(self) -> None:
         """Reject every dialog and close every menu still open over the window: the lock

@@ -82,6 +82,8 @@ def test_nothing_is_reachable_behind_the_lock(qtbot, ctx, how: str) -> None:  # 
     else:
         press(qtbot, w, QKeySequence("Ctrl+L"))
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.lock_page, timeout=WAIT_MS)
+    said = w.lock_page.who.text()  # the page says who locked: the idle timer or the operator
+    assert ("Lock now" in said, "without use" in said) == (how == "manual", how == "idle")
     assert w.console is None and w.console_wrap is None  # the open console is gone
     session = ctx.user
     assert session is not None and session.locked
