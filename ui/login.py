@@ -304,7 +304,7 @@ class LockPage(QWidget):
         user = self.ctx.user
         if self.by_hand:
             text = self.tr(
-                "The station was locked with \"Lock now\". %1, enter your password to go on; the work in progress is kept."
+                'The station was locked with "Lock now". %1, enter your password to go on; the work in progress is kept.'
             )
         else:
             text = self.tr(
