@@ -86,6 +86,7 @@ class TrainingRelay:
         self._conns: set[_Conn] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._line_locks: dict[str, asyncio.Lock] = {}
+        self._upstream_failures = 0  # connections refused by the centre since it was last reached
 
     @property
     def url(self) -> str:
@@ -174,10 +175,11 @@ class TrainingRelay:
         try:
             up_r, up_w = await asyncio.wait_for(asyncio.open_connection(*self.upstream), CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
-            log.warning("training link :%d cannot reach the centre: %s", self.port, exc)
+            self._upstream_failed(exc)
             self._conns.discard(conn)
             conn.abort()
             return
+        self._upstream_reached()
         conn.server = up_w
         if conn not in self._conns:  # cut while connecting
             conn.abort()
@@ -190,6 +192,24 @@ class TrainingRelay:
             await asyncio.gather(*conn.tasks, return_exceptions=True)
         self._conns.discard(conn)
         conn.abort()
+
+    def _upstream_failed(self, exc: BaseException) -> None:
+        """One WARNING when the centre becomes unreachable, not one per connection: the
+        station retries every few seconds, and the log would fill with the same line."""
+        self._upstream_failures += 1
+        if self._upstream_failures == 1:
+            log.warning("training link :%d cannot reach the centre: %s (said once until it is reached)", self.port, exc)
+        else:
+            log.debug("training link :%d still cannot reach the centre: %s", self.port, exc)
+
+    def _upstream_reached(self) -> None:
+        if self._upstream_failures:
+            log.info(
+                "training link :%d reaches the centre again after %d failed connections",
+                self.port,
+                self._upstream_failures,
+            )
+            self._upstream_failures = 0
 
     async def _pipe(self, src: asyncio.StreamReader, dest: asyncio.StreamWriter, direction: str) -> None:
         """One direction: read into a bounded queue; deliver after the latency, at the rate."""

@@ -318,3 +318,41 @@ def test_flaky_training_link_cuts_connections_periodically_and_down_refuses():
     finally:
         relay.stop()
         upstream.close()
+
+
+def test_training_link_warns_once_while_the_centre_is_unreachable(caplog):
+    """A demo station retries every few seconds; the log says 'cannot reach' once per
+    outage, and says when the centre is reached again."""
+    import logging
+    import socket
+
+    upstream = socket.socket()
+    upstream.bind(("127.0.0.1", 0))  # bound, not listening: every connect is refused
+    relay = training_link.TrainingRelay("127.0.0.1", upstream.getsockname()[1]).start()
+    caplog.set_level(logging.DEBUG, logger=training_link.__name__)
+
+    def one_connection() -> bytes:
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as client:
+            try:
+                return client.recv(16)  # b"" once the relay gave up on this connection
+            except ConnectionResetError:
+                return b""
+
+    try:
+        for _ in range(3):
+            assert one_connection() == b""
+        upstream.listen(1)
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as client:
+            server, _ = upstream.accept()
+            server.settimeout(10)
+            client.sendall(b"ping")
+            assert server.recv(16) == b"ping"  # relayed: the relay has counted the centre reached
+            server.close()
+    finally:
+        relay.stop()
+        upstream.close()
+    lines = [r for r in caplog.records if "reach" in r.getMessage()]
+    warnings = [r for r in lines if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cannot reach the centre" in warnings[0].getMessage()
+    assert sum(r.levelno == logging.DEBUG for r in lines) == 2
+    assert any(r.levelno == logging.INFO and "after 3 failed" in r.getMessage() for r in lines)
