@@ -1,0 +1,176 @@
+"""Three receiver processes on one database behind a round-robin proxy, stations syncing
+through it at once, and kill -9 of random nodes while they do: the ledger check finds
+0 lost, duplicated, corrupted, reordered or falsely acknowledged records.
+
+Real parts only: `station-central serve` subprocesses sharing one home (its keys; the
+spool too, until packets move into the database) and one database (the SQLite file, or
+a fresh PostgreSQL schema when CENTRAL_TEST_PG_URL is set), real station homes with the
+real sync worker, HTTP on 127.0.0.1. Traps:
+- Each kill waits for an event (the proxy has carried more requests since the last
+  restart), never for a time, and every wait has a deadline.
+- A shared uplink (testing.fault_proxy's bandwidth cap in front of the round-robin
+  proxy) keeps the stations busy long enough for every kill to land while records are
+  still on the way; the test asserts that they did, so it cannot pass by coming late.
+- A kill can land between a node's commit and its answer: the station then does not
+  know, retries on another node, and must get the same receipt (checked: 0 committed
+  twice, 0 received twice, and its receipt id is the centre's).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from common.progress import CancelToken
+from station.auth import Role, User
+from station.core import StationCore
+from station.enroll_synthetic import enroll_synthetic
+from station.sync.client import CentralClient
+from station.sync.packets import ensure_signing_key
+from station.sync.policy import Backoff, CircuitBreaker
+from station.sync.worker import RunSummary, SyncWorker
+from store.outbox import Outbox
+from testing.checker import check
+from testing.fault_proxy import FaultProxy
+from testing.harness import CentralServer, join
+from testing.round_robin import RoundRobinProxy
+
+NODES = 3
+STATIONS = 5
+RECORDS_EACH = 8
+KILLS = 4
+REQUESTS_BETWEEN_KILLS = 6
+SEED = 20261202
+UPLINK_BPS = 600_000  # all stations share it: about 40 records in 10 s or more
+SPV = User("spv", "Supervisor Uji", Role.SUPERVISOR)
+
+
+def _worker(core: StationCore, seed: int) -> SyncWorker:
+    client = CentralClient(
+        core.config.central_url,
+        station=core.station().code,
+        signing_key=ensure_signing_key(core.home),
+        connect_timeout_s=2.0,
+        read_timeout_s=5.0,
+    )
+    return SyncWorker(
+        home=core.home,
+        outbox=Outbox(core.db),
+        client=client,
+        backoff=Backoff(base_s=0.05, cap_s=0.5, rng=random.Random(seed)),
+        breaker=CircuitBreaker(threshold=1000, cool_down_s=0.5),
+    )
+
+
+@pytest.fixture
+def stations(tmp_path: Path) -> Iterator[list[StationCore]]:
+    cores: list[StationCore] = []
+    try:
+        for i in range(STATIONS):
+            cores.append(
+                StationCore.init(
+                    station_code=f"3204{i + 10:02d}-01",
+                    station_name=f"Loket {i}",
+                    supervisor="spv",
+                    supervisor_name="Supervisor Uji",
+                    password="rahasia-spv-1",
+                    home=tmp_path / f"station-{i}",
+                )
+            )
+        yield cores
+    finally:
+        for core in cores:
+            core.close()
+
+
+def _pending(cores: list[StationCore]) -> int:
+    return sum(Outbox(core.db).pending_totals()[0] for core in cores)
+
+
+@pytest.mark.timeout(180)
+def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
+    central_home: Path, db_url: str, stations: list[StationCore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CENTRAL_DB_URL", db_url)  # every node, and the harness's own commands
+    started = time.monotonic()
+    nodes = [CentralServer(central_home, downstream_delay=0.0) for _ in range(NODES)]
+    proxy: RoundRobinProxy | None = None
+    uplink: FaultProxy | None = None
+    threads: list[threading.Thread] = []
+    cancel = CancelToken()
+    summaries: dict[str, RunSummary] = {}
+    try:
+        for node in nodes:
+            node.start()
+        proxy = RoundRobinProxy([("127.0.0.1", node.port) for node in nodes]).start()
+        uplink = FaultProxy("127.0.0.1", proxy.port).start()
+        uplink.set(bandwidth_bps=UPLINK_BPS)
+        for i, core in enumerate(stations):
+            join(core, nodes[0], url=uplink.url)
+            enroll_synthetic(core, RECORDS_EACH, seed=SEED + 1000 * i, operator=SPV, approver=SPV)
+        workers = [_worker(core, SEED + i) for i, core in enumerate(stations)]
+
+        def drain(core: StationCore, worker: SyncWorker) -> None:
+            summaries[core.station().code] = worker.run(
+                until_idle=True, wait_for_retry=True, timeout_s=90, cancel=cancel
+            )
+
+        threads = [
+            threading.Thread(target=drain, args=(core, worker), name=f"sync-{core.station().code}")
+            for core, worker in zip(stations, workers, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+
+        rng = random.Random(SEED)
+        carried = 0
+        kills: list[tuple[int, int]] = []  # (node, records still unsent when it died)
+        for _ in range(KILLS):
+            carried = proxy.requests()
+            assert proxy.wait_requests(carried + REQUESTS_BETWEEN_KILLS, timeout_s=30), (
+                f"only {proxy.requests() - carried} requests in 30 s after a restart"
+            )
+            victim = rng.randrange(NODES)
+            nodes[victim].kill()
+            kills.append((victim, _pending(stations)))
+            nodes[victim].start()
+        assert all(unsent > 0 for _, unsent in kills), f"a kill came after the stations had finished: {kills}"
+
+        for thread in threads:
+            thread.join(timeout=max(1.0, 120 - (time.monotonic() - started)))
+        assert not any(t.is_alive() for t in threads), "a station did not drain in time"
+        for worker in workers:
+            worker.client.close()
+
+        report = nodes[0].report()
+        for core in stations:
+            verdict = check(core, report)
+            assert verdict.failures == 0, (core.station().code, verdict.lines())
+            assert verdict.received == verdict.sealed == RECORDS_EACH, (core.station().code, verdict.lines())
+            assert core.enrollments.state_counts() == {"PRINT_READY": RECORDS_EACH}, core.enrollments.state_counts()
+        assert report["committed_more_than_once"] == 0
+        assert report["received"] == STATIONS * RECORDS_EACH
+        counters = proxy.counters()
+        statuses = Counter(ex.status for ex in proxy.exchanges())
+        assert not [code for code in statuses if code >= 500 and code != 503], statuses
+        print(
+            f"multinode: {time.monotonic() - started:.1f} s, kills {kills}, requests per node {counters.requests}, "
+            f"connections {counters.connections}, skipped {counters.skipped}, "
+            f"retries {sum(s.retries for s in summaries.values())}, statuses {dict(statuses)}"
+        )
+    finally:
+        cancel.cancel()
+        for thread in threads:
+            thread.join(timeout=10)
+        if uplink is not None:
+            uplink.stop()
+        if proxy is not None:
+            proxy.stop()
+        for node in nodes:
+            node.stop()
