@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -43,6 +43,7 @@ from station.demographics import (
 from station.nik import birth_date_from_nik, parse_nik
 from station.regions import PROVINCES
 from station.workflow import EnrollmentWorkflow, Step
+from ui.completer import word_completer
 from ui.messages import OkMsg, ScreenMessages
 from ui.tasks import Failure
 from ui.widgets import MessageLine
@@ -198,10 +199,7 @@ class DemographicsPage(StepPage):
         return w
 
     def _completer(self, words: Any) -> QCompleter:
-        c = QCompleter(list(words), self)
-        c.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        c.setFilterMode(Qt.MatchFlag.MatchContains)
-        return c
+        return word_completer(words, self)
 
     def _choice_label(self, name: str, value: StrEnum) -> str:
         if name == "jenis_kelamin":
