@@ -49,5 +49,6 @@ def word_completer(words: Iterable[str], parent: QWidget) -> QCompleter:
     completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
     completer.setFilterMode(Qt.MatchFlag.MatchContains)
     popup = completer.popup()  # made now, so its QCompleter filter is installed before ours
-    popup.installEventFilter(ClickThrough(completer))
+    if popup is not None:  # always, for a QCompleter; typed as optional
+        popup.installEventFilter(ClickThrough(completer))
     return completer
