@@ -58,6 +58,8 @@ class Exchange:
     status: int
     retry_after: str | None
     latency_s: float
+    sent_at: float
+    """time.monotonic() when the proxy read the request head."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,9 @@ class RoundRobinProxy:
         if request is not None:
             parts = request.first_line.split(" ")
             method, target = parts[0], parts[1] if len(parts) > 1 else "?"
-        exchange = Exchange(backend, method, target, head.status, head.headers.get("retry-after"), now - started)
+        exchange = Exchange(
+            backend, method, target, head.status, head.headers.get("retry-after"), now - started, started
+        )
         with self._lock:
             self._responses += 1
             self._exchanges.append(exchange)
