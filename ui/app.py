@@ -11,8 +11,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
 from station.config import data_dir
@@ -31,6 +32,8 @@ def make_app(argv: Sequence[str] = ()) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *argv])
     app.setApplicationName("ektp-station")
+    app.setDesktopFileName("ektp-station")  # the launcher scripts/desktop_entry.py installs
+    app.setWindowIcon(QIcon(str(Path(__file__).resolve().parent / "icons" / "ektp-station.svg")))
     app.setStyle("Fusion")
     font = QFont(app.font())
     font.setPointSize(max(font.pointSize(), 10))
