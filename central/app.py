@@ -2,15 +2,25 @@
 
 Every authenticated route goes through `_signed`, which answers in this order and
 reads no body byte before the last step (docs/sync-protocol.md "Order of checks"):
-1. the signature, from the headers alone (wire.auth.verify_headers), and the station
-   in the URL is the signer;
-2. the nonce is fresh (central.nonces; a repeat is `auth.replay`);
-3. the declared Content-Length against the route's cap (`upload.too_large` for a
+1. the signature, from the headers alone (wire.auth.verify_headers; CPU only, the
+   station's key cached in the process), and the station in the URL is the signer;
+2. admission by turn (central.gate): a station holding a turn passes, others wait in
+   order (503 `server.busy` + Retry-After from the backlog), before any database work;
+3. the nonce is fresh (central.nonces, a database write; a repeat is `auth.replay`);
+4. the declared Content-Length against the route's cap (`upload.too_large` for a
    PATCH, bounded by the packet limit; `request.too_large` for JSON);
-4. the route's own header checks (a PATCH's Content-Type, offset, checksum...);
-5. room in the in-flight budget (central.admission; else 503 `server.busy`);
-6. only then the body, bounded by the cap while it streams and by the body-read
-   timeouts (408 `request.timeout`), and its hash against the signed one.
+5. the route's own header checks (a PATCH's Content-Type, offset, checksum...);
+6. room in the in-flight byte budget (central.admission; else 503 `server.busy`);
+7. only then the body, bounded by the cap while it streams and by the body-read
+   timeouts (408 `request.timeout`), and its hash against the signed one;
+8. a work slot (central.admission.WorkSlots, a short bounded wait, else 503), held
+   while the handler works.
+Why admission before the nonce: a refused request then costs no database write, so
+shedding stays cheap under a flood. The replay guarantee is unchanged: no request is
+acted on before its nonce is inserted in the shared table, whichever process it
+reaches; a refused request leaves no nonce, and acting on a later copy of it acts on
+it once (its first and only time), as for any request. A replayed copy can at most
+hold a turn of its own station until its nonce is refused.
 Traps:
 - An answer given before the body was read is sent with `Connection: close`
   (`_CloseUnreadBodies`), so the unread bytes are never parsed as a next request and
@@ -34,6 +44,8 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +53,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -51,9 +64,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central.admission import Admission
+from central import server
+from central.admission import Admission, WorkSlots
 from central.errors import CentralError
+from central.gate import SessionGate, Shed
 from central.ledger import iso
+from central.metrics import CONTENT_TYPE, Metrics
 from central.nonces import NonceStore
 from central.receiver import Receiver, utcnow
 from central.settings import Settings
@@ -69,6 +85,7 @@ MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
 BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
+KEY_CACHE_S = 60.0  # a station's key is read from the database at most once a minute per process
 
 
 @dataclass(frozen=True)
@@ -105,26 +122,82 @@ def _headers(request: Request) -> dict[str, str]:
     return out
 
 
-def _authenticate(request: Request, headers: dict[str, str]) -> SignedRequest:
-    """Signature from the headers, then the nonce (blocking: runs in a worker thread)."""
-    receiver = _receiver(request)
-    now = receiver.clock()
+class _StationKeys:
+    """Stations' public keys, cached per process so the signature check needs no database.
+    Only found keys are cached (an unknown station is asked for again) and only for
+    KEY_CACHE_S, so a station removed by hand stops being believed within a minute."""
+
+    def __init__(self, receiver: Receiver) -> None:
+        self._receiver = receiver
+        self._lock = threading.Lock()
+        self._keys: dict[str, tuple[float, Ed25519PublicKey]] = {}
+
+    def cached(self, station: str) -> Ed25519PublicKey | None:
+        with self._lock:
+            found = self._keys.get(station)
+        return found[1] if found is not None and time.monotonic() - found[0] < KEY_CACHE_S else None
+
+    def lookup(self, station: str) -> Ed25519PublicKey | None:
+        """Blocking: the database when not cached."""
+        key = self.cached(station)
+        if key is None:
+            key = self._receiver.public_key_for(station)
+            if key is not None:
+                with self._lock:
+                    if len(self._keys) > 100_000:
+                        self._keys.clear()
+                    self._keys[station] = (time.monotonic(), key)
+        return key
+
+
+def _refused(request: Request, exc: AuthFailure, now: datetime) -> CentralError:
+    extra = {"X-Server-Date": now.strftime(DATE_FORMAT)} if exc.code == "auth.clock_skew" else None
+    log.info("refused %s %s: %s", request.method, request.scope["path"], exc.code)
+    return CentralError(exc.code, exc.detail, headers=extra)
+
+
+def _verify_signature(request: Request, headers: dict[str, str], keys: Any) -> SignedRequest:
+    """The signature from the headers alone; `keys` gives a station's key (or None)."""
+    now = _receiver(request).clock()
     try:
-        signed = verify_headers(
+        return verify_headers(
             request.method,
             request.scope["path"],
             headers,
-            public_key_for=receiver.public_key_for,
+            public_key_for=keys,
             now=now,
             skew_s=_settings(request).skew_s,
         )
-        if not request.app.state.nonces.remember(signed.station, signed.nonce, now):
-            raise AuthFailure("auth.replay", "this request was already received (its X-Nonce is not new)")
     except AuthFailure as exc:
-        extra = {"X-Server-Date": now.strftime(DATE_FORMAT)} if exc.code == "auth.clock_skew" else None
-        log.info("refused %s %s: %s", request.method, request.scope["path"], exc.code)
-        raise CentralError(exc.code, exc.detail, headers=extra) from None
-    return signed
+        raise _refused(request, exc, now) from None
+
+
+async def _authenticate(request: Request, headers: dict[str, str]) -> SignedRequest:
+    """The signature, on the event loop when the station's key is cached (no thread
+    needed to refuse a request), else in a worker thread that reads the key."""
+    keys: _StationKeys = request.app.state.station_keys
+    station = headers.get("x-station", "")
+    if keys.cached(station) is not None:
+        return _verify_signature(request, headers, keys.cached)
+    return await run_in_threadpool(_verify_signature, request, headers, keys.lookup)
+
+
+def _check_nonce(request: Request, signed: SignedRequest) -> None:
+    """The nonce is new for this station, in the shared table (blocking: a database write)."""
+    now = _receiver(request).clock()
+    if not request.app.state.nonces.remember(signed.station, signed.nonce, now):
+        exc = AuthFailure("auth.replay", "this request was already received (its X-Nonce is not new)")
+        raise _refused(request, exc, now)
+
+
+def _starts_work(request: Request, headers: dict[str, str]) -> bool:
+    """Whether the request begins something (a pass, a record) rather than continuing one:
+    a HEAD, a commit and a PATCH past offset 0 continue the record a turn has started."""
+    if request.method == "HEAD" or request.scope["path"].endswith("/commit"):
+        return False
+    if request.method == "PATCH":
+        return headers.get("upload-offset", "").strip() in ("0", "")
+    return True
 
 
 def _declared_length(headers: dict[str, str], cap: int, code: str) -> int | None:
@@ -177,24 +250,35 @@ def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             headers = _headers(request)
-            signed = await run_in_threadpool(_authenticate, request, headers)
+            signed = await _authenticate(request, headers)
             if request.path_params["code"] != signed.station:
                 raise CentralError(
                     "auth.wrong_station", f"station {signed.station} may not act for {request.path_params['code']}"
                 )
-            limit = cap(_settings(request))
-            declared = _declared_length(headers, limit, code)
-            if precheck is not None:
-                precheck(headers)
-            admission: Admission = request.app.state.admission
-            with admission.reserve(signed.station, limit if declared is None else declared):
-                body = await _read_body(request, limit, code) if declared != 0 else b""
-                request.scope[BODY_DONE] = True
-                try:
-                    check_body(signed, body)
-                except AuthFailure as exc:
-                    raise CentralError(exc.code, exc.detail) from None
-                return await handler(request, Signed(signed.station, headers, body))
+            state = request.app.state
+            gate: SessionGate = state.gate
+            gate.enter(signed.station, starts_work=_starts_work(request, headers))
+            state.metrics.add_in_flight(1)
+            try:
+                await run_in_threadpool(_check_nonce, request, signed)
+                limit = cap(_settings(request))
+                declared = _declared_length(headers, limit, code)
+                if precheck is not None:
+                    precheck(headers)
+                admission: Admission = state.admission
+                with admission.reserve(signed.station, limit if declared is None else declared):
+                    body = await _read_body(request, limit, code) if declared != 0 else b""
+                    request.scope[BODY_DONE] = True
+                    try:
+                        check_body(signed, body)
+                    except AuthFailure as exc:
+                        raise CentralError(exc.code, exc.detail) from None
+                    slots: WorkSlots = state.work_slots
+                    async with slots.hold():
+                        return await handler(request, Signed(signed.station, headers, body))
+            finally:
+                state.metrics.add_in_flight(-1)
+                gate.leave(signed.station)
 
         endpoint.__name__ = handler.__name__
         endpoint.__doc__ = handler.__doc__
@@ -325,10 +409,10 @@ async def upload(request: Request, signed: Signed) -> Response:
         if offset == length:
             receipt: dict[str, Any] | None
             if after is None:
-                receipt = await run_in_threadpool(receiver.commit, station, record)
+                receipt = await _commit(request, station, receiver.commit, record)
             else:
                 # Pipelined: commit only after the station's previous record (strict order).
-                receipt = await run_in_threadpool(receiver.commit_after, station, record, after)
+                receipt = await _commit(request, station, receiver.commit_after, record, after)
             if receipt is not None:
                 return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
             deferred = {"Upload-Commit-Deferred": COMMIT_OUT_OF_ORDER}
@@ -354,9 +438,26 @@ def _checksum(header: str | None) -> bytes | None:
     return digest
 
 
+async def _commit(
+    request: Request, station: str, call: Callable[..., dict[str, Any] | None], *args: str
+) -> dict[str, Any] | None:
+    """A commit, timed and counted; a receipt also counts toward the station's turn."""
+    metrics: Metrics = request.app.state.metrics
+    started = time.perf_counter()
+    try:
+        receipt = await run_in_threadpool(call, station, *args)
+    except CentralError:
+        metrics.count_commit("refused", time.perf_counter() - started)
+        raise
+    metrics.count_commit("receipt" if receipt is not None else "deferred", time.perf_counter() - started)
+    if receipt is not None:
+        request.app.state.gate.committed(station)
+    return receipt
+
+
 @_signed(_json_cap, "request.too_large")
 async def commit(request: Request, signed: Signed) -> Response:
-    receipt = await run_in_threadpool(_receiver(request).commit, signed.station, _record(request))
+    receipt = await _commit(request, signed.station, _receiver(request).commit, _record(request))
     return JSONResponse(receipt, status_code=200)
 
 
@@ -369,6 +470,26 @@ async def reconcile(request: Request, signed: Signed) -> Response:
 
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True, "time": iso(_receiver(request).clock())})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text (central.metrics): this process's numbers and the database's."""
+    state = request.app.state
+    receiver = _receiver(request)
+    database = await run_in_threadpool(state.metrics.backlog, receiver.engine, receiver.clock())
+    gate, slots = state.gate.snapshot(), state.work_slots
+    process = {
+        "central_work_slots": slots.slots,
+        "central_work_slots_busy": slots.busy,
+        "central_work_slots_waiting": slots.waiting,
+        "central_sessions_active": gate["sessions"],
+        "central_sessions_waiting": gate["waiting"],
+        "central_sessions_waiting_live": gate["waiting_live"],
+        "central_sessions_ended_per_second": state.gate.turns_per_s(),
+        "central_inflight_body_bytes": state.admission.held(),
+    }
+    state.metrics.shed["connections"] = server.connections_refused()
+    return Response(state.metrics.render(process, database), media_type=CONTENT_TYPE)
 
 
 async def upload_head_or_patch(request: Request) -> Response:
@@ -386,6 +507,8 @@ def _error_response(request: Request, error: CentralError) -> Response:
 
 async def _on_central_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CentralError)
+    if exc.code == "server.busy":
+        request.app.state.metrics.count_shed(exc.shed_reason if isinstance(exc, Shed) else "station_lock")
     return _error_response(request, exc)
 
 
@@ -404,6 +527,7 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
 
 async def _on_db_busy(request: Request, exc: Exception) -> Response:
     log.warning("database unavailable for %s %s: %s", request.method, request.scope["path"], type(exc).__name__)
+    request.app.state.metrics.count_shed("database")
     return _error_response(
         request, CentralError("server.busy", "the database is busy or unreachable", headers={"Retry-After": "5"})
     )
@@ -458,6 +582,7 @@ def create_app(
 
     routes = [
         Route("/v1/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Route("/v1/stations/{code}/records/{record}", register, methods=["PUT"]),
         Route("/v1/stations/{code}/reconcile", reconcile, methods=["POST"]),
         Route("/v1/stations/{code}/register", register_many, methods=["POST"]),
@@ -481,4 +606,17 @@ def create_app(
     app.state.admission = Admission(
         total=settings.max_inflight_bytes, per_station=settings.max_inflight_bytes_per_station
     )
+    app.state.work_slots = WorkSlots(
+        settings.work_slots, wait_s=settings.slot_wait_s, max_retry_after_s=settings.max_retry_after_s
+    )
+    app.state.gate = SessionGate(
+        max_sessions=settings.max_sessions,
+        session_records=settings.session_records,
+        session_max_s=settings.session_max_s,
+        session_idle_s=settings.session_idle_s,
+        max_waiters=settings.max_waiters,
+        max_retry_after_s=settings.max_retry_after_s,
+    )
+    app.state.metrics = Metrics()
+    app.state.station_keys = _StationKeys(centre)
     return app

@@ -10,15 +10,24 @@
 - The h11 parser buffers an incomplete head up to `max_header_bytes` and answers 400
   beyond it; a body the app has not asked for is buffered only up to 64 KiB per
   connection before uvicorn stops reading the socket, so an unread body costs little.
+- uvicorn answers past `limit_concurrency` with its own bare 503; the station would
+  then fall back on its own backoff. `make_server` replaces that answer (a module
+  global of uvicorn's h11 protocol, the only hook there is) with the contract's:
+  503 `server.busy` in JSON with `Retry-After` from the app's waiting list, counted
+  for /metrics. The cap is meant to stay well above the turns (central.gate), so
+  the app's own, ordered 503 answers first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import Callable
 
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http import h11_impl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from central.settings import Settings
@@ -26,6 +35,35 @@ from central.settings import Settings
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE_S = 5
+CONNECTIONS_RETRY_AFTER_S = 2
+
+_refused_seen = 0
+_retry_after: Callable[[], int] = lambda: CONNECTIONS_RETRY_AFTER_S  # noqa: E731
+
+
+def connections_refused() -> int:
+    """Requests answered busy by the connection cap in this process."""
+    return _refused_seen
+
+
+async def _busy_connections(scope: object, receive: object, send: Callable[[dict[str, object]], object]) -> None:
+    """uvicorn's answer past the connection cap, in the contract's words (see Traps)."""
+    global _refused_seen
+    _refused_seen += 1
+    try:
+        seconds = _retry_after()
+    except Exception:  # the hint is best effort; the answer must go out
+        seconds = CONNECTIONS_RETRY_AFTER_S
+    body = json.dumps({"error": "server.busy", "detail": "the centre has too many open connections"}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(seconds).encode()),
+        (b"x-error", b"server.busy"),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})  # type: ignore[misc]
+    await send({"type": "http.response.body", "body": body, "more_body": False})  # type: ignore[misc]
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -70,6 +108,11 @@ class GuardedH11Protocol(H11Protocol):
 
 def make_server(app: ASGIApp, settings: Settings, *, log_level: str = "info") -> uvicorn.Server:
     """A uvicorn server for `app` that applies the connection limits of `settings`."""
+    global _retry_after
+    gate = getattr(getattr(app, "state", None), "gate", None)
+    if gate is not None:
+        _retry_after = gate.retry_after
+    h11_impl.service_unavailable = _busy_connections  # type: ignore[assignment]
     protocol = type("CentralH11Protocol", (GuardedH11Protocol,), {"header_timeout_s": settings.header_timeout_s})
     config = uvicorn.Config(
         app,

@@ -7,6 +7,10 @@ Traps:
 - The admission limits (docs/sync-protocol.md "Admission") only hold together: a
   station's in-flight cap below the largest request it may send would refuse that
   request for ever, so `Settings` refuses such a combination when it is made.
+- The work limits are per `serve` process (central.gate): `work_slots` requests do
+  database work at once, `max_sessions` stations are being served at once. The
+  default slot count follows the cores and stays under the database pool (5 + 10
+  connections per engine), so no admitted request waits for a connection.
 """
 
 from __future__ import annotations
@@ -23,11 +27,17 @@ DEFAULT_MAX_JSON_SIZE = 4 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT_S = 30.0
 DEFAULT_BODY_IDLE_TIMEOUT_S = 10.0
 DEFAULT_HEADER_TIMEOUT_S = 10.0
-DEFAULT_MAX_CONNECTIONS = 200
+DEFAULT_MAX_CONNECTIONS = 1000
+DB_POOL_CONNECTIONS = 15  # SQLAlchemy's default pool: 5 kept + 10 overflow, per engine
 DEFAULT_MAX_INFLIGHT_BYTES = 128 * 1024 * 1024
 DEFAULT_MAX_INFLIGHT_BYTES_PER_STATION = 16 * 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 DB_FILE = "central.db"
+
+
+def default_work_slots() -> int:
+    """Two per core, at least 4, and fewer than the database pool's connections."""
+    return max(4, min(DB_POOL_CONNECTIONS - 3, 2 * (os.cpu_count() or 1)))
 
 
 def default_home() -> Path:
@@ -64,6 +74,15 @@ class Settings:
     max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES
     max_inflight_bytes_per_station: int = DEFAULT_MAX_INFLIGHT_BYTES_PER_STATION
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    # Work in flight (central.gate): requests doing database work, stations being served.
+    work_slots: int = field(default_factory=default_work_slots)
+    slot_wait_s: float = 5.0  # longest an admitted request waits for a work slot
+    max_sessions: int = 128  # stations served at once; more wait in order (503 + Retry-After)
+    session_records: int = 8  # records a station commits per turn while others wait
+    session_max_s: float = 60.0  # longest turn while others wait
+    session_idle_s: float = 3.0  # a station silent this long has ended its turn
+    max_waiters: int = 5000  # stations remembered in the waiting list
+    max_retry_after_s: int = 60
 
     def __post_init__(self) -> None:
         largest = max(self.max_packet_size, self.max_json_size)
@@ -79,6 +98,12 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if self.max_connections < 1 or self.max_header_bytes < 1024:
             raise ValueError("max_connections must be at least 1 and max_header_bytes at least 1024")
+        for name in ("work_slots", "max_sessions", "session_records", "max_waiters", "max_retry_after_s"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("slot_wait_s", "session_max_s", "session_idle_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive")
 
     @classmethod
     def from_env(cls, *, home: Path | None = None, db_url: str | None = None) -> Settings:

@@ -1,0 +1,241 @@
+"""Which stations the centre serves now: turns ("sessions") and an ordered waiting list.
+
+Past its capacity the centre must shed load without wasting what it already took on,
+and without letting a station that retries often starve one that waits as told. So
+admission is by station, not by request:
+- A station that is admitted holds a turn: every request of it passes until it has
+  been silent `session_idle_s` (its queue is empty, or it is waiting on its own
+  backoff), so a record it has started is finished, not cut half-way.
+- While other stations wait, a turn ends after `session_records` commits (or
+  `session_max_s`): the station's requests that continue a record (HEAD, a PATCH past
+  offset 0, a commit) still pass, one that starts new work (register, reconcile, a
+  PATCH at offset 0) is refused and the station joins the waiting list at its tail.
+  That is round robin: in overload every station delivers about the same number of
+  records per rotation, and a rotation takes (stations x session_records) / records/s.
+- A station refused while all `max_sessions` turns are taken joins the waiting list,
+  ordered by when it was FIRST refused. A freed turn goes to the first live waiter when
+  it next asks: a waiter counts ("is live") from its refusal until its appointment
+  (refusal + its Retry-After) plus a grace; one that misses it stops holding turns for
+  others but keeps its place, so a station that returns late (its own backoff, a
+  breaker) is next when it does come. Retrying more often never moves a station up.
+- Retry-After = ceil((live waiters ahead + 1) / turns ended per second), measured
+  over the last `RATE_WINDOW_S`, clamped to [1, max_retry_after_s]: each station is
+  told roughly when its turn comes, so retries spread out instead of re-synchronising.
+Traps:
+- All of it is per `serve` process (each has its own work slots and turns). With
+  several processes a station's connections may reach another one, where its place is
+  its own refusals there; the order is then approximately, not exactly, global.
+- Memory is bounded: at most `max_sessions` turns and `max_waiters` waiters (waiters
+  not heard from for `WAITER_TTL_S` are forgotten); past the cap a station is refused
+  with the longest Retry-After and not remembered.
+- Only authenticated stations reach the gate (app.py checks the signature first), so
+  nobody without a station key can take a turn or a place.
+- Thread-safe; called from the event loop, never blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from central.errors import CentralError
+
+log = logging.getLogger(__name__)
+
+RATE_WINDOW_S = 30.0
+WAITER_TTL_S = 600.0
+GRACE_MIN_S = 3.0
+SWEEP_EVERY_S = 0.25
+
+
+class Shed(CentralError):
+    """503 server.busy, with the reason it was shed (for the metrics, not the wire)."""
+
+    def __init__(self, reason: str, detail: str, retry_after: int) -> None:
+        super().__init__("server.busy", detail, headers={"Retry-After": str(retry_after)})
+        self.shed_reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Turn:
+    started: float
+    last_seen: float
+    inflight: int = 0
+    records: int = 0
+    closing: bool = False
+
+
+@dataclass
+class _Waiter:
+    first: float  # first refused: the place in the list
+    seen: float  # last refused
+    due: float  # its appointment: seen + the Retry-After it was given
+
+    def live(self, now: float) -> bool:
+        return now <= self.due + max(GRACE_MIN_S, self.due - self.seen)
+
+
+class SessionGate:
+    """Turns and the waiting list of one process."""
+
+    def __init__(
+        self,
+        *,
+        max_sessions: int,
+        session_records: int,
+        session_max_s: float,
+        session_idle_s: float,
+        max_waiters: int,
+        max_retry_after_s: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_sessions = max_sessions
+        self.session_records = session_records
+        self.session_max_s = session_max_s
+        self.session_idle_s = session_idle_s
+        self.max_waiters = max_waiters
+        self.max_retry_after_s = max_retry_after_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._turns: dict[str, _Turn] = {}
+        self._waiting: dict[str, _Waiter] = {}  # insertion order == order of first refusal
+        self._ended: deque[float] = deque(maxlen=4096)
+        self._born = clock()
+        self._swept = 0.0
+
+    # -- the two calls around every authenticated request ---------------------------------------
+
+    def enter(self, station: str, *, starts_work: bool) -> None:
+        """Admit the request or raise Shed (503 server.busy with Retry-After)."""
+        with self._lock:
+            now = self.clock()
+            self._sweep(now)
+            turn = self._turns.get(station)
+            if turn is not None:
+                if not turn.closing and self._used_up(turn, now) and self._any_live(now):
+                    turn.closing = True
+                if not (turn.closing and starts_work):
+                    turn.inflight += 1
+                    turn.last_seen = now
+                    return
+                # its turn is over: it goes to the back of the line
+                if turn.inflight == 0:
+                    self._end(station, now)
+                raise self._refuse(station, now, fresh=True)
+            free = self.max_sessions - len(self._turns)
+            if free > 0 and self._live_ahead(station, now, stop_at=free) < free:
+                self._waiting.pop(station, None)
+                self._turns[station] = _Turn(started=now, last_seen=now, inflight=1)
+                return
+            raise self._refuse(station, now, fresh=False)
+
+    def leave(self, station: str) -> None:
+        """The request entered for `station` has been answered."""
+        with self._lock:
+            turn = self._turns.get(station)
+            if turn is None:
+                return
+            now = self.clock()
+            turn.inflight = max(0, turn.inflight - 1)
+            turn.last_seen = now
+            if turn.closing and turn.inflight == 0:
+                self._end(station, now)
+
+    def committed(self, station: str) -> None:
+        """A record of `station` was received in its turn."""
+        with self._lock:
+            turn = self._turns.get(station)
+            if turn is not None:
+                turn.records += 1
+
+    # -- numbers for Retry-After and /metrics -------------------------------------------------
+
+    def turns_per_s(self, now: float | None = None) -> float:
+        """Turns ended per second over the last RATE_WINDOW_S (0 before any ended)."""
+        now = self.clock() if now is None else now
+        recent = sum(1 for t in self._ended if now - t <= RATE_WINDOW_S)
+        span = min(RATE_WINDOW_S, max(1.0, now - self._born))
+        return recent / span
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            now = self.clock()
+            return {
+                "sessions": len(self._turns),
+                "waiting": len(self._waiting),
+                "waiting_live": sum(1 for w in self._waiting.values() if w.live(now)),
+            }
+
+    def retry_after(self, station: str | None = None) -> int:
+        """What a station would be told now (its place, or the back of the line)."""
+        with self._lock:
+            now = self.clock()
+            return self._retry_after(self._live_ahead(station or "", now, stop_at=None), now)
+
+    # -- inside the lock ----------------------------------------------------------------------
+
+    def _used_up(self, turn: _Turn, now: float) -> bool:
+        return turn.records >= self.session_records or now - turn.started >= self.session_max_s
+
+    def _any_live(self, now: float) -> bool:
+        return any(w.live(now) for w in reversed(self._waiting.values()))  # the latest are likeliest live
+
+    def _live_ahead(self, station: str, now: float, *, stop_at: int | None) -> int:
+        """Live waiters before `station` in the list (all of them if it is not in it)."""
+        ahead = 0
+        for code, waiter in self._waiting.items():
+            if code == station or (stop_at is not None and ahead >= stop_at):
+                break
+            if waiter.live(now):
+                ahead += 1
+        return ahead
+
+    def _retry_after(self, ahead: int, now: float) -> int:
+        rate = self.turns_per_s(now)
+        if rate <= 0:  # nothing measured yet: assume every turn lasts session_max_s
+            rate = self.max_sessions / self.session_max_s
+        return max(1, min(self.max_retry_after_s, math.ceil((ahead + 1) / rate)))
+
+    def _refuse(self, station: str, now: float, *, fresh: bool) -> Shed:
+        waiter = None if fresh else self._waiting.get(station)
+        if waiter is None and len(self._waiting) >= self.max_waiters:
+            self._forget_missed(now)
+        if waiter is None and len(self._waiting) >= self.max_waiters:
+            log.warning("busy: the waiting list is full (%d); %s is not remembered", self.max_waiters, station)
+            return Shed("waiting_list_full", "the centre is full; retry later", self.max_retry_after_s)
+        ahead = self._live_ahead(station, now, stop_at=None)
+        seconds = self._retry_after(ahead, now)
+        if waiter is None:
+            self._waiting.pop(station, None)
+            self._waiting[station] = waiter = _Waiter(first=now, seen=now, due=now)
+        waiter.seen, waiter.due = now, now + seconds
+        return Shed(
+            "turn_over" if fresh else "sessions_full",
+            f"the centre is serving as many stations as it can; {ahead} wait before this one",
+            seconds,
+        )
+
+    def _end(self, station: str, now: float) -> None:
+        if self._turns.pop(station, None) is not None:
+            self._ended.append(now)
+
+    def _forget_missed(self, now: float) -> None:
+        for code in [c for c, w in self._waiting.items() if not w.live(now)]:
+            del self._waiting[code]
+
+    def _sweep(self, now: float) -> None:
+        """End silent turns and forget long-gone waiters, at most every SWEEP_EVERY_S."""
+        if now - self._swept < SWEEP_EVERY_S:
+            return
+        self._swept = now
+        for code, turn in list(self._turns.items()):
+            if turn.inflight == 0 and now - turn.last_seen > self.session_idle_s:
+                self._end(code, now)
+        for code in [c for c, w in self._waiting.items() if now - w.seen > WAITER_TTL_S]:
+            del self._waiting[code]
