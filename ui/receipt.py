@@ -32,9 +32,11 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QGuiApplication,
+    QImage,
     QPagedPaintDevice,
     QPageLayout,
     QPageSize,
+    QPaintDevice,
     QPainter,
     QPainterPath,
     QPdfWriter,
@@ -91,7 +93,7 @@ def _font(pt: float, *, bold: bool = False) -> QFont:
 class _Flow:
     """Lays blocks out top to bottom; with no painter it only measures."""
 
-    def __init__(self, device: QPagedPaintDevice, painter: QPainter | None, geo: _Geometry) -> None:
+    def __init__(self, device: QPaintDevice, painter: QPainter | None, geo: _Geometry) -> None:
         self.device = device
         self.painter = painter
         self.geo = geo
@@ -274,6 +276,37 @@ def render_receipt(device: QPagedPaintDevice, data: ReceiptData, *, layout: str 
             log.warning("receipt %s overflows its %s page (%.0f of %.0f mm)", data.reg_no, layout, used, height)
     finally:
         painter.end()
+
+
+def render_receipt_image(data: ReceiptData, *, layout: str = A6, lang: str = "id", dpi: float = 96.0) -> QImage:
+    """The receipt as it will print, as an image at `dpi` (the sealed page's preview).
+
+    The same `_paint` as the PDF and the printer, on a QImage whose dots-per-metre make
+    its logical DPI `dpi`, so the layout and line breaks are those of the page. Safe off
+    the GUI thread (QImage painting is)."""
+    if not 24.0 <= dpi <= 600.0:
+        raise ValueError("the preview's resolution must be 24 to 600 dpi")
+    geo = _Geometry(layout)
+    dots_per_metre = round(dpi / 0.0254)
+    probe = QImage(1, 1, QImage.Format.Format_RGB32)
+    probe.setDotsPerMeterX(dots_per_metre)
+    probe.setDotsPerMeterY(dots_per_metre)
+    height = geo.page_h if layout == A6 else max(THERMAL_MIN_HEIGHT_MM, _paint(_Flow(probe, None, geo), data, lang))
+    image = QImage(round(geo.page_w * dpi / 25.4), round(height * dpi / 25.4), QImage.Format.Format_RGB32)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    image.fill(QColor(255, 255, 255))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        flow = _Flow(image, painter, geo)
+        if data.demo:
+            _watermark(painter, flow.dpi, geo, height, receipt_text("demo", lang))
+        _paint(flow, data, lang)
+    finally:
+        painter.end()
+    return image
 
 
 def write_receipt_pdf(data: ReceiptData, path: Path, *, layout: str = A6, lang: str = "id") -> Path:

@@ -137,6 +137,8 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     assert little.exception_reason == "bandaged" and little.approved_by == "spv"
 
     assert sealed.pdf_path.exists()
+    preview = sealed.preview.pixmap()  # the receipt as it will print, beside Print and Save
+    assert not preview.isNull() and preview.width() < preview.height()
     text = pypdf.PdfReader(str(sealed.pdf_path)).pages[0].extract_text()
     assert reg_no in text and resident.nik not in text
 

@@ -15,7 +15,7 @@ from station.enroll_synthetic import enroll_synthetic
 from station.receipt import ReceiptData, receipt_data
 from ui import i18n
 from ui.lookup import LookupPage
-from ui.receipt import print_receipt, save_receipt_as, write_receipt_pdf
+from ui.receipt import print_receipt, render_receipt_image, save_receipt_as, write_receipt_pdf
 
 WAIT_MS = 15_000
 MM = 72 / 25.4  # PDF points per millimetre
@@ -65,6 +65,35 @@ def test_a_real_station_receipt_has_no_demo_watermark(enrolled, tmp_path: Path) 
     path = write_receipt_pdf(receipt_data(ctx.core, reg_no=report.last_reg), tmp_path / "real.pdf")
     text = pdf_text(path)
     assert report.last_reg in text and "LATIHAN" not in text
+
+
+def _ink(image: Any) -> tuple[int, int]:
+    """(dark pixels, reddish pixels) on a grid over the image: text and QR, watermark."""
+    dark = red = 0
+    for y in range(0, image.height(), 3):
+        for x in range(0, image.width(), 3):
+            c = image.pixelColor(x, y)
+            dark += c.red() < 80 and c.green() < 80 and c.blue() < 80
+            red += c.red() > 200 and c.green() < 235 and c.red() - c.green() > 15
+    return dark, red
+
+
+@pytest.mark.parametrize("layout", ["a6", "thermal"])
+def test_the_preview_is_the_page_as_it_prints(enrolled, layout: str) -> None:  # type: ignore[no-untyped-def]
+    ctx, report, _, _ = enrolled
+    receipt = receipt_data(ctx.core, reg_no=report.first_reg)
+    image = render_receipt_image(receipt, layout=layout, lang="id", dpi=100)
+    width_mm = image.width() * 25.4 / 100
+    height_mm = image.height() * 25.4 / 100
+    if layout == "a6":
+        assert (round(width_mm), round(height_mm)) == (105, 148)
+    else:
+        assert round(width_mm) == 80 and 100 <= height_mm <= 200
+    dark, red = _ink(image)
+    assert dark > 500  # text and the QR code are drawn
+    assert red > 50  # the demo watermark, as on the PDF of a training station
+    ctx.core.config.demo = False
+    assert _ink(render_receipt_image(receipt_data(ctx.core, reg_no=report.first_reg), layout=layout))[1] == 0
 
 
 def test_save_as_writes_the_layout_of_the_chosen_filter(  # type: ignore[no-untyped-def]

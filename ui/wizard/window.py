@@ -9,10 +9,12 @@ receipt PDF, shows it with Print and Save buttons, and offers the next resident.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -27,7 +29,7 @@ from station.receipt import ReceiptData, receipt_data
 from station.workflow import ORDER, STEP_LABELS, Step
 from store.records import SealResult
 from ui.messages import OkMsg, ScreenMessages
-from ui.receipt import print_receipt, save_receipt_as, write_receipt_pdf
+from ui.receipt import print_receipt, render_receipt_image, save_receipt_as, write_receipt_pdf
 from ui.tasks import Failure
 from ui.widgets import MessageLine, PageStack
 from ui.wizard.base import StepPage, WizardController
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 
 PAGES: list[type[StepPage]] = [DemographicsPage, PhotoPage, FingerprintPage, SignaturePage, ReviewPage]
 RECEIPTS_DIR = "receipts"
+PREVIEW_DPI = 100.0  # an A6 page is then about 413 x 583 pixels: readable beside the buttons
 CURRENT_STYLE = "font-weight: bold; color: white; background: #0b5394; border-radius: 4px; padding: 4px 10px;"
 DONE_STYLE = "color: #1b7f3b; padding: 4px 10px;"
 TODO_STYLE = "color: #666; padding: 4px 10px;"
@@ -53,9 +56,20 @@ def write_receipt(home: Path, data: ReceiptData, lang: str) -> Path:
     return write_receipt_pdf(data, folder / f"{data.reg_no}.pdf", layout="a6", lang=lang)
 
 
-def seal_receipt(core: Any, record_uuid: str, lang: str) -> tuple[ReceiptData, Path]:
+@dataclass(frozen=True)
+class SealedReceipt:
+    """What the sealed page shows: the receipt's data, its PDF, and its preview image."""
+
+    data: ReceiptData
+    pdf: Path
+    preview: QImage
+
+
+def seal_receipt(core: Any, record_uuid: str, lang: str) -> SealedReceipt:
+    """Off the GUI thread: the receipt PDF, and the same page drawn as the preview."""
     data = receipt_data(core, record_uuid=record_uuid)
-    return data, write_receipt(core.home, data, lang)
+    pdf = write_receipt(core.home, data, lang)
+    return SealedReceipt(data, pdf, render_receipt_image(data, layout="a6", lang=lang, dpi=PREVIEW_DPI))
 
 
 class SealedPage(QWidget):
@@ -88,13 +102,21 @@ class SealedPage(QWidget):
         reg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         reg.setStyleSheet("font-size: 26pt; font-weight: bold;")
         v.addWidget(reg)
+        # The receipt as it will print, beside what can be done with it.
+        body = QHBoxLayout()
+        body.addStretch(1)
+        self.preview = QLabel()
+        self.preview.setObjectName("receipt_preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(round(105 * PREVIEW_DPI / 25.4), round(148 * PREVIEW_DPI / 25.4))
+        self.preview.setStyleSheet("border: 1px solid #999; background: white;")
+        body.addWidget(self.preview)
+        side = QVBoxLayout()
+        side.addStretch(1)
         self.status = MessageLine()
         self.messages = SealedPage.Messages(self.status, self.ctx)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setText(self.tr("Writing the receipt…"))
-        v.addWidget(self.status)
-        row = QHBoxLayout()
-        row.addStretch(1)
+        side.addWidget(self.status)
         self.print_button = QPushButton(self.tr("Print receipt…"))
         self.print_button.setObjectName("print_receipt")
         self.save_button = QPushButton(self.tr("Save receipt as PDF…"))
@@ -102,10 +124,12 @@ class SealedPage(QWidget):
         self.next_button = QPushButton(self.tr("Next resident"))
         self.next_button.setObjectName("next_resident")
         for b in (self.print_button, self.save_button, self.next_button):
-            row.addWidget(b)
-        row.addStretch(1)
-        v.addLayout(row)
-        v.addStretch(2)
+            side.addWidget(b)
+        side.addStretch(1)
+        body.addLayout(side)
+        body.addStretch(1)
+        v.addLayout(body)
+        v.addStretch(1)
         self.print_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.print_button.clicked.connect(lambda: self.receipt and print_receipt(self, self.receipt, self.ctx.lang))
@@ -126,8 +150,10 @@ class SealedPage(QWidget):
             owner=self,
         )
 
-    def _written(self, result: tuple[ReceiptData, Path]) -> None:
-        self.receipt, self.pdf_path = result
+    def _written(self, result: SealedReceipt) -> None:
+        self.receipt, self.pdf_path = result.data, result.pdf
+        self.preview.setPixmap(QPixmap.fromImage(result.preview))
+        self.preview.setToolTip(self.tr("The receipt as it will print"))
         self.messages.receipt_ready()
         self.print_button.setEnabled(True)
         self.save_button.setEnabled(True)
