@@ -1,0 +1,404 @@
+"""Centre benchmark: a national surge of stations into W receivers on a real PostgreSQL.
+
+Starts a throwaway PostgreSQL on 127.0.0.1 (testing/postgres.py; durable: fsync and
+synchronous_commit on, unless --no-fsync), W `station-central serve` processes on it, and
+S simulated stations (testing/loadgen.py: each its own Ed25519 key, registered at the
+centre, holding prebuilt real packets of --packet-kb KB) that speak the station's protocol.
+Each phase runs on a fresh database and home (same centre keys), so the same prebuilt
+packets serve every phase:
+1. calibration (skipped with --quick): a short run that sizes how many packets to build;
+2. main: --warmup, then --duration s at full offered load (every station sends as fast as
+   the centre lets it): records_per_s, commit_p50_ms, commit_p99_ms (the PATCH that carries
+   Upload-Commit, client-measured);
+3. overload: --overload-factor x as many stations, all sending: overload_goodput_ratio =
+   their goodput / records_per_s, jain_fairness over stations' delivered records,
+   errors_other_than_backpressure (anything but 503 server.busy with Retry-After, or 429);
+4. exactly_once: `station-central report --json` of the main and overload databases
+   against the receipts the stations verified (testing.loadgen.check_ledger);
+5. scaling: records/s at W = 1, 2, 4 (--scaling-duration s each).
+Every phase also says where the CPU went (receivers, PostgreSQL, this generator, other
+processes on the machine: the figures are noisy when anything else runs), and with
+--profile the receivers' sampled stacks.
+
+    python benchmarks/bench_central.py [--json] [--stations 500] [--workers 2] [--quick]
+
+Prints one JSON object last; progress goes to stderr (nothing with --json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey  # noqa: E402
+from cryptography.hazmat.primitives.serialization import (  # noqa: E402
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+
+from testing.central_nodes import SRC, CpuSnapshot, Receivers, central_env, has_workers_option, start_receivers  # noqa: E402
+from testing.loadgen import PhaseLog, SimStation, build_station_packets, check_ledger, run_stations  # noqa: E402
+from testing.postgres import PostgresCluster, postgres_cluster  # noqa: E402
+
+GOALS = {"records_per_s": 300, "overload_goodput_ratio": 0.9, "jain_fairness": 0.9, "errors_other_than_backpressure": 0}
+ADD_STATIONS = """
+import json, sys
+from datetime import UTC, datetime
+from central.settings import Settings
+from central.receiver import Receiver
+from central.stations import add_station
+r = Receiver(Settings(home=__import__("pathlib").Path(sys.argv[1]), db_url=sys.argv[2]), create=False)
+try:
+    for code, pem in json.load(open(sys.argv[3])):
+        add_station(r.engine, code, pem.encode(), name="bench", now=datetime.now(UTC))
+finally:
+    r.close()
+"""
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, pg: PostgresCluster, tmp: Path, say: Callable[..., None]) -> None:
+        self.args, self.pg, self.tmp, self.say = args, pg, tmp, say
+        self.env = central_env(args.centre_src)
+        self.profile_env = central_env(args.centre_src, tmp / "profile") if args.profile else self.env
+        self.workers_option = not args.separate_processes and has_workers_option(self.env)
+        self.keys_home = tmp / "keys-home"
+        self._central("init", home=self.keys_home, db=pg.create_database("keys"))
+        self.central_raw, self.receipt_key = self._centre_keys()
+        self.keys: list[Ed25519PrivateKey] = []
+        self.stations: list[SimStation] = []
+        self.pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 2)
+        self.built_s = 0.0
+
+    def _central(self, *args: str, home: Path, db: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "central.cli", *args, "--home", str(home), "--db", db],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=self.env[SRC],
+            timeout=600,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"station-central {args[0]} failed: {out.stderr.strip()[-2000:]}")
+        return out.stdout
+
+    def _centre_keys(self) -> tuple[bytes, Ed25519PublicKey]:
+        keys = self.keys_home / "keys"
+        packet = load_pem_private_key((keys / "central_x25519.key").read_bytes(), None)
+        receipt = load_pem_private_key((keys / "central_receipt_ed25519.key").read_bytes(), None)
+        assert isinstance(receipt, Ed25519PrivateKey)
+        raw = packet.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)  # type: ignore[union-attr]
+        return raw, receipt.public_key()
+
+    # --- packets -------------------------------------------------------------------------
+
+    def ensure_packets(self, count: int, per_station: int) -> None:
+        """Stations 0..count-1, each with at least `per_station` packets (built in a pool)."""
+        started = time.monotonic()
+        while len(self.stations) < count:
+            i = len(self.stations)
+            self.keys.append(Ed25519PrivateKey.generate())
+            self.stations.append(SimStation(i, f"BENCH-{i:05d}", self.keys[-1], []))
+        jobs = [(st, per_station - len(st.packets)) for st in self.stations[:count] if len(st.packets) < per_station]
+        if not jobs:
+            return
+        total = sum(n for _, n in jobs)
+        self.say(f"building {total} packets of {self.args.packet_kb} KB for {len(jobs)} stations ...")
+        futures = [
+            self.pool.submit(
+                build_station_packets,
+                st.code,
+                self.keys[st.index].private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()),
+                self.central_raw,
+                len(st.packets) + 1,
+                n,
+                self.args.packet_kb * 1000,
+                self.args.chunk_kb * 1024,
+                st.index * 1_000_003 + len(st.packets),
+            )
+            for st, n in jobs
+        ]
+        for (st, _), fut in zip(jobs, futures, strict=True):
+            st.packets.extend(fut.result())
+        self.built_s += time.monotonic() - started
+
+    # --- one phase -----------------------------------------------------------------------
+
+    def phase(self, name: str, *, workers: int, stations: int, warmup: float, seconds: float) -> dict[str, Any]:
+        db = self.pg.create_database(name)
+        home = self.tmp / name
+        home.mkdir(mode=0o700)
+        shutil.copytree(self.keys_home / "keys", home / "keys")
+        self._central("init", home=home, db=db)
+        pems = [(st.code, _pub_pem(st.key)) for st in self.stations[:stations]]
+        (home / "stations.json").write_text(json.dumps(pems))
+        added = subprocess.run(
+            [sys.executable, "-c", ADD_STATIONS, str(home), db, str(home / "stations.json")],
+            env=self.env,
+            cwd=self.env[SRC],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if added.returncode != 0:
+            raise RuntimeError(f"adding the stations failed: {added.stderr[-2000:]}")
+        per_process = stations if self.workers_option else math.ceil(stations / workers)
+        max_conn = self.args.max_connections or per_process + 64
+        receivers = start_receivers(
+            home=home,
+            db_url=db,
+            workers=workers,
+            env=self.profile_env,
+            use_workers_option=self.workers_option,
+            max_connections=max_conn,
+            log_dir=home,
+        )
+        self.say(f"{name}: {stations} stations, {receivers.mode}, {warmup:.0f} s warm-up + {seconds:.0f} s ...")
+        try:
+            log, cpu = self._drive(receivers, self.stations[:stations], warmup, seconds)
+        finally:
+            receivers.stop()
+        result = summarise(log, self.stations[:stations], warmup=warmup, seconds=seconds, started=log.started)
+        result.update(workers=workers, receivers=receivers.mode, max_connections_per_process=max_conn, cpu_s=cpu)
+        result["receiver_log_errors"] = _log_errors(home)
+        report = json.loads(self._central("report", "--json", home=home, db=db))
+        result["ledger"] = check_ledger(report, log)
+        self.say(f"{name}: {json.dumps({k: result[k] for k in ('records_per_s', 'commit_p50_ms', 'errors')})}")
+        return result
+
+    def _drive(
+        self, receivers: Receivers, stations: list[SimStation], warmup: float, seconds: float
+    ) -> tuple[PhaseLog, dict[str, float]]:
+        groups = {"receivers": receivers.pids, "postgres": [self.pg.postmaster_pid()]}
+        alone = {"generator": os.getpid()}
+        snaps: list[CpuSnapshot] = []
+        log = PhaseLog()
+
+        async def go() -> None:
+            loop = asyncio.get_running_loop()
+            loop.call_later(warmup, lambda: snaps.append(CpuSnapshot.take(groups, alone)))
+            loop.call_later(warmup + seconds, lambda: snaps.append(CpuSnapshot.take(groups, alone)))
+            await run_stations(
+                stations,
+                receivers.targets,
+                self.receipt_key,
+                seconds=warmup + seconds,
+                drain_s=self.args.drain,
+                log=log,
+            )
+
+        asyncio.run(go())
+        cpu = snaps[0].until(snaps[1]) if len(snaps) == 2 else {}
+        return log, cpu
+
+
+def _pub_pem(key: Ed25519PrivateKey) -> str:
+    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _log_errors(home: Path) -> int:
+    count = 0
+    for path in home.glob("serve-*.log"):
+        count += sum(
+            1 for line in path.read_text(errors="replace").splitlines() if " ERROR " in line or "Traceback" in line
+        )
+    return count
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+def jain(values: list[int]) -> float | None:
+    if not values or not any(values):
+        return None
+    return round(sum(values) ** 2 / (len(values) * sum(v * v for v in values)), 3)
+
+
+def summarise(
+    log: PhaseLog, stations: list[SimStation], *, warmup: float, seconds: float, started: float
+) -> dict[str, Any]:
+    begin, end = started + warmup, started + warmup + seconds
+    window = [i for t, i in log.deliveries if begin <= t <= end]
+    per_station = Counter(window)
+    latencies = [ms for t, ms in log.commit_ms if begin <= t <= end]
+    dry = sum(1 for st in stations if log.sent_upto.get(st.code, 0) >= len(st.packets))
+    return {
+        "records_per_s": round(len(window) / seconds, 1),
+        "records_in_window": len(window),
+        "records_total": len(log.deliveries),
+        "commit_p50_ms": _percentile(latencies, 0.50),
+        "commit_p99_ms": _percentile(latencies, 0.99),
+        "commit_mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+        "jain_fairness": jain([per_station.get(st.index, 0) for st in stations]),
+        "stations_with_nothing_delivered": sum(1 for st in stations if per_station.get(st.index, 0) == 0),
+        "stations_that_ran_dry": dry,
+        "backpressure": dict(log.busy),
+        "errors": dict(log.errors),
+        "requests": log.requests,
+        "connections_opened": log.connections,
+        "warmup_s": warmup,
+        "window_s": seconds,
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", action="store_true", help="print only the JSON object")
+    ap.add_argument("--stations", type=int, default=500)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--duration", type=float, default=60.0, help="main phase window, seconds")
+    ap.add_argument("--warmup", type=float, default=10.0)
+    ap.add_argument("--overload-duration", type=float, default=30.0)
+    ap.add_argument("--overload-factor", type=int, default=3)
+    ap.add_argument("--scaling-duration", type=float, default=20.0)
+    ap.add_argument("--scaling", default="1,2,4", help="worker counts for the scaling phases ('' for none)")
+    ap.add_argument("--packet-kb", type=int, default=95)
+    ap.add_argument("--chunk-kb", type=int, default=256, help="PATCH size (the station's largest chunk)")
+    ap.add_argument("--expect-rate", type=float, default=0.0, help="records/s to build for; 0 = calibrate")
+    ap.add_argument("--drain", type=float, default=30.0, help="time for stations to finish their record")
+    ap.add_argument("--no-fsync", action="store_true", help="PostgreSQL without fsync/synchronous_commit")
+    ap.add_argument("--separate-processes", action="store_true", help="W serve processes even if --workers exists")
+    ap.add_argument("--max-connections", type=int, default=0, help="per serve process; 0 = its stations + 64")
+    ap.add_argument("--profile", action="store_true", help="sample the receivers' stacks (adds their CPU)")
+    ap.add_argument("--centre-src", type=Path, default=ROOT, help="source tree the receivers run")
+    ap.add_argument("--quick", action="store_true", help="a smoke run of about a minute")
+    args = ap.parse_args()
+    if args.quick:
+        args.stations, args.duration, args.warmup = min(args.stations, 20), 8.0, 2.0
+        args.overload_duration, args.scaling_duration, args.scaling = 6.0, 4.0, "1,2"
+        args.expect_rate, args.drain = args.expect_rate or 150.0, 10.0
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    say = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    s, w = args.stations, args.workers
+    scaling = [int(x) for x in args.scaling.split(",") if x.strip()]
+    most_workers = max([w, *scaling])
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-central.") as tmpdir,
+        postgres_cluster(durable=not args.no_fsync, max_connections=60 * most_workers + 40) as pg,
+    ):
+        tmp = Path(tmpdir)
+        bench = Bench(args, pg, tmp, say)
+        try:
+            phases: dict[str, dict[str, Any]] = {}
+            rate = args.expect_rate
+            if not rate:
+                bench.ensure_packets(s, math.ceil(600 * 12 / s) + 2)
+                phases["calibration"] = bench.phase("calibration", workers=w, stations=s, warmup=2, seconds=10)
+                rate = max(20.0, phases["calibration"]["records_per_s"])
+            span = args.warmup + args.duration
+            bench.ensure_packets(s, math.ceil(1.3 * rate * span / s) + 2)
+            main_ = phases["main"] = bench.phase(
+                "main", workers=w, stations=s, warmup=args.warmup, seconds=args.duration
+            )
+            peak = max(main_["records_per_s"], 1.0)
+            over_s = s * args.overload_factor
+            over_span = 5 + args.overload_duration
+            bench.ensure_packets(over_s, math.ceil(2.0 * peak * over_span / over_s) + 2)
+            over = phases["overload"] = bench.phase(
+                "overload", workers=w, stations=over_s, warmup=5, seconds=args.overload_duration
+            )
+            scaled: dict[str, float] = {}
+            for n in scaling:
+                bench.ensure_packets(s, math.ceil(1.3 * rate * max(1.0, n / w) * (5 + args.scaling_duration) / s) + 2)
+                ph = phases[f"scaling_w{n}"] = bench.phase(
+                    f"scaling_w{n}", workers=n, stations=s, warmup=5, seconds=args.scaling_duration
+                )
+                scaled[str(n)] = ph["records_per_s"]
+        finally:
+            bench.pool.shutdown()
+        profile = _profiles(tmp / "profile") if args.profile else None
+    errors = sum(sum(ph["errors"].values()) for ph in phases.values())
+    result: dict[str, Any] = {
+        "records_per_s": main_["records_per_s"],
+        "commit_p50_ms": main_["commit_p50_ms"],
+        "commit_p99_ms": main_["commit_p99_ms"],
+        "overload_goodput_ratio": round(over["records_per_s"] / peak, 3),
+        "jain_fairness": over["jain_fairness"],
+        "errors_other_than_backpressure": errors,
+        "exactly_once": all(ph["ledger"]["ok"] for ph in phases.values()),
+        "scaling": scaled,
+    }
+    result["goals_met"] = {
+        "records_per_s": result["records_per_s"] >= GOALS["records_per_s"],
+        "overload_goodput_ratio": result["overload_goodput_ratio"] >= GOALS["overload_goodput_ratio"],
+        "jain_fairness": (result["jain_fairness"] or 0) >= GOALS["jain_fairness"],
+        "errors_other_than_backpressure": errors == 0,
+        "exactly_once": result["exactly_once"],
+    }
+    sizes = [p.size for st in bench.stations for p in st.packets[:3]]
+    result["config"] = {
+        "cores": os.cpu_count(),
+        "stations": s,
+        "overload_stations": s * args.overload_factor,
+        "workers": w,
+        "receivers": main_["receivers"],
+        "packet_bytes_mean": round(statistics.fmean(sizes)) if sizes else None,
+        "chunk_bytes": args.chunk_kb * 1024,
+        "warmup_s": args.warmup,
+        "duration_s": args.duration,
+        "overload_duration_s": args.overload_duration,
+        "scaling_duration_s": args.scaling_duration,
+        "postgres": {"durable": not args.no_fsync, **pg.settings},
+        "quick": args.quick,
+        "packets_built": sum(len(st.packets) for st in bench.stations),
+        "packet_build_s": round(bench.built_s, 1),
+        "total_s": round(time.monotonic() - started, 1),
+        "centre_src": str(args.centre_src),
+    }
+    result["goals"] = {k: (f">= {v}" if k != "errors_other_than_backpressure" else "0") for k, v in GOALS.items()}
+    result["phases"] = phases
+    if profile is not None:
+        result["profile"] = profile
+    print(json.dumps(result))
+
+
+def _profiles(folder: Path) -> dict[str, Any]:
+    """The receivers' sampled stacks, summed over processes: the top leaves and project frames."""
+    leaf: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    busy = 0
+    for path in folder.glob("profile-*.json"):
+        data = json.loads(path.read_text())
+        busy += data["busy_samples"]
+        leaf.update(dict(data["leaf"]))
+        own.update(dict(data["project"]))
+    share = (lambda n: round(n / busy, 3)) if busy else (lambda n: 0.0)
+    return {
+        "busy_samples": busy,
+        "top_leaf_functions": [(k, share(v)) for k, v in leaf.most_common(15)],
+        "top_project_frames": [(k, share(v)) for k, v in own.most_common(15)],
+    }
+
+
+if __name__ == "__main__":
+    main()
