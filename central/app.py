@@ -85,6 +85,8 @@ MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
 BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
+DRAIN_MAX = 64 * 1024  # a refused body up to this size is read, so the refusal is not lost to a reset
+DRAIN_S = 1.0
 KEY_CACHE_S = 60.0  # a station's key is read from the database at most once a minute per process
 
 
@@ -190,6 +192,24 @@ def _check_nonce(request: Request, signed: SignedRequest) -> None:
         raise _refused(request, exc, now)
 
 
+async def _drain_small_body(request: Request, headers: dict[str, str]) -> None:
+    """Read a small body the answer will not use, so the refusal reaches the client.
+
+    Closing a connection with unread bytes in it makes the kernel send a reset, which can
+    overtake the answer: the station would see a broken link instead of "busy, retry in
+    N s". A body of at most DRAIN_MAX bytes (uvicorn buffers that much anyway) is read
+    within DRAIN_S and the connection kept; a larger one is left unread and closed."""
+    raw = headers.get("content-length", "").strip()
+    if "transfer-encoding" in headers or not raw.isdigit() or len(raw) > 9 or int(raw) > DRAIN_MAX:
+        return
+    with anyio.move_on_after(DRAIN_S):
+        while True:
+            message = await request.receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                request.scope[BODY_DONE] = message["type"] == "http.request"
+                return
+
+
 def _starts_work(request: Request, headers: dict[str, str]) -> bool:
     """Whether the request begins something (a pass, a record) rather than continuing one:
     a HEAD, a commit and a PATCH past offset 0 continue the record a turn has started."""
@@ -257,7 +277,11 @@ def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None
                 )
             state = request.app.state
             gate: SessionGate = state.gate
-            gate.enter(signed.station, starts_work=_starts_work(request, headers))
+            try:
+                gate.enter(signed.station, starts_work=_starts_work(request, headers))
+            except Shed:
+                await _drain_small_body(request, headers)
+                raise
             state.metrics.add_in_flight(1)
             try:
                 await run_in_threadpool(_check_nonce, request, signed)

@@ -8,7 +8,8 @@ refused any packet, naming each. Traps:
   through importer.printable (no terminal escape sequences), and whatever goes
   wrong is one line and a non-zero exit, never a traceback.
 - `serve` binds the socket itself and prints the real address (also with --port 0),
-  so scripts and tests can start it on an ephemeral port.
+  so scripts and tests can start it on an ephemeral port; with `--workers N` it binds
+  once, prints once, and N forked processes serve that socket (central.workers).
 """
 
 from __future__ import annotations
@@ -29,13 +30,21 @@ from central.importer import ImportRefused, import_dir, printable
 from central.keys import NotInitialised, load_keys
 from central.receiver import Receiver
 from central.report import build_report, render_text
-from central.settings import DEFAULT_DOWNSTREAM_DELAY_S, DEFAULT_MAX_PACKET_SIZE, DEFAULT_PORT, DEFAULT_SKEW_S, Settings
+from central.settings import (
+    DEFAULT_DOWNSTREAM_DELAY_S,
+    DEFAULT_MAX_PACKET_SIZE,
+    DEFAULT_PORT,
+    DEFAULT_SKEW_S,
+    Settings,
+    default_work_slots,
+)
 from central.stations import StationError, add_station, list_stations
 
 log = logging.getLogger(__name__)
 
 EXIT_REFUSED = 1
 EXIT_USER_ERROR = 2
+MAX_WORKERS = 64
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     sub.add_parser("init", parents=[common], help="create the keys and the database (once)")
-    s = sub.add_parser("serve", parents=[common], help="run the receiver (HTTP)")
+    s = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the receiver (HTTP)",
+        description=SERVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port (printed)")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="receiver processes sharing the port (default 1); each has its own work slots and turns",
+    )
     s.add_argument("--downstream-delay", type=float, default=DEFAULT_DOWNSTREAM_DELAY_S, metavar="SECONDS")
     s.add_argument("--skew", type=float, default=DEFAULT_SKEW_S, metavar="SECONDS", help="allowed clock skew")
     s.add_argument("--max-packet-size", type=int, default=DEFAULT_MAX_PACKET_SIZE, metavar="BYTES")
@@ -75,18 +97,67 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+SERVE_DESCRIPTION = """run the receiver (HTTP)
+
+Several processes: --workers N runs N processes on this machine, sharing one port and
+the database. SQLite allows it (the processes share the file, one writer at a time);
+PostgreSQL (--db postgresql://...) is the engine for several processes and for
+several machines, each running its own `serve` against the same database.
+
+Capacity, per process: --slots requests do database work at once, --sessions
+stations are served at once (a turn of --session-records records while others
+wait), the rest are answered 503 server.busy with a Retry-After that tells each
+station roughly when its turn comes. For a test of saturation make it small, e.g.
+`serve --slots 1 --sessions 1 --session-records 1`.
+"""
+
+
 def _admission_options(s: argparse.ArgumentParser) -> None:
-    """`serve`'s limits on what clients may hold (docs/sync-protocol.md "Admission")."""
+    """`serve`'s limits on what clients may hold and how much work runs at once
+    (docs/sync-protocol.md "Admission")."""
     d = Settings.__dataclass_fields__
+    slots = default_work_slots()
+    s.add_argument(
+        "--slots",
+        dest="work_slots",
+        type=int,
+        default=slots,
+        metavar="N",
+        help=f"requests doing database work at once, per process (default here {slots}: 2 per core, under the pool)",
+    )
     for flag, name, kind, metavar, text in (
+        ("--slot-wait", "slot_wait_s", float, "SECONDS", "longest wait of an admitted request for a work slot"),
+        ("--sessions", "max_sessions", int, "N", "stations served at once, per process; others wait in order"),
+        ("--session-records", "session_records", int, "N", "records a station commits per turn while others wait"),
+        ("--session-max", "session_max_s", float, "SECONDS", "longest turn while others wait"),
+        ("--session-idle", "session_idle_s", float, "SECONDS", "silence that ends a station's turn"),
+        ("--max-retry-after", "max_retry_after_s", int, "SECONDS", "longest Retry-After given"),
         ("--body-timeout", "body_timeout_s", float, "SECONDS", "longest time to receive one request body"),
         ("--body-idle-timeout", "body_idle_timeout_s", float, "SECONDS", "longest wait for the next body bytes"),
         ("--header-timeout", "header_timeout_s", float, "SECONDS", "longest time to receive a request head"),
-        ("--max-connections", "max_connections", int, "N", "open connections before new requests get 503"),
+        (
+            "--max-connections",
+            "max_connections",
+            int,
+            "N",
+            "open connections before new requests get 503 (per process)",
+        ),
         ("--max-inflight-bytes", "max_inflight_bytes", int, "BYTES", "request-body bytes held at once, in all"),
         ("--max-inflight-bytes-per-station", "max_inflight_bytes_per_station", int, "BYTES", "the same, per station"),
     ):
-        s.add_argument(flag, dest=name, type=kind, default=d[name].default, metavar=metavar, help=text)
+        default = d[name].default
+        s.add_argument(flag, dest=name, type=kind, default=default, metavar=metavar, help=f"{text} (default {default})")
+
+
+SERVE_WORK_SETTINGS = (
+    "work_slots",
+    "slot_wait_s",
+    "max_sessions",
+    "session_records",
+    "session_max_s",
+    "session_idle_s",
+    "max_retry_after_s",
+)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -105,6 +176,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_connections=args.max_connections,
         max_inflight_bytes=args.max_inflight_bytes,
         max_inflight_bytes_per_station=args.max_inflight_bytes_per_station,
+        **{name: getattr(args, name) for name in SERVE_WORK_SETTINGS},
     )
 
 
@@ -119,8 +191,14 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from central.app import create_app
     from central.server import make_server
+    from central.workers import serve_workers
 
-    app = create_app(settings)
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise UserError(f"--workers must be from 1 to {MAX_WORKERS}")
+    if args.workers > 1:
+        Receiver(settings).close()  # keys and schema once, before the workers race for them
+    else:
+        app = create_app(settings)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -130,6 +208,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         sock.close()
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
+    if args.workers > 1:
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        _say(f"station-central: serving on http://{args.host}:{port}")  # the same line as one process
+        log.info("%d workers share the port", args.workers)
+        return serve_workers(settings, sock, args.workers)
     _say(f"station-central: serving on http://{args.host}:{port}")
     server = make_server(app, settings)
     server.run(sockets=[sock])

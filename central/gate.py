@@ -51,6 +51,7 @@ RATE_WINDOW_S = 30.0
 WAITER_TTL_S = 600.0
 GRACE_MIN_S = 3.0
 SWEEP_EVERY_S = 0.25
+FIRST_GUESS_TURN_S = 10.0
 
 
 class Shed(CentralError):
@@ -143,9 +144,7 @@ class SessionGate:
                 return
             now = self.clock()
             turn.inflight = max(0, turn.inflight - 1)
-            turn.last_seen = now
-            if turn.closing and turn.inflight == 0:
-                self._end(station, now)
+            turn.last_seen = now  # a closing turn ends at its next new work or its silence
 
     def committed(self, station: str) -> None:
         """A record of `station` was received in its turn."""
@@ -198,8 +197,8 @@ class SessionGate:
 
     def _retry_after(self, ahead: int, now: float) -> int:
         rate = self.turns_per_s(now)
-        if rate <= 0:  # nothing measured yet: assume every turn lasts session_max_s
-            rate = self.max_sessions / self.session_max_s
+        if rate <= 0:  # nothing measured yet: a first guess at how long a turn lasts
+            rate = self.max_sessions / min(FIRST_GUESS_TURN_S, self.session_max_s)
         return max(1, min(self.max_retry_after_s, math.ceil((ahead + 1) / rate)))
 
     def _refuse(self, station: str, now: float, *, fresh: bool) -> Shed:

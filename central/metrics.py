@@ -17,6 +17,7 @@ station codes with their backlog age, never a record id, a NIK or a name. Traps:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -103,6 +104,8 @@ class Metrics:
     def render(self, process: dict[str, float], database: dict[str, Any]) -> str:
         """The exposition text: this process's numbers, then the database's."""
         out = _Exposition()
+        out.metric("central_worker_info", "gauge", "the process that answered this scrape (its numbers are its own)")
+        out.sample("central_worker_info", 1, pid=str(os.getpid()))
         out.metric("central_records_received_total", "counter", "records received (all processes: server_seq)")
         out.sample("central_records_received_total", database["received_total"])
         out.metric("central_commits_total", "counter", "commit answers of this process, by outcome")

@@ -3,11 +3,19 @@
 The JSON form is what a soak test's ledger checker reads: every received or rejected
 record with its receipt and downstream status, the watermark and gaps, and the
 number of records whose packet was committed more than once (must be 0).
+
+`operational` holds what an operator watches in a surge, from the database (so
+global over every `serve` process): records received in the last minute and hour
+(and per second), counts per state, and the backlog (registered, not yet received):
+how many, how old the oldest is, per station oldest first. Each station's entry
+also has its `backlog_age_s`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -52,6 +60,7 @@ def build_report(receiver: Receiver) -> dict[str, Any]:
                 "seq_received_twice": sorted(seq for seq, uuids in seq_uuids.items() if len(uuids) > 1),
                 "watermark": watermark,
                 "gaps": gaps,
+                "backlog_age_s": _backlog_age(mine, now),
             }
         )
     return {
@@ -60,7 +69,52 @@ def build_report(receiver: Receiver) -> dict[str, Any]:
         "committed_more_than_once": sum(s["committed_more_than_once"] for s in out),
         "received": sum(s["received"] for s in out),
         "rejected": sum(s["rejected"] for s in out),
+        "operational": operational(rows, now),
     }
+
+
+def operational(rows: Sequence[Any], now: datetime) -> dict[str, Any]:
+    """Rates from received_at, counts per state, and the backlog ages."""
+    states: dict[str, int] = defaultdict(int)
+    for row in rows:
+        states[str(row.state)] += 1
+    received_at = [row.received_at for row in rows if row.state == RECEIVED and row.received_at is not None]
+    last_minute = sum(1 for t in received_at if now - t <= timedelta(minutes=1))
+    last_hour = sum(1 for t in received_at if now - t <= timedelta(hours=1))
+    waiting: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.state == REGISTERED:
+            waiting[row.station].append(row)
+    backlog: list[dict[str, Any]] = sorted(
+        (
+            {
+                "station": station,
+                "records": len(mine),
+                "oldest_registered_at": ledger.iso(min(r.registered_at for r in mine)),
+                "age_s": _backlog_age(mine, now),
+            }
+            for station, mine in waiting.items()
+        ),
+        key=lambda b: -b["age_s"],
+    )
+    return {
+        "states": {state: states.get(state, 0) for state in (REGISTERED, RECEIVED, REJECTED)},
+        "received_last_minute": last_minute,
+        "received_per_s_last_minute": round(last_minute / 60, 3),
+        "received_last_hour": last_hour,
+        "received_per_s_last_hour": round(last_hour / 3600, 3),
+        "backlog": {
+            "records": sum(b["records"] for b in backlog),
+            "oldest_age_s": backlog[0]["age_s"] if backlog else 0.0,
+            "stations": backlog,
+        },
+    }
+
+
+def _backlog_age(rows: Sequence[Any], now: datetime) -> float:
+    """Seconds since the oldest of these rows still registered was registered (0: none)."""
+    times = [row.registered_at for row in rows if row.state == REGISTERED]
+    return round(max(0.0, (now - min(times)).total_seconds()), 3) if times else 0.0
 
 
 def _record(row: Any, downstream: str | None) -> dict[str, Any]:
@@ -91,5 +145,11 @@ def render_text(report: dict[str, Any]) -> str:
             status = r["status"] if r["status"] != RECEIVED else f"received/{r['downstream']}"
             extra = f" server_seq {r['server_seq']}" if r["server_seq"] is not None else f" ({r['reason']})"
             lines.append(f"  #{r['station_seq']} {r['record_uuid']} {status}{extra}")
+    ops = report["operational"]
+    lines.append(
+        f"received: {ops['received_last_minute']} in the last minute ({ops['received_per_s_last_minute']}/s), "
+        f"{ops['received_last_hour']} in the last hour; backlog: {ops['backlog']['records']} records, "
+        f"oldest {ops['backlog']['oldest_age_s']:.0f} s"
+    )
     lines.append(f"packets committed more than once: {report['committed_more_than_once']}")
     return "\n".join(lines)

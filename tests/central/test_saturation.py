@@ -1,0 +1,107 @@
+"""Saturation over real HTTP: past its turns the centre answers 503 server.busy with a
+Retry-After at once, the station holding a turn finishes, and turns go round.
+
+A real uvicorn on 127.0.0.1 with one turn (`max_sessions=1`, the `--sessions 1` of
+serve), on SQLite and PostgreSQL. Every wait is bounded by the client's timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import httpx
+
+from central.app import create_app
+from central.receiver import Receiver
+from central.stations import add_station
+from tests.central.support import Api, FakeStation, serve_in_thread
+from wire.keys import public_pem
+
+IDLE_S = 1.0
+BUSY_ANSWER_S = 1.0  # a refusal is a memory look-up: far under a second even on a loaded machine
+
+
+@contextmanager
+def one_turn(receiver: Receiver, idle_s: float = 30.0) -> Iterator[tuple[str, object]]:
+    settings = replace(receiver.settings, max_sessions=1, session_records=1, session_idle_s=idle_s)
+    app = create_app(settings, receiver=receiver)
+    with serve_in_thread(app) as url:
+        yield url, app
+
+
+def second_station(receiver: Receiver, station: FakeStation, code: str = "329104-02") -> FakeStation:
+    other = FakeStation(code, station.central_public)
+    add_station(receiver.engine, other.code, public_pem(other.key), name="", now=receiver.clock())
+    return other
+
+
+def busy(r: httpx.Response) -> int:
+    """The Retry-After of a server.busy answer (and that it is one)."""
+    assert (r.status_code, r.json()["error"], r.headers["X-Error"]) == (503, "server.busy", "server.busy"), r.text
+    seconds = int(r.headers["Retry-After"])
+    assert 1 <= seconds <= 60
+    return seconds
+
+
+def test_past_its_turns_the_centre_says_busy_at_once_and_the_admitted_station_finishes(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    other = second_station(receiver, station)
+    mine, theirs = [station.packet(n) for n in (1, 2)], [other.packet(n) for n in (1, 2)]
+    with one_turn(receiver, idle_s=IDLE_S) as (url, app), httpx.Client(base_url=url, timeout=10) as http:
+        a, b = Api(http, station), Api(http, other)
+        assert a.register(mine[0]).status_code == 201  # A takes the one turn
+        started = time.monotonic()
+        refused = b.register(theirs[0])
+        assert time.monotonic() - started < BUSY_ANSWER_S
+        busy(refused)
+        assert a.patch(mine[0], 0, mine[0].blob).status_code == 204  # A's record goes on
+        assert a.commit(mine[0]).status_code == 200
+        # A's turn is used up while B waits: its next record waits behind B
+        busy(a.register(mine[1]))
+        for p in theirs:  # B's turn: its first record; then back of the line behind A
+            b.send_all(p) if p is theirs[0] else busy(b.register(p))
+        a.send_all(mine[1])
+        # A has nothing more: its turn ends when it has been silent IDLE_S, then B's comes
+        deadline = time.monotonic() + IDLE_S + 10
+        while (answer := b.register(theirs[1])).status_code == 503:
+            busy(answer)
+            assert time.monotonic() < deadline, "A's silent turn never ended"
+            time.sleep(0.1)
+        b.send_all(theirs[1])
+    received = {(r["station"], r["record_uuid"]) for r in _received(receiver)}
+    assert received == {(s.code, p.record_uuid) for s, ps in ((station, mine), (other, theirs)) for p in ps}
+
+
+def test_a_refusal_costs_no_database_work(receiver: Receiver, station: FakeStation) -> None:
+    other = second_station(receiver, station)
+    with one_turn(receiver) as (url, app), httpx.Client(base_url=url, timeout=10) as http:
+        assert Api(http, station).register(station.packet(1)).status_code == 201
+        b = Api(http, other)
+        busy(b.register(other.packet(1)))  # the first one reads B's key
+        nonces = app.state.nonces.count()  # type: ignore[attr-defined]
+        engine = receiver.engine
+        checked_out = engine.pool.checkedout()  # type: ignore[attr-defined]
+        for n in range(20):
+            refused = b.register(other.packet(n + 2))
+            busy(refused)
+            assert refused.headers.get("connection") != "close"  # its small body was read: no reset, same link
+        assert app.state.nonces.count() == nonces  # type: ignore[attr-defined]
+        assert engine.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+        shed = app.state.metrics.shed  # type: ignore[attr-defined]
+        assert shed["sessions_full"] == 21
+
+
+def _received(receiver: Receiver) -> list[dict[str, str]]:
+    from central.report import build_report
+
+    report = build_report(receiver)
+    return [
+        {"station": s["station"], "record_uuid": r["record_uuid"]}
+        for s in report["stations"]
+        for r in s["records"]
+        if r["status"] == "received"
+    ]
