@@ -1,0 +1,129 @@
+"""MOSIP SBI 0.9.5 devices: certified slap scanners, dual-iris and face cameras over loopback HTTP.
+
+Two registry entries (entry-point group ``station.devices``), both fingerprint kind:
+* ``SBI_FINGER`` (``sbi-finger``) - a vendor's device service on 127.0.0.1; the port
+  is an ``http://127.0.0.1:NNNN`` URL, or none to discover one in the port range;
+* ``SBI_FINGER_SIM`` (``sbi-finger-sim``) - the in-process simulator on an ephemeral
+  port, always reported as simulated; closing the scanner stops the simulator.
+
+Options: ``ports`` ("4501-4600"), ``trust_store`` (folder of PEM device-CA
+certificates), ``trust_simulator`` (demo stations), ``env``, ``device_id``,
+``timeout_s``, ``grace_s``, ``discovery_s``; the simulator also takes ``fault``
+(see `FAULTS`) and ``seed``.
+
+Public API for the wizard and the iris step (see each module's doc):
+* `client.discover`, `client.device_info`, `client.rcapture` and `client.SbiCapture`;
+* `service.SbiService` (one device, its I/O thread, captures, preview) and
+  `service.SbiSettings`; an iris driver builds on it with BioType.IRIS and
+  `spec.Eyes`, reading each eye with `iso.read_iris(item.iso).decode()`;
+* `finger.SbiFingerprintScanner.capture_slap` -> `finger.SlapCapture`;
+* `chain.CaptureChain`, one per enrollment, across slaps, irises and face;
+* `simulator.SbiSimulator` and `irisgen.synthetic_eye` (images with known truth).
+Importing this package imports neither cv2 nor the HTTP machinery.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from common.text import Text
+from devices.base import Device, DeviceKind
+from devices.registry import DeviceSettings, DriverSpec
+
+log = logging.getLogger(__name__)
+
+FAULTS = (
+    "busy",
+    "not_registered",
+    "low_quality",
+    "wrong_hand",
+    "missing_finger",
+    "eye_closed",
+    "timeout",
+    "dies_mid_capture",
+    "broken_hash_chain",
+    "bad_signature",
+)
+SIM_TYPES = ("finger", "iris", "face", "all")
+
+
+def _reason() -> str | None:
+    try:
+        import PIL.features
+
+        if not PIL.features.check("jpg_2000"):
+            return "Pillow has no JPEG 2000 codec (OpenJPEG), which ISO 19794 images from SBI devices use"
+    except Exception as exc:
+        return f"Pillow cannot be imported: {exc}"
+    return None
+
+
+def _create_real(settings: DeviceSettings) -> Device:
+    from devices.sbi.finger import SbiFingerprintScanner
+    from devices.sbi.service import SbiSettings
+
+    return SbiFingerprintScanner(
+        SbiSettings.from_options(settings.port, settings.options),
+        driver_name="sbi-finger",
+        language=str(settings.options.get("language", "id")),
+    )
+
+
+def _create_simulated(settings: DeviceSettings) -> Device:
+    """Start a simulator on an ephemeral port and return an (unopened) scanner trusting it."""
+    from devices.sbi.finger import SbiFingerprintScanner
+    from devices.sbi.service import SbiSettings
+    from devices.sbi.simulator import SbiSimulator
+
+    opts = dict(settings.options)
+    sim = SbiSimulator(
+        port=0, types="finger", fault=opts.get("fault") or None, seed=int(opts.get("seed", 1)),
+        capture_delay_s=float(opts.get("capture_delay_s", 0.2)),
+    ).start()  # fmt: skip
+    opts["trust_simulator"] = True
+    return SbiFingerprintScanner(
+        SbiSettings.from_options(sim.url, opts),
+        driver_name="sbi-finger-sim",
+        simulated=True,
+        on_close=sim.stop,
+        language=str(opts.get("language", "id")),
+    )
+
+
+def probe(port: str, baud: int | None, timeout_s: float) -> bool:
+    """True when an SBI service at `port` (an http://127.0.0.1:NNNN URL) offers a finger
+    device; any other port string (a serial device) is a quick no. Never raises."""
+    if not port.startswith("http://"):
+        return False
+    try:
+        from devices.sbi import client
+
+        found = client.discover_port(client.port_from_url(port), "Finger", timeout_s=max(0.1, timeout_s))
+        return any(d.bio_type is not None and d.bio_type.value == "Finger" for d in found)
+    except Exception as exc:  # a probe answers yes or no, whatever went wrong
+        log.debug("SBI probe of %s: no (%s)", port, exc)
+        return False
+
+
+SBI_FINGER = DriverSpec(
+    name="sbi-finger",
+    kind=DeviceKind.FINGERPRINT,
+    simulated=False,
+    title=Text(
+        "Pemindai sidik jari bersertifikat (MOSIP SBI 0.9.5)", "Certified fingerprint scanner (MOSIP SBI 0.9.5)"
+    ),
+    create=_create_real,
+    unavailable_reason=_reason,
+    probe=probe,
+)
+
+SBI_FINGER_SIM = DriverSpec(
+    name="sbi-finger-sim",
+    kind=DeviceKind.FINGERPRINT,
+    simulated=True,
+    title=Text("Simulator pemindai 4-4-2 (SBI)", "4-4-2 slap scanner simulator (SBI)"),
+    create=_create_simulated,
+    unavailable_reason=_reason,
+)
+
+__all__ = ["FAULTS", "SBI_FINGER", "SBI_FINGER_SIM", "SIM_TYPES", "probe"]

@@ -1,0 +1,109 @@
+"""What the SBI simulator's sensors see: slaps, eyes and faces, for captures and previews.
+
+* Fingers come from the fingerprint generator the EF01 simulator uses
+  (devices.fingerprint.imagegen), one image per finger, seeded by the synthetic
+  resident and the finger's position code. A slap preview lays the four fingers
+  (or two thumbs) side by side on the platen, as a 4-4-2 scanner shows them.
+* Eyes come from devices.sbi.irisgen (near-infrared, geometry known).
+* Faces come from the camera simulator's synthetic subject.
+
+Previews carry what a certified device draws on its own stream: the quality score
+and a marking of each segment. Everything is cached per seed: the previews reuse
+one rendering and only add sensor noise per frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from common.biometrics import FingerPosition
+from devices.fingerprint.imagegen import BACKGROUND, synthetic_fingerprint
+from devices.sbi import irisgen
+
+log = logging.getLogger(__name__)
+
+PREVIEW_SIZE = (640, 400)
+
+
+@lru_cache(maxsize=64)
+def _finger(seed: int, position: int, quality_key: int) -> np.ndarray:
+    img = synthetic_fingerprint(seed, position, quality_key / 100.0)
+    img.flags.writeable = False
+    return img
+
+
+def finger_image(seed: int, position: FingerPosition, quality: float) -> np.ndarray:
+    return _finger(seed, int(position), int(round(quality * 100))).copy()
+
+
+@lru_cache(maxsize=16)
+def _slap(seed: int, positions: tuple[int, ...], quality_key: int) -> np.ndarray:
+    h, w = 288, 256
+    canvas = np.full((h + 120, w * 4 + 60), BACKGROUND, np.float32)
+    n = len(positions)
+    x0 = (canvas.shape[1] - n * (w - 10)) // 2
+    for i, pos in enumerate(positions):
+        finger = _finger(seed, pos, quality_key).astype(np.float32)
+        drop = int(60 * abs(i - (n - 1) / 2) / max(n / 2, 1))  # the outer fingers sit lower
+        x = x0 + i * (w - 10)
+        region = canvas[drop : drop + h, x : x + w]
+        np.minimum(region, finger, out=region)
+    out = canvas.astype(np.uint8)
+    out.flags.writeable = False
+    return out
+
+
+def slap_image(seed: int, positions: Sequence[FingerPosition], quality: float) -> np.ndarray:
+    """The platen as a slap scanner sees it: the given fingers side by side."""
+    return _slap(seed, tuple(int(p) for p in positions), int(round(quality * 100)))
+
+
+@lru_cache(maxsize=8)
+def eye(seed: int, side: str, closed: bool, low_quality: bool) -> irisgen.EyeImage:
+    if closed:
+        return irisgen.closed_eye(seed, side)
+    if low_quality:
+        return irisgen.synthetic_eye(seed, side, blur_sigma=3.5, opening=0.45, noise_sigma=6.0)
+    return irisgen.synthetic_eye(seed, side)
+
+
+@lru_cache(maxsize=2)
+def face_bgr(seed: int) -> np.ndarray:
+    from devices.camera.simulator import synthetic_face_jpeg
+
+    frame = cv2.imdecode(np.frombuffer(synthetic_face_jpeg(seed, 1990), np.uint8), cv2.IMREAD_COLOR)
+    if frame is None:  # pragma: no cover - the camera simulator's own JPEG
+        raise RuntimeError("the simulated face does not decode")
+    frame.flags.writeable = False
+    return frame
+
+
+def face_jpeg(seed: int) -> bytes:
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(face_bgr(seed)), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return buf.tobytes() if ok else b""
+
+
+def preview_jpeg(grey_or_bgr: np.ndarray, label: str, frame_no: int, rng: np.random.Generator) -> bytes:
+    """One MJPEG frame: the image scaled to the preview size, sensor noise, the device's
+    own overlay (score and frame counter) and a SIMULATED mark."""
+    img = grey_or_bgr if grey_or_bgr.ndim == 3 else cv2.cvtColor(grey_or_bgr, cv2.COLOR_GRAY2BGR)
+    img = cv2.resize(img, PREVIEW_SIZE, interpolation=cv2.INTER_AREA)
+    noisy = np.clip(img.astype(np.int16) + rng.integers(-4, 5, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+    cv2.putText(noisy, label, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 200, 0), 2, cv2.LINE_AA)
+    cv2.putText(
+        noisy,
+        f"SIMULATED #{frame_no}",
+        (10, PREVIEW_SIZE[1] - 12),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.6,
+        (0, 0, 255),
+        1,
+        cv2.LINE_AA,
+    )
+    ok, buf = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    return buf.tobytes() if ok else b""
