@@ -11,7 +11,8 @@ from typing import Any
 from common.errors import ValidationError, ValidationErrors
 from common.text import Text
 from station import nik as nikrules
-from station.regions import PROVINCE_BY_NAME, PROVINCES
+from station import wilayah
+from station.regions import PROVINCE_BY_NAME
 
 MIN_AGE = 17
 
@@ -221,18 +222,11 @@ def validate(d: Demographics, today: date) -> list[ValidationError]:
         )
     if not any(e.field == "nik" for e in errors):
         errors.extend(nikrules.check_nik_against(d.nik, d.tanggal_lahir, d.jenis_kelamin.value))
-        code = d.nik[:2]
-        if d.provinsi.strip().upper() in PROVINCE_BY_NAME and PROVINCE_BY_NAME[d.provinsi.strip().upper()] != code:
-            errors.append(
-                ValidationError(
-                    Text(
-                        f"Provinsi {d.provinsi} tidak sesuai dengan NIK (kode {code} = {PROVINCES[code]}).",
-                        f"Province {d.provinsi} does not match the NIK (code {code} = {PROVINCES[code]}).",
-                    ),
-                    field="provinsi",
-                    code="nik.province_mismatch",
-                )
-            )
+        refused = {e.field for e in errors}  # a value already refused is not compared as well
+        region = nikrules.check_region_against(
+            d.nik, d.provinsi, d.kabupaten_kota, d.kecamatan, wilayah.default_table()
+        )
+        errors.extend(e for e in region if e.field not in refused)
     age = age_on(d.tanggal_lahir, today)
     if age < MIN_AGE and d.status_perkawinan == StatusPerkawinan.BELUM_KAWIN and d.tanggal_lahir <= today:
         errors.append(

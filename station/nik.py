@@ -6,6 +6,11 @@ Layout of the 16 digits: PP RR DD ddmmyy SSSS
 - ddmmyy the birth date, with 40 added to the day for women;
 - SSSS a serial from 0001.
 Every violation has its own message, in words an operator understands.
+
+A typed value that contradicts the NIK (birth date, sex, province, regency/city,
+kecamatan) is named with a `nik.*_mismatch` code on its own field. The region checks
+use the Kemendagri table (station.wilayah) only where it knows the code: an unknown
+kecamatan, such as every synthetic resident's (90-99), is not a contradiction.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from datetime import date
 
 from common.errors import ValidationError
 from common.text import Text
-from station.regions import PROVINCES
+from station.regions import PROVINCE_BY_NAME, PROVINCES
+from station.wilayah import Wilayah, card_name, same_district, same_regency
 
 MALE = "L"  # laki-laki
 FEMALE = "P"  # perempuan
@@ -125,6 +131,56 @@ def check_nik_against(nik: str, birth_date: date | None, sex: str | None) -> lis
                 ),
                 field="jenis_kelamin",
                 code="nik.sex_mismatch",
+            )
+        )
+    return errors
+
+
+def check_region_against(
+    nik: str, provinsi: str, kabupaten_kota: str, kecamatan: str, table: Wilayah | None
+) -> list[ValidationError]:
+    """The typed province, regency/city and kecamatan must be the ones the NIK's digits 1-6
+    name. Blank values are left to the required-field rule; with no table (`None`) only
+    the province is checked."""
+    errors: list[ValidationError] = []
+    code = nik.strip()[:2]
+    typed = " ".join(provinsi.upper().split())
+    if typed in PROVINCE_BY_NAME and PROVINCE_BY_NAME[typed] != code:
+        errors.append(
+            ValidationError(
+                Text(
+                    f"Provinsi {provinsi} tidak sesuai dengan NIK (kode {code} = {PROVINCES[code]}).",
+                    f"Province {provinsi} does not match the NIK (code {code} = {PROVINCES[code]}).",
+                ),
+                field="provinsi",
+                code="nik.province_mismatch",
+            )
+        )
+    if table is None:
+        return errors
+    region = table.region(nik)
+    if region.regency is not None and kabupaten_kota.strip() and not same_regency(kabupaten_kota, region.regency):
+        name, dotted = card_name(region.regency), region.dotted[:5]
+        errors.append(
+            ValidationError(
+                Text(
+                    f"Kabupaten/kota {kabupaten_kota} tidak sesuai dengan NIK (kode {dotted} = {name}).",
+                    f"Regency/city {kabupaten_kota} does not match the NIK (code {dotted} = {name}).",
+                ),
+                field="kabupaten_kota",
+                code="nik.regency_mismatch",
+            )
+        )
+    if region.district is not None and kecamatan.strip() and not same_district(kecamatan, region.district):
+        name = card_name(region.district)
+        errors.append(
+            ValidationError(
+                Text(
+                    f"Kecamatan {kecamatan} tidak sesuai dengan NIK (kode {region.dotted} = {name}).",
+                    f"Kecamatan {kecamatan} does not match the NIK (code {region.dotted} = {name}).",
+                ),
+                field="kecamatan",
+                code="nik.district_mismatch",
             )
         )
     return errors

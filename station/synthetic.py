@@ -88,15 +88,17 @@ FEMALE_NAMES = [
     "SUSANTI",
     "AMELIA",
 ]
+# (province, regency/city code, name as typed, some of its kecamatan): real regencies, so
+# the regency the NIK names (station.wilayah) is the one typed; the kecamatan codes are not.
 PLACES = [
-    ("32", "BANDUNG", ["CIBEUNYING", "COBLONG", "SUKAJADI", "ANDIR"]),
-    ("33", "SEMARANG", ["TEMBALANG", "BANYUMANIK", "GAJAHMUNGKUR", "CANDISARI"]),
-    ("35", "SURABAYA", ["GUBENG", "RUNGKUT", "WONOKROMO", "TEGALSARI"]),
-    ("12", "MEDAN", ["MEDAN BARU", "MEDAN JOHOR", "MEDAN TEMBUNG", "MEDAN AREA"]),
-    ("73", "MAKASSAR", ["PANAKKUKANG", "TAMALATE", "RAPPOCINI", "MARISO"]),
-    ("51", "DENPASAR", ["DENPASAR BARAT", "DENPASAR SELATAN", "DENPASAR TIMUR"]),
-    ("36", "TANGERANG", ["CIPONDOH", "KARAWACI", "CILEDUG", "PINANG"]),
-    ("34", "SLEMAN", ["DEPOK", "MLATI", "GAMPING", "NGAGLIK"]),
+    ("32", "73", "BANDUNG", ["CIBEUNYING", "COBLONG", "SUKAJADI", "ANDIR"]),
+    ("33", "74", "SEMARANG", ["TEMBALANG", "BANYUMANIK", "GAJAHMUNGKUR", "CANDISARI"]),
+    ("35", "78", "SURABAYA", ["GUBENG", "RUNGKUT", "WONOKROMO", "TEGALSARI"]),
+    ("12", "71", "MEDAN", ["MEDAN BARU", "MEDAN JOHOR", "MEDAN TEMBUNG", "MEDAN AREA"]),
+    ("73", "71", "MAKASSAR", ["PANAKKUKANG", "TAMALATE", "RAPPOCINI", "MARISO"]),
+    ("51", "71", "DENPASAR", ["DENPASAR BARAT", "DENPASAR SELATAN", "DENPASAR TIMUR"]),
+    ("36", "71", "TANGERANG", ["CIPONDOH", "KARAWACI", "CILEDUG", "PINANG"]),
+    ("34", "04", "SLEMAN", ["DEPOK", "MLATI", "GAMPING", "NGAGLIK"]),
 ]
 STREETS = ["MELATI", "MAWAR", "KENANGA", "MERDEKA", "SUDIRMAN", "DIPONEGORO", "PAHLAWAN", "CEMPAKA", "FLAMBOYAN"]
 VILLAGES = ["SUKAMAJU", "MEKARSARI", "SIDOREJO", "TANJUNG SARI", "KARANGANYAR", "SUKARAME", "JATIMULYO"]
@@ -135,7 +137,7 @@ def synthetic_resident(seed: int, today: date) -> SyntheticResident:
     sex = rng.choice([MALE, FEMALE])
     names = FEMALE_NAMES if sex == FEMALE else MALE_NAMES
     nama = " ".join(rng.sample(names, rng.choice([1, 2, 2, 3])))
-    province, kabupaten, districts = rng.choice(PLACES)
+    province, regency, kabupaten, districts = rng.choice(PLACES)
     assert province in PROVINCES
     age_days = rng.randint(17 * 366, 80 * 365)
     birth = today - timedelta(days=age_days)
@@ -145,7 +147,6 @@ def synthetic_resident(seed: int, today: date) -> SyntheticResident:
         if married
         else StatusPerkawinan.BELUM_KAWIN
     )
-    regency = f"{rng.randint(1, 79):02d}"
     district = f"{rng.randint(90, 99)}"  # no real kecamatan: see module docstring
     nik = make_nik(province, regency, district, birth, sex, rng.randint(1, 9999))
     religions, weights = zip(*RELIGION_WEIGHTS, strict=True)
