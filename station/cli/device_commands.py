@@ -64,9 +64,48 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def cmd_sim_sbi(args: argparse.Namespace) -> int:
+    """`station sim sbi`: a simulated SBI device service on 127.0.0.1 until interrupted."""
+    from devices.sbi import FAULTS, SIM_TYPES
+    from devices.sbi.simulator import SbiSimulator, run_forever
+
+    if args.fault and args.fault not in FAULTS:
+        raise ValidationError(
+            Text(
+                f"Gangguan '{args.fault}' tidak dikenal; pilih: {', '.join(FAULTS)}",
+                f"Unknown fault '{args.fault}'; choose one of: {', '.join(FAULTS)}",
+            )
+        )
+    if args.type not in SIM_TYPES:
+        raise ValidationError(
+            Text(
+                f"Jenis '{args.type}' tidak dikenal; pilih: {', '.join(SIM_TYPES)}",
+                f"Unknown type '{args.type}'; choose one of: {', '.join(SIM_TYPES)}",
+            )
+        )
+
+    def ready(sim: SbiSimulator) -> None:
+        print(sim.url, flush=True)
+        fault = f", gangguan/fault {args.fault}" if args.fault else ""
+        print(f"SBI simulator [SIMULASI / SIMULATED] {args.type}{fault}; Ctrl-C", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return run_forever(port=args.port, types=args.type, fault=args.fault or None, on_ready=ready)
+    except OSError as exc:
+        raise ValidationError(
+            Text(
+                f"Port {args.port} tidak dapat dipakai: {exc.strerror}",
+                f"Port {args.port} cannot be used: {exc.strerror}",
+            )
+        ) from None
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     faults: tuple[str, ...]
     run: Callable[..., Any]
+    if args.kind == "sbi":
+        return cmd_sim_sbi(args)
     if args.kind == "fingerprint":
         from devices.fingerprint import FAULTS
         from devices.fingerprint import run_forever as run_fp
@@ -183,8 +222,12 @@ def add_parsers(sub: Any) -> None:
     )
     s.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     s.set_defaults(func=cmd_selftest)
-    s = sub.add_parser("sim", help="run a simulated device on a new pseudo-terminal until interrupted")
-    s.add_argument("kind", choices=["fingerprint", "signature"])
+    s = sub.add_parser(
+        "sim", help="run a simulated device (a new pseudo-terminal, or an SBI service on 127.0.0.1) until interrupted"
+    )
+    s.add_argument("kind", choices=["fingerprint", "signature", "sbi"])
+    s.add_argument("--port", type=int, default=4501, help="sbi: the port on 127.0.0.1 (0: any free port)")
+    s.add_argument("--type", default="all", help="sbi: finger, iris, face or all (one service for all three)")
     s.add_argument("--link", help="also create a symlink to the device at this path")
     s.add_argument("--baud", type=int, default=None)
     s.add_argument("--fault", default=None, help="inject a fault (see the simulator's list)")
