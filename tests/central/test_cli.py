@@ -8,6 +8,7 @@ import json
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from central.cli import main
 from central.keys import load_keys
 from central.receiver import Receiver
 from central.settings import Settings
-from tests.central.support import NIK_A, Api, FakeStation, TestClient
+from tests.central.support import NIK_A, Api, FakeClock, FakeStation, TestClient
 from tests.central.trust_support import export_stick as export
 from wire.keys import load_central_bundle, load_x25519_public, public_pem
 
@@ -188,6 +189,36 @@ def test_report_text_and_json_never_show_a_nik(
     text = run(capsys, "report", "--db", db_url)[1]
     assert NIK_A not in out and NIK_A not in text
     assert hashlib.sha256(NIK_A.encode()).hexdigest() not in out
+
+
+def test_report_json_has_the_operational_numbers(
+    cli_station: FakeStation, central_home: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    st = cli_station
+    clock = FakeClock()
+    receiver = Receiver(Settings(home=central_home, db_url=db_url), create=False, clock=clock)
+    try:
+        lenient = replace(receiver.settings, skew_s=86400)  # the centre's clock is moved below, not the station's
+        with TestClient(create_app(lenient, receiver=receiver)) as http:
+            api = Api(http, st)
+            api.send_all(st.packet(1), chunk=64 * 1024)
+            clock.advance(-7200)  # this one was received two hours ago: outside both windows
+            api.send_all(st.packet(2), chunk=64 * 1024)
+            clock.advance(7200 - 30)
+            api.send_all(st.packet(3), chunk=64 * 1024)  # 30 s ago, seen from the report's "now"
+            assert api.register(st.packet(4)).status_code == 201  # registered 30 s ago, not sent
+    finally:
+        receiver.close()
+    rc, out, _ = run(capsys, "report", "--json", "--db", db_url)
+    ops = json.loads(out)["operational"]
+    assert rc == 0 and ops["states"] == {"registered": 1, "received": 3, "rejected": 0}
+    assert (ops["received_last_minute"], ops["received_last_hour"]) == (2, 2)
+    assert ops["received_per_s_last_minute"] == round(2 / 60, 3)
+    backlog = ops["backlog"]
+    assert backlog["records"] == 1 and backlog["stations"][0]["station"] == CODE
+    assert 25 <= backlog["oldest_age_s"] < 600 and backlog["stations"][0]["age_s"] == backlog["oldest_age_s"]
+    assert json.loads(out)["stations"][0]["backlog_age_s"] == backlog["oldest_age_s"]
+    assert "backlog: 1 records" in run(capsys, "report", "--db", db_url)[1]
 
 
 def test_module_entry_point_runs(central_home: Path) -> None:
