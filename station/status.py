@@ -31,6 +31,7 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     free = core.disk_free_bytes()
     station = core.station()
     now = datetime.now(UTC)
+    from station.sync.busy import centre_busy
     from station.sync.limits import station_limits
     from store.outbox import Outbox
 
@@ -41,6 +42,7 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     url = core.config.effective_central_url()
     link = link_state(core, info)
     limits = station_limits(core)
+    busy = centre_busy(info, outbox.head())
     return {
         "station": {"code": station.code, "name": station.name},
         "data_dir": str(core.home),
@@ -61,6 +63,7 @@ def status_dict(core: StationCore) -> dict[str, Any]:
             "central_url": url or None,
             "link_state": link,
             "last_error": info["last_error"],
+            "centre_busy": busy.as_dict() if busy is not None else None,  # station.sync.busy
             "rtt_ms": round(info["rtt_s"] * 1000) if info["rtt_s"] else None,
             "throughput_bps": round(throughput) if throughput else None,
             "pending_records": pending,

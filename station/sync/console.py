@@ -1,8 +1,9 @@
 """The supervisor's sync console, Qt-free: what it shows and what it does.
 
 `console_snapshot` is everything the console shows, read in one go off the GUI thread
-(link, last sync, the central watermark and gaps, the queue in order with its ETAs,
-rejected and exported records, the last hour's link samples, the offline limits).
+(link, whether the centre is busy and when the next try is, last sync, the central
+watermark and gaps, the queue in order with its ETAs, rejected and exported records,
+the last hour's link samples, the offline limits).
 The actions are `force_sync`, `requeue_record` and `export_for_handcarry`; each is
 audited with the supervisor's name. Each takes the supervisor's authenticated session
 and checks it here (role, idle lock, account still active), not only in the screens.
@@ -31,6 +32,7 @@ from common.text import Text
 from station.auth import Authenticated, Role, User
 from station.core import StationCore
 from station.status import link_state
+from station.sync.busy import CentreBusy, centre_busy
 from station.sync.errors import STATION, SyncError
 from station.sync.limits import LimitState, station_limits
 from station.sync.link_history import Sample, recent_samples
@@ -95,6 +97,7 @@ class ConsoleSnapshot:
     samples: list[Sample]
     limits: list[LimitState]
     training_mode: str | None  # the training link's mode on a demo station, else None
+    centre_busy: CentreBusy | None = None  # the centre answered busy; the next try (station.sync.busy)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ def console_snapshot(core: StationCore) -> ConsoleSnapshot:
         samples=recent_samples(core.db),
         limits=limits,
         training_mode=link_mode(core) if sync_configured(core) else None,
+        centre_busy=centre_busy(info, outbox.head()),
     )
 
 

@@ -119,7 +119,10 @@ MESSAGES: dict[str, tuple[Outcome, Text, Text | None]] = {
     "sync.busy": (
         TRANSIENT,
         Text("Server pusat sedang sibuk; dicoba lagi nanti.", "The central server is busy; trying again later."),
-        None,
+        Text(
+            "Jaringan baik; pusat meminta stasiun menunggu. Rekaman tetap disimpan dan dikirim otomatis.",
+            "The link is fine; the centre asked the station to wait. Records are kept and sent automatically.",
+        ),
     ),
     "sync.server_error": (
         TRANSIENT,

@@ -1,7 +1,11 @@
 """Backoff, circuit breaker and link monitor: how the worker paces itself.
 
-- Full-jitter exponential backoff (sleep = random(0, min(cap, base * 2^attempt))),
-  never shorter than a `Retry-After` the centre asked for.
+- Full-jitter exponential backoff (sleep = random(0, min(cap, base * 2^attempt))).
+  A busy centre's `Retry-After` replaces it: the wait is never shorter than asked
+  and is spread over half as long again, so that a thousand stations told "30 s"
+  come back over 30-45 s instead of all at 30 s (the trap: max(jitter, retry_after)
+  returns them together). An asked wait is capped (RETRY_AFTER_CAP_S) and the cap
+  is logged, so a hostile centre cannot park a station for days.
 - A circuit breaker opens after several transient failures in a row, so a days-long
   outage costs one cheap probe per cool-down instead of a storm of requests; force
   sync half-opens it.
@@ -12,6 +16,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import deque
@@ -20,10 +25,16 @@ from dataclasses import dataclass, field
 
 Clock = Callable[[], float]
 
+log = logging.getLogger(__name__)
+
 ONLINE = "online"
 DEGRADED = "degraded"
 OFFLINE = "offline"
 UNKNOWN = "unknown"
+
+
+RETRY_AFTER_CAP_S = 900.0  # the longest a centre's Retry-After may park a station
+RETRY_AFTER_SPREAD = 0.5  # a busy wait is drawn from [asked, asked * (1 + spread)]
 
 
 @dataclass
@@ -31,11 +42,30 @@ class Backoff:
     base_s: float = 2.0
     cap_s: float = 300.0
     rng: random.Random = field(default_factory=random.Random)
+    retry_after_cap_s: float = RETRY_AFTER_CAP_S
+    spread: float = RETRY_AFTER_SPREAD
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before `attempt`; a `retry_after` (a busy centre's answer)
+        decides alone, through `busy_delay`."""
+        if retry_after is not None:
+            return self.busy_delay(retry_after)
         ceiling = min(self.cap_s, self.base_s * (2 ** max(0, attempt - 1)))
-        wait = self.rng.uniform(0, ceiling)
-        return max(wait, retry_after or 0.0)
+        return self.rng.uniform(0, ceiling)
+
+    def busy_delay(self, retry_after: float) -> float:
+        """At least what the centre asked (capped), plus a spread of half as long again
+        (at least `base_s`, so that "Retry-After: 0" spreads too). No exponential term:
+        the centre derives the wait from its backlog, and a station that stretched it
+        with its own attempt count would come back later than it need. The spread
+        applies past the cap too, or every capped station would return at once. It
+        stays inside the centre's grace (central.gate keeps a waiter's turn until twice
+        its Retry-After), so spreading never costs a station its place."""
+        asked = retry_after if retry_after == retry_after and retry_after > 0 else 0.0  # NaN and negatives: 0
+        if asked > self.retry_after_cap_s:
+            log.warning("the centre asked to wait %.0f s; waiting at most %.0f s", asked, self.retry_after_cap_s)
+            asked = self.retry_after_cap_s
+        return asked + self.rng.uniform(0, max(asked * self.spread, self.base_s))
 
 
 @dataclass

@@ -58,6 +58,7 @@ from typing import Any, Protocol
 from common.errors import Cancelled
 from common.progress import CancelToken, Progress, no_progress
 from station.events import Change
+from station.sync.busy import BUSY, BUSY_CODES
 from station.sync.client import CentralClient, PatchHandle
 from station.sync.errors import AMBIGUOUS, PERMANENT, STATION, SyncError
 from station.sync.packets import packet_path
@@ -157,6 +158,7 @@ class SyncWorker:
         self.pipeline = pipeline  # write the next record behind the one committing
         self._hold_pipeline = False  # a reconcile is due: let the line empty first
         self._line_free_at = 0.0
+        self._quiet_until = 0.0  # monotonic: a busy centre asked not to be reconciled before
         self.outbox = outbox
         self.client = client
         self.monitor = monitor or LinkMonitor()
@@ -487,6 +489,9 @@ class SyncWorker:
                 self._rejected(rec, verdict, exc.code)
                 summary.rejected += 1
                 return
+        if exc.code in BUSY_CODES:
+            self._busy(rec, exc, summary)
+            return
         summary.errors.append(f"{rec.reg_no}: {exc.code}")
         self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
         if exc.outcome == PERMANENT:  # the station's own finding (its packet file is gone)
@@ -510,10 +515,36 @@ class SyncWorker:
         self.monitor.observe_failure()
         summary.retries += 1
 
+    def _busy(self, rec: OutboxRecord, exc: SyncError, summary: RunSummary) -> None:
+        """The centre answered 503/429: it works and sheds load. Not a link failure, so
+        neither the breaker nor the link monitor hears of it (station.sync.busy); the
+        record waits what the centre asked, spread (Backoff.busy_delay), and the wait is
+        recorded as the head's next_attempt_at with `sync.busy` in the sync info."""
+        attempt = rec.attempts + 1
+        delay = self.backoff.delay(attempt, exc.retry_after)
+        now = utcnow()
+        next_at = now + timedelta(seconds=delay)
+        asked = "none" if exc.retry_after is None else f"{exc.retry_after:.0f} s"
+        detail = f"HTTP {exc.http_status}, Retry-After {asked}"
+        summary.errors.append(f"{rec.reg_no}: {BUSY}")
+        self._set_info(last_attempt_at=now, last_error=BUSY)
+        self._move(
+            rec.uuid,
+            WAITING_RETRY,
+            f"attempt {attempt}, centre busy ({detail}), next try at {next_at:%H:%M:%S} UTC",
+            attempts=attempt,
+            next_attempt_at=next_at,
+            last_error=BUSY,
+        )
+        self._quiet_until = time.monotonic() + delay
+        summary.retries += 1
+        log.info("%s: centre busy (Retry-After %s); next try in %.1f s", rec.reg_no, asked, delay)
+
     # --- the loop -------------------------------------------------------------
 
     def force(self) -> None:
-        """Force sync: no waiting on backoff, breaker half-open."""
+        """Force sync: no waiting on backoff or a busy centre's quiet, breaker half-open."""
+        self._quiet_until = 0.0
         head = self.outbox.head()
         if head is not None and head.next_attempt_at is not None:
             self.outbox.set_fields(head.uuid, next_attempt_at=None)
@@ -646,6 +677,10 @@ class SyncWorker:
     # --- reconcile ------------------------------------------------------------
 
     def _reconcile_quietly(self, summary: RunSummary) -> None:
+        """Reconcile, unless a busy centre asked for quiet (an idle station would
+        otherwise ask every IDLE_POLL_S through the centre's Retry-After)."""
+        if time.monotonic() < self._quiet_until:
+            return
         try:
             summary.reconciled += self.reconcile()
         except SyncError as exc:
@@ -654,6 +689,10 @@ class SyncWorker:
             if exc.code == UNTRUSTED:  # named in the status, like a record's untrusted answer
                 summary.errors.append(exc.code)
                 self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
+            if exc.code in BUSY_CODES:  # the link works; ask again only when the centre said
+                self._quiet_until = time.monotonic() + self.backoff.delay(1, exc.retry_after)
+                log.info("reconcile: centre busy (Retry-After %s)", exc.retry_after)
+                return
             self.monitor.observe_failure()  # an idle station learns that the link is down
             log.info("reconcile failed: %s", exc.code)
 
