@@ -6,10 +6,12 @@ Everything it shows comes from one `station.sync.console.console_snapshot`, read
 the GUI thread whenever the core announces a change it shows (a seal, a record sent or
 received, the link, a setting: ui.core_events), at most once a second, and on a slow
 timer only for what no notification tells (another process's `station sync`, the
-plot's hour moving on); every action is a core function run through `ctx.tasks`
-and audited there with the logged-in supervisor. Force sync never starts a second
-worker (the core asks the app's background worker when it holds the lock). Only a
-supervisor sees any control: anyone else gets a message and nothing to press.
+plot's hour moving on). A busy centre is shown as such ("centre busy, next try in
+N s", counted when shown), never as an offline link. Every action is a core function
+run through `ctx.tasks` and audited there with the logged-in supervisor. Force sync
+never starts a second worker (the core asks the app's background worker when it
+holds the lock). Only a supervisor sees any control: anyone else gets a message and
+nothing to press.
 """
 
 from __future__ import annotations
@@ -322,6 +324,10 @@ class SyncConsole(QWidget):
         colour, text = states.get(snap.link_state, (GREY, self.tr("Not tried yet")))
         self.link_state.setText(self.tr("Link: %1").replace("%1", text))
         self.link_state.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        if snap.centre_busy is not None and snap.link_state not in ("no_central", "no_central_key"):
+            # The centre answered and sheds load: not "offline"; the wait counted from now.
+            self.link_state.setText(self.ctx.t(snap.centre_busy.text()))
+            self.link_state.setStyleSheet(f"color: {AMBER}; font-weight: bold;")
         rtt = f"{snap.rtt_s * 1000:.0f} ms" if snap.rtt_s is not None else "-"
         tp = f"{snap.throughput_bps / 1000:.1f} kB/s" if snap.throughput_bps else "-"
         self.link_figures.setText(self.tr("RTT %1 · throughput %2").replace("%1", rtt).replace("%2", tp))

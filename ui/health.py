@@ -1,14 +1,17 @@
 """The health strip: always visible, one glance for the operator.
 
 Each device (real, simulated or in fault), the link (online, degraded, offline, or
-no centre configured), records waiting to go with the backlog's ETA, the last
-successful sync, and the disk left as "enough for about N more enrollments". The
-station status is read off the GUI thread (station.status) whenever the core announces
-a change it shows (a seal, a record sent or received, the link, a setting: ui.core_events),
-and on a slow timer only for what no notification can tell: the free disk, the clock
-(an offline limit reached by time passing) and a `station sync` run by another process.
-The devices come from the device hub's signals. Below it: the DEMO banner, and the
-offline-limit banner naming the limit and what to do.
+no centre configured; or "centre busy, next try in N s" when the centre sheds load:
+the link works then, so it is never shown as offline; N is counted when shown, on
+the reads below, never by a timer of its own), records waiting to go with the
+backlog's ETA, the last successful sync, and the disk left as "enough for about N
+more enrollments". The station status is read off the GUI thread (station.status)
+whenever the core announces a change it shows (a seal, a record sent or received, the
+link, a setting: ui.core_events), and on a slow timer only for what no notification
+can tell: the free disk, the clock (an offline limit reached by time passing) and a
+`station sync` run by another process. The devices come from the device hub's
+signals. Below it: the DEMO banner, and the offline-limit banner naming the limit and
+what to do.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from devices.base import DeviceKind
 from station.device_manager import FAULT, OPENING, READY, DeviceState
 from station.events import Change, Changes
 from station.status import status_dict
+from station.sync.busy import CentreBusy
 from station.sync.errors import SyncError
 from ui.core_events import Throttle
 
@@ -173,6 +177,14 @@ class HealthStrip(QFrame):
             tip = f"RTT {sync['rtt_ms']} ms"
         if sync.get("throughput_bps"):
             tip += f", {sync['throughput_bps'] / 1000:.1f} kB/s"
+        busy = sync.get("centre_busy")
+        if busy and link not in ("no_central", "no_central_key"):
+            # The centre answered and asked to wait: amber, with the wait counted from now.
+            shown = CentreBusy.from_dict(busy)
+            colour, text = AMBER, self.ctx.t(shown.text())
+            if shown.retry_at is not None:
+                at = shown.retry_at.astimezone().strftime("%H:%M:%S")
+                tip += ("\n" if tip else "") + self.ctx.t(Text(f"Percobaan berikutnya {at}", f"Next try at {at}"))
         if sync.get("last_error"):  # named, with its remedy (station.sync.errors), not a bare code
             named = SyncError(sync["last_error"])
             tip += f"\n{self.ctx.t(named.message)} ({named.code})"

@@ -182,6 +182,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         + f"; {'central has up to' if en else 'pusat lengkap s.d.'} #{sync['central_watermark']}"
         + (f", {'missing' if en else 'hilang'} {sync['central_gaps']}" if sync["central_gaps"] else "")
     )
+    if sync["centre_busy"]:  # station.sync.busy: the centre answered and asked to wait
+        print("  " + sync["centre_busy"]["message" if en else "message_id"])
     for lim in s["limits"]:
         print(f"  {'STOP' if lim['level'] == 'block' else 'PERINGATAN / WARNING'}: {lim['message']}")
     for d in s["devices"]:

@@ -13,6 +13,7 @@ from common.text import Text
 from station.auth import Authenticated, Role
 from station.cli import sign_in
 from station.core import StationCore
+from station.sync.busy import centre_busy
 from station.sync.packets import ensure_signing_key
 from store.outbox import Outbox
 from wire.keys import BUNDLE_LIMIT, public_pem
@@ -49,7 +50,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         summary, removed = run_locked(
             core, until_idle=args.once or args.until_idle, wait_for_retry=args.until_idle, timeout_s=args.timeout
         )
-    pending, pending_bytes = Outbox(core.db).pending_totals()
+    outbox = Outbox(core.db)
+    pending, pending_bytes = outbox.pending_totals()
+    busy = centre_busy(outbox.info(), outbox.head())  # the centre sheds load: not a broken link
     out = {
         "sent": summary.sent,
         "rejected": summary.rejected,
@@ -60,6 +63,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "pending_bytes": pending_bytes,
         "packets_removed_by_retention": removed,
         "errors": summary.errors[-10:],
+        "centre_busy": busy.as_dict() if busy is not None else None,
     }
     if args.json:
         print(json.dumps(out, indent=2))
@@ -71,6 +75,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
         for e in summary.errors[-5:]:
             print(f"  {e}")
+        if busy is not None:
+            print(busy.text().get(args.lang))
     return 0 if pending == 0 or not args.until_idle else 1
 
 
