@@ -16,20 +16,34 @@ Traps:
   the duplicate check.
 - There are no migrations here (create_all only adds missing tables), so the schema
   carries a version (central_schema). A version-1 database is upgraded in one
-  transaction when it can be (`_upgrade_from_1`), otherwise refused with what to do;
-  a database of an unknown or newer version is refused. Never used as it was.
+  transaction when it can be (`_upgrade_from_1`), a version-2 one by moving its home's
+  spool into the database (central.spool); otherwise refused with what to do. A
+  database of an unknown or newer version is refused. Never used as it was.
+- Schema work runs in one write transaction under the schema lock (`schema_lock`), so
+  `serve --workers N` starting N processes at once on a new or old database creates or
+  upgrades it once, and the others wait and then find it done.
+- Packet bytes are in the database (version 3): an upload's offset is the sum of its
+  stored chunks' lengths (a length column, so reading it never loads the bytes), never
+  a second copy that could disagree. On PostgreSQL the byte columns are stored
+  EXTERNAL: the packets are encrypted, so compressing them only costs CPU.
+- A station's writers are serialised by `station_lock`, taken first in the write
+  transaction: pg_advisory_xact_lock on PostgreSQL (released by the commit or the
+  rollback, and by the server if the node dies), nothing more on SQLite, whose
+  BEGIN IMMEDIATE already serialises every writer across processes.
 - The SQLite file is created owner-only before SQLite opens it (SQLite copies its
   mode to the -wal and -shm files), and tightened if it already exists.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -38,22 +52,26 @@ from sqlalchemy import (
     Connection,
     Engine,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     create_engine,
     event,
+    func,
     insert,
     inspect,
     select,
+    text,
     type_coerce,
     update,
 )
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
@@ -61,8 +79,10 @@ log = logging.getLogger(__name__)
 WRITE = "central_write"
 SERVER_SEQ = "server_seq"
 # 1: records keyed by record_uuid alone (before the trust work). 2: keyed by (station,
-# record_uuid), station_seq unique per station, station-qualified lineages.
-SCHEMA_VERSION = 2
+# record_uuid), station_seq unique per station, station-qualified lineages. 3: packet
+# bytes, partial uploads and set-aside packets in the database instead of a spool.
+SCHEMA_VERSION = 3
+LOCK_NAMESPACE = b"ektp-central/lock/v1\0"  # our advisory lock keys, apart from anyone else's
 
 
 class SchemaMismatch(Exception):
@@ -130,6 +150,57 @@ records = Table(
     Index("ux_records_station_seq", "station", "station_seq", unique=True),
 )
 
+# The bytes of uploads in progress: one row per verified chunk, appended at the stored
+# offset (the sum of `length`) under the station lock, deleted when the record is settled.
+upload_chunks = Table(
+    "upload_chunks",
+    metadata,
+    Column("station", String(64), primary_key=True),
+    Column("record_uuid", String(64), primary_key=True),
+    Column("start", BigInteger, primary_key=True),
+    Column("length", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    ForeignKeyConstraint(["station", "record_uuid"], ["records.station", "records.record_uuid"]),
+)
+
+# Received packets, written once in the transaction that marks the record received.
+packets = Table(
+    "packets",
+    metadata,
+    Column("station", String(64), primary_key=True),
+    Column("record_uuid", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    ForeignKeyConstraint(["station", "record_uuid"], ["records.station", "records.record_uuid"]),
+)
+
+# Packets set aside for inquiry: failed verification (the record is rejected) or did not
+# match the registered SHA-256 (the upload restarted). No foreign key: a spool imported
+# from version 2 may hold bytes of rows it no longer has, and they are kept all the same.
+rejected_packets = Table(
+    "rejected_packets",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("station", String(64), nullable=False),
+    Column("record_uuid", String(64), nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("set_aside_at", UTCDateTime(), nullable=False),
+    Column("sha256", String(64), nullable=False),  # of `data`, which may differ from the registered one
+    Column("data", LargeBinary, nullable=False),
+    Index("ix_rejected_packets_record", "station", "record_uuid"),
+)
+
+# Version-2 spools moved into this database, by home: a start that finds such a spool
+# still in place knows whether an upgrade already imported it (then it only moves it aside).
+spool_imports = Table(
+    "spool_imports",
+    metadata,
+    Column("home", String(1024), primary_key=True),
+    Column("imported_at", UTCDateTime(), nullable=False),
+    Column("summary", Text, nullable=False),
+)
+
+BYTE_COLUMNS = ((upload_chunks, "data"), (packets, "data"), (rejected_packets, "data"))
+
 counters = Table(
     "counters",
     metadata,
@@ -192,27 +263,80 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_schema(engine: Engine) -> None:
-    """Create what is missing and check the schema version; raise SchemaMismatch for a
-    database of another version. The version table is created first, so a racing
-    process never sees `records` without it (which is what marks a version-1 database)."""
-    found = inspect(engine)
-    if found.has_table(records.name) and not found.has_table(schema_info.name):
-        _upgrade_from_1(engine)
-    schema_info.create(engine, checkfirst=True)
-    metadata.create_all(engine)
-    first_rows = ((schema_info, {"id": 1, "version": SCHEMA_VERSION}), (counters, {"name": SERVER_SEQ, "value": 0}))
-    for table, values in first_rows:
-        try:
-            with write(engine) as conn:
-                if conn.execute(select(table).limit(1)).first() is None:
-                    conn.execute(insert(table).values(**values))
-        except IntegrityError:
-            pass  # another process created it first
-    with read(engine) as conn:
+def create_schema(engine: Engine, home: Path | None = None) -> None:
+    """Create what is missing, upgrade an older schema (version 2 needs `home`, whose
+    spool it moves into the database) and check the version; raise SchemaMismatch for a
+    database that cannot be used. One transaction under the schema lock: all or nothing,
+    and once however many processes start at the same time."""
+    from central.spool import import_v2_spool, move_imported_spool  # the spool module uses these tables
+
+    with write(engine) as conn:
+        schema_lock(conn)
+        found = inspect(conn)
+        if found.has_table(records.name) and not found.has_table(schema_info.name):
+            _upgrade_from_1(conn, engine)
+        new_byte_tables = not inspect(conn).has_table(packets.name)
+        metadata.create_all(conn)
+        if new_byte_tables and conn.dialect.name == "postgresql":
+            for table, column in BYTE_COLUMNS:
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN {column} SET STORAGE EXTERNAL")
+        if conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).first() is None:
+            conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
+        if conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).first() is None:
+            conn.execute(insert(counters).values(name=SERVER_SEQ, value=0))
         version = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).scalar()
+        if version == 2:
+            if home is None:
+                raise SchemaMismatch(_mismatch_message(engine, 2) + "; upgrade it with the home that holds its spool")
+            import_v2_spool(conn, home, where=_where(engine))
+            conn.execute(update(schema_info).where(schema_info.c.id == 1).values(version=SCHEMA_VERSION))
+            version = SCHEMA_VERSION
+            log.warning("upgraded the centre database to schema version %d", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise SchemaMismatch(_mismatch_message(engine, version))
+    if home is not None:
+        move_imported_spool(engine, home)
+
+
+def schema_lock(conn: Connection) -> None:
+    """Serialise schema work across processes (PostgreSQL; SQLite's BEGIN IMMEDIATE does)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("schema")})
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for `name`, in our namespace."""
+    digest = hashlib.sha256(LOCK_NAMESPACE + name.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class LockBusy(Exception):
+    """The station's lock was not free within the wait allowed."""
+
+
+def station_lock(conn: Connection, station: str, timeout_s: float) -> None:
+    """Serialise a station's writers: call first in the write transaction. PostgreSQL:
+    a transaction-scoped advisory lock, waited for at most `timeout_s` (LockBusy), held
+    until the commit or rollback. SQLite: nothing, BEGIN IMMEDIATE already did it."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(timeout_s * 1000))}")
+    try:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("station:" + station)})
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise LockBusy(station) from None
+        raise
+
+
+def stored_length() -> Any:
+    """Bytes stored so far for the `records` row of the enclosing query (a scalar
+    subquery over the chunks' lengths: the data itself is never read)."""
+    return (
+        select(func.coalesce(func.sum(upload_chunks.c.length), 0))
+        .where(upload_chunks.c.station == records.c.station, upload_chunks.c.record_uuid == records.c.record_uuid)
+        .scalar_subquery()
+    )
 
 
 V1_COLUMNS = (
@@ -234,43 +358,44 @@ V1_COLUMNS = (
 )
 
 
-def _upgrade_from_1(engine: Engine) -> None:
-    """Version 1 -> 2, all or nothing: the rows are read, the old table dropped and the
-    new one filled (uuids lower-cased, lineages named by station). A database whose
-    rows break the new rules (one station_seq under two uuids, a uuid in two cases)
-    cannot be upgraded: refused, naming why, and left exactly as it was."""
-    with write(engine) as conn:
-        if inspect(conn).has_table(schema_info.name):
-            return  # another process upgraded it while we waited for the write lock
-        old = Table(records.name, MetaData(), autoload_with=conn)
-        if not set(V1_COLUMNS) <= set(old.c.keys()):
-            raise SchemaMismatch(_mismatch_message(engine, None))
-        columns = [type_coerce(old.c[name], records.c[name].type).label(name) for name in V1_COLUMNS]
-        rows = [dict(r) for r in conn.execute(select(*columns)).mappings()]
-        for row in rows:
-            row["record_uuid"] = str(row["record_uuid"]).lower()
-            row["lineage"] = f"{row['station']}/{str(row['lineage']).lower()}" if row["lineage"] else None
-        for key, what in (("station_seq", "station_seq"), ("record_uuid", "uuid")):
-            taken = Counter((row["station"], row[key]) for row in rows)
-            clash = sorted((station, value) for (station, value), n in taken.items() if n > 1)
-            if clash:
-                station, value = clash[0]
-                raise SchemaMismatch(
-                    _mismatch_message(engine, 1)
-                    + f". It cannot be upgraded in place: station {station} has {len(clash)} {what} value(s) "
-                    f"held by more than one record (the first: {value})"
-                )
-        old.drop(conn)
-        schema_info.create(conn)
-        records.create(conn)
-        if rows:
-            conn.execute(insert(records), rows)
-        conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
-    log.warning("upgraded the centre database to schema version %d (%d records)", SCHEMA_VERSION, len(rows))
+def _upgrade_from_1(conn: Connection, engine: Engine) -> None:
+    """Version 1 -> 2, in the caller's transaction: the rows are read, the old table
+    dropped and the new one filled (uuids lower-cased, lineages named by station). A
+    database whose rows break the new rules (one station_seq under two uuids, a uuid in
+    two cases) cannot be upgraded: refused, naming why, and left exactly as it was."""
+    old = Table(records.name, MetaData(), autoload_with=conn)
+    if not set(V1_COLUMNS) <= set(old.c.keys()):
+        raise SchemaMismatch(_mismatch_message(engine, None))
+    columns = [type_coerce(old.c[name], records.c[name].type).label(name) for name in V1_COLUMNS]
+    rows = [dict(r) for r in conn.execute(select(*columns)).mappings()]
+    for row in rows:
+        row["record_uuid"] = str(row["record_uuid"]).lower()
+        row["lineage"] = f"{row['station']}/{str(row['lineage']).lower()}" if row["lineage"] else None
+    for key, what in (("station_seq", "station_seq"), ("record_uuid", "uuid")):
+        taken = Counter((row["station"], row[key]) for row in rows)
+        clash = sorted((station, value) for (station, value), n in taken.items() if n > 1)
+        if clash:
+            station, value = clash[0]
+            raise SchemaMismatch(
+                _mismatch_message(engine, 1)
+                + f". It cannot be upgraded in place: station {station} has {len(clash)} {what} value(s) "
+                f"held by more than one record (the first: {value})"
+            )
+    old.drop(conn)
+    schema_info.create(conn)
+    records.create(conn)
+    if rows:
+        conn.execute(insert(records), rows)
+    conn.execute(insert(schema_info).values(id=1, version=2))
+    log.warning("upgraded the centre database to schema version 2 (%d records)", len(rows))
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _mismatch_message(engine: Engine, version: int | None) -> str:
-    where = engine.url.render_as_string(hide_password=True)
+    where = _where(engine)
     if version is not None and version > SCHEMA_VERSION:
         return (
             f"the database {where} has schema version {version}, made by a newer station-central; "

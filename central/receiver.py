@@ -4,23 +4,31 @@ Plain synchronous methods, shared by the HTTP app (which runs them in worker
 threads) and the hand-carry `import` command, so both apply exactly the same checks.
 
 Traps:
-- Every write for a station runs under that station's flock (spool.Spool.lock), so
-  a register, a PATCH and a commit for the same record never interleave, in this
-  process or in an `import` running beside the server.
-- Commit order: verify, then the packet file is fsync'd and renamed into packets/,
-  then the DB row is committed, then the receipt is answered. A crash after the
-  rename but before the commit leaves a registered row whose packet is already in
-  packets/: the offset is then read from there and the next commit completes it.
+- Every write of an upload (register, PATCH, commit, rejection, reset) is ONE database
+  transaction that takes the station's lock first (db.station_lock: an advisory lock
+  on PostgreSQL, BEGIN IMMEDIATE on SQLite), so writes for a station never interleave
+  in any process on any node sharing the database. The lock is released by the
+  commit or rollback, and by the database if the node dies.
+- A chunk is durable when its transaction has committed, before the 204; the packet
+  stored, its chunks deleted and the row marked received commit together, before the
+  receipt. A node killed mid-request leaves either the whole chunk or none of it, and
+  any node continues from the stored offset (the sum of the stored chunks' lengths).
+- The expensive verification (decrypt, signature, inflate) runs OUTSIDE the write
+  transaction, on bytes read before it: the locked transaction then re-reads the row
+  and stores only if it is still registered. What it stores is the verified bytes,
+  whose SHA-256 is the registered one, so chunks changed meanwhile cannot slip in; a
+  commit that lost a race to another node answers that node's receipt.
 - A repeated commit returns the stored receipt; a rejected record stays rejected
   with its reason, and every repeat says so.
 - A pipelined commit (`commit_after`, the PATCH header Upload-Commit-After) happens
   only once the record it names, the station's previous one, is received or rejected
-  for good; otherwise it is deferred and the bytes stay, so the centre never commits a
-  station's record N+1 before its record N when the station pipelines them.
-- A whole-packet SHA-256 mismatch (bytes on disk differ from the registered hash)
+  for good, checked again inside the locked transaction that stores it; otherwise it
+  is deferred and the bytes stay, so the centre never commits a station's record N+1
+  before its record N when the station pipelines them.
+- A whole-packet SHA-256 mismatch (stored bytes differ from the registered hash)
   is answered commit.rejected with reason packet.sha256, but the record is NOT
-  marked rejected: the partial is set aside and the upload restarts from 0, so a
-  supervisor's requeue can succeed if the fault was ours.
+  marked rejected: the bytes are set aside (rejected_packets) and the upload restarts
+  from 0, so a supervisor's requeue can succeed if the fault was ours.
 - Every answer that says received or rejected carries a verdict signed with the
   receipt key (wire/receipts.py); a commit answers with the received verdict itself,
   and a permanent refusal raises CentralError(verdict=...). Refusals sign what the
@@ -41,21 +49,21 @@ import re
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from central import ledger
-from central.db import create_schema, make_engine, next_server_seq, read, records, write
+from central import ledger, store
+from central.db import LockBusy, create_schema, make_engine, next_server_seq, read, records, station_lock, write
 from central.errors import CentralError
+from central.home import tighten
 from central.keys import CentralKeys, ensure_keys, load_keys
 from central.ledger import RECEIVED, REGISTERED, REJECTED
 from central.settings import Settings
-from central.spool import LockTimeout, Spool, tighten
 from central.stations import public_key_for, valid_code
 from wire.canonical import canonical_uuid
 from wire.packet import PacketError, open_packet
@@ -73,8 +81,8 @@ def utcnow() -> datetime:
 
 
 def check_ids(station: str, record_uuid: str) -> str:
-    """Check the station code and return the record id's one spelling (lower-case).
-    The id names files on disk, so only the plain 36-character form is accepted."""
+    """Check the station code and return the record id's one spelling (lower-case),
+    the plain 36-character form only."""
     if not valid_code(station):
         raise CentralError("request.invalid", "the station code in the URL is not valid")
     try:
@@ -89,23 +97,32 @@ def _positive_int(value: Any, name: str, limit: int) -> int:
     return value
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """What the ledger keeps of a verified packet: never its contents."""
+
+    nik_hash: str | None
+    corrects: Any
+
+
 class Receiver:
-    """One centre: its keys, database and spool. Thread-safe; close() when done."""
+    """One centre node: its keys and the database it shares with the other nodes.
+    Thread-safe; close() when done."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow, create: bool = True) -> None:
         """Load (or, with `create`, make) the keys, make the home owner-only whatever it
-        was, and open the database, refusing one of another schema version."""
+        was, and open the database, upgrading an older schema (a version-2 spool in the
+        home moves into it) or refusing one it cannot use."""
         self.settings = settings
         self.clock = clock
         self.keys: CentralKeys = ensure_keys(settings.home) if create else load_keys(settings.home)
         tighten(settings.home)
         self.engine = make_engine(settings.database_url)
         try:
-            create_schema(self.engine)
+            create_schema(self.engine, settings.home)
         except BaseException:
             self.engine.dispose()
             raise
-        self.spool = Spool(settings.home)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -114,11 +131,13 @@ class Receiver:
         return public_key_for(self.engine, station)
 
     @contextmanager
-    def _locked(self, station: str) -> Iterator[None]:
+    def _station_write(self, station: str) -> Iterator[Connection]:
+        """A write transaction holding the station's lock (see the module traps)."""
         try:
-            with self.spool.lock(station, self.settings.lock_timeout_s):
-                yield
-        except LockTimeout:
+            with write(self.engine) as conn:
+                station_lock(conn, station, self.settings.lock_timeout_s)
+                yield conn
+        except LockBusy:
             raise CentralError(
                 "server.busy", f"station {station} has another request in progress", headers={"Retry-After": "2"}
             ) from None
@@ -127,9 +146,7 @@ class Receiver:
 
     @staticmethod
     def _find(conn: Connection, station: str, record_uuid: str) -> Row[Any] | None:
-        return conn.execute(
-            select(records).where(records.c.station == station, records.c.record_uuid == record_uuid)
-        ).first()
+        return store.find(conn, station, record_uuid)
 
     def _row(self, conn: Connection, station: str, record_uuid: str) -> Row[Any]:
         row = self._find(conn, station, record_uuid)
@@ -151,13 +168,12 @@ class Receiver:
             reason=reason,
         )
 
-    def _offset(self, row: Row[Any]) -> int:
+    @staticmethod
+    def _offset(row: Row[Any]) -> int:
+        """Bytes stored: the size once settled, else the stored chunks' total (`find` rows)."""
         if row.state != REGISTERED:
             return int(row.size)
-        done = self.spool.received(row.station, row.record_uuid)
-        if done.exists():  # a crash between the rename and the DB commit
-            return self.spool.size(done)
-        return min(self.spool.size(self.spool.partial(row.station, row.record_uuid)), int(row.size))
+        return min(int(row.stored), int(row.size))
 
     def _state(self, row: Row[Any]) -> tuple[str, int]:
         offset = self._offset(row)
@@ -174,6 +190,21 @@ class Receiver:
         if verdict is not None:
             out["verdict"] = verdict
         return out
+
+    def packet_bytes(self, station: str, record_uuid: str) -> bytes | None:
+        """A received record's stored packet (for tests, inquiry and export), else None."""
+        with read(self.engine) as conn:
+            return store.packet_bytes(conn, station, canonical_uuid(record_uuid))
+
+    def partial_bytes(self, station: str, record_uuid: str) -> bytes:
+        """The bytes of an upload in progress, in order (empty when none are stored)."""
+        with read(self.engine) as conn:
+            return store.partial_bytes(conn, station, canonical_uuid(record_uuid))
+
+    def set_aside(self, station: str, record_uuid: str) -> list[store.SetAside]:
+        """The packets of a record set aside for inquiry (rejected or SHA-256 mismatch), oldest first."""
+        with read(self.engine) as conn:
+            return store.set_aside_of(conn, station, canonical_uuid(record_uuid))
 
     # -- register --------------------------------------------------------------------
 
@@ -194,10 +225,10 @@ class Receiver:
                 verdict=self._refusal(station, record_uuid, seq, sha, "upload.too_large"),
             )
         try:
-            with self._locked(station), write(self.engine) as conn:
+            with self._station_write(station) as conn:
                 return self._register_locked(conn, station, record_uuid, seq, size, sha)
         except IntegrityError:
-            # only another centre process on the same database gets here (the flock is per home)
+            # the station lock makes this unreachable between centres that take it; kept as a net
             raise CentralError(
                 "server.busy", "the record was registered concurrently; retry", headers={"Retry-After": "1"}
             ) from None
@@ -236,26 +267,25 @@ class Receiver:
                 commit_count=0,
             )
         )
-        # bytes left from a database that was reset belong to no registration we hold
-        self.spool.partial(station, record_uuid).unlink(missing_ok=True)
         log.info("registered %s/%s seq %d (%d bytes)", station, record_uuid, seq, size)
         return True, {"state": REGISTERED, "offset": 0}
 
     # -- upload ----------------------------------------------------------------------
 
     def upload_status(self, station: str, record_uuid: str) -> tuple[int, int]:
-        """(offset, length) of an upload, for HEAD."""
+        """(offset, length) of an upload, for HEAD: one read, no lock, no bytes loaded."""
         record_uuid = check_ids(station, record_uuid)
-        with self._locked(station), read(self.engine) as conn:
+        with read(self.engine) as conn:
             row = self._row(conn, station, record_uuid)
             return self._offset(row), int(row.size)
 
     def append(self, station: str, record_uuid: str, offset: int, chunk: bytes, checksum: bytes | None) -> int:
-        """Append one verified chunk at `offset`; return the new offset (tus PATCH)."""
+        """Append one verified chunk at `offset`; return the new offset (tus PATCH). One
+        locked transaction: the chunk is durable when this returns."""
         record_uuid = check_ids(station, record_uuid)
-        with self._locked(station):
-            with read(self.engine) as conn:
-                row = self._row(conn, station, record_uuid)
+        intact = checksum is None or hashlib.sha256(chunk).digest() == checksum
+        with self._station_write(station) as conn:
+            row = self._row(conn, station, record_uuid)
             current = self._offset(row)
             if offset != current:
                 raise CentralError(
@@ -267,20 +297,23 @@ class Receiver:
                 raise CentralError(
                     "upload.too_large", f"the chunk would end at {offset + len(chunk)}, past the registered {row.size}"
                 )
-            if checksum is not None and hashlib.sha256(chunk).digest() != checksum:
+            if not intact:
                 raise CentralError("upload.checksum_mismatch", "the chunk does not match Upload-Checksum; resend it")
-            if not chunk:
-                return current
-            return self.spool.append(self.spool.partial(station, record_uuid), offset, chunk)
+            if chunk:
+                store.add_chunk(conn, station, record_uuid, offset, chunk)
+            return offset + len(chunk)
 
     def put_whole(self, station: str, record_uuid: str, blob: bytes) -> None:
-        """Store all bytes of a registered record at once (hand-carry import)."""
+        """Store all bytes of a registered record at once (hand-carry import), replacing
+        any partial upload, in one locked transaction."""
         record_uuid = check_ids(station, record_uuid)
-        with self._locked(station):
-            with read(self.engine) as conn:
-                row = self._row(conn, station, record_uuid)
+        with self._station_write(station) as conn:
+            row = self._row(conn, station, record_uuid)
+            if len(blob) > int(row.size):
+                raise CentralError("upload.too_large", f"{len(blob)} bytes, past the registered {row.size}")
             if row.state == REGISTERED and self._offset(row) < int(row.size):
-                self.spool.put_whole(self.spool.partial(station, record_uuid), blob)
+                store.drop_chunks(conn, station, record_uuid)
+                store.add_chunk(conn, station, record_uuid, 0, blob)
 
     # -- commit ----------------------------------------------------------------------
 
@@ -288,38 +321,68 @@ class Receiver:
         """Verify and store the record durably; return its signed received verdict (the
         same bytes forever)."""
         record_uuid = check_ids(station, record_uuid)
-        with self._locked(station):
-            with read(self.engine) as conn:
-                row = self._row(conn, station, record_uuid)
-            return self._commit_row(row, via)
+        receipt = self._commit(station, record_uuid, via, after=None)
+        assert receipt is not None  # only a commit_after is ever deferred
+        return receipt
 
     def commit_after(self, station: str, record_uuid: str, after: str) -> dict[str, Any] | None:
         """Commit only if `after` (the station's previous record) is resolved: received, or
         rejected for good. Otherwise return None (deferred): the station commits later with
-        the plain commit. Checked and committed under the station's lock, so a pipelined
-        record can never be committed before the one it names."""
+        the plain commit. Checked again in the locked transaction that stores the record,
+        so a pipelined record can never be committed before the one it names."""
         record_uuid = check_ids(station, record_uuid)
         try:
             after = canonical_uuid(after)
         except ValueError:
             raise CentralError("request.invalid", "Upload-Commit-After is not a UUID (8-4-4-4-12 hex digits)") from None
-        with self._locked(station):
-            with read(self.engine) as conn:
-                row = self._row(conn, station, record_uuid)
-                prev = self._find(conn, station, after)
-            resolved = (
-                prev is not None and int(prev.station_seq) < int(row.station_seq) and prev.state in (RECEIVED, REJECTED)
-            )
-            if row.state == REGISTERED and not resolved:
+        return self._commit(station, record_uuid, "upload", after=after)
+
+    def _resolved(self, conn: Connection, row: Row[Any], after: str | None) -> bool:
+        if after is None:
+            return True
+        prev = self._find(conn, row.station, after)
+        return prev is not None and int(prev.station_seq) < int(row.station_seq) and prev.state in (RECEIVED, REJECTED)
+
+    def _commit(self, station: str, record_uuid: str, via: str, *, after: str | None) -> dict[str, Any] | None:
+        with read(self.engine) as conn:
+            row = self._row(conn, station, record_uuid)
+            if row.state != REGISTERED:
+                return self._settled(row)
+            if not self._resolved(conn, row, after):
                 log.info("%s/%s: commit deferred until %s is resolved", station, record_uuid, after)
                 return None
-            return self._commit_row(row, "upload")
+            if self._offset(row) < int(row.size):
+                raise CentralError(
+                    "commit.incomplete", f"{self._offset(row)} of {row.size} bytes are stored; HEAD and continue"
+                )
+            blob = store.partial_bytes(conn, station, record_uuid)
+        seq = int(row.station_seq)
+        if hashlib.sha256(blob).hexdigest() != row.sha256:
+            settled = self._reset_mismatch(row)
+            if settled is not None:
+                return settled
+            raise CentralError(
+                "commit.rejected",
+                "the stored bytes do not match the registered SHA-256; the upload was reset to offset 0",
+                reason="packet.sha256",
+                verdict=self._refusal(station, record_uuid, seq, row.sha256, "packet.sha256"),
+            )
+        try:
+            opened = self._open(row, blob)
+        except PacketError as exc:
+            settled = self._reject(row, blob, exc.code)
+            if settled is not None:
+                return settled
+            raise CentralError(
+                "commit.rejected",
+                f"the packet failed verification: {exc.detail}",
+                reason=exc.code,
+                verdict=self._refusal(station, record_uuid, seq, row.sha256, exc.code),
+            ) from None
+        return self._store(row, blob, opened, via, after)
 
-    def _commit_row(self, row: Row[Any], via: str) -> dict[str, Any]:
-        if row.state == RECEIVED:
-            receipt = self.verdict(row)
-            assert receipt is not None
-            return receipt
+    def _settled(self, row: Row[Any]) -> dict[str, Any]:
+        """The answer for a record already received (its receipt) or rejected (raised)."""
         if row.state == REJECTED:
             raise CentralError(
                 "commit.rejected",
@@ -327,89 +390,58 @@ class Receiver:
                 reason=row.reason,
                 verdict=self.verdict(row),
             )
-        return self._verify_and_store(row, via)
+        receipt = self.verdict(row)
+        assert receipt is not None
+        return receipt
 
-    def _verify_and_store(self, row: Row[Any], via: str) -> dict[str, Any]:
-        station, record_uuid, seq = row.station, row.record_uuid, int(row.station_seq)
-        done = self.spool.received(station, record_uuid)
-        source = done if done.exists() else self.spool.partial(station, record_uuid)
-        if self.spool.size(source) < int(row.size):
-            raise CentralError(
-                "commit.incomplete", f"{self.spool.size(source)} of {row.size} bytes are stored; HEAD and continue"
-            )
-        blob = source.read_bytes()
-        if hashlib.sha256(blob).hexdigest() != row.sha256:
-            stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-            aside = self.spool.rejected(station, record_uuid).with_name(f"{record_uuid}.sha256-mismatch.{stamp}")
-            self.spool.move(source, aside)
-            log.warning("%s/%s: stored bytes do not match the registered SHA-256; upload reset", station, record_uuid)
-            raise CentralError(
-                "commit.rejected",
-                "the stored bytes do not match the registered SHA-256; the upload was reset to offset 0",
-                reason="packet.sha256",
-                verdict=self._refusal(station, record_uuid, seq, row.sha256, "packet.sha256"),
-            )
-        station_key = self.public_key_for(station)
-        try:
-            if station_key is None:
-                raise PacketError("packet.signature", "the station is no longer registered")
-            opened = open_packet(
-                blob,
-                central_private=self.keys.packet_key,
-                station_public=station_key,
-                max_inflated=self.settings.max_packet_size,
-            )
-            header = opened.header
-            if (header["station"], str(header["record_uuid"]).lower(), header["station_seq"]) != (
-                station,
-                record_uuid,
-                seq,
-            ):
-                raise PacketError("packet.mismatch", "the packet is for another station, record or sequence number")
-        except PacketError as exc:
-            self._reject(row, source, exc.code)
-            raise CentralError(
-                "commit.rejected",
-                f"the packet failed verification: {exc.detail}",
-                reason=exc.code,
-                verdict=self._refusal(station, record_uuid, seq, row.sha256, exc.code),
-            ) from None
+    def _open(self, row: Row[Any], blob: bytes) -> _Opened:
+        """Decrypt, check the signature and the header; keep only the NIK's HMAC and the
+        correction claim (no packet contents are kept or logged beyond this point)."""
+        station_key = self.public_key_for(row.station)
+        if station_key is None:
+            raise PacketError("packet.signature", "the station is no longer registered")
+        opened = open_packet(
+            blob,
+            central_private=self.keys.packet_key,
+            station_public=station_key,
+            max_inflated=self.settings.max_packet_size,
+        )
+        header = opened.header
+        claimed = (header["station"], str(header["record_uuid"]).lower(), header["station_seq"])
+        if claimed != (row.station, row.record_uuid, int(row.station_seq)):
+            raise PacketError("packet.mismatch", "the packet is for another station, record or sequence number")
         demographics = opened.manifest.get("demographics")
         nik = demographics.get("nik") if isinstance(demographics, dict) else None
         nik_hash = self.keys.nik_hash(nik) if isinstance(nik, str) and nik.strip() else None
-        corrects = opened.manifest.get("corrects_uuid")
-        del opened, blob, nik, demographics  # no packet contents are kept or logged beyond this point
-        if source != done:
-            self.spool.move(source, done)
+        return _Opened(nik_hash=nik_hash, corrects=opened.manifest.get("corrects_uuid"))
+
+    def _store(self, row: Row[Any], blob: bytes, opened: _Opened, via: str, after: str | None) -> dict[str, Any] | None:
+        station, record_uuid = row.station, row.record_uuid
         received_at = self.clock().replace(microsecond=0)
-        with write(self.engine) as conn:
-            lineage = self._lineage(conn, row, corrects, nik_hash)
+        with self._station_write(station) as conn:
+            current = self._row(conn, station, record_uuid)
+            if current.state != REGISTERED:
+                return self._settled(current)  # another node committed or rejected it meanwhile
+            if not self._resolved(conn, current, after):
+                return None
+            lineage = self._lineage(conn, current, opened.corrects, opened.nik_hash)
             server_seq = next_server_seq(conn)
-            receipt_id = str(uuidlib.uuid4())
-            updated = conn.execute(
-                update(records)
-                .where(
-                    records.c.station == station,
-                    records.c.record_uuid == record_uuid,
-                    records.c.state == REGISTERED,
-                )
-                .values(
-                    state=RECEIVED,
-                    received_at=received_at,
-                    server_seq=server_seq,
-                    receipt_id=receipt_id,
-                    nik_hash=nik_hash,
-                    lineage=lineage,
-                    commit_count=records.c.commit_count + 1,
-                    via=via,
-                )
+            store.keep_packet(conn, station, record_uuid, blob)
+            values = {
+                "state": RECEIVED,
+                "received_at": received_at,
+                "server_seq": server_seq,
+                "receipt_id": str(uuidlib.uuid4()),
+                "nik_hash": opened.nik_hash,
+                "lineage": lineage,
+                "commit_count": records.c.commit_count + 1,
+                "via": via,
+            }
+            conn.execute(
+                update(records).where(records.c.station == station, records.c.record_uuid == record_uuid).values(values)
             )
-            if updated.rowcount != 1:
-                raise CentralError(
-                    "server.busy", "the record changed during commit; retry", headers={"Retry-After": "1"}
-                )
             stored = self._row(conn, station, record_uuid)
-        log.info("received %s/%s seq %d as server_seq %d", station, record_uuid, seq, server_seq)
+        log.info("received %s/%s seq %d as server_seq %d", station, record_uuid, int(row.station_seq), server_seq)
         receipt = self.verdict(stored)
         assert receipt is not None
         return receipt
@@ -439,19 +471,40 @@ class Receiver:
         log.warning("%s: corrects_uuid %s ignored: %s", where, parent_uuid, why)
         return own
 
-    def _reject(self, row: Row[Any], source: Path, code: str) -> None:
-        with write(self.engine) as conn:
+    def _reject(self, row: Row[Any], blob: bytes, code: str) -> dict[str, Any] | None:
+        """Mark the record rejected and set its bytes aside, in one locked transaction;
+        if another node settled it first, answer that instead (its receipt, or raise)."""
+        with self._station_write(row.station) as conn:
+            current = self._row(conn, row.station, row.record_uuid)
+            if current.state != REGISTERED:
+                return self._settled(current)
+            store.set_aside(conn, row.station, row.record_uuid, code, blob, self.clock())
             conn.execute(
                 update(records)
-                .where(
-                    records.c.station == row.station,
-                    records.c.record_uuid == row.record_uuid,
-                    records.c.state == REGISTERED,
-                )
+                .where(records.c.station == row.station, records.c.record_uuid == row.record_uuid)
                 .values(state=REJECTED, reason=code)
             )
-        self.spool.move(source, self.spool.rejected(row.station, row.record_uuid))
         log.warning("rejected %s/%s: %s", row.station, row.record_uuid, code)
+        return None
+
+    def _reset_mismatch(self, row: Row[Any]) -> dict[str, Any] | None:
+        """Set aside bytes that do not match the registered SHA-256 and restart the
+        upload from 0. The bytes are read again under the lock: if another request changed
+        them meanwhile, nothing is reset and the caller is told to retry."""
+        with self._station_write(row.station) as conn:
+            current = self._row(conn, row.station, row.record_uuid)
+            if current.state != REGISTERED:
+                return self._settled(current)
+            blob = store.partial_bytes(conn, row.station, row.record_uuid)
+            if len(blob) < int(row.size) or hashlib.sha256(blob).hexdigest() == row.sha256:
+                raise CentralError(
+                    "server.busy", "the upload changed during commit; retry", headers={"Retry-After": "1"}
+                )
+            store.set_aside(conn, row.station, row.record_uuid, "packet.sha256", blob, self.clock())
+        log.warning(
+            "%s/%s: stored bytes do not match the registered SHA-256; upload reset", row.station, row.record_uuid
+        )
+        return None
 
     # -- reconcile -------------------------------------------------------------------
 
@@ -468,9 +521,7 @@ class Receiver:
             rows: dict[str, Row[Any]] = {}
             for start in range(0, len(uuids), ledger.IN_CHUNK):
                 chunk = uuids[start : start + ledger.IN_CHUNK]
-                found = conn.execute(
-                    select(records).where(records.c.station == station, records.c.record_uuid.in_(chunk))
-                ).all()
+                found = store.find_many(conn, station, chunk)
                 rows.update((r.record_uuid, r) for r in found)
             downstream = ledger.downstream_many(conn, rows.values(), now=now, delay_s=self.settings.downstream_delay_s)
             watermark, gaps = ledger.watermark_and_gaps(conn, station)
@@ -493,7 +544,14 @@ class Receiver:
     ) -> dict[str, Any]:
         base: dict[str, Any] = {"uuid": record_uuid, "station_seq": seq}
         if row is None:
-            return {**base, "state": LedgerState.UNKNOWN, "offset": 0, "reason": None, "downstream": None, "verdict": None}
+            return {
+                **base,
+                "state": LedgerState.UNKNOWN,
+                "offset": 0,
+                "reason": None,
+                "downstream": None,
+                "verdict": None,
+            }
         if sha is not None and sha != row.sha256:
             reason = "record.hash_conflict"
             refused = self._refusal(station, record_uuid, seq or int(row.station_seq), sha, reason)

@@ -39,9 +39,8 @@ def test_commit_returns_a_durable_receipt_and_the_same_one_forever(
     assert verdict.receipt_id == receipt["receipt_id"] and verdict.server_seq == 1
     assert api.commit(p).content == first.content
     assert api.commit(p).json() == receipt
-    stored = receiver.spool.received(station.code, p.record_uuid)
-    assert stored.read_bytes() == p.blob
-    assert not receiver.spool.partial(station.code, p.record_uuid).exists()
+    assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob
+    assert receiver.partial_bytes(station.code, p.record_uuid) == b""  # the chunks went with the commit
     with read(receiver.engine) as conn:
         row = conn.execute(select(records).where(records.c.record_uuid == p.record_uuid)).one()
     assert row.commit_count == 1 and row.nik_hash is not None and NIK_A not in row.nik_hash
@@ -102,7 +101,9 @@ def test_a_packet_that_fails_verification_is_rejected_with_the_reason(
     state = api.reconcile([claimed])["records"][0]
     assert state["state"] == "rejected" and state["reason"] == reason
     assert verified(receiver, state["verdict"], claimed, station=station.code, state="rejected").reason == reason
-    assert receiver.spool.rejected(station.code, p.record_uuid).exists()
+    kept = receiver.set_aside(station.code, p.record_uuid)
+    assert [k.reason for k in kept] == [reason] and kept[0].data == p.blob
+    assert receiver.packet_bytes(station.code, p.record_uuid) is None
     registered = api.register(claimed).json()
     assert registered["state"] == "rejected" and registered["verdict"] == r.json()["verdict"]
 
@@ -121,8 +122,12 @@ def test_bytes_that_differ_from_the_registered_hash_reset_the_upload(
         "packet.sha256"
     )
     assert api.head(good).headers["Upload-Offset"] == "0"
+    kept = receiver.set_aside(station.code, good.record_uuid)
+    assert [(k.reason, k.data) for k in kept] == [("packet.sha256", wrong.blob)]
+    assert receiver.partial_bytes(station.code, good.record_uuid) == b""
     assert api.patch(good, 0, good.blob).status_code == 204
     assert api.commit(good).status_code == 200
+    assert receiver.packet_bytes(station.code, good.record_uuid) == good.blob
 
 
 def test_reconcile_states_watermark_and_gaps(api: Api, station: FakeStation, receiver: Receiver) -> None:

@@ -2,8 +2,9 @@
 
 The receiver runs as a real subprocess (`python -m central.cli serve --port 0`). A
 PATCH body is streamed half-way, the server is killed with SIGKILL, and after a
-restart HEAD must report exactly the bytes durably on disk, and the upload must
-complete with a valid commit. Every wait is bounded.
+restart HEAD must report exactly the bytes committed to the database (whole chunks,
+none of the torn one), and the upload must complete with a valid commit whose packet
+is in the database. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from central.cli import main
+from central.db import make_engine, packets, read, upload_chunks
 from central.keys import load_keys
+from central.settings import normalise_db_url
 from tests.central.support import OFFSET_TYPE, FakeStation, Packet
 from wire.auth import sign_headers
 from wire.keys import load_x25519_public, public_pem
@@ -158,8 +162,12 @@ def test_sigkill_mid_patch_then_restart_resumes_from_the_durable_offset(
     assert main(["stations", "add", "--code", CODE, "--public-key", str(tmp_path / "st.pub"), "--db", db_url]) == 0
     capsys.readouterr()
     p = st.packet(1, payload=5 * CHUNK)
-    partial = central_home / "uploads" / CODE / f"{p.record_uuid}.part"
     log = tmp_path / "server.log"
+    engine = make_engine(normalise_db_url(db_url))
+
+    def stored_chunks() -> list[int]:
+        with read(engine) as conn:
+            return list(conn.execute(sa.select(upload_chunks.c.length).order_by(upload_chunks.c.start)).scalars())
 
     server = Server(central_home, db_url, log)
     try:
@@ -170,8 +178,10 @@ def test_sigkill_mid_patch_then_restart_resumes_from_the_durable_offset(
         for _ in range(3):  # three kills, each in the middle of a chunk's body
             _kill_mid_patch(server, st, p, offset)
             server.stop()
-            durable = partial.stat().st_size
+            chunks = stored_chunks()
+            durable = sum(chunks)
             assert durable == offset  # the acknowledged bytes, and nothing of the torn chunk
+            assert chunks == [CHUNK] * len(chunks)
             server = Server(central_home, db_url, log)
             assert _head(server.url, st, p) == durable
             offset = _patch(server.url, st, p, offset)
@@ -190,8 +200,11 @@ def test_sigkill_mid_patch_then_restart_resumes_from_the_durable_offset(
         server = Server(central_home, db_url, log)
         r = httpx.post(server.url + commit_path, headers=_signed(st, "POST", commit_path, b""), timeout=10)
         assert r.json() == receipt
+        assert stored_chunks() == []  # the commit took them
     finally:
         server.stop()
-    stored = (central_home / "packets" / CODE / f"{p.record_uuid}.pkt").read_bytes()
+    with read(engine) as conn:
+        stored = conn.execute(sa.select(packets.c.data).where(packets.c.record_uuid == p.record_uuid)).scalar_one()
+    engine.dispose()
     opened = open_packet(stored, central_private=load_keys(central_home).packet_key, station_public=st.key.public_key())
     assert opened.header["record_uuid"] == p.record_uuid

@@ -142,6 +142,6 @@ def test_the_receiver_rejects_a_bomb_at_its_packet_limit_with_a_signed_verdict(b
         assert verdict.reason == "packet.format"
         print(f"receiver: tracemalloc peak while rejecting the bomb: {peak / MIB:.2f} MiB")  # noqa: T201
         assert peak < 4 * MIB < DEFAULT_MAX_INFLATED, f"peak {peak / MIB:.1f} MiB"
-        assert receiver.spool.rejected(STATION, p.record_uuid).exists()
+        assert [kept.reason for kept in receiver.set_aside(STATION, p.record_uuid)] == ["packet.format"]
     finally:
         receiver.close()

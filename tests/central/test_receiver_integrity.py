@@ -5,8 +5,10 @@ version refused."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -166,7 +168,7 @@ def test_a_record_first_registered_upper_cased_is_stored_lower_cased(receiver: R
     receipt = upload(receiver, station.code, p, uuid_as=p.record_uuid.upper())
     assert receipt["record_uuid"] == p.record_uuid
     verified(receiver, receipt, p, station=station.code, state="received")
-    assert receiver.spool.received(station.code, p.record_uuid).read_bytes() == p.blob
+    assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob
     with pytest.raises(CentralError) as refused:
         receiver.register(station.code, "not-a-uuid", {"station_seq": 2, "sha256": p.sha256, "size": 1})
     assert refused.value.code == "request.invalid"
@@ -204,8 +206,8 @@ def test_another_stations_uuid_teaches_nothing_and_blocks_nothing(
         verified(receiver, state["verdict"], mine, station=station.code, state="received").receipt_id
         == (receipt["receipt_id"])
     )
-    assert receiver.spool.received(station.code, mine.record_uuid).read_bytes() == mine.blob
-    assert receiver.spool.received(other.code, mine.record_uuid).read_bytes() == copied.blob
+    assert receiver.packet_bytes(station.code, mine.record_uuid) == mine.blob
+    assert receiver.packet_bytes(other.code, mine.record_uuid) == copied.blob
 
 
 def test_registering_another_stations_uuid_first_does_not_get_the_real_record_rejected(
@@ -271,8 +273,9 @@ def test_a_verdict_from_another_key_or_for_another_record_does_not_verify(
 # -- schema version ------------------------------------------------------------------
 
 
-def _version_1(url: str, rows: list[dict[str, object]]) -> None:
-    """A database as station-central made it before the trust work (schema version 1)."""
+def _version_1(url: str, rows: list[dict[str, object]], home: Path | None = None) -> None:
+    """A database as station-central made it before the trust work (schema version 1),
+    and, in `home`, the spool that held its packets (named by the uuid as it was sent)."""
     old = MetaData()
     Table("stations", old, Column("code", String(64), primary_key=True), Column("name", String(200)))
     v1 = Table(
@@ -296,7 +299,7 @@ def _version_1(url: str, rows: list[dict[str, object]]) -> None:
             conn.execute(
                 insert(v1).values(
                     station="329104-01",
-                    sha256=f"{n:064x}",
+                    sha256=hashlib.sha256(_v1_packet(n)).hexdigest(),
                     size=1000,
                     state="received",
                     registered_at="2026-11-22T07:00:00.000000Z",
@@ -310,6 +313,14 @@ def _version_1(url: str, rows: list[dict[str, object]]) -> None:
                 )
             )
     engine.dispose()
+    if home is not None:
+        for n, row in enumerate(rows, start=1):
+            (home / "packets" / "329104-01").mkdir(parents=True, exist_ok=True)
+            (home / "packets" / "329104-01" / f"{row['record_uuid']}.pkt").write_bytes(_v1_packet(n))
+
+
+def _v1_packet(n: int) -> bytes:
+    return bytes([n]) * 1000
 
 
 U1, U2 = "0b6f2c1e-8d0a-4f5e-9c61-3a2b1d4e5f60", "1b6f2c1e-8d0a-4f5e-9c61-3a2b1d4e5f61"
@@ -322,6 +333,7 @@ def test_a_version_1_database_is_upgraded_in_place(settings: Settings) -> None:
             {"record_uuid": U1, "station_seq": 1, "lineage": U1},
             {"record_uuid": U2.upper(), "station_seq": 2, "lineage": U1},  # a correction of U1
         ],
+        settings.home,
     )
     receiver = Receiver(settings)
     try:
@@ -336,6 +348,7 @@ def test_a_version_1_database_is_upgraded_in_place(settings: Settings) -> None:
         with pytest.raises(CentralError) as taken:
             receiver.register("329104-01", str(uuid.uuid4()), {"station_seq": 2, "sha256": "b" * 64, "size": 9})
         assert taken.value.code == "record.seq_conflict"
+        assert receiver.packet_bytes("329104-01", U2) == _v1_packet(2)  # and on to version 3
     finally:
         receiver.close()
     Receiver(settings).close()  # and opened again as it is

@@ -1,6 +1,6 @@
-"""The centre's data is owner-only whatever existed before: the home, keys/, packets/,
-uploads/, rejected/, locks/ (and each station's directory) 0700; keys, locks and the
-SQLite database with its -wal/-shm 0600. Checked on a home that was left 0755/0644."""
+"""The centre's data is owner-only whatever existed before: the home and keys/ 0700;
+the keys and the SQLite database with its -wal/-shm 0600. Checked on a home that was
+left 0755/0644. Packet bytes live in the database (schema 3): the home holds no spool."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.central.support import FakeClock, FakeStation
 from tests.central.trust_support import upload
 from wire.keys import public_pem
 
-DIRS = ("", "keys", "packets", "uploads", "rejected", "locks")
+DIRS = ("", "keys")
 
 
 def _mode(path: Path) -> int:
@@ -31,8 +31,8 @@ def _loosen(home: Path) -> None:
     for name in DIRS:
         (home / name).mkdir(parents=True, exist_ok=True)
         os.chmod(home / name, 0o755)
-    (home / "packets" / "329104-09").mkdir(exist_ok=True)
-    os.chmod(home / "packets" / "329104-09", 0o755)
+    (home / "keys" / "old").mkdir(exist_ok=True)
+    os.chmod(home / "keys" / "old", 0o755)
     for key in (home / "keys").iterdir():
         os.chmod(key, 0o644)
     db = home / "central.db"
@@ -43,8 +43,8 @@ def _loosen(home: Path) -> None:
 def _assert_private(home: Path) -> None:
     for name in DIRS:
         assert _mode(home / name) == 0o700, name or "home"
-    assert _mode(home / "packets" / "329104-09") == 0o700
-    keys = sorted((home / "keys").iterdir())
+    assert _mode(home / "keys" / "old") == 0o700
+    keys = sorted(k for k in (home / "keys").iterdir() if k.is_file())
     assert [k.name for k in keys] == ["central_receipt_ed25519.key", "central_x25519.key", "nik_hmac.key"]
     assert all(_mode(k) == 0o600 for k in keys)
     for suffix in ("", "-wal", "-shm"):
@@ -57,7 +57,7 @@ def test_a_loose_home_and_database_are_tightened_when_the_receiver_starts(tmp_pa
     home = tmp_path / "centre"
     Receiver(Settings(home=home)).close()
     _loosen(home)
-    assert _mode(home / "central.db") == 0o644 and _mode(home / "packets") == 0o755
+    assert _mode(home / "central.db") == 0o644 and _mode(home / "keys") == 0o755
     receiver = Receiver(Settings(home=home, downstream_delay_s=0), clock=FakeClock())
     try:
         _assert_private(home)
@@ -66,10 +66,13 @@ def test_a_loose_home_and_database_are_tightened_when_the_receiver_starts(tmp_pa
         add_station(receiver.engine, station.code, public_pem(station.key), name="", now=receiver.clock())
         p = station.packet(1)
         upload(receiver, station.code, p)
-        for directory in (home / "packets" / station.code, home / "uploads" / station.code):
-            assert _mode(directory) == 0o700
-        assert _mode(receiver.spool.received(station.code, p.record_uuid)) == 0o600
-        assert _mode(home / "locks" / f"{station.code}.lock") == 0o600
+        assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob
+        assert sorted(path.name for path in home.iterdir()) == [
+            "central.db",
+            "central.db-shm",
+            "central.db-wal",
+            "keys",
+        ]
         _assert_private(home)
     finally:
         receiver.close()

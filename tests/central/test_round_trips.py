@@ -57,7 +57,7 @@ def test_the_last_chunk_can_carry_the_commit_and_earlier_ones_do_not(
     receipt = last.json()
     assert receipt["sha256"] == p.sha256 and int(last.headers["Upload-Offset"]) == p.size
     assert api.commit(p).json() == receipt  # the same receipt forever
-    assert receiver.spool.received(station.code, p.record_uuid).read_bytes() == p.blob
+    assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob
 
 
 # --- Upload-Commit-After: a pipelined commit waits for the station's previous record ----------
@@ -104,7 +104,7 @@ def test_a_pipelined_commit_is_deferred_until_the_previous_record_is_received(
     assert receipt["server_seq"] > first_receipt["server_seq"]
     assert _patch_after(api, second, second.size, b"", first.record_uuid).json() == receipt
     assert api.commit(second).json() == receipt
-    assert receiver.spool.received(station.code, second.record_uuid).read_bytes() == second.blob
+    assert receiver.packet_bytes(station.code, second.record_uuid) == second.blob
 
 
 def test_a_pipelined_commit_goes_at_once_when_the_previous_record_is_received(api: Api, station: FakeStation) -> None:

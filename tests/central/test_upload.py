@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
+from sqlalchemy import Connection
 
+from central import store
 from central.receiver import Receiver
-from tests.central.support import Api, FakeStation, Packet
+from tests.central.support import Api, FakeStation
 from wire.receipts import verify_verdict
 
 
@@ -97,7 +99,7 @@ def test_offset_mismatch_is_409_and_changes_nothing(api: Api, station: FakeStati
     assert replay.json()["error"] == "upload.offset_mismatch" and replay.headers["Upload-Offset"] == "1000"
     ahead = api.patch(p, 2000, p.blob[2000:3000])
     assert ahead.status_code == 409
-    assert _partial(receiver, station, p).read_bytes() == p.blob[:1000]
+    assert receiver.partial_bytes(station.code, p.record_uuid) == p.blob[:1000]
 
 
 def test_checksum_mismatch_is_460_and_the_chunk_is_discarded(
@@ -108,7 +110,7 @@ def test_checksum_mismatch_is_460_and_the_chunk_is_discarded(
     bad = api.patch(p, 0, p.blob[:1000], checksum=b"something else")
     assert bad.status_code == 460 and bad.json()["error"] == "upload.checksum_mismatch"
     assert api.head(p).headers["Upload-Offset"] == "0"
-    assert not _partial(receiver, station, p).exists()
+    assert receiver.partial_bytes(station.code, p.record_uuid) == b""
     assert api.patch(p, 0, p.blob[:1000]).status_code == 204
 
 
@@ -144,24 +146,32 @@ def test_patch_of_an_unregistered_record_is_404(api: Api, station: FakeStation) 
     assert r.status_code == 404 and r.json()["error"] == "record.not_registered"
 
 
-def test_a_torn_tail_left_by_a_crash_is_kept_and_the_upload_resumes(
-    api: Api, station: FakeStation, receiver: Receiver
+def test_a_chunk_whose_transaction_dies_leaves_nothing_and_the_upload_resumes(
+    api: Api, station: FakeStation, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """kill -9 in the middle of os.write leaves a prefix of a verified chunk: HEAD reports it."""
+    """A node dying after the chunk's INSERT but before its COMMIT: the chunk is not
+    there at all (no torn prefix), HEAD says so, and the same chunk is then taken."""
     p = station.packet(1)
     api.register(p)
     api.patch(p, 0, p.blob[:1000])
-    with _partial(receiver, station, p).open("ab") as f:
-        f.write(p.blob[1000:1337])
-    assert api.head(p).headers["Upload-Offset"] == "1337"
-    assert api.patch(p, 1337, p.blob[1337:]).status_code == 204
+    real = store.add_chunk
+
+    def insert_then_die(conn: Connection, code: str, record_uuid: str, start: int, data: bytes) -> None:
+        real(conn, code, record_uuid, start, data)
+        assert receiver.partial_bytes(code, record_uuid) == p.blob[:1000]  # not visible before the commit
+        raise MemoryError("the node died before the commit")
+
+    monkeypatch.setattr(store, "add_chunk", insert_then_die)
+    with pytest.raises(MemoryError):
+        receiver.append(station.code, p.record_uuid, 1000, p.blob[1000:1337], None)
+    monkeypatch.setattr(store, "add_chunk", real)
+    assert api.head(p).headers["Upload-Offset"] == "1000"
+    assert receiver.partial_bytes(station.code, p.record_uuid) == p.blob[:1000]
+    assert api.patch(p, 1000, p.blob[1000:]).status_code == 204
     assert api.commit(p).status_code == 200
+    assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob
 
 
 def api_limit(api: Api) -> int:
     limit: int = api.http.app.state.receiver.settings.max_packet_size  # type: ignore[attr-defined]
     return limit
-
-
-def _partial(receiver: Receiver, station: FakeStation, p: Packet) -> Path:
-    return receiver.spool.partial(station.code, p.record_uuid)

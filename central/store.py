@@ -1,0 +1,99 @@
+"""Packet bytes in the database: upload chunks, received packets, packets set aside.
+
+Plain functions on a connection, called inside the receiver's transactions (the
+writes only under the station's lock, central.db.station_lock).
+
+Traps:
+- An upload's offset is the sum of its chunks' `length` column (`find` adds it to the
+  record's row as `stored`): the bytes are never loaded to learn it, and no second
+  copy of it exists that could disagree after a crash.
+- Chunks are appended only at the stored offset, checked in the same locked
+  transaction, so they tile 0..offset without gaps or overlaps; `partial_bytes` joins
+  them in order.
+- A received packet is written once, in the transaction that marks its record
+  received; nothing here updates or deletes one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select
+
+from central.db import packets, records, rejected_packets, stored_length, upload_chunks
+
+_FIND = select(records, stored_length().label("stored"))
+
+
+@dataclass(frozen=True)
+class SetAside:
+    reason: str
+    set_aside_at: datetime
+    sha256: str
+    data: bytes
+
+
+def find(conn: Connection, station: str, record_uuid: str) -> Row[Any] | None:
+    """The record's row with `stored`, the bytes of its upload stored so far."""
+    return conn.execute(_FIND.where(records.c.station == station, records.c.record_uuid == record_uuid)).first()
+
+
+def find_many(conn: Connection, station: str, record_uuids: list[str]) -> list[Row[Any]]:
+    return list(conn.execute(_FIND.where(records.c.station == station, records.c.record_uuid.in_(record_uuids))))
+
+
+def _chunks_of(station: str, record_uuid: str) -> tuple[Any, ...]:
+    return (upload_chunks.c.station == station, upload_chunks.c.record_uuid == record_uuid)
+
+
+def add_chunk(conn: Connection, station: str, record_uuid: str, start: int, data: bytes) -> None:
+    values = {"station": station, "record_uuid": record_uuid, "start": start, "length": len(data), "data": data}
+    conn.execute(insert(upload_chunks).values(values))
+
+
+def drop_chunks(conn: Connection, station: str, record_uuid: str) -> None:
+    conn.execute(delete(upload_chunks).where(*_chunks_of(station, record_uuid)))
+
+
+def partial_bytes(conn: Connection, station: str, record_uuid: str) -> bytes:
+    query = select(upload_chunks.c.data).where(*_chunks_of(station, record_uuid)).order_by(upload_chunks.c.start)
+    return b"".join(bytes(data) for data in conn.execute(query).scalars())
+
+
+def keep_packet(conn: Connection, station: str, record_uuid: str, blob: bytes) -> None:
+    """Store the verified packet of a record being marked received; its chunks go."""
+    conn.execute(insert(packets).values(station=station, record_uuid=record_uuid, data=blob))
+    drop_chunks(conn, station, record_uuid)
+
+
+def packet_bytes(conn: Connection, station: str, record_uuid: str) -> bytes | None:
+    query = select(packets.c.data).where(packets.c.station == station, packets.c.record_uuid == record_uuid)
+    data = conn.execute(query).scalar()
+    return None if data is None else bytes(data)
+
+
+def set_aside(conn: Connection, station: str, record_uuid: str, reason: str, blob: bytes, at: datetime) -> None:
+    """Keep `blob` for inquiry with its reason and time; the upload's chunks go."""
+    conn.execute(
+        insert(rejected_packets).values(
+            station=station,
+            record_uuid=record_uuid,
+            reason=reason,
+            set_aside_at=at,
+            sha256=hashlib.sha256(blob).hexdigest(),
+            data=blob,
+        )
+    )
+    drop_chunks(conn, station, record_uuid)
+
+
+def set_aside_of(conn: Connection, station: str, record_uuid: str) -> list[SetAside]:
+    query = (
+        select(rejected_packets)
+        .where(rejected_packets.c.station == station, rejected_packets.c.record_uuid == record_uuid)
+        .order_by(rejected_packets.c.id)
+    )
+    return [SetAside(r.reason, r.set_aside_at, r.sha256, bytes(r.data)) for r in conn.execute(query)]
