@@ -90,7 +90,13 @@ def test_the_busy_text_counts_from_when_it_is_shown() -> None:
 
 @pytest.fixture
 def real(core: StationCore, server: CentralServer) -> StationCore:
+    """Joined to the real centre (its keys); simulated devices named, so that `station
+    status` does not probe ports."""
     join(core, server)
+    core.config.camera.driver = "opencv-sim"
+    core.config.fingerprint.driver = "ef01-sim"
+    core.config.signature.driver = "isdv4-sim"
+    save_config(core.config, core.home)
     return core
 
 
@@ -163,6 +169,9 @@ def test_a_busy_centre_is_recorded_as_busy_and_trips_neither_breaker_nor_link(
     assert main(["sync", "--once", "--json"]) == 0
     said = json.loads(capsys.readouterr().out)["centre_busy"]
     assert said is not None and 30 <= said["retry_in_s"] <= 45
+    assert main(["status"]) == 0  # the default language
+    out = capsys.readouterr().out
+    assert "Pusat sibuk, coba lagi dalam " in out and "offline" not in out, out
 
     # The centre has room again: every record arrives once, and the busy state is gone.
     point_at(real, server.url)
