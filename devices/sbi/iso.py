@@ -100,9 +100,12 @@ def decode_grey(data: bytes, expect: tuple[int, int] | None = None) -> np.ndarra
         raise IsoError(f"image does not decode: {type(exc).__name__}") from None
 
 
-def finger_record(image: np.ndarray, position: int, *, quality: int = 255, now: datetime | None = None) -> bytes:
-    """One-finger 19794-4:2011 record, JPEG 2000 lossless at 500 ppi."""
-    data = encode_jp2_lossless(image)
+def finger_record(
+    image: np.ndarray, position: int, *, quality: int = 255, now: datetime | None = None, encoded: bytes | None = None
+) -> bytes:
+    """One-finger 19794-4:2011 record, JPEG 2000 lossless at 500 ppi (`encoded`: the
+    image already encoded, by a caller that caches it)."""
+    data = encoded if encoded is not None else encode_jp2_lossless(image)
     h, w = image.shape[:2]
     qblocks = b"" if quality == 255 else struct.pack(">BHH", quality, 0x0103, 0x0001)
     header = (
@@ -117,10 +120,11 @@ def finger_record(image: np.ndarray, position: int, *, quality: int = 255, now: 
 
 
 def iris_record(
-    image: np.ndarray, eye: str, *, image_type: int = IRIS_K2_VGA, quality: int = 255, now: datetime | None = None
-) -> bytes:
+    image: np.ndarray, eye: str, *, image_type: int = IRIS_K2_VGA, quality: int = 255, now: datetime | None = None,
+    encoded: bytes | None = None,
+) -> bytes:  # fmt: skip
     """One-eye 19794-6:2011 record, monochrome JPEG 2000 lossless."""
-    data = encode_jp2_lossless(image)
+    data = encoded if encoded is not None else encode_jp2_lossless(image)
     h, w = image.shape[:2]
     qblocks = b"" if quality == 255 else struct.pack(">BHH", quality, 0x0103, 0x0001)
     properties = 0x01 << 6  # compression history: lossless; orientation undefined

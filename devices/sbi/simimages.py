@@ -41,6 +41,27 @@ def finger_image(seed: int, position: FingerPosition, quality: float) -> np.ndar
     return _finger(seed, int(position), int(round(quality * 100))).copy()
 
 
+@lru_cache(maxsize=64)
+def finger_capture(seed: int, position: int, quality_key: int) -> tuple[np.ndarray, bytes, float]:
+    """A finger as the simulated device returns it: image, its JPEG 2000 (lossless) and
+    the device's score (the station's proxy, scaled to a device-like spread; not NFIQ 2).
+    Cached: encoding is most of a capture's cost."""
+    from devices.fingerprint.quality import assess
+    from devices.sbi.iso import encode_jp2_lossless
+
+    image = _finger(seed, position, quality_key)
+    score = round(min(assess(image).score * 0.9, 100.0), 1)
+    return image, encode_jp2_lossless(image), score
+
+
+@lru_cache(maxsize=8)
+def eye_capture(seed: int, side: str, closed: bool, low_quality: bool) -> tuple[np.ndarray, bytes]:
+    from devices.sbi.iso import encode_jp2_lossless
+
+    image = eye(seed, side, closed, low_quality).image
+    return image, encode_jp2_lossless(image)
+
+
 @lru_cache(maxsize=16)
 def _slap(seed: int, positions: tuple[int, ...], quality_key: int) -> np.ndarray:
     h, w = 288, 256

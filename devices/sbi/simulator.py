@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from common.biometrics import FingerPosition
-from devices.fingerprint.quality import assess
 from devices.sbi import FAULTS, iso, jws, simimages
 from devices.sbi import SIM_TYPES as TYPES
 from devices.sbi.chain import EMPTY_HASH, is_hash, link
@@ -100,6 +99,7 @@ class SbiSimulator:
         self.requests: dict[str, int] = {}
         self.stopping = threading.Event()
         self.died = threading.Event()
+        self.capturing = threading.Event()  # set while a capture holds the device (tests wait on it)
         self._capture_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -139,6 +139,12 @@ class SbiSimulator:
             server.server_close()
         if self._thread is not None:
             self._thread.join(2.0)
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait until the service has stopped serving; True when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        return self._thread is None or not self._thread.is_alive()
 
     def die(self) -> None:
         """Stop listening at once, as a crashed service would (from a handler thread)."""
@@ -226,17 +232,16 @@ class SbiSimulator:
 
     def _finger_item(self, subtype: str) -> tuple[bytes, float]:
         position = FINGER_BY_SUBTYPE[subtype]
-        quality = 0.3 if self.fault == "low_quality" else 1.0
-        image = simimages.finger_image(self.seed, position, quality)
-        score = round(min(assess(image).score * 0.9, 100.0), 1)  # a device-like spread, not NFIQ 2
-        return iso.finger_record(image, int(position), quality=int(score)), score
+        quality_key = 30 if self.fault == "low_quality" else 100
+        image, encoded, score = simimages.finger_capture(self.seed, int(position), quality_key)
+        return iso.finger_record(image, int(position), quality=int(score), encoded=encoded), score
 
     def _iris_item(self, subtype: str) -> tuple[bytes, float]:
         closed = self.fault == "eye_closed"
         low = self.fault == "low_quality"
-        image = simimages.eye(self.seed, subtype, closed, low).image
+        image, encoded = simimages.eye_capture(self.seed, subtype, closed, low)
         score = 0.0 if closed else 38.0 if low else 88.0
-        return iso.iris_record(image, subtype, quality=int(score)), score
+        return iso.iris_record(image, subtype, quality=int(score), encoded=encoded), score
 
     def _face_item(self) -> tuple[bytes, float]:
         return iso.face_record(simimages.face_jpeg(self.seed)), 20.0 if self.fault == "low_quality" else 85.0
@@ -249,10 +254,12 @@ class SbiSimulator:
             return _failed(self._status_error())
         if not self._capture_lock.acquire(blocking=False):
             return _failed({"errorCode": "111", "errorInfo": "Device is Busy"})
+        self.capturing.set()
         try:
             self.stopping.wait(self.capture_delay_s)
             return self._capture(request)
         finally:
+            self.capturing.clear()
             self._capture_lock.release()
 
     def _validate(self, request: dict[str, Any]) -> dict[str, str] | None:

@@ -93,6 +93,21 @@ def iter_parts(
                 raise TransportError("too_large", "stream frame without length grew too large")
 
 
+def _refusal(resp: http.client.HTTPResponse, content_type: str) -> str:
+    """What a device said instead of streaming (the spec's {"error": {"errorCode": "202"}})."""
+    import json
+
+    try:
+        value = json.loads(resp.read(4096)) if content_type.startswith("application/json") else None
+        err = value.get("error") if isinstance(value, dict) else None
+        if isinstance(err, dict):
+            info = "".join(c for c in str(err.get("errorInfo", "")) if c.isprintable())[:80]
+            return f"device error {str(err.get('errorCode'))[:8]}: {info}"
+    except (ValueError, OSError, http.client.HTTPException):
+        pass
+    return f"HTTP {resp.status}, {content_type[:40]!r}"
+
+
 def decode_frame(jpeg: bytes) -> np.ndarray | None:
     import cv2
 
@@ -136,6 +151,12 @@ class PreviewReader:
         if self._thread is not None:
             self._thread.join(timeout_s)
 
+    def join(self, timeout_s: float) -> bool:
+        """Wait for the stream to end by itself; True when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        return not self.running
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -148,10 +169,11 @@ class PreviewReader:
             )
             self._conn = conn
             try:
-                if resp.status != 200:
-                    self.error = f"HTTP {resp.status}"
+                content_type = resp.getheader("Content-Type") or ""
+                if resp.status != 200 or content_type.startswith("application/json"):
+                    self.error = _refusal(resp, content_type)
                     return
-                boundary = boundary_of(resp.getheader("Content-Type") or "")
+                boundary = boundary_of(content_type)
                 for jpeg in iter_parts(resp, boundary):
                     if self._stop.is_set() or time.monotonic() > deadline or self.frames >= self.max_frames:
                         break
