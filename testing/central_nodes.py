@@ -14,6 +14,10 @@ Traps:
 - The sampler counts where threads *are*, not CPU: a thread blocked in C (a lock, a
   socket) shows as its Python caller. Known idle waits are left out; waits on PostgreSQL
   (psycopg's wait functions) stay in, named, because they are latency the receiver pays.
+- uvicorn ends by re-raising SIGTERM, so atexit handlers may never run: the sampler
+  writes its tallies every second.
+- `serve` writes uvicorn's access log to stdout, a line a request: its stdout must go to
+  a file, never to a pipe nobody drains (a full pipe blocks the receiver mid-request).
 - The receivers may run another source tree than this one (`src`: e.g. `git archive HEAD`
   while work on the centre is uncommitted); it goes first on their PYTHONPATH.
 """
@@ -21,6 +25,7 @@ Traps:
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +36,7 @@ from pathlib import Path
 CLK = os.sysconf("SC_CLK_TCK")
 START_TIMEOUT_S = 60
 SRC = "BENCH_CENTRE_SRC"
+SERVING = re.compile(r"serving on http://[^\s]+:(\d+)")
 
 
 def has_workers_option(env: dict[str, str]) -> bool:
@@ -64,7 +70,7 @@ def central_env(src: Path, profile_dir: Path | None = None) -> dict[str, str]:
 
 @dataclass
 class Receivers:
-    procs: list[subprocess.Popen[str]]
+    procs: list[subprocess.Popen[bytes]]
     targets: list[tuple[str, int]]
     mode: str
 
@@ -84,14 +90,15 @@ class Receivers:
         return [p.pid for p in self.procs]
 
 
-def _wait_serving(proc: subprocess.Popen[str], deadline: float) -> int:
-    assert proc.stdout is not None
+def _wait_serving(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> int:
+    """The port from `serve`'s "serving on http://HOST:PORT" line, read from its log file."""
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if "serving on http://" in line:
-            return int(line.strip().rsplit(":", 1)[1].split("/")[0])
-        if not line and proc.poll() is not None:
-            raise RuntimeError(f"station-central serve exited at start (status {proc.returncode})")
+        found = SERVING.search(log.read_text(errors="replace"))
+        if found:
+            return int(found.group(1))
+        if proc.poll() is not None:
+            raise RuntimeError(f"station-central serve exited at start (status {proc.returncode}); see {log}")
+        time.sleep(0.1)
     raise RuntimeError("station-central serve did not start in time")
 
 
@@ -121,15 +128,15 @@ def start_receivers(
     base = [sys.executable, "-m", "central.cli", "serve", "--home", str(home), "--db", db_url, "--port", "0"]
     base += ["--max-connections", str(max_connections)]
     runs = [[*base, "--workers", str(workers)]] if use_workers_option else [base] * workers
-    procs: list[subprocess.Popen[str]] = []
+    procs: list[subprocess.Popen[bytes]] = []
     ports: list[int] = []
     deadline = time.monotonic() + START_TIMEOUT_S
     try:
         for i, args in enumerate(runs):
-            log = open(log_dir / f"serve-{i}.log", "w")  # noqa: SIM115 - the child holds it
-            procs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=env[SRC]))
-            log.close()
-            ports.append(_wait_serving(procs[-1], deadline))
+            path = log_dir / f"serve-{i}.log"
+            with open(path, "wb") as log:  # the child keeps its own copy of the descriptor
+                procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=env[SRC]))
+            ports.append(_wait_serving(procs[-1], path, deadline))
         for port in ports:
             _wait_healthy(port, deadline)
     except BaseException:
@@ -219,14 +226,19 @@ _ROOT = os.environ.get("BENCH_PROFILE_ROOT", "")
 _IDLE = {("selectors.py", "select"), ("threading.py", "wait"), ("thread.py", "_worker"), ("queue.py", "get"),
          ("base_events.py", "_run_once"), ("threading.py", "_wait_for_tstate_lock"), ("connection.py", "wait"),
          ("popen_fork.py", "poll"), ("threading.py", "_bootstrap_inner"), ("_base.py", "wait"),
-         ("pool.py", "get"), ("tasks.py", "sleep"), ("runners.py", "run")}
+         ("pool.py", "get"), ("tasks.py", "sleep"), ("runners.py", "run"),
+         ("workers.py", "run"), ("workers.py", "_stop_all")}  # serve --workers: the supervisor waits
 if _DIR:
     _leaf, _own, _total = collections.Counter(), collections.Counter(), [0, 0]
 
     def _sample():
         me = threading.get_ident()
+        next_dump = time.monotonic() + 1.0
         while True:
             time.sleep(0.005)
+            if time.monotonic() > next_dump:  # uvicorn ends by re-raising SIGTERM: atexit may never run
+                _dump()
+                next_dump = time.monotonic() + 1.0
             _total[1] += 1
             for tid, frame in sys._current_frames().items():
                 if tid == me:
@@ -244,9 +256,11 @@ if _DIR:
                     _own[f"{os.path.relpath(f.f_code.co_filename, _ROOT)}:{f.f_code.co_name}"] += 1
 
     def _dump():
-        with open(os.path.join(_DIR, f"profile-{os.getpid()}.json"), "w") as out:
+        path = os.path.join(_DIR, f"profile-{os.getpid()}.json")
+        with open(path + ".tmp", "w") as out:
             json.dump({"busy_samples": _total[0], "ticks": _total[1], "leaf": _leaf.most_common(40),
                        "project": _own.most_common(40)}, out)
+        os.replace(path + ".tmp", path)
 
     threading.Thread(target=_sample, daemon=True, name="bench-sampler").start()
     atexit.register(_dump)

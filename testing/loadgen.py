@@ -304,6 +304,7 @@ class PhaseLog:
     deliveries: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, station index)
     commit_ms: list[tuple[float, float]] = field(default_factory=list)  # (monotonic done, latency)
     busy: Counter[str] = field(default_factory=Counter)
+    retry_after_s: list[float] = field(default_factory=list)  # what the centre asked, per busy answer
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     receipts: dict[str, dict[str, int]] = field(default_factory=dict)  # station -> uuid -> server_seq
@@ -474,6 +475,7 @@ class StationClient:
                 retry_after = exc.retry_after
                 if exc.busy:
                     self.log.busy[exc.kind] += 1
+                    self.log.retry_after_s.append(exc.retry_after or 0.0)
                 else:
                     self.log.errors[exc.kind] += 1
                     retry_after = None
