@@ -94,8 +94,9 @@ class Wilayah:
 
     @property
     def source(self) -> str:
-        """One line for screens and logs: the decree and the snapshot's date."""
-        return f"{self.meta.get('decree', '?')} ({self.meta.get('source_last_edit', '?')})"
+        """The decree the table follows, for screens and logs ("Kepmendagri No ... Tahun 2025")."""
+        decree = str(self.meta.get("decree", ""))
+        return decree[decree.find("Kepmendagri") :] if "Kepmendagri" in decree else decree or "?"
 
 
 def _checked_codes(doc: dict[str, Any], kind: str) -> dict[str, str]:

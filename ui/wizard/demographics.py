@@ -5,6 +5,14 @@ field as it is typed (`validate_field`), fills the birth date, sex and province 
 a valid NIK, and on Next hands the whole form to the workflow, which returns every
 problem at once (each marked on its field). Tab order is the card's order; the fixed
 lists are drop-downs that accept typing; the date is typed as DD-MM-YYYY.
+
+The region (station.wilayah): a NIK whose kecamatan is in the Kemendagri table fills
+regency/city and kecamatan, and the kelurahan/desa field offers that kecamatan's list
+(match anywhere as typed; a name not in it may still be typed). An unknown kecamatan
+(every synthetic resident's) is said so in the NIK's line and blocks nothing. A field
+the operator typed is never overwritten; one the NIK filled follows a corrected NIK.
+The table is warmed off the GUI thread when the page opens, so the first NIK does not
+wait for it.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QStringListModel
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -29,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.errors import ValidationError, ValidationErrors
+from station import wilayah
 from station.demographics import (
     FIELD_LABELS,
     TEXT_FIELDS,
@@ -44,7 +53,7 @@ from station.nik import birth_date_from_nik, parse_nik
 from station.regions import PROVINCES
 from station.workflow import EnrollmentWorkflow, Step
 from ui.completer import word_completer
-from ui.messages import OkMsg, ScreenMessages
+from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.tasks import Failure
 from ui.widgets import MessageLine
 from ui.wizard.base import StepPage, WizardController
@@ -108,6 +117,16 @@ class DemographicsPage(StepPage):
         structure_valid = OkMsg(
             QT_TRANSLATE_NOOP("DemographicsPage", "NIK structure is valid; birth date and sex filled from it.")
         )
+        region_filled = OkMsg(
+            QT_TRANSLATE_NOOP("DemographicsPage", "NIK structure is valid; birth date, sex and region filled: %1.")
+        )
+        region_unknown = InfoMsg(
+            QT_TRANSLATE_NOOP(
+                "DemographicsPage",
+                "NIK structure is valid; birth date and sex filled. Kecamatan code %1 is not in the "
+                "region table (%2): type the region as on the family card.",
+            )
+        )
 
     step = Step.DEMOGRAPHICS
 
@@ -115,11 +134,17 @@ class DemographicsPage(StepPage):
         super().__init__(ctx, wizard, parent)
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, MessageLine] = {}
+        self.filled_from_nik: dict[str, str] = {}  # what the NIK last put in a field
         outer = QVBoxLayout(self)
         title = QLabel(self.tr("Resident's data"))
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
         outer.addWidget(title)
-        hint = QLabel(self.tr("Type the NIK first: birth date, sex and province are filled from it. Tab moves on."))
+        hint = QLabel(
+            self.tr(
+                "Type the NIK first: birth date, sex, province, regency/city and kecamatan are filled "
+                "from it. Tab moves on."
+            )
+        )
         hint.setWordWrap(True)
         outer.addWidget(hint)
         grid = QGridLayout()
@@ -192,6 +217,8 @@ class DemographicsPage(StepPage):
                 line.setCompleter(self._completer(sorted(PROVINCES.values())))
             if name == "pekerjaan":
                 line.setCompleter(self._completer(COMMON_JOBS))
+            if name in ("kecamatan", "kelurahan_desa"):
+                line.setCompleter(self._completer([]))  # the NIK's region fills the list
             line.textEdited.connect(lambda text, n=name: self._check_field(n, text))
             w = line
         w.setObjectName(f"field_{name}")
@@ -236,10 +263,48 @@ class DemographicsPage(StepPage):
             self.date_edit.setDate(QDate(born.year, born.month, born.day))
         sex = self.combo("jenis_kelamin")
         sex.setCurrentIndex(sex.findData(parts.sex))
-        prov = self.line("provinsi")
-        if not prov.text().strip():
-            prov.setText(PROVINCES[parts.province])
-        self.nik_messages.structure_valid()
+        self._fill("provinsi", PROVINCES[parts.province])
+        table = wilayah.default_table()
+        region = self._offer_region(nik, table)
+        if table is None or region is None:
+            self.nik_messages.structure_valid()
+        elif region.district is not None and region.regency is not None:
+            self._fill("kabupaten_kota", wilayah.card_name(region.regency))
+            self._fill("kecamatan", wilayah.card_name(region.district))
+            named = f"{wilayah.card_name(region.district)}, {wilayah.card_name(region.regency)}"
+            self.nik_messages.region_filled(named)
+        else:
+            if region.regency is not None:
+                self._fill("kabupaten_kota", wilayah.card_name(region.regency))
+            self._fill("kecamatan", "")  # the previous NIK's kecamatan is not this one's
+            self.nik_messages.region_unknown(region.dotted, table.source)
+
+    def _fill(self, name: str, value: str) -> None:
+        """Put a value from the NIK in a field the operator left empty or the NIK filled."""
+        line = self.line(name)
+        if line.text().strip() and line.text() != self.filled_from_nik.get(name):
+            return  # typed by the operator: a contradiction is named on Next, not overwritten
+        line.setText(value)
+        self.filled_from_nik[name] = value
+        self.errors[name].clear()
+
+    def _offer_region(self, nik: str, table: wilayah.Wilayah | None) -> wilayah.Region | None:
+        """Give the kecamatan and kelurahan/desa fields the NIK's lists; the region, or None."""
+        region = table.region(nik) if table is not None else None
+        districts = table.districts_of(nik[:4]) if table is not None else []
+        villages = table.villages(nik[:6]) if table is not None else []
+        self._set_words("kecamatan", [wilayah.card_name(n) for n in districts])
+        self._set_words("kelurahan_desa", [wilayah.card_name(n) for n in villages])
+        self.line("kelurahan_desa").setPlaceholderText(
+            self.tr("Type to search the kecamatan's kelurahan/desa") if villages else ""
+        )
+        return region
+
+    def _set_words(self, name: str, words: list[str]) -> None:
+        completer = self.line(name).completer()
+        model = completer.model() if completer is not None else None
+        if isinstance(model, QStringListModel):
+            model.setStringList(words)
 
     # --- access --------------------------------------------------------------
 
@@ -275,6 +340,8 @@ class DemographicsPage(StepPage):
             for name in CHOICES:
                 combo = self.combo(name)
                 combo.setCurrentIndex(combo.findData(getattr(d, name).value))
+            if len(d.nik.strip()) == 16 and d.nik.strip().isdigit():
+                self._offer_region(d.nik.strip(), wilayah.default_table())
             return
         for n, value in prefill.items():
             if n in TEXT_FIELDS and value:
@@ -284,6 +351,8 @@ class DemographicsPage(StepPage):
     # --- step ----------------------------------------------------------------
 
     def enter(self) -> None:
+        # Read the region table now, off the GUI thread; the first NIK then finds it loaded.
+        self.ctx.tasks.run(wilayah.default_table, name="region table", owner=self, quiet=True)
         self.fill(self.wizard.snapshot.demographics, self.wizard.prefill)
         self.messages.clear()
         self.line("nik").setFocus()

@@ -1,0 +1,97 @@
+"""The demographics page and the NIK's region: filled, offered as a list, unknown, contradicted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt
+
+from station.nik import make_nik
+from station.synthetic import synthetic_resident
+from station.workflow import Step
+from tests.factories import resident
+from ui.wizard.demographics import DemographicsPage
+
+WAIT_MS = 10_000
+BIRTH = date(1990, 3, 7)
+COBLONG_NIK = make_nik("32", "73", "02", BIRTH, "P", 17)  # Kota Bandung, Kecamatan Coblong
+
+
+def _page(qtbot, ctx):  # type: ignore[no-untyped-def]
+    from station.workflow import EnrollmentWorkflow
+    from ui.wizard.base import WizardController
+
+    wizard = WizardController(ctx, EnrollmentWorkflow(ctx.core.enrollments, ctx.user))
+    page = DemographicsPage(ctx, wizard)
+    qtbot.addWidget(page)
+    page.show()
+    page.enter()
+    return page, wizard
+
+
+def _type_nik(qtbot, page, nik: str) -> None:  # type: ignore[no-untyped-def]
+    line = page.line("nik")
+    line.clear()
+    qtbot.keyClicks(line, nik)
+
+
+def test_a_real_nik_fills_the_region_and_offers_its_villages(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    page, wizard = _page(qtbot, supervisor_ctx)
+    page.fill(replace(resident(), nik="", provinsi="", kabupaten_kota="", kecamatan="", kelurahan_desa=""), {})
+    _type_nik(qtbot, page, COBLONG_NIK)
+    assert page.nik_messages.shown == "region_filled"
+    assert "COBLONG, KOTA BANDUNG" in page.errors["nik"].text()
+    assert [page.line(n).text() for n in ("provinsi", "kabupaten_kota", "kecamatan")] == [
+        "JAWA BARAT",
+        "KOTA BANDUNG",
+        "COBLONG",
+    ]
+    village = page.line("kelurahan_desa")
+    completer = village.completer()
+    assert "DAGO" in completer.model().stringList() and "SEKELOA" in completer.model().stringList()
+    village.setFocus()
+    qtbot.keyClicks(village, "kelo")  # match anywhere, any case
+    qtbot.waitUntil(lambda: completer.popup().isVisible(), timeout=WAIT_MS)
+    assert completer.currentCompletion() == "SEKELOA"
+    completer.popup().hide()
+    # A name not in the list may still be typed, and the enrollment goes on.
+    village.setText("KAMPUNG BARU SEKALI")
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.workflow.step == Step.PHOTO and not wizard.busy, timeout=WAIT_MS)
+    demographics = wizard.workflow.enrollment.demographics
+    assert demographics is not None and demographics.kecamatan == "COBLONG"
+
+
+def test_a_synthetic_kecamatan_is_unknown_and_does_not_block(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    page, wizard = _page(qtbot, supervisor_ctx)
+    synthetic = synthetic_resident(23, date.today()).demographics
+    page.fill(replace(synthetic, nik="", kabupaten_kota="", kecamatan=""), {})
+    _type_nik(qtbot, page, synthetic.nik)
+    assert page.nik_messages.shown == "region_unknown"
+    assert f"{synthetic.nik[:2]}.{synthetic.nik[2:4]}.{synthetic.nik[4:6]}" in page.errors["nik"].text()
+    assert page.line("kecamatan").text() == ""  # nothing made up
+    assert synthetic.kabupaten_kota in page.line("kabupaten_kota").text()  # its regency is real
+    assert page.line("kelurahan_desa").completer().model().stringList() == []
+    page.line("kecamatan").setText(synthetic.kecamatan)
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.workflow.step == Step.PHOTO and not wizard.busy, timeout=WAIT_MS)
+    assert not any(e.text() for e in page.errors.values() if e is not page.errors["nik"])
+
+
+def test_a_typed_kecamatan_that_contradicts_the_nik_is_named(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    page, wizard = _page(qtbot, supervisor_ctx)
+    page.fill(replace(resident(), nik="", provinsi="", kabupaten_kota="", kecamatan="Sukasari"), {})
+    _type_nik(qtbot, page, COBLONG_NIK)
+    assert page.line("kecamatan").text() == "Sukasari"  # typed by the operator: kept
+    assert page.line("kabupaten_kota").text() == "KOTA BANDUNG"
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.errors["kecamatan"].text() != "", timeout=WAIT_MS)
+    assert "tidak sesuai dengan NIK" in page.errors["kecamatan"].text()
+    assert "32.73.02 = COBLONG" in page.errors["kecamatan"].text()
+    assert wizard.workflow.enrollment.demographics is None and wizard.workflow.step == Step.DEMOGRAPHICS
+    # A corrected NIK moves what the NIK filled, never what was typed.
+    _type_nik(qtbot, page, make_nik("35", "78", "01", BIRTH, "P", 17))
+    assert page.line("kabupaten_kota").text() == "KOTA SURABAYA"
+    assert page.line("provinsi").text() == "JAWA TIMUR"
+    assert page.line("kecamatan").text() == "Sukasari"
