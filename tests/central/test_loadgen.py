@@ -1,13 +1,16 @@
 """The benchmark's lean asyncio station client (testing/loadgen.py) against the real receiver.
 
-A few simulated stations send real packets to `station-central serve` on 127.0.0.1; the
-centre's own report must then hold every record once, in order, under the receipts the
-stations verified. A client that believes the wrong receipt key must believe nothing.
+A few simulated stations send real packets to `station-central serve` on 127.0.0.1 (on
+SQLite, and on PostgreSQL when CENTRAL_TEST_PG_URL is set); the centre's own report must
+then hold every record once, in order, under the receipts the stations verified. A client
+that believes the wrong receipt key must believe nothing. The benchmark's throwaway
+PostgreSQL (testing/postgres.py) must be durable and leave nothing behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -16,10 +19,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from central.keys import load_keys
 from testing.harness import CentralServer, central_here
 from testing.loadgen import SimStation, build_station_packets, check_ledger, run_stations
+from testing.postgres import postgres_cluster
 from wire.keys import public_pem
 
 
-def _stations(server: CentralServer, tmp_path: Path, count: int, records: int) -> list[SimStation]:
+def _stations(
+    server: CentralServer, tmp_path: Path, count: int, records: int, db: tuple[str, ...] = ()
+) -> list[SimStation]:
     central_raw = load_keys(server.home).packet_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     out = []
     for i in range(count):
@@ -27,7 +33,7 @@ def _stations(server: CentralServer, tmp_path: Path, count: int, records: int) -
         key = Ed25519PrivateKey.generate()
         pub = tmp_path / f"{code}.pub"
         pub.write_bytes(public_pem(key))
-        added = central_here(server.home, "stations", "add", "--code", code, "--public-key", str(pub))
+        added = central_here(server.home, "stations", "add", "--code", code, "--public-key", str(pub), *db)
         assert added.returncode == 0, added.stderr
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
         # 20 KB packets in 8 KB chunks: the commit rides on the third PATCH of each record
@@ -36,13 +42,17 @@ def _stations(server: CentralServer, tmp_path: Path, count: int, records: int) -
     return out
 
 
-def test_every_record_arrives_once_in_order_under_verified_receipts(tmp_path: Path) -> None:
-    server = CentralServer(tmp_path / "central").start()
+def test_every_record_arrives_once_in_order_under_verified_receipts(tmp_path: Path, db_url: str) -> None:
+    server = CentralServer(tmp_path / "central")
+    server.args += ["--db", db_url]  # SQLite, and a fresh PostgreSQL schema when CENTRAL_TEST_PG_URL is set
+    server.start()
     try:
-        stations = _stations(server, tmp_path, 3, 4)
+        stations = _stations(server, tmp_path, 3, 4, ("--db", db_url))
         receipt_key = load_keys(server.home).receipt_key.public_key()
         log = asyncio.run(run_stations(stations, [("127.0.0.1", server.port)], receipt_key, seconds=30, drain_s=10))
-        report = server.report()
+        answer = central_here(server.home, "report", "--json", "--db", db_url)
+        assert answer.returncode == 0, answer.stderr
+        report = json.loads(answer.stdout)
     finally:
         server.stop()
     assert not log.errors, log.errors
@@ -71,3 +81,17 @@ def test_a_receipt_under_another_key_is_not_believed(tmp_path: Path) -> None:
     check = check_ledger(report, log)
     assert check["received_at_centre"] == 1 and check["received_answer_lost"] == 1  # committed, never believed
     assert check["ok"], check
+
+
+def test_the_throwaway_postgresql_is_durable_and_leaves_nothing_behind() -> None:
+    import psycopg
+
+    with postgres_cluster(max_connections=30) as pg:
+        pg.create_database("bench_probe")
+        with psycopg.connect(host="127.0.0.1", port=pg.port, user="postgres", dbname="bench_probe") as conn:
+            shown = {name: conn.execute(f"SHOW {name}").fetchone() for name in ("fsync", "synchronous_commit")}
+            assert conn.execute("SHOW max_connections").fetchone() == ("30",)
+        folder = pg.data_dir
+        assert folder.exists()
+    assert shown == {"fsync": ("on",), "synchronous_commit": ("on",)}
+    assert not folder.exists()
