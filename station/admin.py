@@ -34,6 +34,7 @@ from common.text import Text
 from station.auth import Authenticated, Role, User, check_new_password
 from station.config import StationConfig, save_config
 from station.core import StationCore
+from station.daily_recap import DailyRecap, daily_recap
 from station.events import Change
 from station.sync.packets import CENTRAL_KEY
 from station.sync.trust import RECEIPT_KEY, InstalledKeys, install_central_keys
@@ -289,6 +290,13 @@ class Admin:
         """Committed (each Auth call writes its own transaction with its audit row):
         tell the screens that list accounts or the audit log."""
         self.core.events.notify(Change.OPERATORS, Change.AUDIT)
+
+    # --- daily recap --------------------------------------------------------------
+
+    def daily_recap(self, day: date | None = None) -> DailyRecap:
+        """Per operator, the records sealed on `day` (local; default today) and their fate."""
+        self._still_supervisor()
+        return daily_recap(self.core, day)
 
     # --- audit log ----------------------------------------------------------------
 

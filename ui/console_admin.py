@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from station.auth import Role, User, usable
 from ui.admin.audit_tab import AuditTab
 from ui.admin.operators_tab import OperatorsTab
+from ui.admin.recap_tab import RecapTab
 from ui.admin.settings_tab import SettingsTab
 from ui.app_context import AppContext
 from ui.widgets import ERROR_STYLE
@@ -57,7 +58,9 @@ class AdminConsole(QWidget):
         self.operators = OperatorsTab(ctx)
         self.audit = AuditTab(ctx)
         self.settings = SettingsTab(ctx)
+        self.recap = RecapTab(ctx)
         self.tabs.addTab(self.operators, self.tr("Operators"))
+        self.tabs.addTab(self.recap, self.tr("Daily recap"))
         self.tabs.addTab(self.audit, self.tr("Audit log"))
         self.tabs.addTab(self.settings, self.tr("Settings"))
         layout.addWidget(self.tabs)
@@ -72,6 +75,8 @@ class AdminConsole(QWidget):
     def _tab_changed(self, index: int) -> None:
         if self.tabs is not None and self.tabs.widget(index) is self.audit:
             self.audit.refresh()
+        elif self.tabs is not None and self.tabs.widget(index) is self.recap:
+            self.recap.refresh()
 
     def _user_changed(self, user: User | None) -> None:
         """Logged out or another person: the controls go, the refusal shows."""

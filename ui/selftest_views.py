@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -150,18 +150,20 @@ class HistoryTable(QTableWidget):
         return " | ".join(i.text() for c in range(self.columnCount()) if (i := self.item(row, c)) is not None)
 
 
-def write_pdf(html: str, path: Path) -> Path:
-    """The report's HTML as a PDF (Qt's rich-text engine; the fonts need a QGuiApplication)."""
+def write_pdf(html: str, path: Path, *, landscape: bool = False) -> Path:
+    """The report's HTML as an A4 PDF (Qt's rich-text engine; the fonts need a QGuiApplication)."""
     if QGuiApplication.instance() is None:
         raise RuntimeError("write_pdf needs a QGuiApplication (fonts)")
     document = QTextDocument()
     document.setHtml(html)
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    if landscape:  # a wide table (the daily recap's eleven columns)
+        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
     writer.setResolution(150)
     writer.setTitle(document.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
     writer.setCreator("e-KTP enrollment station")
     document.print_(writer)
     del writer  # the file is complete once the writer is gone
-    log.info("self-test report written to %s", path)
+    log.info("report written to %s", path)
     return path

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from common.errors import UserFacingError, ValidationError, ValidationErrors
-from station.cli import commands, device_commands, sync_commands
+from station.cli import commands, device_commands, report_commands, sync_commands
 from station.config import data_dir
 from station.logs import setup_logging
 
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=commands.cmd_db_check)
     device_commands.add_parsers(sub)
     sync_commands.add_parsers(sub, rec)
+    report_commands.add_parsers(sub)
     return p
 
 

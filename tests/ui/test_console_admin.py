@@ -75,8 +75,8 @@ def act(qtbot, console: AdminConsole, button: QPushButton) -> str:  # type: igno
     return wait_message(qtbot, console, "")
 
 
-def test_opened_by_a_supervisor_it_shows_three_tabs_and_the_accounts(console) -> None:  # type: ignore[no-untyped-def]
-    assert isinstance(console.tabs, QTabWidget) and console.tabs.count() == 3
+def test_opened_by_a_supervisor_it_shows_four_tabs_and_the_accounts(console) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(console.tabs, QTabWidget) and console.tabs.count() == 4
     assert console.refusal.isHidden()
     assert list(rows(console)) == ["spv"]
     table = console.operators.table
@@ -252,7 +252,37 @@ def test_indonesian_labels(qtbot, indonesian, supervisor_ctx) -> None:  # type: 
     c = AdminConsole(supervisor_ctx)
     qtbot.addWidget(c)
     assert c.tabs is not None
-    assert [c.tabs.tabText(i) for i in range(3)] == ["Operator", "Log audit", "Pengaturan"]
+    assert [c.tabs.tabText(i) for i in range(4)] == ["Operator", "Rekap harian", "Log audit", "Pengaturan"]
     assert c.operators.add_button.text() == "Tambah"
     qtbot.waitUntil(lambda: c.audit.view is not None, timeout=WAIT_MS)
     assert c.audit.chain.text().startswith("✔ Rantai audit utuh")
+
+
+def test_the_daily_recap_tab_counts_the_day_and_exports_csv_and_pdf(  # type: ignore[no-untyped-def]
+    qtbot, console, supervisor_ctx, supervisor, tmp_path
+) -> None:
+    import csv
+
+    import pypdf
+
+    from station.enroll_synthetic import enroll_synthetic
+
+    recap = console.recap
+    assert console.tabs is not None
+    console.tabs.setCurrentWidget(recap)
+    qtbot.waitUntil(lambda: recap.messages.shown == "nothing", timeout=WAIT_MS)
+    assert recap.table.rowCount() == 0 and not recap.csv_button.isEnabled()
+    enroll_synthetic(supervisor_ctx.core, 3, seed=34, operator=supervisor, approver=supervisor)  # 35: a bandage
+    recap.refresh_button.click()
+    qtbot.waitUntil(lambda: recap.table.rowCount() == 2, timeout=WAIT_MS)  # spv and the total
+    texts = [[recap.table.item(i, j).text() for j in range(recap.table.columnCount())] for i in range(2)]
+    assert texts[0][:4] == ["spv", "Supervisor Uji", "3", "1"] and texts[1][0] == "JUMLAH" and texts[1][2] == "3"
+    assert recap.csv_button.isEnabled() and recap.pdf_button.isEnabled()
+    for pdf, name in ((False, "rekap.csv"), (True, "rekap.pdf")):
+        target = tmp_path / name
+        recap.export(pdf=pdf, path=target)
+        qtbot.waitUntil(lambda t=target: recap.messages.shown == "saved" and t.exists(), timeout=WAIT_MS)
+    rows = list(csv.reader((tmp_path / "rekap.csv").open(encoding="utf-8")))
+    assert [r[1] for r in rows[2:]] == ["spv", "JUMLAH"]  # the screen's language (the fixture's: id)
+    text = " ".join(pypdf.PdfReader(tmp_path / "rekap.pdf").pages[0].extract_text().split())
+    assert "Supervisor Uji" in text and "Rekap harian perekaman" in text
