@@ -43,8 +43,12 @@ class CaptureChain:
     links: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def advance(self, hashes: list[str]) -> None:
+    def advance(self, hashes: list[str], *, after: str | None = None) -> None:
+        """Append verified hashes; `after` (the hash their capture chained from) must be the
+        current head, so a capture taken from an older head is never spliced in."""
         with self._lock:
+            if after is not None and after != self.previous:
+                raise ValueError("the capture does not continue this chain")
             self.links.extend(hashes)
             if hashes:
                 self.previous = hashes[-1]

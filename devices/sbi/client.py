@@ -8,8 +8,9 @@ short-lived pool. Everything a device says is checked before it is believed:
 * a registered device's `deviceInfo` must carry a signature the trust store accepts;
 * every capture element is checked in this order: its `data` JWT signature and
   signer, then the hash chain over the decoded ISO bytes, then its own error code,
-  transaction id and bioType, and last the set of bioSubTypes against the request
-  (wrong hand, unasked, missing). A capture failing any check is refused whole.
+  transaction id, bioType and signed digital id (same device, same modality), and
+  last the set of bioSubTypes against the request (wrong hand, unasked, missing).
+  A capture failing any check is refused whole.
 
 Discovery (spec: MOSIPDISC on each port of 4501-4600) runs the ports concurrently: a
 closed loopback port refuses at once, so the scan's time is that of the slowest
@@ -374,6 +375,20 @@ def _check_subtypes(bio: dict[str, Any], got: list[str], bio_type: BioType, url:
         raise errors.missing(url, absent, labels, bio_type=bio_type)
 
 
+def _check_digital_id(payload: dict[str, Any], trust: jws.TrustStore, bio_type: BioType, url: str) -> None:
+    """The capture's own digital id: signed by a trusted key (L0: the device key, L1: the
+    FTM's), naming the same device (deviceCode) and modality as the capture."""
+    token = payload.get("digitalId")
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise errors.protocol(url, "the capture's digitalId is not signed", bio_type=bio_type)
+    try:
+        identity = jws.verify(token, trust).payload
+    except jws.JwsError as exc:
+        raise _jws_error(exc, url, bio_type) from None
+    if identity.get("type") != bio_type.value or identity.get("serialNo") != payload.get("deviceCode"):
+        raise errors.protocol(url, "the capture's digitalId names another device", bio_type=bio_type)
+
+
 def verify_capture(body: bytes, request: dict[str, Any], trust: jws.TrustStore, url: str) -> list[SbiBiometric]:
     """Check an RCAPTURE answer against the request that asked for it (see module doc)."""
     bio = request["bio"][0]
@@ -417,6 +432,7 @@ def verify_capture(body: bytes, request: dict[str, Any], trust: jws.TrustStore, 
             raise errors.protocol(
                 url, f"bioType {_text(payload.get('bioType'))!r} was not asked for", bio_type=bio_type
             )
+        _check_digital_id(payload, trust, bio_type, url)
         if not iso:
             raise errors.protocol(url, f"item {index + 1} carries no image", bio_type=bio_type)
         out.append(

@@ -34,7 +34,7 @@ from devices.kinds import FingerCapture, FingerprintScanner
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
-from devices.sbi.service import SbiService, SbiSettings
+from devices.sbi.service import SbiService, SbiSettings, best_attempt
 from devices.sbi.spec import (
     ATTEMPTS,
     FINGER_BY_SUBTYPE,
@@ -84,7 +84,8 @@ class SlapCapture:
 
 
 def better(a: SlapCapture, b: SlapCapture | None) -> bool:
-    """Whether attempt `a` should be kept over `b`: passing first, then the higher mean."""
+    """Whether attempt `a` should be kept over `b`: passing first, then the higher mean
+    (the rule `capture_slap` applies; a wizard taking one attempt at a time uses it too)."""
     return b is None or (a.passed, a.mean_score) > (b.passed, b.mean_score)
 
 
@@ -149,9 +150,7 @@ class SbiFingerprintScanner(FingerprintScanner):
             },
         )
 
-    def _finger(
-        self, item_iso: bytes, quality: float, attempts: int
-    ) -> tuple[FingerPosition, np.ndarray, FingerCapture]:
+    def _finger(self, item_iso: bytes, quality: float, attempts: int) -> tuple[FingerPosition, FingerCapture]:
         from devices.fingerprint.driver import encode_wsq
         from devices.fingerprint.quality import assess
 
@@ -168,7 +167,7 @@ class SbiFingerprintScanner(FingerprintScanner):
             attempts=attempts,
             device=self.info(),
         )
-        return position, image, capture
+        return position, capture
 
     def capture_slap(
         self,
@@ -190,10 +189,9 @@ class SbiFingerprintScanner(FingerprintScanner):
         excepted = tuple(p for p in SLAP_FINGERS[slap] if p in set(exceptions))
         if len(excepted) == len(SLAP_FINGERS[slap]):
             raise ValueError("every finger of this slap is an exception: nothing to capture")
-        best: SlapCapture | None = None
         history: list[dict[FingerPosition, float]] = []
-        for attempt in range(1, max(1, attempts) + 1):
-            cancel.raise_if_cancelled()
+
+        def take(attempt: int) -> SlapCapture:
             progress((attempt - 1) / attempts, SLAP_LABELS[slap].get(self.language))
             sbi = self.service.capture(
                 int(slap), chain=chain, exceptions=[FINGER_SUBTYPES[p] for p in excepted], requested_score=threshold,
@@ -201,25 +199,21 @@ class SbiFingerprintScanner(FingerprintScanner):
             )  # fmt: skip
             fingers: dict[FingerPosition, FingerCapture] = {}
             for item in sbi.items:
-                position, _image, finger = self._finger(item.iso, item.quality, attempt)
+                position, finger = self._finger(item.iso, item.quality, attempt)
                 if FINGER_BY_SUBTYPE.get(item.bio_sub_type) != position:
                     raise errors.protocol(
-                        self.service.url,
-                        f"{item.bio_sub_type} holds an image of finger {int(position)}",
-                        bio_type=BioType.FINGER,
+                        self.service.url, f"{item.bio_sub_type} holds finger {int(position)}", bio_type=BioType.FINGER
                     )
                 fingers[position] = finger
             history.append({p: c.quality for p, c in fingers.items()})
-            current = SlapCapture(slap, fingers, excepted, threshold, attempt, tuple(history), sbi)
-            if on_attempt is not None:
-                on_attempt(attempt, current)
-            if better(current, best):
-                best = current
-            if current.passed:
-                break
-        assert best is not None
+            return SlapCapture(slap, fingers, excepted, threshold, attempt, tuple(history), sbi)
+
+        best, _taken = best_attempt(
+            take, attempts=attempts, passed=lambda c: c.passed, score=lambda c: c.mean_score, cancel=cancel,
+            on_attempt=on_attempt,
+        )  # fmt: skip
         kept = SlapCapture(best.slap, best.fingers, excepted, threshold, len(history), tuple(history), best.sbi)
-        chain.advance(kept.sbi.hashes)
+        chain.advance(kept.sbi.hashes, after=kept.sbi.previous_hash)
         progress(1.0, SLAP_LABELS[slap].get(self.language))
         log.info(
             "SBI slap %s on %s: %d attempt(s), scores %s (threshold %.0f)",

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from common.progress import CancelToken
 from devices.iothread import PortThread
 from devices.sbi import client, errors, jws
 from devices.sbi.chain import CaptureChain
@@ -216,3 +217,31 @@ def require_open(service: SbiService) -> SbiDevice:
     if service.device is None:
         raise errors.not_open(service.url, bio_type=service.bio_type)
     return service.device
+
+
+def best_attempt(
+    take: Callable[[int], T],
+    *,
+    attempts: int,
+    passed: Callable[[T], bool],
+    score: Callable[[T], float],
+    cancel: CancelToken,
+    on_attempt: Callable[[int, T], None] | None = None,
+) -> tuple[T, int]:
+    """Take up to `attempts` captures, stop at the first that passes, and return the best
+    (passing first, then the highest score) with the number taken. An error from `take`
+    ends the loop at once: it needs the operator, not another try."""
+    best: T | None = None
+    taken = 0
+    for n in range(1, max(1, attempts) + 1):
+        cancel.raise_if_cancelled()
+        current = take(n)
+        taken = n
+        if on_attempt is not None:
+            on_attempt(n, current)
+        if best is None or (passed(current), score(current)) > (passed(best), score(best)):
+            best = current
+        if passed(current):
+            break
+    assert best is not None
+    return best, taken

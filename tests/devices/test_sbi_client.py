@@ -182,7 +182,7 @@ def test_an_answer_for_another_transaction_is_refused(sim: SbiSimulator, trust: 
 
 
 def test_a_second_capture_at_the_same_time_is_answered_busy(trust: jws.TrustStore) -> None:
-    with SbiSimulator(types="finger", capture_delay_s=0.8) as slow:
+    with SbiSimulator(types="finger", capture_delay_s=0.4) as slow:
         results: list[object] = []
 
         def first() -> None:
