@@ -593,9 +593,11 @@ class SyncWorker:
                 reconcile_due = reconcile_due or forced or time.monotonic() - last_reconcile > reconcile_every_s
                 self._hold_pipeline = reconcile_due  # a reconcile waits for a quiet line; hold the next one
                 if reconcile_due and ahead is None:
-                    self._reconcile_quietly(summary)
+                    busy = self._reconcile_quietly(summary, head=rec)
                     last_reconcile = time.monotonic()
                     reconcile_due = self._hold_pipeline = False
+                    if busy:  # the head waits what the centre asked: no second request now
+                        continue
                 wait = 0.0
                 if rec.next_attempt_at is not None and rec.next_attempt_at > now:
                     wait = (rec.next_attempt_at - now).total_seconds()
@@ -676,11 +678,12 @@ class SyncWorker:
 
     # --- reconcile ------------------------------------------------------------
 
-    def _reconcile_quietly(self, summary: RunSummary) -> None:
+    def _reconcile_quietly(self, summary: RunSummary, head: OutboxRecord | None = None) -> bool:
         """Reconcile, unless a busy centre asked for quiet (an idle station would
-        otherwise ask every IDLE_POLL_S through the centre's Retry-After)."""
+        otherwise ask every IDLE_POLL_S through the centre's Retry-After). True when the
+        centre answered busy and `head` was set to wait as asked (as `_busy` does)."""
         if time.monotonic() < self._quiet_until:
-            return
+            return False
         try:
             summary.reconciled += self.reconcile()
         except SyncError as exc:
@@ -690,11 +693,15 @@ class SyncWorker:
                 summary.errors.append(exc.code)
                 self._set_info(last_attempt_at=utcnow(), last_error=exc.code)
             if exc.code in BUSY_CODES:  # the link works; ask again only when the centre said
-                self._quiet_until = time.monotonic() + self.backoff.delay(1, exc.retry_after)
                 log.info("reconcile: centre busy (Retry-After %s)", exc.retry_after)
-                return
+                if head is not None:
+                    self._busy(head, exc, summary)
+                    return True
+                self._quiet_until = time.monotonic() + self.backoff.delay(1, exc.retry_after)
+                return False
             self.monitor.observe_failure()  # an idle station learns that the link is down
             log.info("reconcile failed: %s", exc.code)
+        return False
 
     def reconcile(self) -> int:
         """Ask the centre about every unconfirmed record; apply what it proves.
