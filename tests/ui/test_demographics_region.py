@@ -51,6 +51,10 @@ def test_a_real_nik_fills_the_region_and_offers_its_villages(qtbot, supervisor_c
     completer = village.completer()
     assert "DAGO" in completer.model().stringList() and "SEKELOA" in completer.model().stringList()
     village.setFocus()
+    qtbot.keyClick(village, Qt.Key.Key_Down)  # the whole list, before anything is typed
+    qtbot.waitUntil(lambda: completer.popup().isVisible(), timeout=WAIT_MS)
+    assert completer.completionCount() == len(completer.model().stringList()) > 3
+    completer.popup().hide()
     qtbot.keyClicks(village, "kelo")  # match anywhere, any case
     qtbot.waitUntil(lambda: completer.popup().isVisible(), timeout=WAIT_MS)
     assert completer.currentCompletion() == "SEKELOA"

@@ -22,7 +22,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QStringListModel
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QEvent, QObject, QStringListModel, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -104,6 +105,24 @@ COMMON_JOBS = (
 )
 
 
+class ListOnDown(QObject):
+    """Down in a field with a list opens the list filtered by what is typed (all of it when
+    empty): QCompleter alone shows it only once a character is typed."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(watched, QLineEdit) or event.type() != QEvent.Type.KeyPress:
+            return False
+        completer = watched.completer()
+        popup = completer.popup() if completer is not None else None
+        if not isinstance(event, QKeyEvent) or event.key() != Qt.Key.Key_Down or completer is None:
+            return False
+        if popup is None or popup.isVisible() or completer.model().rowCount() == 0:
+            return False
+        completer.setCompletionPrefix(watched.text())
+        completer.complete()
+        return True
+
+
 class DemographicsPage(StepPage):
     class Messages(ScreenMessages):
         """The page's line shows only failures from the core (field refusals go under each field)."""
@@ -135,6 +154,7 @@ class DemographicsPage(StepPage):
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, MessageLine] = {}
         self.filled_from_nik: dict[str, str] = {}  # what the NIK last put in a field
+        self.list_on_down = ListOnDown(self)
         outer = QVBoxLayout(self)
         title = QLabel(self.tr("Resident's data"))
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -219,6 +239,7 @@ class DemographicsPage(StepPage):
                 line.setCompleter(self._completer(COMMON_JOBS))
             if name in ("kecamatan", "kelurahan_desa"):
                 line.setCompleter(self._completer([]))  # the NIK's region fills the list
+                line.installEventFilter(self.list_on_down)
             line.textEdited.connect(lambda text, n=name: self._check_field(n, text))
             w = line
         w.setObjectName(f"field_{name}")
@@ -296,7 +317,7 @@ class DemographicsPage(StepPage):
         self._set_words("kecamatan", [wilayah.card_name(n) for n in districts])
         self._set_words("kelurahan_desa", [wilayah.card_name(n) for n in villages])
         self.line("kelurahan_desa").setPlaceholderText(
-            self.tr("Type to search the kecamatan's kelurahan/desa") if villages else ""
+            self.tr("Type to search the kecamatan's kelurahan/desa, or press ↓ for the list") if villages else ""
         )
         return region
 
