@@ -1,6 +1,10 @@
 """Province codes (the first two NIK digits), per Kepmendagri on regional codes (2022).
 
 The six Papua codes 91-96 follow the 2022 split of Papua into new provinces.
+Kept as a constant, not read from the region table (station.wilayah), because every
+NIK check needs it and the table is loaded only on first use; a test checks that both
+have the same codes. Names are as the card prints them ("DKI JAKARTA", where the table
+says "Daerah Khusus Ibukota Jakarta").
 """
 
 from __future__ import annotations
