@@ -15,6 +15,7 @@ Usage::
     with RoundRobinProxy([("127.0.0.1", p1), ("127.0.0.1", p2)]) as proxy:
         url = proxy.url
         assert proxy.wait_requests(50, timeout_s=30)   # False if the deadline passed first
+        assert proxy.wait(lambda c: c.answers.get("PATCH 200", 0) >= 10, timeout_s=30)
         for ex in proxy.exchanges(): ex.status, ex.retry_after, ex.latency_s
 
 Traps:
@@ -37,9 +38,9 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from testing.http_framing import HttpFramer, HttpHead
 
@@ -74,6 +75,8 @@ class Counters:
     """Request heads carried, per backend."""
     responses: int
     """Final (non-1xx) response heads carried, all backends."""
+    answers: dict[str, int] = field(default_factory=dict)
+    """Final responses by request method and status, e.g. ``{"PATCH 200": 12}``."""
 
 
 class RoundRobinProxy:
@@ -102,6 +105,7 @@ class RoundRobinProxy:
         self._connections = self._refused = self._skipped = self._responses = 0
         self._requests = [0] * len(self.backends)
         self._exchanges: deque[Exchange] = deque(maxlen=max_exchanges)
+        self._answers: Counter[str] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -164,7 +168,17 @@ class RoundRobinProxy:
 
     def counters(self) -> Counters:
         with self._lock:
-            return Counters(self._connections, self._refused, self._skipped, tuple(self._requests), self._responses)
+            return self._counters()
+
+    def _counters(self) -> Counters:
+        return Counters(
+            self._connections,
+            self._refused,
+            self._skipped,
+            tuple(self._requests),
+            self._responses,
+            dict(self._answers),
+        )
 
     def exchanges(self) -> list[Exchange]:
         with self._lock:
@@ -176,8 +190,13 @@ class RoundRobinProxy:
 
     def wait_requests(self, total: int, *, timeout_s: float) -> bool:
         """Wait until `total` request heads have been carried in all; False at the deadline."""
+        return self.wait(lambda c: sum(c.requests) >= total, timeout_s=timeout_s)
+
+    def wait(self, condition: Callable[[Counters], bool], *, timeout_s: float) -> bool:
+        """Wait until `condition(counters)` holds, tested at every request and answer
+        carried; False at the deadline. `condition` must be quick: it runs under the lock."""
         with self._carried:
-            return self._carried.wait_for(lambda: sum(self._requests) >= total, timeout=timeout_s)
+            return self._carried.wait_for(lambda: condition(self._counters()), timeout=timeout_s)
 
     # ------------------------------------------------------------------ connections
 
@@ -295,6 +314,8 @@ class RoundRobinProxy:
         exchange = Exchange(
             backend, method, target, head.status, head.headers.get("retry-after"), now - started, started
         )
-        with self._lock:
+        with self._carried:
             self._responses += 1
+            self._answers[f"{method} {head.status}"] += 1
             self._exchanges.append(exchange)
+            self._carried.notify_all()

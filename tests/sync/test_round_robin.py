@@ -73,6 +73,8 @@ def test_each_connection_goes_to_the_next_live_backend_and_every_exchange_is_rec
         counters = proxy.counters()
         assert counters.requests == (3, 0, 2) and counters.skipped == 2 and counters.responses == 5
         assert counters.connections == 5 and counters.refused == 0
+        assert counters.answers == {"GET 200": 4, "GET 503": 1}
+        assert proxy.wait(lambda c: c.answers.get("GET 503", 0) == 1, timeout_s=1)
         exchanges = proxy.exchanges()
         assert [(e.method, e.target, e.status) for e in exchanges][-1] == ("GET", "/busy", 503)
         assert exchanges[-1].retry_after == "3"
