@@ -25,10 +25,14 @@ Importing this package imports neither cv2 nor the HTTP machinery.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from common.text import Text
 from devices.base import Device, DeviceKind
 from devices.registry import DeviceSettings, DriverSpec
+
+if TYPE_CHECKING:
+    from devices.sbi.service import SbiSettings
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +62,31 @@ def _reason() -> str | None:
     return None
 
 
-def _create_real(settings: DeviceSettings) -> Device:
-    from devices.sbi.finger import SbiFingerprintScanner
+def _settings(port: str | None, options: dict[str, object]) -> SbiSettings:
+    """The driver's settings, or a DeviceError naming the option a technician must fix."""
+    from devices.base import DeviceError
     from devices.sbi.service import SbiSettings
 
+    try:
+        return SbiSettings.from_options(port, options)
+    except (ValueError, TypeError, OSError) as exc:
+        raise DeviceError(
+            Text(f"Pengaturan alat SBI tidak sah: {exc}", f"Invalid SBI device settings: {exc}"),
+            code="sbi.bad_setting",
+            kind=DeviceKind.FINGERPRINT,
+            port=port,
+            remedy=Text(
+                "Perbaiki port (http://127.0.0.1:NNNN), ports (4501-4600) atau folder trust_store di pengaturan perangkat.",
+                "Fix the port (http://127.0.0.1:NNNN), ports (4501-4600) or trust_store folder in the device settings.",
+            ),
+        ) from None
+
+
+def _create_real(settings: DeviceSettings) -> Device:
+    from devices.sbi.finger import SbiFingerprintScanner
+
     return SbiFingerprintScanner(
-        SbiSettings.from_options(settings.port, settings.options),
+        _settings(settings.port, dict(settings.options)),
         driver_name="sbi-finger",
         language=str(settings.options.get("language", "id")),
     )
@@ -72,7 +95,6 @@ def _create_real(settings: DeviceSettings) -> Device:
 def _create_simulated(settings: DeviceSettings) -> Device:
     """Start a simulator on an ephemeral port and return an (unopened) scanner trusting it."""
     from devices.sbi.finger import SbiFingerprintScanner
-    from devices.sbi.service import SbiSettings
     from devices.sbi.simulator import SbiSimulator
 
     opts = dict(settings.options)
@@ -81,8 +103,13 @@ def _create_simulated(settings: DeviceSettings) -> Device:
         capture_delay_s=float(opts.get("capture_delay_s", 0.2)),
     ).start()  # fmt: skip
     opts["trust_simulator"] = True
+    try:
+        settings_ = _settings(sim.url, opts)
+    except BaseException:
+        sim.stop()
+        raise
     return SbiFingerprintScanner(
-        SbiSettings.from_options(sim.url, opts),
+        settings_,
         driver_name="sbi-finger-sim",
         simulated=True,
         on_close=sim.stop,

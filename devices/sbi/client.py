@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from common.text import Text
 from devices.base import DeviceError
 from devices.sbi import errors, jws
 from devices.sbi.chain import is_hash, link
@@ -55,7 +56,7 @@ MAX_CAPTURE_ANSWER = 48 * 1024 * 1024
 MAX_DEVICES_PER_SERVICE = 8
 MAX_BIOMETRICS = 10
 MAX_FIELD = 256
-DISCOVERY_WORKERS = 50
+DISCOVERY_WORKERS = 128  # every port of the range at once: a hung port cannot delay the others
 
 
 def _text(value: object) -> str:
@@ -368,8 +369,6 @@ def _check_subtypes(bio: dict[str, Any], got: list[str], bio_type: BioType, url:
         if bio_type == BioType.FINGER:
             labels = [FINGER_BY_SUBTYPE[s].label for s in absent if s in FINGER_BY_SUBTYPE]
         else:
-            from common.text import Text
-
             eye = {"Left": Text("mata kiri", "left eye"), "Right": Text("mata kanan", "right eye")}
             labels = [eye.get(s, Text(s, s)) for s in absent]
         raise errors.missing(url, absent, labels, bio_type=bio_type)

@@ -137,14 +137,14 @@ def _discovery(service: SbiService) -> tuple[bool, str, Text | None]:
 
 
 def _info(service: SbiService) -> tuple[bool, str, Text | None]:
-    if service.device is None:
-        service.open()
-    else:
-        try:
+    try:
+        if not service.is_open:
+            service.open()
+        else:
             service.refresh()
-        except DeviceError:
-            if service.device is None:
-                raise
+    except DeviceError:
+        if service.device is None:  # the info itself was refused; a refused status is the next step's
+            raise
     d = service.device
     assert d is not None
     signer = d.signed_by or "unsigned"

@@ -101,6 +101,10 @@ class SbiService:
         self._lock = threading.Lock()
 
     @property
+    def is_open(self) -> bool:
+        return self._io is not None
+
+    @property
     def url(self) -> str | None:
         return client.base_url(self.port) if self.port else None
 
@@ -132,9 +136,11 @@ class SbiService:
         return self.refresh()
 
     def refresh(self) -> SbiDevice:
-        """Read the device info again and check it is usable now."""
+        """Read the device info again and check it is usable now. `device` is what was read
+        (kept when only the status refuses), None when the info itself was refused."""
         port = self.port
         assert port is not None
+        self.device = None
         infos = self._call(
             lambda: client.device_info(
                 port, self.settings.trust, timeout_s=self.settings.info_timeout_s, bio_type=self.bio_type

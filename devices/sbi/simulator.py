@@ -387,6 +387,7 @@ def _failed(error: dict[str, str]) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SBI-Simulator/0.9.5 (SIMULATED)"
+    timeout = 10.0  # a client that stops sending mid-request cannot hold a handler for ever
 
     @property
     def sim(self) -> SbiSimulator:

@@ -151,6 +151,28 @@ def test_open_without_a_port_discovers_within_the_configured_range() -> None:
     assert none.value.code == "sbi.no_service" and "SBI/MDS" in none.value.remedy.en  # type: ignore[union-attr]
 
 
+def test_bad_settings_are_a_device_error_naming_what_to_fix() -> None:
+    for port, options in ((None, {"ports": "1-9999"}), ("http://10.0.0.1:4501", {}), (None, {"timeout_s": "soon"})):
+        with pytest.raises(DeviceError) as bad:
+            SBI_FINGER.create(DeviceSettings(DeviceKind.FINGERPRINT, "sbi-finger", port=port, options=options))
+        assert bad.value.code == "sbi.bad_setting" and "trust_store" in bad.value.remedy.en  # type: ignore[union-attr]
+
+
+def test_a_self_test_on_an_unopened_scanner_opens_it() -> None:
+    from devices.sbi.simulator import SbiSimulator
+
+    with SbiSimulator(types="finger", capture_delay_s=0.0) as sim:
+        scanner = SbiFingerprintScanner(
+            SbiSettings(trust=jws.TrustStore.from_pems([simulator_identity().cert_pem], "t"), port=sim.port),
+            simulated=True,
+        )
+        try:
+            steps = scanner.self_test()
+        finally:
+            scanner.close()
+    assert all(s.passed for s in steps), [(s.name, s.measured) for s in steps]
+
+
 def test_settings_parse_ports_and_refuse_nonsense() -> None:
     assert parse_ports("4501-4600") == range(4501, 4601) and parse_ports("4510") == range(4510, 4511)
     for bad in ("0-10", "4600-4501", "1-5000", "abc"):
