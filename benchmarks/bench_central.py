@@ -10,9 +10,12 @@ packets serve every phase:
 2. main: --warmup, then --duration s at full offered load (every station sends as fast as
    the centre lets it): records_per_s, commit_p50_ms, commit_p99_ms (the PATCH that carries
    Upload-Commit, client-measured);
-3. overload: --overload-factor x as many stations, all sending: overload_goodput_ratio =
-   their goodput / records_per_s, jain_fairness over stations' delivered records,
-   errors_other_than_backpressure (anything but 503 server.busy with Retry-After, or 429);
+3. overload: --overload-factor x as many stations (3 S), every one sending as fast as the
+   centre lets it, so three times the demand of the main phase: overload_goodput_ratio =
+   their goodput / records_per_s, jain_fairness over stations' delivered records (the
+   window is stretched, up to --overload-max, to ~10 records a station: Jain's index over
+   counts of 1 or 2 measures luck, not the centre), errors_other_than_backpressure
+   (anything but 503 server.busy with Retry-After, or 429, in any phase);
 4. exactly_once: `station-central report --json` of the main and overload databases
    against the receipts the stations verified (testing.loadgen.check_ledger);
 5. scaling: records/s at W = 1, 2, 4 (--scaling-duration s each).
@@ -261,6 +264,7 @@ def summarise(
         "backpressure": dict(log.busy),
         "retry_after_p50_s": _percentile(log.retry_after_s, 0.5),
         "retry_after_max_s": max(log.retry_after_s, default=None),
+        "station_wait_p50_s": _percentile(log.waits_s, 0.5),
         "errors": dict(log.errors),
         "requests": log.requests,
         "connections_opened": log.connections,
@@ -278,7 +282,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--overload-duration", type=float, default=30.0)
     ap.add_argument("--overload-max", type=float, default=120.0, help="longest overload window, seconds")
-    ap.add_argument("--overload-factor", type=int, default=3)
+    ap.add_argument("--overload-factor", type=int, default=3, help="0 skips the overload phase")
     ap.add_argument("--scaling-duration", type=float, default=20.0)
     ap.add_argument("--scaling", default="1,2,4", help="worker counts for the scaling phases ('' for none)")
     ap.add_argument("--packet-kb", type=int, default=95)
@@ -319,20 +323,23 @@ def main() -> None:
             if not rate:
                 bench.ensure_packets(s, math.ceil(600 * 12 / s) + 2)
                 phases["calibration"] = bench.phase("calibration", workers=w, stations=s, warmup=2, seconds=10)
-                rate = max(20.0, phases["calibration"]["records_per_s"])
+                rate = max(60.0, 2 * phases["calibration"]["records_per_s"])  # the machine is shared: margin
             span = args.warmup + args.duration
             bench.ensure_packets(s, math.ceil(1.3 * rate * span / s) + 2)
             main_ = phases["main"] = bench.phase(
                 "main", workers=w, stations=s, warmup=args.warmup, seconds=args.duration
             )
             peak = max(main_["records_per_s"], 1.0)
+            over: dict[str, Any] | None = None
             over_s = s * args.overload_factor
-            # Jain's index over small counts measures luck: long enough for ~10 records a station
-            over_t = min(
-                max(args.overload_duration, 10 * over_s / peak), max(args.overload_duration, args.overload_max)
-            )
-            bench.ensure_packets(over_s, math.ceil(2.0 * peak * (5 + over_t) / over_s) + 2)
-            over = phases["overload"] = bench.phase("overload", workers=w, stations=over_s, warmup=5, seconds=over_t)
+            if over_s:
+                # Jain's index over small counts measures luck: long enough for ~10 records a station
+                longest = max(args.overload_duration, args.overload_max)
+                over_t = min(max(args.overload_duration, 10 * over_s / peak), longest)
+                bench.ensure_packets(over_s, math.ceil(2.0 * peak * (5 + over_t) / over_s) + 2)
+                over = phases["overload"] = bench.phase(
+                    "overload", workers=w, stations=over_s, warmup=5, seconds=over_t
+                )
             scaled: dict[str, float] = {}
             for n in scaling:
                 bench.ensure_packets(s, math.ceil(1.3 * rate * max(1.0, n / w) * (5 + args.scaling_duration) / s) + 2)
@@ -348,15 +355,15 @@ def main() -> None:
         "records_per_s": main_["records_per_s"],
         "commit_p50_ms": main_["commit_p50_ms"],
         "commit_p99_ms": main_["commit_p99_ms"],
-        "overload_goodput_ratio": round(over["records_per_s"] / peak, 3),
-        "jain_fairness": over["jain_fairness"],
+        "overload_goodput_ratio": round(over["records_per_s"] / peak, 3) if over else None,
+        "jain_fairness": over["jain_fairness"] if over else None,
         "errors_other_than_backpressure": errors,
         "exactly_once": all(ph["ledger"]["ok"] for ph in phases.values()),
         "scaling": scaled,
     }
     result["goals_met"] = {
         "records_per_s": result["records_per_s"] >= GOALS["records_per_s"],
-        "overload_goodput_ratio": result["overload_goodput_ratio"] >= GOALS["overload_goodput_ratio"],
+        "overload_goodput_ratio": (result["overload_goodput_ratio"] or 0) >= GOALS["overload_goodput_ratio"],
         "jain_fairness": (result["jain_fairness"] or 0) >= GOALS["jain_fairness"],
         "errors_other_than_backpressure": errors == 0,
         "exactly_once": result["exactly_once"],
@@ -366,13 +373,14 @@ def main() -> None:
         "cores": os.cpu_count(),
         "stations": s,
         "overload_stations": s * args.overload_factor,
+        "overload_offered": f"{args.overload_factor}x the main phase's stations, each as fast as the centre lets it",
         "workers": w,
         "receivers": main_["receivers"],
         "packet_bytes_mean": round(statistics.fmean(sizes)) if sizes else None,
         "chunk_bytes": args.chunk_kb * 1024,
         "warmup_s": args.warmup,
         "duration_s": args.duration,
-        "overload_duration_s": over["window_s"],
+        "overload_duration_s": over["window_s"] if over else None,
         "scaling_duration_s": args.scaling_duration,
         "postgres": {"durable": not args.no_fsync, **pg.settings},
         "quick": args.quick,

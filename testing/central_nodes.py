@@ -262,6 +262,14 @@ if _DIR:
                        "project": _own.most_common(40)}, out)
         os.replace(path + ".tmp", path)
 
-    threading.Thread(target=_sample, daemon=True, name="bench-sampler").start()
+    def _start():
+        threading.Thread(target=_sample, daemon=True, name="bench-sampler").start()
+
+    def _restart_in_child():  # serve --workers forks its receivers: a fork keeps no threads
+        _leaf.clear(); _own.clear(); _total[:] = [0, 0]
+        _start()
+
+    _start()
+    os.register_at_fork(after_in_child=_restart_in_child)
     atexit.register(_dump)
 '''

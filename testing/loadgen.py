@@ -305,6 +305,7 @@ class PhaseLog:
     commit_ms: list[tuple[float, float]] = field(default_factory=list)  # (monotonic done, latency)
     busy: Counter[str] = field(default_factory=Counter)
     retry_after_s: list[float] = field(default_factory=list)  # what the centre asked, per busy answer
+    waits_s: list[float] = field(default_factory=list)  # what the stations then waited (jitter included)
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     receipts: dict[str, dict[str, int]] = field(default_factory=dict)  # station -> uuid -> server_seq
@@ -482,9 +483,10 @@ class StationClient:
                     if exc.sent:
                         self.conn.close()
                 delay = self.backoff.delay(attempts, retry_after)
-                if time.monotonic() + delay >= stop_at:
-                    return
-                await asyncio.sleep(delay)
+                self.log.waits_s.append(delay)
+                # a wait past the phase's end still lasts until then: a station that left at
+                # once would end the phase early and empty its window
+                await asyncio.sleep(max(0.0, min(delay, stop_at - time.monotonic())))
 
 
 async def run_stations(
