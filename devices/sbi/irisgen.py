@@ -50,6 +50,11 @@ class IrisTruth:
     opening: float  # 1 open, 0 closed
     usable_iris_fraction: float  # iris annulus not covered by lids, lashes or highlight
     noise_sigma: float
+    # mean grey actually drawn (before blur and noise) in each visible region: the nominal
+    # levels above plus texture, collarette and limbus shading
+    pupil_mean: float = 0.0
+    iris_mean: float = 0.0
+    sclera_mean: float = 0.0
 
     @property
     def pupil_to_iris_ratio(self) -> float:
@@ -172,6 +177,13 @@ def synthetic_eye(
     annulus = iris_mask & ~pupil_mask
     usable = annulus & opening_mask & (lash_mask == 0) & (glint_mask == 0)
     fraction = float(usable.sum()) / max(float(annulus.sum()), 1.0)
+    visible_pupil = pupil_mask & opening_mask & (lash_mask == 0) & (glint_mask == 0)
+    visible_sclera = opening_mask & ~iris_mask & (lash_mask == 0)
+
+    def mean(mask: np.ndarray) -> float:
+        return float(img[mask].mean()) if mask.any() else 0.0
+
+    means = (mean(visible_pupil), mean(usable), mean(visible_sclera))
 
     if blur_sigma > 0:
         img = cv2.GaussianBlur(img.astype(np.float32), (0, 0), blur_sigma)
@@ -191,6 +203,9 @@ def synthetic_eye(
         opening=opening,
         usable_iris_fraction=fraction,
         noise_sigma=noise_sigma,
+        pupil_mean=means[0],
+        iris_mean=means[1],
+        sclera_mean=means[2],
     )
     return EyeImage(out, truth)
 

@@ -323,6 +323,11 @@ def test_synthetic_eyes_know_their_geometry() -> None:
     measured_r = math.sqrt((dark & near).sum() / math.pi)
     assert measured_r == pytest.approx(t.pupil_radius, rel=0.04)
     assert 0.8 < t.usable_iris_fraction < 1.0
+    assert (
+        abs(t.pupil_mean - t.pupil_grey) < 5
+        and abs(t.iris_mean - t.iris_grey) < 15
+        and t.sclera_mean > t.iris_mean + 50
+    )
     assert eye.image[int(t.iris_center[1]), int(t.iris_center[0] + 0.7 * t.iris_radius)] > t.pupil_grey + 40
     closed = irisgen.closed_eye(4).truth
     assert closed.usable_iris_fraction == 0.0
