@@ -197,6 +197,19 @@ def validate_field(field: str, value: str) -> ValidationError | None:
     return None
 
 
+def region_notices(d: Demographics) -> list[ValidationError]:
+    """The typed province, regency/city and kecamatan that differ from the region the
+    NIK names: shown to the operator, never refused (`validate` leaves them out). A NIK
+    keeps the region where it was issued; a resident who moved has another address, and
+    refusing would turn every such resident away. A typing slip is seen and corrected.
+    A value refused for its own sake (characters, unknown province) is not also compared."""
+    if validate_field("nik", d.nik) is not None:
+        return []
+    refused = {f for f in ("provinsi", "kabupaten_kota", "kecamatan") if validate_field(f, str(getattr(d, f)))}
+    found = nikrules.check_region_against(d.nik, d.provinsi, d.kabupaten_kota, d.kecamatan, wilayah.default_table())
+    return [e for e in found if e.field not in refused]
+
+
 def validate(d: Demographics, today: date) -> list[ValidationError]:
     """All problems of a demographics form at once, each naming its field."""
     errors: list[ValidationError] = []
@@ -222,11 +235,6 @@ def validate(d: Demographics, today: date) -> list[ValidationError]:
         )
     if not any(e.field == "nik" for e in errors):
         errors.extend(nikrules.check_nik_against(d.nik, d.tanggal_lahir, d.jenis_kelamin.value))
-        refused = {e.field for e in errors}  # a value already refused is not compared as well
-        region = nikrules.check_region_against(
-            d.nik, d.provinsi, d.kabupaten_kota, d.kecamatan, wilayah.default_table()
-        )
-        errors.extend(e for e in region if e.field not in refused)
     age = age_on(d.tanggal_lahir, today)
     if age < MIN_AGE and d.status_perkawinan == StatusPerkawinan.BELUM_KAWIN and d.tanggal_lahir <= today:
         errors.append(

@@ -8,9 +8,13 @@ Layout of the 16 digits: PP RR DD ddmmyy SSSS
 Every violation has its own message, in words an operator understands.
 
 A typed value that contradicts the NIK (birth date, sex, province, regency/city,
-kecamatan) is named with a `nik.*_mismatch` code on its own field. The region checks
-use the Kemendagri table (station.wilayah) only where it knows the code: an unknown
-kecamatan, such as every synthetic resident's (90-99), is not a contradiction.
+kecamatan) is named with a `nik.*_mismatch` code on its own field. Birth date and sex
+are refused (they never change); the region is only named, with what to do
+(station.demographics.region_notices): a NIK is for life (UU 24/2013) and keeps the
+region where it was issued, while the card carries the current address, so a resident
+who moved ("pindah datang") legitimately differs. The region checks use the
+Kemendagri table (station.wilayah) only where it knows the code: an unknown kecamatan,
+such as every synthetic resident's (90-99), is not a contradiction.
 """
 
 from __future__ import annotations
@@ -136,12 +140,19 @@ def check_nik_against(nik: str, birth_date: date | None, sex: str | None) -> lis
     return errors
 
 
+MOVED = Text(
+    "Jika penduduk pindah domisili, lanjutkan: alamat mengikuti Kartu Keluarga terbaru.",
+    "If the resident has moved, go on: the address follows the latest family card.",
+)
+
+
 def check_region_against(
     nik: str, provinsi: str, kabupaten_kota: str, kecamatan: str, table: Wilayah | None
 ) -> list[ValidationError]:
-    """The typed province, regency/city and kecamatan must be the ones the NIK's digits 1-6
-    name. Blank values are left to the required-field rule; with no table (`None`) only
-    the province is checked."""
+    """Where the typed province, regency/city and kecamatan differ from those the NIK's
+    digits 1-6 name, each with the remedy for a resident who moved (MOVED). Blank values
+    are left to the required-field rule; with no table (`None`) only the province is
+    checked."""
     errors: list[ValidationError] = []
     code = nik.strip()[:2]
     typed = " ".join(provinsi.upper().split())
@@ -154,6 +165,7 @@ def check_region_against(
                 ),
                 field="provinsi",
                 code="nik.province_mismatch",
+                remedy=MOVED,
             )
         )
     if table is None:
@@ -169,6 +181,7 @@ def check_region_against(
                 ),
                 field="kabupaten_kota",
                 code="nik.regency_mismatch",
+                remedy=MOVED,
             )
         )
     if region.district is not None and kecamatan.strip() and not same_district(kecamatan, region.district):
@@ -181,6 +194,7 @@ def check_region_against(
                 ),
                 field="kecamatan",
                 code="nik.district_mismatch",
+                remedy=MOVED,
             )
         )
     return errors

@@ -24,6 +24,7 @@ from ui.tasks import Failure
 
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 OK_STYLE = "color: #1b7f3b; font-weight: bold;"
+WARNING_STYLE = "color: #b26a00; font-weight: bold;"  # named, not refused: the operator decides
 
 
 def show_failure(parent: QWidget, ctx: AppContext, failure: Failure, title: str | None = None) -> None:
@@ -106,7 +107,8 @@ def ask_supervisor(parent: QWidget, ctx: AppContext, reason: str) -> User | None
 
 
 class MessageLine(QLabel):
-    """One line under a form or a capture: an error in red, a confirmation in green."""
+    """One line under a form or a capture: an error in red, a warning in amber, a
+    confirmation in green."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +121,10 @@ class MessageLine(QLabel):
 
     def ok(self, text: str) -> None:
         self.setStyleSheet(OK_STYLE)
+        self.setText(text)
+
+    def warning(self, text: str) -> None:
+        self.setStyleSheet(WARNING_STYLE)
         self.setText(text)
 
     def failure(self, ctx: AppContext, failure: Failure) -> None:

@@ -14,6 +14,7 @@ from station.demographics import (
     JenisKelamin,
     StatusPerkawinan,
     normalised,
+    region_notices,
     validate,
     validate_field,
 )
@@ -42,8 +43,10 @@ def test_birth_date_that_disagrees_with_the_nik_is_refused():
     assert codes(resident(tanggal_lahir=date(1990, 3, 8))) == ["nik.birth_date_mismatch"]
 
 
-def test_province_must_match_nik_code():
-    assert codes(resident(provinsi="BALI")) == ["nik.province_mismatch"]
+def test_a_province_other_than_the_nik_s_is_named_not_refused():
+    d = resident(provinsi="BALI")
+    assert codes(d) == []  # the resident may have moved: the NIK keeps its first region
+    assert [e.code for e in region_notices(d)] == ["nik.province_mismatch"]
 
 
 def test_under_17_and_never_married_is_not_eligible():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from station import wilayah
-from station.demographics import validate
+from station.demographics import region_notices, validate
 from station.nik import check_region_against, make_nik
 from station.regions import PROVINCES
 from station.synthetic import synthetic_resident
@@ -25,7 +25,9 @@ def nik_in(province: str, regency: str, district: str) -> str:
 
 
 def codes(**changes: object) -> list[str]:
-    return [e.code for e in validate(resident(**changes), TODAY)]
+    """What the form refuses and what it only names (region differences), in that order."""
+    d = resident(**changes)
+    return [e.code for e in (*validate(d, TODAY), *region_notices(d))]
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +71,18 @@ def test_synthetic_kecamatan_codes_are_unknown_and_do_not_block(table: wilayah.W
     assert not [c for c in table._districts if int(c[4:6]) >= 90]
 
 
-def test_a_contradicting_kecamatan_is_named() -> None:
-    errors = validate(resident(nik=nik_in("32", "73", "01"), kabupaten_kota="Kota Bandung"), TODAY)
+def test_a_contradicting_kecamatan_is_named_and_not_refused() -> None:
+    d = resident(nik=nik_in("32", "73", "01"), kabupaten_kota="Kota Bandung")
+    assert validate(d, TODAY) == []  # a resident who moved keeps the NIK of the old kecamatan
+    errors = region_notices(d)
     assert [(e.field, e.code) for e in errors] == [("kecamatan", "nik.district_mismatch")]
     assert errors[0].message.id == "Kecamatan Coblong tidak sesuai dengan NIK (kode 32.73.01 = SUKASARI)."
     assert errors[0].message.en == "Kecamatan Coblong does not match the NIK (code 32.73.01 = SUKASARI)."
+    assert errors[0].remedy is not None and "moved" in errors[0].remedy.en
 
 
 def test_a_contradicting_regency_is_named() -> None:
-    errors = validate(resident(nik=nik_in("32", "73", "02"), kabupaten_kota="Kabupaten Bandung"), TODAY)
+    errors = region_notices(resident(nik=nik_in("32", "73", "02"), kabupaten_kota="Kabupaten Bandung"))
     assert [(e.field, e.code) for e in errors] == [("kabupaten_kota", "nik.regency_mismatch")]
     assert "32.73 = KOTA BANDUNG" in errors[0].message.id
 

@@ -11,6 +11,7 @@ from station.nik import make_nik
 from station.synthetic import synthetic_resident
 from station.workflow import Step
 from tests.factories import resident
+from ui.widgets import WARNING_STYLE
 from ui.wizard.demographics import DemographicsPage
 
 WAIT_MS = 10_000
@@ -83,19 +84,33 @@ def test_a_synthetic_kecamatan_is_unknown_and_does_not_block(qtbot, supervisor_c
     assert not any(e.text() for e in page.errors.values() if e is not page.errors["nik"])
 
 
-def test_a_typed_kecamatan_that_contradicts_the_nik_is_named(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_typed_kecamatan_that_contradicts_the_nik_is_named_and_the_resident_may_have_moved(  # type: ignore[no-untyped-def]
+    qtbot, supervisor_ctx
+) -> None:
     page, wizard = _page(qtbot, supervisor_ctx)
     page.fill(replace(resident(), nik="", provinsi="", kabupaten_kota="", kecamatan="Sukasari"), {})
     _type_nik(qtbot, page, COBLONG_NIK)
     assert page.line("kecamatan").text() == "Sukasari"  # typed by the operator: kept
     assert page.line("kabupaten_kota").text() == "KOTA BANDUNG"
-    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.errors["kecamatan"].text() != "", timeout=WAIT_MS)
-    assert "tidak sesuai dengan NIK" in page.errors["kecamatan"].text()
-    assert "32.73.02 = COBLONG" in page.errors["kecamatan"].text()
-    assert wizard.workflow.enrollment.demographics is None and wizard.workflow.step == Step.DEMOGRAPHICS
+    said = page.errors["kecamatan"]
+    assert "tidak sesuai dengan NIK" in said.text() and "32.73.02 = COBLONG" in said.text()
+    assert "pindah domisili" in said.text() and said.styleSheet() == WARNING_STYLE  # named, in amber
     # A corrected NIK moves what the NIK filled, never what was typed.
     _type_nik(qtbot, page, make_nik("35", "78", "01", BIRTH, "P", 17))
     assert page.line("kabupaten_kota").text() == "KOTA SURABAYA"
     assert page.line("provinsi").text() == "JAWA TIMUR"
     assert page.line("kecamatan").text() == "Sukasari"
+    # Typing the NIK's own kecamatan takes the note away; another one brings it back.
+    kecamatan = page.line("kecamatan")
+    kecamatan.clear()
+    qtbot.keyClicks(kecamatan, "Sukasari")
+    assert "tidak sesuai" in said.text()
+    _type_nik(qtbot, page, make_nik("32", "73", "01", BIRTH, "P", 17))  # 32.73.01 is Sukasari
+    assert said.text() == ""
+    _type_nik(qtbot, page, COBLONG_NIK)
+    assert "tidak sesuai" in said.text()
+    # Named, not refused: Next goes on with what the operator typed.
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.workflow.step == Step.PHOTO and not wizard.busy, timeout=WAIT_MS)
+    demographics = wizard.workflow.enrollment.demographics
+    assert demographics is not None and demographics.kecamatan == "SUKASARI"

@@ -11,8 +11,10 @@ regency/city and kecamatan, and the kelurahan/desa field offers that kecamatan's
 (match anywhere as typed; a name not in it may still be typed). An unknown kecamatan
 (every synthetic resident's) is said so in the NIK's line and blocks nothing. A field
 the operator typed is never overwritten; one the NIK filled follows a corrected NIK.
-The table is warmed off the GUI thread when the page opens, so the first NIK does not
-wait for it.
+A typed province, regency/city or kecamatan that differs from the NIK's region is
+named in amber under its field, with what to do if the resident moved, and does not
+stop Next (station.demographics.region_notices). The table is warmed off the GUI
+thread when the page opens, so the first NIK does not wait for it.
 """
 
 from __future__ import annotations
@@ -50,16 +52,18 @@ from station.demographics import (
     StatusPerkawinan,
     validate_field,
 )
-from station.nik import birth_date_from_nik, parse_nik
+from station.nik import birth_date_from_nik, check_region_against, parse_nik
 from station.regions import PROVINCES
 from station.workflow import EnrollmentWorkflow, Step
 from ui.completer import word_completer
 from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.tasks import Failure
-from ui.widgets import MessageLine
+from ui.widgets import WARNING_STYLE, MessageLine
 from ui.wizard.base import StepPage, WizardController
 
 log = logging.getLogger(__name__)
+
+REGION_FIELDS = ("provinsi", "kabupaten_kota", "kecamatan")
 
 CHOICES: dict[str, type[StrEnum]] = {
     "jenis_kelamin": JenisKelamin,
@@ -276,6 +280,28 @@ class DemographicsPage(StepPage):
             self.errors[name].error(err.message.get(self.ctx.lang))
         if name == "nik" and err is None and len(text.strip()) == 16:
             self._fill_from_nik(text.strip())
+        if name in ("nik", *REGION_FIELDS):
+            self._show_region_notices()
+
+    def _show_region_notices(self) -> None:
+        """Name, in amber under its field, a province, regency/city or kecamatan that
+        differs from the NIK's region, with what to do if the resident moved; it does not
+        stop Next (station.demographics.region_notices says why)."""
+        nik = self.line("nik").text().strip()
+        notices: dict[str, str] = {}
+        if len(nik) == 16 and validate_field("nik", nik) is None:
+            typed = {f: self.line(f).text() for f in REGION_FIELDS}
+            refused = {f for f, v in typed.items() if v.strip() and validate_field(f, v) is not None}
+            found = check_region_against(
+                nik, typed["provinsi"], typed["kabupaten_kota"], typed["kecamatan"], wilayah.default_table()
+            )
+            notices = {e.field: e.text(self.ctx.lang) for e in found if e.field and e.field not in refused}
+        for field in REGION_FIELDS:
+            line = self.errors[field]
+            if field in notices:
+                line.warning(notices[field])
+            elif line.styleSheet() == WARNING_STYLE:
+                line.clear()  # an earlier notice, no longer true
 
     def _fill_from_nik(self, nik: str) -> None:
         parts = parse_nik(nik)
@@ -304,7 +330,7 @@ class DemographicsPage(StepPage):
         """Put a value from the NIK in a field the operator left empty or the NIK filled."""
         line = self.line(name)
         if line.text().strip() and line.text() != self.filled_from_nik.get(name):
-            return  # typed by the operator: a contradiction is named on Next, not overwritten
+            return  # typed by the operator: kept; a difference from the NIK is named in amber
         line.setText(value)
         self.filled_from_nik[name] = value
         self.errors[name].clear()
