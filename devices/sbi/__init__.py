@@ -1,10 +1,13 @@
 """MOSIP SBI 0.9.5 devices: certified slap scanners, dual-iris and face cameras over loopback HTTP.
 
-Two registry entries (entry-point group ``station.devices``), both fingerprint kind:
-* ``SBI_FINGER`` (``sbi-finger``) - a vendor's device service on 127.0.0.1; the port
-  is an ``http://127.0.0.1:NNNN`` URL, or none to discover one in the port range;
+Registry entries (entry-point group ``station.devices``):
+* ``SBI_FINGER`` (``sbi-finger``, fingerprint) - a vendor's device service on 127.0.0.1;
+  the port is an ``http://127.0.0.1:NNNN`` URL, or none to discover one in the port range;
 * ``SBI_FINGER_SIM`` (``sbi-finger-sim``) - the in-process simulator on an ephemeral
-  port, always reported as simulated; closing the scanner stops the simulator.
+  port, always reported as simulated; closing the scanner stops the simulator;
+* ``SBI_FACE`` / ``SBI_FACE_SIM`` (``sbi-face``, ``sbi-face-sim``, camera) - the same for
+  a face camera behind today's photo step (the simulator takes ``birth_year`` for its
+  backdrop).
 
 Options: ``ports`` ("4501-4600"), ``trust_store`` (folder of PEM device-CA
 certificates), ``trust_simulator`` (demo stations), ``env``, ``device_id``,
@@ -25,6 +28,7 @@ Importing this package imports neither cv2 nor the HTTP machinery.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from common.text import Text
@@ -62,7 +66,7 @@ def _reason() -> str | None:
     return None
 
 
-def _settings(port: str | None, options: dict[str, object]) -> SbiSettings:
+def _settings(port: str | None, options: dict[str, object], kind: DeviceKind = DeviceKind.FINGERPRINT) -> SbiSettings:
     """The driver's settings, or a DeviceError naming the option a technician must fix."""
     from devices.base import DeviceError
     from devices.sbi.service import SbiSettings
@@ -73,7 +77,7 @@ def _settings(port: str | None, options: dict[str, object]) -> SbiSettings:
         raise DeviceError(
             Text(f"Pengaturan alat SBI tidak sah: {exc}", f"Invalid SBI device settings: {exc}"),
             code="sbi.bad_setting",
-            kind=DeviceKind.FINGERPRINT,
+            kind=kind,
             port=port,
             remedy=Text(
                 "Perbaiki port (http://127.0.0.1:NNNN), ports (4501-4600) atau folder trust_store di pengaturan perangkat.",
@@ -117,19 +121,55 @@ def _create_simulated(settings: DeviceSettings) -> Device:
     )
 
 
+def _create_face(settings: DeviceSettings) -> Device:
+    from devices.sbi.face import SbiFaceCamera
+
+    return SbiFaceCamera(
+        _settings(settings.port, dict(settings.options), DeviceKind.CAMERA),
+        driver_name="sbi-face",
+        language=str(settings.options.get("language", "id")),
+    )
+
+
+def _create_face_simulated(settings: DeviceSettings) -> Device:
+    """A simulated SBI face camera on its own in-process service (backdrop for `birth_year`)."""
+    from devices.sbi.face import SbiFaceCamera
+    from devices.sbi.simulator import SbiSimulator
+
+    opts = dict(settings.options)
+    sim = SbiSimulator(
+        port=0, types="face", fault=opts.get("fault") or None, seed=int(opts.get("seed", 1)),
+        capture_delay_s=float(opts.get("capture_delay_s", 0.2)), face_birth_year=int(opts.get("birth_year", 1990)),
+    ).start()  # fmt: skip
+    opts["trust_simulator"] = True
+    try:
+        face_settings = _settings(sim.url, opts, DeviceKind.CAMERA)
+    except BaseException:
+        sim.stop()
+        raise
+    return SbiFaceCamera(face_settings, driver_name="sbi-face-sim", simulated=True, on_close=sim.stop)
+
+
+def _probe_for(bio_type: str) -> Callable[[str, int | None, float], bool]:
+    def probe_type(port: str, baud: int | None, timeout_s: float) -> bool:
+        if not port.startswith("http://"):
+            return False
+        try:
+            from devices.sbi import client
+
+            found = client.discover_port(client.port_from_url(port), bio_type, timeout_s=max(0.1, timeout_s))
+            return any(d.bio_type is not None and d.bio_type.value == bio_type for d in found)
+        except Exception as exc:  # a probe answers yes or no, whatever went wrong
+            log.debug("SBI probe of %s for %s: no (%s)", port, bio_type, exc)
+            return False
+
+    return probe_type
+
+
 def probe(port: str, baud: int | None, timeout_s: float) -> bool:
     """True when an SBI service at `port` (an http://127.0.0.1:NNNN URL) offers a finger
     device; any other port string (a serial device) is a quick no. Never raises."""
-    if not port.startswith("http://"):
-        return False
-    try:
-        from devices.sbi import client
-
-        found = client.discover_port(client.port_from_url(port), "Finger", timeout_s=max(0.1, timeout_s))
-        return any(d.bio_type is not None and d.bio_type.value == "Finger" for d in found)
-    except Exception as exc:  # a probe answers yes or no, whatever went wrong
-        log.debug("SBI probe of %s: no (%s)", port, exc)
-        return False
+    return _probe_for("Finger")(port, baud, timeout_s)
 
 
 SBI_FINGER = DriverSpec(
@@ -153,4 +193,23 @@ SBI_FINGER_SIM = DriverSpec(
     unavailable_reason=_reason,
 )
 
-__all__ = ["FAULTS", "SBI_FINGER", "SBI_FINGER_SIM", "SIM_TYPES", "probe"]
+SBI_FACE = DriverSpec(
+    name="sbi-face",
+    kind=DeviceKind.CAMERA,
+    simulated=False,
+    title=Text("Kamera wajah bersertifikat (MOSIP SBI 0.9.5)", "Certified face camera (MOSIP SBI 0.9.5)"),
+    create=_create_face,
+    unavailable_reason=_reason,
+    probe=_probe_for("Face"),
+)
+
+SBI_FACE_SIM = DriverSpec(
+    name="sbi-face-sim",
+    kind=DeviceKind.CAMERA,
+    simulated=True,
+    title=Text("Simulator kamera wajah (SBI)", "Face camera simulator (SBI)"),
+    create=_create_face_simulated,
+    unavailable_reason=_reason,
+)
+
+__all__ = ["FAULTS", "SBI_FACE", "SBI_FACE_SIM", "SBI_FINGER", "SBI_FINGER_SIM", "SIM_TYPES", "probe"]

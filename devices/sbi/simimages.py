@@ -5,7 +5,7 @@
   resident and the finger's position code. A slap preview lays the four fingers
   (or two thumbs) side by side on the platen, as a 4-4-2 scanner shows them.
 * Eyes come from devices.sbi.irisgen (near-infrared, geometry known).
-* Faces come from the camera simulator's synthetic subject.
+* Faces come from the camera simulator's scene renderer (its synthetic subject).
 
 Previews carry what a certified device draws on its own stream: the quality score
 and a marking of each segment. Everything is cached per seed: the previews reuse
@@ -27,7 +27,7 @@ from devices.sbi import irisgen
 
 log = logging.getLogger(__name__)
 
-PREVIEW_SIZE = (640, 400)
+PREVIEW_SIZE = (640, 640)  # the largest preview frame; images are fitted inside, aspect kept
 
 
 @lru_cache(maxsize=64)
@@ -93,38 +93,42 @@ def eye(seed: int, side: str, closed: bool, low_quality: bool) -> irisgen.EyeIma
     return irisgen.synthetic_eye(seed, side)
 
 
-@lru_cache(maxsize=2)
-def face_bgr(seed: int) -> np.ndarray:
-    from devices.camera.simulator import synthetic_face_jpeg
+@lru_cache(maxsize=4)
+def face_bgr(seed: int, birth_year: int = 1990, size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """A camera frame of the camera simulator's subject (the scene renderer) on the backdrop
+    `birth_year` calls for (e-KTP rule: red odd, blue even)."""
+    from devices.camera.scene import Scene, backdrop_for_birth_year, render_scene
 
-    frame = cv2.imdecode(np.frombuffer(synthetic_face_jpeg(seed, 1990), np.uint8), cv2.IMREAD_COLOR)
-    if frame is None:  # pragma: no cover - the camera simulator's own JPEG
-        raise RuntimeError("the simulated face does not decode")
+    frame = render_scene(Scene(backdrop=backdrop_for_birth_year(birth_year)), size, np.random.default_rng(seed))
     frame.flags.writeable = False
     return frame
 
 
-def face_jpeg(seed: int) -> bytes:
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(face_bgr(seed)), [cv2.IMWRITE_JPEG_QUALITY, 90])
+def face_jpeg(seed: int, birth_year: int = 1990) -> bytes:
+    """The registration image: the same scene at 1280x960."""
+    frame = np.ascontiguousarray(face_bgr(seed, birth_year, (1280, 960)))
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
     return buf.tobytes() if ok else b""
 
 
-def preview_jpeg(grey_or_bgr: np.ndarray, label: str, frame_no: int, rng: np.random.Generator) -> bytes:
-    """One MJPEG frame: the image scaled to the preview size, sensor noise, the device's
-    own overlay (score and frame counter) and a SIMULATED mark."""
+def preview_jpeg(
+    grey_or_bgr: np.ndarray, label: str, frame_no: int, rng: np.random.Generator, *, overlay: bool = True
+) -> bytes:
+    """One MJPEG frame: the image fitted into the preview size (aspect kept), sensor noise,
+    and, with `overlay`, the device's own marks (score, frame counter, SIMULATED). A face
+    preview goes without them: the station runs its face checks on it, and text on the
+    backdrop is not a plain background."""
     img = grey_or_bgr if grey_or_bgr.ndim == 3 else cv2.cvtColor(grey_or_bgr, cv2.COLOR_GRAY2BGR)
-    img = cv2.resize(img, PREVIEW_SIZE, interpolation=cv2.INTER_AREA)
-    noisy = np.clip(img.astype(np.int16) + rng.integers(-4, 5, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
-    cv2.putText(noisy, label, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 200, 0), 2, cv2.LINE_AA)
-    cv2.putText(
-        noisy,
-        f"SIMULATED #{frame_no}",
-        (10, PREVIEW_SIZE[1] - 12),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.6,
-        (0, 0, 255),
-        1,
-        cv2.LINE_AA,
-    )
-    ok, buf = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    h, w = img.shape[:2]
+    scale = min(PREVIEW_SIZE[0] / w, PREVIEW_SIZE[1] / h, 1.0)
+    if scale < 1.0:
+        img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    noisy = np.clip(img.astype(np.int16) + rng.integers(-3, 4, img.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+    if overlay:
+        bottom = noisy.shape[0] - 12
+        cv2.putText(noisy, label, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 200, 0), 2, cv2.LINE_AA)
+        cv2.putText(
+            noisy, f"SIMULATED #{frame_no}", (10, bottom), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 1, cv2.LINE_AA
+        )
+    ok, buf = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, 80])
     return buf.tobytes() if ok else b""

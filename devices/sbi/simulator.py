@@ -86,7 +86,7 @@ class SbiSimulator:
 
     def __init__(
         self, *, port: int = 0, types: str = "all", fault: str | None = None, seed: int = 1,
-        capture_delay_s: float = 0.05,
+        capture_delay_s: float = 0.05, face_birth_year: int = 1990,
     ) -> None:  # fmt: skip
         if types not in TYPES:
             raise ValueError(f"unknown device type {types!r}; choose one of {', '.join(TYPES)}")
@@ -96,6 +96,7 @@ class SbiSimulator:
         self.set_fault(fault)
         self.seed = seed
         self.capture_delay_s = capture_delay_s
+        self.face_birth_year = face_birth_year  # the face camera's backdrop follows the e-KTP rule for this year
         self.requests: dict[str, int] = {}
         self.stopping = threading.Event()
         self.died = threading.Event()
@@ -244,7 +245,8 @@ class SbiSimulator:
         return iso.iris_record(image, subtype, quality=int(score), encoded=encoded), score
 
     def _face_item(self) -> tuple[bytes, float]:
-        return iso.face_record(simimages.face_jpeg(self.seed)), 20.0 if self.fault == "low_quality" else 85.0
+        jpeg = simimages.face_jpeg(self.seed, self.face_birth_year)
+        return iso.face_record(jpeg), 20.0 if self.fault == "low_quality" else 85.0
 
     def capture(self, request: dict[str, Any]) -> dict[str, Any]:
         error = self._validate(request)
@@ -375,8 +377,8 @@ class SbiSimulator:
                 "Q 0 (eye closed)" if self.fault == "eye_closed" else "Q 38" if self.fault == "low_quality" else "Q 88"
             )
         else:
-            image = np.ascontiguousarray(simimages.face_bgr(self.seed))
-            label = "FACE OK"
+            image = np.ascontiguousarray(simimages.face_bgr(self.seed, self.face_birth_year))
+            return (lambda n: simimages.preview_jpeg(image, "", n, rng, overlay=False)), seconds
         return (lambda n: simimages.preview_jpeg(image, label, n, rng)), seconds
 
 
