@@ -128,6 +128,7 @@ def _create_face(settings: DeviceSettings) -> Device:
         _settings(settings.port, dict(settings.options), DeviceKind.CAMERA),
         driver_name="sbi-face",
         language=str(settings.options.get("language", "id")),
+        required_passes=int(settings.options.get("required_passes", 3)),
     )
 
 
@@ -147,7 +148,10 @@ def _create_face_simulated(settings: DeviceSettings) -> Device:
     except BaseException:
         sim.stop()
         raise
-    return SbiFaceCamera(face_settings, driver_name="sbi-face-sim", simulated=True, on_close=sim.stop)
+    return SbiFaceCamera(
+        face_settings, driver_name="sbi-face-sim", simulated=True, on_close=sim.stop,
+        required_passes=int(opts.get("required_passes", 3)),
+    )  # fmt: skip
 
 
 def _probe_for(bio_type: str) -> Callable[[str, int | None, float], bool]:

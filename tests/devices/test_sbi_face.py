@@ -22,7 +22,8 @@ pytestmark = pytest.mark.timeout(60)
 
 @pytest.fixture
 def camera() -> Iterator[SbiFaceCamera]:
-    settings = DeviceSettings(DeviceKind.CAMERA, "sbi-face-sim", options={"capture_delay_s": 0.0, "birth_year": 1990})
+    options = {"capture_delay_s": 0.0, "birth_year": 1990, "required_passes": 2}
+    settings = DeviceSettings(DeviceKind.CAMERA, "sbi-face-sim", options=options)
     cam = SBI_FACE_SIM.create(settings)
     assert isinstance(cam, SbiFaceCamera)
     cam.open()
@@ -53,7 +54,7 @@ def test_an_automatic_photo_comes_from_the_signed_registration_image(camera: Sbi
 
 def test_a_wrong_backdrop_times_out_naming_it_and_a_manual_capture_still_works(camera: SbiFaceCamera) -> None:
     with pytest.raises(CaptureTimeoutError) as late:
-        camera.capture_photo(birth_year=1991, timeout_s=1.5)  # an odd year wants red; the studio is blue
+        camera.capture_photo(birth_year=1991, timeout_s=1.0)  # an odd year wants red; the studio is blue
     assert late.value.failing == ("backdrop",)
     pressed = threading.Event()
     pressed.set()
