@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import nullcontext, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,11 @@ def central_here(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 class CentralServer:
     """`station-central serve` in a subprocess; kill -9 and restart on the same port."""
 
-    def __init__(self, home: Path, *, downstream_delay: float = 0.0, skew: float = 300.0) -> None:
+    def __init__(
+        self, home: Path, *, downstream_delay: float = 0.0, skew: float = 300.0, log: Path | None = None
+    ) -> None:
         self.home = home
+        self.log = log  # where the receiver's stderr goes (appended; restarts included), else nowhere
         self.args = ["--downstream-delay", str(downstream_delay), "--skew", str(skew)]
         self.port = 0
         self.proc: subprocess.Popen[str] | None = None
@@ -63,12 +66,13 @@ class CentralServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> CentralServer:
-        self.proc = subprocess.Popen(
-            [*CENTRAL, "serve", "--home", str(self.home), "--port", str(self.port), *self.args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        with nullcontext(subprocess.DEVNULL) if self.log is None else self.log.open("ab") as err:
+            self.proc = subprocess.Popen(
+                [*CENTRAL, "serve", "--home", str(self.home), "--port", str(self.port), *self.args],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+            )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

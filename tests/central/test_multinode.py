@@ -55,6 +55,11 @@ UPLINK_BPS = 600_000  # all stations share it: about 40 records in 10 s or more
 SPV = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 
 
+def _log_tail(log: Path, limit: int = 4000) -> str:
+    """The end of the receivers' stderr, for a failure's message (tracebacks name no resident)."""
+    return log.read_text(errors="replace")[-limit:] if log.exists() else "(no log)"
+
+
 def _worker(core: StationCore, seed: int) -> SyncWorker:
     client = CentralClient(
         core.config.central_url,
@@ -102,11 +107,12 @@ def _pending(cores: list[StationCore]) -> int:
 
 @pytest.mark.timeout(180)
 def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
-    central_home: Path, db_url: str, stations: list[StationCore], monkeypatch: pytest.MonkeyPatch
+    central_home: Path, db_url: str, stations: list[StationCore], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("CENTRAL_DB_URL", db_url)  # every node, and the harness's own commands
     started = time.monotonic()
-    nodes = [CentralServer(central_home, downstream_delay=0.0) for _ in range(NODES)]
+    log = tmp_path / "central.log"
+    nodes = [CentralServer(central_home, downstream_delay=0.0, log=log) for _ in range(NODES)]
     proxy: RoundRobinProxy | None = None
     uplink: FaultProxy | None = None
     threads: list[threading.Thread] = []
@@ -173,7 +179,7 @@ def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
         assert report["received"] == STATIONS * RECORDS_EACH
         counters = proxy.counters()
         statuses = Counter(ex.status for ex in proxy.exchanges())
-        assert not [code for code in statuses if code >= 500 and code != 503], statuses
+        assert not [code for code in statuses if code >= 500 and code != 503], f"{statuses}\n{_log_tail(log)}"
         print(
             f"multinode: {time.monotonic() - started:.1f} s, kills {kills}, requests per node {counters.requests}, "
             f"connections {counters.connections}, skipped {counters.skipped}, "
