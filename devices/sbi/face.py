@@ -204,9 +204,11 @@ class SbiFaceCamera(Camera):
 
         chain = self.chain if self.chain is not None else CaptureChain()
         capture = self.service.capture(FACE_SUB_ID, chain=chain, requested_score=FACE_THRESHOLD)
+        from devices.sbi.stream import fits
+
         data = iso.face_image(capture.items[0].iso).image_bytes
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if image is None or image.shape[0] > iso.MAX_SIDE or image.shape[1] > iso.MAX_SIDE:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if fits(data) else None
+        if image is None:
             raise errors.protocol(self.port_name, "the face image does not decode", bio_type=BioType.FACE)
         final = analyze_frame(image, birth_year)
         if automatic and not final.passed:

@@ -136,26 +136,39 @@ class TrustStore:
 
     def check_chain(self, chain: Sequence[x509.Certificate], now: datetime | None = None) -> None:
         """Accept when some certificate of `chain` (leaf first, each issued by the next)
-        is an anchor or is issued by one; every certificate on the way must be valid now."""
+        is an anchor or is issued by one. Every certificate on the way must be valid now,
+        and every issuer (anchor or intermediate) must be a CA."""
         now = now or datetime.now(UTC)
         trusted = self._fingerprints()
         for i, cert in enumerate(chain):
-            if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+            if not _valid_at(cert, now):
                 raise JwsError("expired", f"certificate {cert.subject.rfc4514_string()} is not valid now")
             if cert.fingerprint(hashes.SHA256()) in trusted:
                 return
-            for anchor in self.anchors:
-                try:
-                    cert.verify_directly_issued_by(anchor)
-                except (ValueError, TypeError, InvalidSignature):
-                    continue
+            if any(_issued_by(cert, anchor) and _valid_at(anchor, now) for anchor in self.anchors):
                 return
-            if i + 1 < len(chain):
-                try:
-                    cert.verify_directly_issued_by(chain[i + 1])
-                except (ValueError, TypeError, InvalidSignature):
-                    break
+            if i + 1 >= len(chain) or not _issued_by(cert, chain[i + 1]):
+                break
         raise JwsError("untrusted", f"signer {chain[0].subject.rfc4514_string()} is not in trust store {self.label}")
+
+
+def _valid_at(cert: x509.Certificate, now: datetime) -> bool:
+    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """`issuer` is a CA whose key signed `cert` (names and signature checked)."""
+    try:
+        constraints = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    if not constraints.ca:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _chain_from_header(header: dict[str, Any]) -> list[x509.Certificate]:

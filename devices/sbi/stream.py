@@ -108,11 +108,32 @@ def _refusal(resp: http.client.HTTPResponse, content_type: str) -> str:
     return f"HTTP {resp.status}, {content_type[:40]!r}"
 
 
+MAX_FRAME_PIXELS = 4096 * 4096
+
+
 def decode_frame(jpeg: bytes) -> np.ndarray | None:
+    """BGR pixels of a frame, or None. The size is read from the header first, so a small
+    file that declares a huge picture is skipped instead of allocated."""
     import cv2
 
+    if not fits(jpeg):
+        return None
     frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     return frame if frame is not None and frame.size else None
+
+
+def fits(encoded: bytes, max_pixels: int = MAX_FRAME_PIXELS) -> bool:
+    """Whether an encoded image declares at most `max_pixels` (header only, no decoding)."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(encoded)) as img:
+            w, h = img.size
+    except Exception:  # not an image Pillow recognises: refuse rather than guess
+        return False
+    return 0 < w * h <= max_pixels
 
 
 class PreviewReader:

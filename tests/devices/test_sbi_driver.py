@@ -363,3 +363,41 @@ def test_station_sim_sbi_refuses_an_unknown_fault(capsys: pytest.CaptureFixture[
 
     assert main(["sim", "sbi", "--fault", "gremlins"]) == 2
     assert "dies_mid_capture" in capsys.readouterr().err
+
+
+def test_an_issuer_that_is_not_a_ca_vouches_for_nothing(tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Not a CA")])
+    now = dt.datetime.now(dt.UTC)
+    not_ca = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Leaf")]))
+        .issuer_name(name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    store = jws.TrustStore([not_ca], "not a CA")
+    assert jws.verify(jws.sign({"a": 1}, key, not_ca), store).payload == {"a": 1}  # itself: trusted directly
+    with pytest.raises(jws.JwsError) as refused:
+        jws.verify(jws.sign({"a": 1}, leaf_key, leaf), store)
+    assert refused.value.reason == "untrusted"
+
+
+def test_a_frame_declaring_a_huge_picture_is_skipped_unread() -> None:
+    import cv2
+
+    from devices.sbi.stream import decode_frame, fits
+
+    ok, buf = cv2.imencode(".jpg", np.full((16, 16, 3), 128, np.uint8))
+    jpeg = bytearray(buf.tobytes())
+    assert ok and decode_frame(bytes(jpeg)) is not None
+    sof = jpeg.index(b"\xff\xc0")  # baseline start-of-frame: length(2) precision(1) height(2) width(2)
+    jpeg[sof + 5 : sof + 9] = (60000).to_bytes(2, "big") * 2
+    assert not fits(bytes(jpeg)) and decode_frame(bytes(jpeg)) is None
+    assert not fits(b"not an image at all")
