@@ -149,6 +149,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
             "Yes or no; without it http:// only to this computer.",
         ),
     ),
+    SettingSpec(
+        "supervisor_approval",
+        bool,
+        NOW,
+        Text(
+            "Ya atau tidak; bila ya, rekaman tersegel menunggu persetujuan supervisor sebelum dikirim.",
+            "Yes or no; when yes, sealed records wait for the supervisor's approval before they are sent.",
+        ),
+    ),
+    SettingSpec("approval_limit", int, NOW, Text("1 sampai 100000 rekaman.", "1 to 100000 records.")),
     SettingSpec("security.idle_lock_minutes", int, NEXT_LOGIN, Text("1 sampai 240 menit.", "1 to 240 minutes.")),
     SettingSpec("language", str, NEXT_START, Text("id atau en.", "id or en.")),
 )

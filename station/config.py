@@ -117,6 +117,11 @@ class StationConfig:
     camera: DeviceConfig = field(default_factory=DeviceConfig)
     fingerprint: DeviceConfig = field(default_factory=DeviceConfig)
     signature: DeviceConfig = field(default_factory=DeviceConfig)
+    # End-of-day approval (MOSIP's supervisor_approval_config_flag, off by default): sealed
+    # records wait for the supervisor's decision before they are sent (station.approval);
+    # new enrollments stop once more than `approval_limit` wait (reg_pak_max_cnt_apprv_limit).
+    supervisor_approval: bool = False
+    approval_limit: int = 100
 
     def effective_central_url(self) -> str:
         return os.environ.get("STATION_CENTRAL_URL", self.central_url)
@@ -135,6 +140,12 @@ class StationConfig:
             raise _bad("security.idle_lock_minutes", str(self.security.idle_lock_minutes))
         if self.central_url and not self.central_url.startswith(("http://", "https://")):
             raise _bad("central_url", self.central_url)
+        if not isinstance(self.supervisor_approval, bool):
+            raise _bad("supervisor_approval", f"{self.supervisor_approval!r} (true or false)")
+        if isinstance(self.approval_limit, bool) or not isinstance(self.approval_limit, int):
+            raise _bad("approval_limit", repr(self.approval_limit))
+        if not 1 <= self.approval_limit <= 100_000:
+            raise _bad("approval_limit", f"{self.approval_limit} (1 to 100000)")
         s = self.sync
         if not isinstance(s.allow_insecure_http, bool):
             raise _bad("sync.allow_insecure_http", f"{s.allow_insecure_http!r} (true or false)")

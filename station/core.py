@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from store.db import Database
 from store.enrollments import EnrollmentRepository, SealHook
 from store.models import Station as StationRow
 from store.records import EnrollmentData, SealResult
+from store.states import RecordState
 from store.ticket_seal import serve_ticket_on_seal
 from store.types import utcnow
 
@@ -66,8 +67,16 @@ class _AnnouncedSeals(EnrollmentRepository):
     transaction committed: the one place every seal passes (the wizard's workflow, the
     CLI, the synthetic loads), so no caller can forget to tell the screens."""
 
-    def __init__(self, db: Database, key: DataKey, *, seal_hooks: list[SealHook], events: Notifier) -> None:
-        super().__init__(db, key, seal_hooks=seal_hooks)
+    def __init__(
+        self,
+        db: Database,
+        key: DataKey,
+        *,
+        seal_hooks: list[SealHook],
+        events: Notifier,
+        sealed_state: Callable[[], RecordState],
+    ) -> None:
+        super().__init__(db, key, seal_hooks=seal_hooks, sealed_state=sealed_state)
         self.events = events
 
     def seal_many(
@@ -94,9 +103,17 @@ class StationCore:
         # Every seal writes the record's packet inside the same transaction, and is
         # announced once it has committed.
         self.enrollments: EnrollmentRepository = _AnnouncedSeals(
-            db, key, seal_hooks=[PacketWriter(home), serve_ticket_on_seal], events=self.events
+            db,
+            key,
+            seal_hooks=[PacketWriter(home), serve_ticket_on_seal],
+            events=self.events,
+            sealed_state=self._sealed_state,
         )
         self.auth = Auth(db, config.security, is_demo=lambda: self.config.demo)
+
+    def _sealed_state(self) -> RecordState:
+        """PENDING_APPROVAL while end-of-day approval is on (station.approval), else SEALED."""
+        return RecordState.PENDING_APPROVAL if self.config.supervisor_approval else RecordState.SEALED
 
     @staticmethod
     def is_initialised(home: Path | None = None) -> bool:

@@ -90,10 +90,20 @@ _OPERATOR_ID = select(Operator.id).where(Operator.username == bindparam("usernam
 
 
 class EnrollmentRepository:
-    def __init__(self, db: Database, key: DataKey, seal_hooks: Sequence[SealHook] = ()) -> None:
+    def __init__(
+        self,
+        db: Database,
+        key: DataKey,
+        seal_hooks: Sequence[SealHook] = (),
+        *,
+        sealed_state: Callable[[], RecordState] = lambda: SEALED,
+    ) -> None:
         self.db = db
         self.key = key
         self.seal_hooks = list(seal_hooks)
+        # What a seal makes a record: SEALED, or PENDING_APPROVAL while the station's
+        # end-of-day approval is on (read at each seal: a supervisor may switch it).
+        self.sealed_state = sealed_state
 
     # --- writing --------------------------------------------------------------
 
@@ -211,6 +221,7 @@ class EnrollmentRepository:
             if row is None:
                 raise StorageError(Text("Stasiun belum diinisialisasi.", "The station is not initialised."))
             code, seq = row
+            state = self.sealed_state()
             for data in batch:
                 eid = self._upsert(conn, data, now)
                 reg_no = format_reg_no(code, seq)
@@ -220,12 +231,12 @@ class EnrollmentRepository:
                         "_id": eid,
                         "station_seq": seq,
                         "reg_no": reg_no,
-                        "state": SEALED,
+                        "state": state,
                         "draft_step": None,
                         "sealed_at": now,
                     },
                 )
-                conn.execute(_INSERT_EVENT, {"enrollment_id": eid, "state": SEALED, "at": now, "detail": reg_no})
+                conn.execute(_INSERT_EVENT, {"enrollment_id": eid, "state": state, "at": now, "detail": reg_no})
                 audit.append(session, "seal", actor=actor, target=reg_no, detail={"uuid": data.uuid}, at=now)
                 sealed = SealedRecord(eid, data, code, reg_no, seq, now)
                 for hook in (*self.seal_hooks, *hooks):

@@ -17,7 +17,7 @@ from sqlalchemy import Table, and_, func, or_, select, update
 from store import audit
 from store.db import Database
 from store.models import Enrollment, StatusEvent, SyncInfo
-from store.states import AT_CENTRE, PENDING, UNCONFIRMED, RecordState, check_transition
+from store.states import AT_CENTRE, PENDING, QUEUE, UNCONFIRMED, RecordState, check_transition
 from store.types import utcnow
 
 # The names this module has always exported (station.sync and tests import them from here).
@@ -92,10 +92,12 @@ class Outbox:
         self.db = db
 
     def head(self) -> OutboxRecord | None:
-        """The lowest station_seq still to send (strict FIFO): the record committing now."""
+        """The lowest station_seq still to send (strict FIFO): the record committing now.
+        It may be PENDING_APPROVAL (nothing after it goes until the supervisor decides)
+        or WITHDRAWING (sent as a withdrawal): the queue is QUEUE, not just PENDING."""
         with self.db.read() as session:
             row = session.execute(
-                select(*_COLUMNS).where(_ENR.c.state.in_(PENDING)).order_by(_ENR.c.station_seq).limit(1)
+                select(*_COLUMNS).where(_ENR.c.state.in_(QUEUE)).order_by(_ENR.c.station_seq).limit(1)
             ).first()
             return None if row is None else _record(row)
 

@@ -22,6 +22,13 @@ The allowed moves (`TRANSITIONS`) are what the code does, not a wish list:
   DUPLICATE: an older version marked records on an unsigned word, and the centre's
   signed verdict, fetched by reconcile, wins (station.sync.worker._apply_verdict);
 - REJECTED -> SEALED: a supervisor requeues it (Outbox.requeue).
+- end-of-day approval (station.approval, when `supervisor_approval` is on): the seal
+  makes a record PENDING_APPROVAL (it keeps the station_seq it took, gap-free); the
+  supervisor's approval makes it SEALED (the normal queue), a rejection WITHDRAWING:
+  still in the queue, so strict order holds, and sent as a signed withdrawal instead
+  of an upload; the centre's verified `withdrawn` verdict makes it WITHDRAWN (its
+  packet never leaves the station and is deleted then). Trap: QUEUE, not PENDING, is
+  what the worker's head is taken from; a record after a PENDING_APPROVAL one waits.
 """
 
 from __future__ import annotations
@@ -46,11 +53,17 @@ class RecordState(StrEnum):
     PRINT_READY = Downstream.PRINT_READY.value
     DUPLICATE = Downstream.DUPLICATE.value
     REJECTED = "REJECTED"
+    PENDING_APPROVAL = "PENDING_APPROVAL"  # sealed, waiting for the supervisor's end-of-day decision
+    WITHDRAWING = "WITHDRAWING"  # rejected by the supervisor; its withdrawal goes to the centre in turn
+    WITHDRAWN = "WITHDRAWN"  # the centre's signed verdict: the seq is explained, no packet was sent
 
 
 S = RecordState
 # Sealed and not yet at the centre: the sync queue (strict FIFO by station_seq).
 PENDING: tuple[RecordState, ...] = (S.SEALED, S.REGISTERED, S.UPLOADING, S.UPLOADED, S.WAITING_RETRY)
+# The strict-FIFO queue the worker takes its head from: a PENDING_APPROVAL head holds
+# everything after it, a WITHDRAWING head is sent as a withdrawal.
+QUEUE: tuple[RecordState, ...] = (*PENDING, S.PENDING_APPROVAL, S.WITHDRAWING)
 # The centre holds the record (its verified verdict says so).
 AT_CENTRE: tuple[RecordState, ...] = (S.RECEIVED, S.PRINT_READY, S.DUPLICATE)
 # Records the centre has not yet confirmed end to end: what reconcile asks about.
@@ -59,7 +72,10 @@ UNCONFIRMED: tuple[RecordState, ...] = (*PENDING, S.RECEIVED, S.EXPORTED)
 UNSYNCED: tuple[RecordState, ...] = (*PENDING, S.EXPORTED)
 
 TRANSITIONS: Mapping[RecordState, frozenset[RecordState]] = {
-    S.DRAFT: frozenset({S.SEALED}),
+    S.DRAFT: frozenset({S.SEALED, S.PENDING_APPROVAL}),
+    S.PENDING_APPROVAL: frozenset({S.SEALED, S.WITHDRAWING}),
+    S.WITHDRAWING: frozenset({S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
     **{state: frozenset({*PENDING, S.RECEIVED, S.REJECTED, S.EXPORTED}) - {S.SEALED} for state in PENDING},
     S.EXPORTED: frozenset({S.RECEIVED, S.REJECTED}),
     S.RECEIVED: frozenset({S.PRINT_READY, S.DUPLICATE, S.REJECTED}),

@@ -7,7 +7,7 @@ records. Every answer that claims a record is received or rejected therefore car
 a *verdict*, signed by the centre's Ed25519 receipt key over everything that
 identifies the record and the outcome:
 
-    statement = {"v": 1, "state": "received" | "rejected", "station", "record_uuid",
+    statement = {"v": 1, "state": "received" | "rejected" | "withdrawn", "station", "record_uuid",
                  "station_seq", "sha256", "receipt_id", "server_seq", "received_at",
                  "reason", "downstream"}          (every key present; null where none)
     signature = Ed25519(receipt key, b"ektp-verdict v1\\n" + canonical(statement))
@@ -20,6 +20,9 @@ Traps:
 - A verdict is a statement of fact, not an instruction: replaying an old one for the
   same record says nothing new, and it cannot be moved to another record, station,
   sequence number or packet, because the station checks each of those against its own.
+- `withdrawn` (the station's withdrawal of a record its supervisor rejected, accepted
+  by the centre): like a refusal it has `reason` (the supervisor's reason code) and no
+  receipt; `sha256` is the hash of the packet the station holds and never sent.
 - The reconcile answer's watermark and gaps are signed the same way (`sign_ledger`),
   with the time they were computed, so a forged "all received" view is refused too.
 """
@@ -39,6 +42,7 @@ from wire.states import DOWNSTREAM_VALUES, LedgerState
 
 VERSION = 1
 RECEIVED, REJECTED = LedgerState.RECEIVED, LedgerState.REJECTED  # the states a verdict may state
+WITHDRAWN = LedgerState.WITHDRAWN
 DOWNSTREAM = DOWNSTREAM_VALUES
 VERDICT_DOMAIN = b"ektp-verdict v1\n"
 LEDGER_DOMAIN = b"ektp-ledger v1\n"
@@ -174,8 +178,8 @@ def verify_verdict(
     if answer["v"] != VERSION:
         raise UntrustedAnswer("unknown verdict version")
     got_state = answer["state"]
-    if got_state not in (RECEIVED, REJECTED):
-        raise UntrustedAnswer("the verdict's state is neither received nor rejected")
+    if got_state not in (RECEIVED, REJECTED, WITHDRAWN):
+        raise UntrustedAnswer("the verdict's state is not received, rejected or withdrawn")
     statement = {k: answer[k] for k in STATEMENT_KEYS}
     _check_signature(public, VERDICT_DOMAIN, statement, answer.get("signature"))
     # The signature is good: now the verdict must be about *our* record.

@@ -9,6 +9,7 @@ data migration, no protocol change).
   it (register, reconcile) and signs it (a verdict is `received` or `rejected`).
   `partial` is never stored: it is `registered` with bytes already on disk.
   `unknown` is never stored either: reconcile's answer for a record it has not seen.
+  `withdrawn`: the station's signed withdrawal of a record its supervisor rejected.
 - `Downstream`: what the centre's downstream processing made of a received record;
   the station takes PRINT_READY and DUPLICATE over as its own record states
   (store.states.RecordState), so those two strings are shared by construction.
@@ -30,10 +31,13 @@ class LedgerState(StrEnum):
     RECEIVED = "received"
     REJECTED = "rejected"
     UNKNOWN = "unknown"  # answered only: the centre has never seen the record
+    # The station withdrew the record (its supervisor rejected it at end-of-day approval):
+    # no packet, the station_seq is explained, not a gap. A signed verdict states it too.
+    WITHDRAWN = "withdrawn"
 
 
-# The two states a signed verdict may state (wire.receipts).
-VERDICT_STATES: tuple[LedgerState, ...] = (LedgerState.RECEIVED, LedgerState.REJECTED)
+# The states a signed verdict may state (wire.receipts).
+VERDICT_STATES: tuple[LedgerState, ...] = (LedgerState.RECEIVED, LedgerState.REJECTED, LedgerState.WITHDRAWN)
 
 
 class Downstream(StrEnum):

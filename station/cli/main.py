@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from common.errors import UserFacingError, ValidationError, ValidationErrors
-from station.cli import commands, device_commands, report_commands, sync_commands
+from station.cli import approval_commands, commands, device_commands, report_commands, sync_commands
 from station.config import data_dir
 from station.logs import setup_logging
 
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     device_commands.add_parsers(sub)
     sync_commands.add_parsers(sub, rec)
     report_commands.add_parsers(sub)
+    approval_commands.add_parsers(sub)
     return p
 
 

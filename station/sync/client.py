@@ -244,6 +244,18 @@ class CentralClient:
         )
         return self._json(response, "state")
 
+    def withdraw(self, record_uuid: str, station_seq: int, sha256: str, reason: str) -> dict[str, Any]:
+        """Withdraw a record the supervisor rejected (station.sync.withdrawal): its packet
+        never leaves; the answer's signed `withdrawn` verdict explains its station_seq."""
+        body = json.dumps({"station_seq": station_seq, "sha256": sha256, "reason": reason}).encode()
+        response = self._request(
+            "POST",
+            f"/v1/stations/{self.station}/records/{record_uuid}/withdraw",
+            body,
+            {"Content-Type": "application/json"},
+        )
+        return self._json(response, "state", "verdict")
+
     def register_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Register several queued records in one round trip; per-record refusals come back inline."""
         body = json.dumps({"records": records}).encode()

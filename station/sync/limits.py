@@ -23,7 +23,7 @@ BLOCK = "block"
 
 @dataclass(frozen=True)
 class LimitState:
-    name: str  # days_since_sync | pending | free_enrollments
+    name: str  # days_since_sync | pending | free_enrollments | pending_approval
     level: str  # warn | block
     value: float
     limit: float
@@ -39,10 +39,12 @@ def station_limits(core: StationCore) -> list[LimitState]:
     the app, the sync console, enroll-synthetic). Before any successful sync, the
     last-sync clock starts at the oldest record still waiting to be sent; exported
     records do not keep it running, since hand-carry is one of the remedies."""
+    from station.approval import approval_limits  # the pending-approval limit (station.approval)
+
     oldest = core.enrollments.oldest_in_state(PENDING)
     return check_limits(
         core.config, Outbox(core.db), core.enrollments_room(), first_sealed_at=oldest.sealed_at if oldest else None
-    )
+    ) + approval_limits(core)
 
 
 def check_limits(

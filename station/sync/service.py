@@ -23,6 +23,7 @@ from station.sync.packets import central_public_key, ensure_signing_key, packet_
 from station.sync.trust import ReceiptVerifier, receipt_public_key
 from station.sync.worker import RunSummary, SyncWorker
 from store.outbox import EXPORTED, PENDING, Outbox
+from store.states import QUEUE
 from store.types import utcnow
 from wire.canonical import canonical
 from wire.states import LedgerState
@@ -67,7 +68,7 @@ def ensure_packets(core: StationCore) -> int:
     with core.db.read() as session:
         rows = session.execute(
             select(Enrollment.id, Enrollment.uuid, Enrollment.reg_no, Enrollment.station_seq, Enrollment.sealed_at)
-            .where(Enrollment.state.in_(PENDING), Enrollment.packet_sha256.is_(None))
+            .where(Enrollment.state.in_(QUEUE), Enrollment.packet_sha256.is_(None))
             .order_by(Enrollment.station_seq)
         ).all()
     writer = PacketWriter(core.home)
@@ -198,7 +199,11 @@ def export_pending(core: StationCore, folder: Path, *, supervisor: User | None) 
 
     checked = core.auth.require(supervisor, Role.SUPERVISOR)
     outbox = Outbox(core.db)
-    records = [r for r in outbox.in_states(PENDING, limit=100_000) if r.packet_sha256]
+    queue = outbox.in_states(QUEUE, limit=100_000)
+    # Strict order: nothing after a record that awaits the supervisor or its withdrawal
+    # (which needs the network) is carried ahead of it (station.approval).
+    held = next((r.station_seq for r in queue if r.state not in PENDING), None)
+    records = [r for r in queue if r.packet_sha256 and r.state in PENDING and (held is None or r.station_seq < held)]
     if not records:
         raise UserFacingError(
             Text("Tidak ada rekaman yang menunggu dikirim.", "No records are waiting to be sent."),

@@ -64,6 +64,7 @@ from station.sync.errors import AMBIGUOUS, PERMANENT, STATION, SyncError
 from station.sync.packets import packet_path
 from station.sync.policy import Backoff, CircuitBreaker, LinkMonitor
 from station.sync.trust import UNTRUSTED, ReceiptVerifier, proof_json
+from station.sync.withdrawal import send_withdrawal
 from station.sync.worker_lock import (  # the lock and force request live apart; importable from here too
     FORCE_FILE,
     LOCK_FILE,
@@ -74,7 +75,7 @@ from station.sync.worker_lock import (  # the lock and force request live apart;
     take_force_request,
 )
 from store.outbox import Outbox, OutboxRecord
-from store.states import AT_CENTRE, PENDING, IllegalTransition, RecordState
+from store.states import AT_CENTRE, QUEUE, IllegalTransition, RecordState
 from store.types import utcnow
 from wire.receipts import Verdict
 from wire.states import DOWNSTREAM_FINAL, LedgerState
@@ -93,6 +94,7 @@ __all__ = [
 SEALED, REGISTERED, UPLOADING = RecordState.SEALED, RecordState.REGISTERED, RecordState.UPLOADING
 UPLOADED, WAITING_RETRY, EXPORTED = RecordState.UPLOADED, RecordState.WAITING_RETRY, RecordState.EXPORTED
 RECEIVED, REJECTED = RecordState.RECEIVED, RecordState.REJECTED
+PENDING_APPROVAL, WITHDRAWING = RecordState.PENDING_APPROVAL, RecordState.WITHDRAWING  # station.approval
 SAYS_RECEIVED, SAYS_REJECTED = LedgerState.RECEIVED, LedgerState.REJECTED  # what a verdict states
 
 log = logging.getLogger(__name__)
@@ -348,7 +350,7 @@ class SyncWorker:
         sent this way; anything else waits for its own turn."""
         if not self.pipeline or self._hold_pipeline or (cancel is not None and cancel.cancelled):
             return None
-        nxt = next((r for r in self.outbox.in_states(PENDING, limit=2) if r.station_seq > rec.station_seq), None)
+        nxt = next((r for r in self.outbox.in_states(QUEUE, limit=2) if r.station_seq > rec.station_seq), None)
         if (
             nxt is None
             or nxt.state != REGISTERED
@@ -579,6 +581,8 @@ class SyncWorker:
                     break
                 forced = self._forced()
                 rec = self.outbox.head()
+                if rec is not None and rec.state == PENDING_APPROVAL:
+                    rec = None  # the supervisor decides first: nothing after it is sent (strict order)
                 if ahead is not None and (rec is None or rec.uuid != ahead.rec.uuid):
                     self.settle(ahead)  # not the head after all (cannot happen in one worker)
                     ahead = None
@@ -611,6 +615,9 @@ class SyncWorker:
                     self._nap(wait, deadline, cancel)
                     continue
                 try:
+                    if rec.state == WITHDRAWING:  # rejected at approval: a signed withdrawal, not an upload
+                        send_withdrawal(self, rec, summary)
+                        continue
                     if rec.state == SEALED:
                         self.register_ahead()
                         rec = self.outbox.get(rec.uuid) or rec

@@ -51,6 +51,12 @@ FLOWS: dict[str, list[tuple[RecordState, RecordState]]] = {
         (S.PRINT_READY, S.DUPLICATE),
     ],
     "requeue": [(S.REJECTED, S.SEALED)],
+    "end-of-day approval: seal, approve, reject and withdraw": [
+        (S.DRAFT, S.PENDING_APPROVAL),
+        (S.PENDING_APPROVAL, S.SEALED),
+        (S.PENDING_APPROVAL, S.WITHDRAWING),
+        (S.WITHDRAWING, S.WITHDRAWN),
+    ],
 }
 
 
@@ -63,9 +69,16 @@ def test_every_move_of_the_flows_is_allowed(flow: str) -> None:
 def test_every_state_has_its_moves_and_the_groups_are_states() -> None:
     assert set(TRANSITIONS) == set(RecordState)
     assert all(isinstance(s, RecordState) for group in (PENDING, AT_CENTRE, UNCONFIRMED) for s in group)
-    # Nothing goes back to a draft, and only a requeue makes a record SEALED again.
+    # Nothing goes back to a draft; only a requeue or an approval makes a record SEALED.
     assert all(S.DRAFT not in targets for targets in TRANSITIONS.values())
-    assert {old for old, targets in TRANSITIONS.items() if S.SEALED in targets} == {S.DRAFT, S.REJECTED}
+    assert {old for old, targets in TRANSITIONS.items() if S.SEALED in targets} == {
+        S.DRAFT,
+        S.REJECTED,
+        S.PENDING_APPROVAL,
+    }
+    # A withdrawn record is final, and only a supervisor's rejection starts a withdrawal.
+    assert TRANSITIONS[S.WITHDRAWN] == frozenset()
+    assert {old for old, targets in TRANSITIONS.items() if S.WITHDRAWING in targets} == {S.PENDING_APPROVAL}
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_the_station_outcomes_are_the_contracts() -> None:
 
 def test_the_wire_states_are_the_strings_on_the_wire() -> None:
     """StrEnum members are their strings: stored rows and JSON answers are unchanged."""
-    assert [s.value for s in LedgerState] == ["registered", "partial", "received", "rejected", "unknown"]
+    assert [s.value for s in LedgerState] == ["registered", "partial", "received", "rejected", "unknown", "withdrawn"]
     assert [s.value for s in Downstream] == ["PENDING", "PRINT_READY", "DUPLICATE"]
     import json
 

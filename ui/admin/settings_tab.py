@@ -71,6 +71,13 @@ class SettingsTab(AdminTab):
             "sync.allow_insecure_http": ctx.t(
                 Text("Izinkan http:// ke komputer lain", "Allow http:// to another computer")
             ),
+            "supervisor_approval": ctx.t(Text("Persetujuan supervisor akhir hari", "Supervisor end-of-day approval")),
+            "approval_limit": ctx.t(
+                Text(
+                    "Blokir perekaman bila lebih dari N menunggu persetujuan",
+                    "Block enrollment when over N await approval",
+                )
+            ),
             "security.idle_lock_minutes": self.tr("Idle lock (minutes)"),
             "language": self.tr("Language"),
         }
