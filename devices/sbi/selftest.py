@@ -194,7 +194,7 @@ def _quality(state: dict[str, object], threshold: float) -> tuple[bool, str, Tex
 
 def _preview(service: SbiService, sub_id: int) -> tuple[bool, str, Text | None]:
     """Frames over a short window; the window ends early once enough frames have come."""
-    enough = int(PREVIEW_WINDOW_S * MIN_PREVIEW_FPS * 2) + 1
+    enough = int(PREVIEW_WINDOW_S * MIN_PREVIEW_FPS) + 2  # four intervals or more at the minimum rate
     frames: list[float] = []
     done = threading.Event()
 

@@ -106,19 +106,20 @@ def test_the_self_test_names_a_fault_and_keeps_its_shape() -> None:
 
 
 def test_the_self_test_of_a_real_station_trusting_the_simulator_key_fails() -> None:
+    """Also: a self-test on a scanner nobody opened opens it."""
     from devices.sbi.simulator import SbiSimulator
 
     with SbiSimulator(types="finger", capture_delay_s=0.0) as sim:
         device = SBI_FINGER.create(
             DeviceSettings(DeviceKind.FINGERPRINT, "sbi-finger", port=sim.url, options={"trust_simulator": True})
         )
-        assert isinstance(device, SbiFingerprintScanner)
-        device.open()
+        assert isinstance(device, SbiFingerprintScanner) and not device.is_open
         try:
             steps = {s.name: s for s in device.self_test()}
         finally:
             device.close()
     assert not steps["sbi.status"].passed and "SIMULATOR" in steps["sbi.status"].measured
+    assert steps["sbi.info"].passed and steps["sbi.discovery"].passed
 
 
 def test_probe_answers_for_sbi_urls_only() -> None:
@@ -156,21 +157,6 @@ def test_bad_settings_are_a_device_error_naming_what_to_fix() -> None:
         with pytest.raises(DeviceError) as bad:
             SBI_FINGER.create(DeviceSettings(DeviceKind.FINGERPRINT, "sbi-finger", port=port, options=options))
         assert bad.value.code == "sbi.bad_setting" and "trust_store" in bad.value.remedy.en  # type: ignore[union-attr]
-
-
-def test_a_self_test_on_an_unopened_scanner_opens_it() -> None:
-    from devices.sbi.simulator import SbiSimulator
-
-    with SbiSimulator(types="finger", capture_delay_s=0.0) as sim:
-        scanner = SbiFingerprintScanner(
-            SbiSettings(trust=jws.TrustStore.from_pems([simulator_identity().cert_pem], "t"), port=sim.port),
-            simulated=True,
-        )
-        try:
-            steps = scanner.self_test()
-        finally:
-            scanner.close()
-    assert all(s.passed for s in steps), [(s.name, s.measured) for s in steps]
 
 
 def test_settings_parse_ports_and_refuse_nonsense() -> None:
