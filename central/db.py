@@ -219,14 +219,29 @@ request_nonces = Table(
 )
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, lock_timeout_s: float | None = None) -> Engine:
+    """The engine for `url`. On PostgreSQL, `lock_timeout_s` bounds every lock wait of
+    every statement (set once per connection, so a request pays no round trip for it)."""
     if url.startswith("sqlite"):
         _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per transaction. A connection the server
+    # dropped fails its request once (503 server.busy, the station retries) and the pool
+    # is invalidated and refilled.
+    engine = create_engine(url)
+    if lock_timeout_s is not None:
+        millis = max(1, int(lock_timeout_s * 1000))
+
+        def bound_lock_waits(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET lock_timeout = {millis}")
+            dbapi_conn.commit()
+
+        event.listen(engine, "connect", bound_lock_waits)
+    return engine
 
 
 def _private_sqlite_file(url: str) -> None:
@@ -299,8 +314,10 @@ def create_schema(engine: Engine, home: Path | None = None) -> None:
 
 
 def schema_lock(conn: Connection) -> None:
-    """Serialise schema work across processes (PostgreSQL; SQLite's BEGIN IMMEDIATE does)."""
+    """Serialise schema work across processes (PostgreSQL; SQLite's BEGIN IMMEDIATE does).
+    Waited for without a bound: another node may be moving a large spool in."""
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("schema")})
 
 
@@ -314,15 +331,18 @@ class LockBusy(Exception):
     """The station's lock was not free within the wait allowed."""
 
 
-def station_lock(conn: Connection, station: str, timeout_s: float) -> None:
+_STATION_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def station_lock(conn: Connection, station: str) -> None:
     """Serialise a station's writers: call first in the write transaction. PostgreSQL:
-    a transaction-scoped advisory lock, waited for at most `timeout_s` (LockBusy), held
-    until the commit or rollback. SQLite: nothing, BEGIN IMMEDIATE already did it."""
+    a transaction-scoped advisory lock, waited for at most the engine's lock_timeout
+    (make_engine; then LockBusy), held until the commit or rollback. SQLite: nothing,
+    BEGIN IMMEDIATE already did it, database-wide and across processes."""
     if conn.dialect.name != "postgresql":
         return
-    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(timeout_s * 1000))}")
     try:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("station:" + station)})
+        conn.execute(_STATION_LOCK, {"key": lock_key("station:" + station)})
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
             raise LockBusy(station) from None
@@ -425,8 +445,11 @@ def read(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+_NEXT_SERVER_SEQ = (
+    update(counters).where(counters.c.name == SERVER_SEQ).values(value=counters.c.value + 1).returning(counters.c.value)
+)
+
+
 def next_server_seq(conn: Connection) -> int:
     """Take the next server_seq inside the caller's transaction (the UPDATE locks the row)."""
-    conn.execute(update(counters).where(counters.c.name == SERVER_SEQ).values(value=counters.c.value + 1))
-    value = conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).scalar_one()
-    return int(value)
+    return int(conn.execute(_NEXT_SERVER_SEQ).scalar_one())

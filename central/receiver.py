@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -54,7 +55,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central import ledger, store
@@ -74,6 +75,28 @@ log = logging.getLogger(__name__)
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_SEQ = 2**62
+KEY_CACHE_S = 5.0
+
+# Built once (see central.store's traps): the statements every record runs.
+_SEQ_TAKEN = select(records.c.record_uuid).where(
+    records.c.station == bindparam("station"), records.c.station_seq == bindparam("station_seq")
+)
+_REGISTER = insert(records)
+_MARK_RECEIVED = (
+    update(records)
+    .where(records.c.station == bindparam("k_station"), records.c.record_uuid == bindparam("k_record_uuid"))
+    .values(
+        state=RECEIVED,
+        received_at=bindparam("received_at"),
+        server_seq=bindparam("server_seq"),
+        receipt_id=bindparam("receipt_id"),
+        nik_hash=bindparam("nik_hash"),
+        lineage=bindparam("lineage"),
+        commit_count=records.c.commit_count + 1,
+        via=bindparam("via"),
+    )
+    .returning(*records.c)
+)
 
 
 def utcnow() -> datetime:
@@ -117,7 +140,8 @@ class Receiver:
         self.clock = clock
         self.keys: CentralKeys = ensure_keys(settings.home) if create else load_keys(settings.home)
         tighten(settings.home)
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(settings.database_url, lock_timeout_s=settings.lock_timeout_s)
+        self._keys_seen: dict[str, tuple[float, Ed25519PublicKey]] = {}
         try:
             create_schema(self.engine, settings.home)
         except BaseException:
@@ -128,14 +152,24 @@ class Receiver:
         self.engine.dispose()
 
     def public_key_for(self, station: str) -> Ed25519PublicKey | None:
-        return public_key_for(self.engine, station)
+        """A registered station's key; asked for by every request's signature check, so a
+        key found is remembered for KEY_CACHE_S (a station's key is never replaced in
+        place; an unknown code is asked for every time and never remembered)."""
+        now = time.monotonic()
+        seen = self._keys_seen.get(station)
+        if seen is not None and now - seen[0] < KEY_CACHE_S:
+            return seen[1]
+        key = public_key_for(self.engine, station)
+        if key is not None:
+            self._keys_seen[station] = (now, key)
+        return key
 
     @contextmanager
     def _station_write(self, station: str) -> Iterator[Connection]:
         """A write transaction holding the station's lock (see the module traps)."""
         try:
             with write(self.engine) as conn:
-                station_lock(conn, station, self.settings.lock_timeout_s)
+                station_lock(conn, station)
                 yield conn
         except LockBusy:
             raise CentralError(
@@ -245,9 +279,7 @@ class Receiver:
                     verdict=self._refusal(station, record_uuid, seq, sha, "record.hash_conflict"),
                 )
             return False, self.view(row)
-        taken = conn.execute(
-            select(records.c.record_uuid).where(records.c.station == station, records.c.station_seq == seq)
-        ).first()
+        taken = conn.execute(_SEQ_TAKEN, {"station": station, "station_seq": seq}).first()
         if taken is not None:
             log.warning("%s/%s: station_seq %d is already taken by %s", station, record_uuid, seq, taken.record_uuid)
             raise CentralError(
@@ -256,16 +288,17 @@ class Receiver:
                 verdict=self._refusal(station, record_uuid, seq, sha, "record.seq_conflict"),
             )
         conn.execute(
-            insert(records).values(
-                record_uuid=record_uuid,
-                station=station,
-                station_seq=seq,
-                sha256=sha,
-                size=size,
-                state=REGISTERED,
-                registered_at=self.clock(),
-                commit_count=0,
-            )
+            _REGISTER,
+            {
+                "record_uuid": record_uuid,
+                "station": station,
+                "station_seq": seq,
+                "sha256": sha,
+                "size": size,
+                "state": REGISTERED,
+                "registered_at": self.clock(),
+                "commit_count": 0,
+            },
         )
         log.info("registered %s/%s seq %d (%d bytes)", station, record_uuid, seq, size)
         return True, {"state": REGISTERED, "offset": 0}
@@ -428,19 +461,16 @@ class Receiver:
             server_seq = next_server_seq(conn)
             store.keep_packet(conn, station, record_uuid, blob)
             values = {
-                "state": RECEIVED,
+                "k_station": station,
+                "k_record_uuid": record_uuid,
                 "received_at": received_at,
                 "server_seq": server_seq,
                 "receipt_id": str(uuidlib.uuid4()),
                 "nik_hash": opened.nik_hash,
                 "lineage": lineage,
-                "commit_count": records.c.commit_count + 1,
                 "via": via,
             }
-            conn.execute(
-                update(records).where(records.c.station == station, records.c.record_uuid == record_uuid).values(values)
-            )
-            stored = self._row(conn, station, record_uuid)
+            stored = conn.execute(_MARK_RECEIVED, values).one()
         log.info("received %s/%s seq %d as server_seq %d", station, record_uuid, int(row.station_seq), server_seq)
         receipt = self.verdict(stored)
         assert receipt is not None

@@ -12,6 +12,8 @@ Traps:
   them in order.
 - A received packet is written once, in the transaction that marks its record
   received; nothing here updates or deletes one.
+- The statements are built once, with bind parameters: building a SQLAlchemy
+  statement per call costs about five times its execution on this path.
 """
 
 from __future__ import annotations
@@ -21,11 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select
 
 from central.db import packets, records, rejected_packets, stored_length, upload_chunks
 
 _FIND = select(records, stored_length().label("stored"))
+_FIND_ONE = _FIND.where(records.c.station == bindparam("station"), records.c.record_uuid == bindparam("record_uuid"))
+_OF_RECORD = (upload_chunks.c.station == bindparam("station"), upload_chunks.c.record_uuid == bindparam("record_uuid"))
+_ADD_CHUNK = insert(upload_chunks)
+_DROP_CHUNKS = delete(upload_chunks).where(*_OF_RECORD)
+_CHUNK_BYTES = select(upload_chunks.c.data).where(*_OF_RECORD).order_by(upload_chunks.c.start)
+_KEEP_PACKET = insert(packets)
+_PACKET_BYTES = select(packets.c.data).where(
+    packets.c.station == bindparam("station"), packets.c.record_uuid == bindparam("record_uuid")
+)
 
 
 @dataclass(frozen=True)
@@ -38,40 +49,35 @@ class SetAside:
 
 def find(conn: Connection, station: str, record_uuid: str) -> Row[Any] | None:
     """The record's row with `stored`, the bytes of its upload stored so far."""
-    return conn.execute(_FIND.where(records.c.station == station, records.c.record_uuid == record_uuid)).first()
+    return conn.execute(_FIND_ONE, {"station": station, "record_uuid": record_uuid}).first()
 
 
 def find_many(conn: Connection, station: str, record_uuids: list[str]) -> list[Row[Any]]:
     return list(conn.execute(_FIND.where(records.c.station == station, records.c.record_uuid.in_(record_uuids))))
 
 
-def _chunks_of(station: str, record_uuid: str) -> tuple[Any, ...]:
-    return (upload_chunks.c.station == station, upload_chunks.c.record_uuid == record_uuid)
-
-
 def add_chunk(conn: Connection, station: str, record_uuid: str, start: int, data: bytes) -> None:
     values = {"station": station, "record_uuid": record_uuid, "start": start, "length": len(data), "data": data}
-    conn.execute(insert(upload_chunks).values(values))
+    conn.execute(_ADD_CHUNK, values)
 
 
 def drop_chunks(conn: Connection, station: str, record_uuid: str) -> None:
-    conn.execute(delete(upload_chunks).where(*_chunks_of(station, record_uuid)))
+    conn.execute(_DROP_CHUNKS, {"station": station, "record_uuid": record_uuid})
 
 
 def partial_bytes(conn: Connection, station: str, record_uuid: str) -> bytes:
-    query = select(upload_chunks.c.data).where(*_chunks_of(station, record_uuid)).order_by(upload_chunks.c.start)
-    return b"".join(bytes(data) for data in conn.execute(query).scalars())
+    found = conn.execute(_CHUNK_BYTES, {"station": station, "record_uuid": record_uuid}).scalars()
+    return b"".join(bytes(data) for data in found)
 
 
 def keep_packet(conn: Connection, station: str, record_uuid: str, blob: bytes) -> None:
     """Store the verified packet of a record being marked received; its chunks go."""
-    conn.execute(insert(packets).values(station=station, record_uuid=record_uuid, data=blob))
+    conn.execute(_KEEP_PACKET, {"station": station, "record_uuid": record_uuid, "data": blob})
     drop_chunks(conn, station, record_uuid)
 
 
 def packet_bytes(conn: Connection, station: str, record_uuid: str) -> bytes | None:
-    query = select(packets.c.data).where(packets.c.station == station, packets.c.record_uuid == record_uuid)
-    data = conn.execute(query).scalar()
+    data = conn.execute(_PACKET_BYTES, {"station": station, "record_uuid": record_uuid}).scalar()
     return None if data is None else bytes(data)
 
 
