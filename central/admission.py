@@ -31,7 +31,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 from central.gate import Shed
@@ -97,8 +97,7 @@ class WorkSlots:
         self._lock = threading.Lock()
         self._busy = 0
         self._waiters: deque[_Ticket] = deque()
-        self._done: deque[float] = deque(maxlen=8192)
-        self._born = time.monotonic()
+        self._done = RateMeter()
 
     @property
     def busy(self) -> int:
@@ -109,9 +108,11 @@ class WorkSlots:
         return len(self._waiters)
 
     def done_per_s(self) -> float:
-        now = time.monotonic()
-        recent = sum(1 for t in self._done if now - t <= RATE_WINDOW_S)
-        return recent / min(RATE_WINDOW_S, max(1.0, now - self._born))
+        return self._done.per_s()
+
+    def expected_wait_s(self) -> float:
+        """How long the queue would take to drain at the recent rate."""
+        return self.waiting / max(1.0, self.done_per_s()) if self._waiters else 0.0
 
     def retry_after(self) -> int:
         rate = self.done_per_s() or 1.0
@@ -132,7 +133,7 @@ class WorkSlots:
         try:
             yield
         finally:
-            self._done.append(time.monotonic())
+            self._done.add()
             self._release()
 
     async def _wait(self, ticket: _Ticket) -> None:
@@ -160,6 +161,28 @@ class WorkSlots:
                 ticket.future.get_loop().call_soon_threadsafe(_hand_over, ticket.future)
                 return
             self._busy -= 1
+
+
+class RateMeter:
+    """Events per second over the last RATE_WINDOW_S whole seconds, in O(window) per read."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._born = clock()
+        self._counts: dict[int, int] = {}
+
+    def add(self) -> None:
+        second = int(self.clock())
+        self._counts[second] = self._counts.get(second, 0) + 1
+        if len(self._counts) > 2 * RATE_WINDOW_S:
+            for old in [s for s in self._counts if s < second - RATE_WINDOW_S]:
+                del self._counts[old]
+
+    def per_s(self) -> float:
+        now = self.clock()
+        second = int(now)
+        recent = sum(self._counts.get(s, 0) for s in range(second - int(RATE_WINDOW_S), second + 1))
+        return recent / min(RATE_WINDOW_S, max(1.0, now - self._born))
 
 
 class _Ticket:

@@ -633,10 +633,13 @@ def create_app(
     app.state.work_slots = WorkSlots(
         settings.work_slots, wait_s=settings.slot_wait_s, max_retry_after_s=settings.max_retry_after_s
     )
+    slots = app.state.work_slots
     app.state.gate = SessionGate(
+        crowded=lambda: slots.expected_wait_s() > settings.slot_wait_s / 4,
         max_sessions=settings.max_sessions,
         session_records=settings.session_records,
         session_max_s=settings.session_max_s,
+        session_min_s=settings.session_min_s,
         session_idle_s=settings.session_idle_s,
         max_waiters=settings.max_waiters,
         max_retry_after_s=settings.max_retry_after_s,

@@ -108,7 +108,7 @@ Capacity, per process: --slots requests do database work at once, --sessions
 stations are served at once (a turn of --session-records records while others
 wait), the rest are answered 503 server.busy with a Retry-After that tells each
 station roughly when its turn comes. For a test of saturation make it small, e.g.
-`serve --slots 1 --sessions 1 --session-records 1`.
+`serve --slots 1 --sessions 1 --session-records 1 --session-min 0`.
 """
 
 
@@ -129,6 +129,7 @@ def _admission_options(s: argparse.ArgumentParser) -> None:
         ("--slot-wait", "slot_wait_s", float, "SECONDS", "longest wait of an admitted request for a work slot"),
         ("--sessions", "max_sessions", int, "N", "stations served at once, per process; others wait in order"),
         ("--session-records", "session_records", int, "N", "records a station commits per turn while others wait"),
+        ("--session-min", "session_min_s", float, "SECONDS", "shortest turn (0 for tests of the rotation)"),
         ("--session-max", "session_max_s", float, "SECONDS", "longest turn while others wait"),
         ("--session-idle", "session_idle_s", float, "SECONDS", "silence that ends a station's turn"),
         ("--max-retry-after", "max_retry_after_s", int, "SECONDS", "longest Retry-After given"),
@@ -154,6 +155,7 @@ SERVE_WORK_SETTINGS = (
     "slot_wait_s",
     "max_sessions",
     "session_records",
+    "session_min_s",
     "session_max_s",
     "session_idle_s",
     "max_retry_after_s",

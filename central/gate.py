@@ -6,21 +6,30 @@ admission is by station, not by request:
 - A station that is admitted holds a turn: every request of it passes until it has
   been silent `session_idle_s` (its queue is empty, or it is waiting on its own
   backoff), so a record it has started is finished, not cut half-way.
-- While other stations wait, a turn ends after `session_records` commits (or
-  `session_max_s`): the station's requests that continue a record (HEAD, a PATCH past
+- While other stations wait, a turn ends after `session_records` commits, but not
+  before `session_min_s` (Retry-After counts whole seconds, so a shorter turn would leave
+  the turn idle until the next station comes back), or after `session_max_s`: the station's requests that continue a record (HEAD, a PATCH past
   offset 0, a commit) still pass, one that starts new work (register, reconcile, a
   PATCH at offset 0) is refused and the station joins the waiting list at its tail.
   That is round robin: in overload every station delivers about the same number of
   records per rotation, and a rotation takes (stations x session_records) / records/s.
 - A station refused while all `max_sessions` turns are taken joins the waiting list,
-  ordered by when it was FIRST refused. A freed turn goes to the first live waiter when
-  it next asks: a waiter counts ("is live") from its refusal until its appointment
-  (refusal + its Retry-After) plus a grace; one that misses it stops holding turns for
-  others but keeps its place, so a station that returns late (its own backoff, a
-  breaker) is next when it does come. Retrying more often never moves a station up.
-- Retry-After = ceil((live waiters ahead + 1) / turns ended per second), measured
-  over the last `RATE_WINDOW_S`, clamped to [1, max_retry_after_s]: each station is
-  told roughly when its turn comes, so retries spread out instead of re-synchronising.
+  ordered by when it was FIRST refused. A free turn is held for the waiters ahead of
+  an asker that are due: their appointment (refusal + the Retry-After they were given)
+  has come, and not passed by more than a grace. Before its appointment a waiter does
+  not hold a turn idle (anyone may use it meanwhile; that is at most one turn per wait
+  for a station behind it, which then goes to the back of the line); from it, it holds
+  every free turn against the stations behind it until it comes. A waiter that misses
+  its appointment stops holding turns but keeps its place, so a station that returns
+  late (its own backoff, a breaker) is first again when it comes. Retrying more often
+  never moves a station up.
+- Retry-After = ceil((live waiters ahead + 1 - free turns) x turn length / max_sessions),
+  clamped to [1, max_retry_after_s], where turn length is the moving average of how
+  long full turns (ended by their record quota) lasted: each station is told roughly
+  when its turn comes, so retries spread out instead of re-synchronising. The rate is
+  the turns' capacity, not how many turns happened to end: that count falls whenever
+  stations are away waiting, and a Retry-After taken from it would grow, keep them
+  away longer and leave the turns idle (measured: 5 records/s instead of 24).
 Traps:
 - All of it is per `serve` process (each has its own work slots and turns). With
   several processes a station's connections may reach another one, where its place is
@@ -28,6 +37,10 @@ Traps:
 - Memory is bounded: at most `max_sessions` turns and `max_waiters` waiters (waiters
   not heard from for `WAITER_TTL_S` are forgotten); past the cap a station is refused
   with the longest Retry-After and not remembered.
+- More turns than the work slots can serve only lengthen the queue at the slots: while
+  `crowded()` (app.py: the slots' queue would take more than a quarter of the slot wait
+  to drain) no new turn starts, so the number of turns follows what the database can
+  do and an admitted station's requests do not time out waiting for a slot.
 - Only authenticated stations reach the gate (app.py checks the signature first), so
   nobody without a station key can take a turn or a place.
 - Thread-safe; called from the event loop, never blocks.
@@ -51,7 +64,9 @@ RATE_WINDOW_S = 30.0
 WAITER_TTL_S = 600.0
 GRACE_MIN_S = 3.0
 SWEEP_EVERY_S = 0.25
-FIRST_GUESS_TURN_S = 10.0
+FIRST_GUESS_TURN_S = 2.0  # a turn's length until one has been measured
+TURN_EWMA = 0.2
+DUE_EARLY_S = 1.0  # a turn is held for a waiter this long before its appointment (the Retry-After step)
 
 
 class Shed(CentralError):
@@ -79,7 +94,12 @@ class _Waiter:
     due: float  # its appointment: seen + the Retry-After it was given
 
     def live(self, now: float) -> bool:
+        """Still expected back: not past its appointment by more than the grace."""
         return now <= self.due + max(GRACE_MIN_S, self.due - self.seen)
+
+    def holds(self, now: float) -> bool:
+        """Holds a free turn against those behind it: due, and not gone."""
+        return self.due - DUE_EARLY_S <= now and self.live(now)
 
 
 class SessionGate:
@@ -93,12 +113,16 @@ class SessionGate:
         session_max_s: float,
         session_idle_s: float,
         max_waiters: int,
+        session_min_s: float = 2.0,
         max_retry_after_s: int,
+        crowded: Callable[[], bool] = lambda: False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_sessions = max_sessions
+        self.crowded = crowded
         self.session_records = session_records
         self.session_max_s = session_max_s
+        self.session_min_s = session_min_s
         self.session_idle_s = session_idle_s
         self.max_waiters = max_waiters
         self.max_retry_after_s = max_retry_after_s
@@ -108,6 +132,7 @@ class SessionGate:
         self._waiting: dict[str, _Waiter] = {}  # insertion order == order of first refusal
         self._ended: deque[float] = deque(maxlen=4096)
         self._born = clock()
+        self._turn_s = min(FIRST_GUESS_TURN_S, session_max_s)
         self._swept = 0.0
 
     # -- the two calls around every authenticated request ---------------------------------------
@@ -127,10 +152,14 @@ class SessionGate:
                     return
                 # its turn is over: it goes to the back of the line
                 if turn.inflight == 0:
+                    self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
                     self._end(station, now)
                 raise self._refuse(station, now, fresh=True)
-            free = self.max_sessions - len(self._turns)
-            if free > 0 and self._live_ahead(station, now, stop_at=free) < free:
+            free = self._free()
+            if free <= 0:  # before refusing, end the turns that went silent since the last sweep
+                self._sweep(now, force=True)
+                free = self._free()
+            if free > 0 and self._holding_ahead(station, now, stop_at=free) < free:
                 self._waiting.pop(station, None)
                 self._turns[station] = _Turn(started=now, last_seen=now, inflight=1)
                 return
@@ -175,31 +204,53 @@ class SessionGate:
         """What a station would be told now (its place, or the back of the line)."""
         with self._lock:
             now = self.clock()
-            return self._retry_after(self._live_ahead(station or "", now, stop_at=None), now)
+            return self._retry_after(self._live_ahead(station or "", now), now)
 
     # -- inside the lock ----------------------------------------------------------------------
 
     def _used_up(self, turn: _Turn, now: float) -> bool:
-        return turn.records >= self.session_records or now - turn.started >= self.session_max_s
+        age = now - turn.started
+        return (turn.records >= self.session_records and age >= self.session_min_s) or age >= self.session_max_s
 
     def _any_live(self, now: float) -> bool:
         return any(w.live(now) for w in reversed(self._waiting.values()))  # the latest are likeliest live
 
-    def _live_ahead(self, station: str, now: float, *, stop_at: int | None) -> int:
+    def _live_ahead(self, station: str, now: float) -> int:
         """Live waiters before `station` in the list (all of them if it is not in it)."""
         ahead = 0
         for code, waiter in self._waiting.items():
-            if code == station or (stop_at is not None and ahead >= stop_at):
+            if code == station:
                 break
             if waiter.live(now):
                 ahead += 1
         return ahead
 
+    def _holding_ahead(self, station: str, now: float, *, stop_at: int) -> int:
+        """Due waiters before `station` (all of them if it is not in the list)."""
+        ahead = 0
+        for code, waiter in self._waiting.items():
+            if code == station or ahead >= stop_at:
+                break
+            if waiter.holds(now):
+                ahead += 1
+        return ahead
+
+    def _free(self) -> int:
+        """Turns that may start now: none while the work queue is crowded (see Traps)."""
+        if self._turns and self.crowded():
+            return 0
+        return self.max_sessions - len(self._turns)
+
     def _retry_after(self, ahead: int, now: float) -> int:
-        rate = self.turns_per_s(now)
-        if rate <= 0:  # nothing measured yet: a first guess at how long a turn lasts
-            rate = self.max_sessions / min(FIRST_GUESS_TURN_S, self.session_max_s)
-        return max(1, min(self.max_retry_after_s, math.ceil((ahead + 1) / rate)))
+        free = self._free()
+        turning = self.max_sessions if free > 0 else max(1, len(self._turns))  # turns that will end and free up
+        needed = ahead + 1 - free  # turns that must end first
+        seconds = max(1, needed) * self._turn_s / turning
+        return max(1, min(self.max_retry_after_s, math.ceil(seconds)))
+
+    def turn_seconds(self) -> float:
+        """The moving average length of a full turn (what Retry-After is computed from)."""
+        return self._turn_s
 
     def _refuse(self, station: str, now: float, *, fresh: bool) -> Shed:
         waiter = None if fresh else self._waiting.get(station)
@@ -208,7 +259,7 @@ class SessionGate:
         if waiter is None and len(self._waiting) >= self.max_waiters:
             log.warning("busy: the waiting list is full (%d); %s is not remembered", self.max_waiters, station)
             return Shed("waiting_list_full", "the centre is full; retry later", self.max_retry_after_s)
-        ahead = self._live_ahead(station, now, stop_at=None)
+        ahead = self._live_ahead(station, now)
         seconds = self._retry_after(ahead, now)
         if waiter is None:
             self._waiting.pop(station, None)
@@ -228,9 +279,9 @@ class SessionGate:
         for code in [c for c, w in self._waiting.items() if not w.live(now)]:
             del self._waiting[code]
 
-    def _sweep(self, now: float) -> None:
+    def _sweep(self, now: float, *, force: bool = False) -> None:
         """End silent turns and forget long-gone waiters, at most every SWEEP_EVERY_S."""
-        if now - self._swept < SWEEP_EVERY_S:
+        if now - self._swept < SWEEP_EVERY_S and not force:
             return
         self._swept = now
         for code, turn in list(self._turns.items()):

@@ -10,6 +10,10 @@
 - The h11 parser buffers an incomplete head up to `max_header_bytes` and answers 400
   beyond it; a body the app has not asked for is buffered only up to 64 KiB per
   connection before uvicorn stops reading the socket, so an unread body costs little.
+- uvicorn's access log writes a line per request to stdout: at hundreds of requests a
+  second that is a good part of the CPU, and a parent that reads only the address line
+  from a pipe would block the server once the pipe is full. It is off; the receiver
+  logs what matters (each record registered and received) through `logging`.
 - uvicorn answers past `limit_concurrency` with its own bare 503; the station would
   then fall back on its own backoff. `make_server` replaces that answer (a module
   global of uvicorn's h11 protocol, the only hook there is) with the contract's:
@@ -35,6 +39,7 @@ from central.settings import Settings
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE_S = 5
+GRACEFUL_SHUTDOWN_S = 10
 CONNECTIONS_RETRY_AFTER_S = 2
 
 _refused_seen = 0
@@ -122,6 +127,8 @@ def make_server(app: ASGIApp, settings: Settings, *, log_level: str = "info") ->
         limit_concurrency=settings.max_connections,
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # SIGTERM: finish what is in hand, not wait for ever
         server_header=False,
+        access_log=False,  # a line per request costs CPU at hundreds a second, and goes to stdout (see Traps)
     )
     return uvicorn.Server(config)

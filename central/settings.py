@@ -79,6 +79,7 @@ class Settings:
     slot_wait_s: float = 5.0  # longest an admitted request waits for a work slot
     max_sessions: int = 128  # stations served at once; more wait in order (503 + Retry-After)
     session_records: int = 8  # records a station commits per turn while others wait
+    session_min_s: float = 2.0  # shortest turn (Retry-After counts whole seconds)
     session_max_s: float = 60.0  # longest turn while others wait
     session_idle_s: float = 3.0  # a station silent this long has ended its turn
     max_waiters: int = 5000  # stations remembered in the waiting list
@@ -104,6 +105,8 @@ class Settings:
         for name in ("slot_wait_s", "session_max_s", "session_idle_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive")
+        if not 0 <= self.session_min_s <= self.session_max_s:
+            raise ValueError("session_min_s must be from 0 to session_max_s")
 
     @classmethod
     def from_env(cls, *, home: Path | None = None, db_url: str | None = None) -> Settings:

@@ -35,6 +35,7 @@ def gate(clock: Clock, **overrides: float) -> SessionGate:
         "session_idle_s": 2.0,
         "max_waiters": 100,
         "max_retry_after_s": 60,
+        "session_min_s": 0.0,
     }
     limits.update(overrides)
     return SessionGate(
@@ -44,6 +45,7 @@ def gate(clock: Clock, **overrides: float) -> SessionGate:
         session_idle_s=limits["session_idle_s"],
         max_waiters=int(limits["max_waiters"]),
         max_retry_after_s=int(limits["max_retry_after_s"]),
+        session_min_s=limits["session_min_s"],
         clock=clock,
     )
 
@@ -108,6 +110,20 @@ def test_a_turn_is_round_robin_while_others_wait_and_a_record_in_hand_is_finishe
     assert refused(g, "A").shed_reason == "sessions_full"
 
 
+def test_a_turn_lasts_at_least_its_minimum_even_with_its_records_done() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1, session_records=1, session_min_s=2.0)
+    served(g, "A")
+    refused(g, "B")
+    for _ in range(3):  # three records in 1.5 s: still A's turn
+        clock.advance(0.5)
+        g.enter("A", starts_work=True)
+        g.committed("A")
+        g.leave("A")
+    clock.advance(0.6)
+    assert refused(g, "A").shed_reason == "turn_over"
+
+
 def test_a_used_up_turn_goes_on_while_nobody_waits() -> None:
     clock = Clock()
     g = gate(clock, max_sessions=1, session_records=1)
@@ -118,30 +134,33 @@ def test_a_used_up_turn_goes_on_while_nobody_waits() -> None:
     assert g.snapshot()["sessions"] == 1
 
 
-def test_a_station_retrying_often_does_not_pass_a_patient_one_that_was_refused_first() -> None:
+def test_a_station_retrying_often_gets_no_more_turns_than_a_patient_one() -> None:
+    """P was refused first and asks only when its Retry-After says; F asks every 0.1 s
+    while refused. A turn is three records of 0.5 s each."""
     clock = Clock()
-    g = gate(clock, max_sessions=1, session_records=1)
+    g = gate(clock, max_sessions=1, session_records=3)
     served(g, "A")
-    patient = refused(g, "P")
-    clock.advance(0.1)
-    refused(g, "F")
-    turns: list[str] = []
-    # A's turn ends (silence); F asks every 0.2 s, P only when its Retry-After says
-    comes_back = clock.now + patient.retry_after
-    for _ in range(200):
-        clock.advance(0.2)
-        for station in ("F", "P") if clock.now >= comes_back else ("F",):
+    next_ask = {"P": clock.now, "F": clock.now + 0.15}
+    records = {"P": 0, "F": 0}
+    first_served: dict[str, float] = {}
+    for _ in range(1200):  # 120 s in steps of 0.1 s
+        clock.advance(0.1)
+        for station in ("F", "P"):
+            if clock.now < next_ask[station]:
+                continue
             try:
                 g.enter(station, starts_work=True)
             except Shed as busy:
-                if station == "P":
-                    comes_back = clock.now + busy.retry_after
+                next_ask[station] = clock.now + (0.1 if station == "F" else busy.retry_after)
                 continue
-            turns.append(station)
+            g.committed(station)
             g.leave(station)
-        if turns:
-            break
-    assert turns == ["P"]
+            records[station] += 1
+            first_served.setdefault(station, clock.now)
+            next_ask[station] = clock.now + 0.5
+    assert first_served["P"] < first_served["F"]  # refused first, served first
+    assert records["P"] >= 30, records  # served again and again
+    assert records["P"] >= 0.9 * records["F"], records  # hammering buys (almost) nothing
 
 
 def test_a_waiter_that_misses_its_appointment_stops_holding_turns_but_keeps_its_place() -> None:
@@ -160,18 +179,26 @@ def test_a_waiter_that_misses_its_appointment_stops_holding_turns_but_keeps_its_
     assert g.snapshot()["sessions"] == 1
 
 
-def test_retry_after_follows_the_place_and_the_measured_rate_of_turns() -> None:
+def test_retry_after_follows_the_place_and_the_measured_length_of_turns() -> None:
     clock = Clock()
     g = gate(clock, max_sessions=1, session_records=1)
-    # measure: ten turns end, one a second
-    for n in range(10):
-        served(g, f"S{n}")
-        end_turn_by_silence(g, clock)
-    served(g, "A")
+    # two stations take turns of one record each, a turn lasting 0.5 s
+    g.enter("X", starts_work=True)
+    g.committed("X")
+    g.leave("X")
+    refused(g, "Y")
+    holder, other = "X", "Y"
+    for _ in range(30):
+        clock.advance(0.5)
+        assert refused(g, holder).shed_reason == "turn_over"  # its next record waits: its turn ends
+        g.enter(other, starts_work=True)
+        g.committed(other)
+        g.leave(other)
+        holder, other = other, holder
+    assert 0.45 < g.turn_seconds() < 0.6
     waits = [refused(g, f"W{n}").retry_after for n in range(12)]
-    rate = g.turns_per_s()
-    assert 0.2 < rate < 1.0  # ten turns in the last ~25 s
-    assert waits == [max(1, min(60, math.ceil((place + 1) / rate))) for place in range(12)]
+    # X or Y waits first, so W0 has one live waiter ahead of it
+    assert waits == [max(1, math.ceil((place + 2) * g.turn_seconds())) for place in range(12)]
     assert waits[-1] > waits[0] >= 1  # spread out, not one instant for everyone
 
 

@@ -26,7 +26,7 @@ BUSY_ANSWER_S = 1.0  # a refusal is a memory look-up: far under a second even on
 
 @contextmanager
 def one_turn(receiver: Receiver, idle_s: float = 30.0) -> Iterator[tuple[str, object]]:
-    settings = replace(receiver.settings, max_sessions=1, session_records=1, session_idle_s=idle_s)
+    settings = replace(receiver.settings, max_sessions=1, session_records=1, session_min_s=0, session_idle_s=idle_s)
     app = create_app(settings, receiver=receiver)
     with serve_in_thread(app) as url:
         yield url, app
