@@ -184,6 +184,9 @@ class Bench:
             receivers.stop()
         result = summarise(log, self.stations[:stations], warmup=warmup, seconds=seconds, started=log.started)
         result.update(workers=workers, receivers=receivers.mode, max_connections_per_process=max_conn, cpu_s=cpu)
+        done, asked = max(1, result["records_in_window"]), max(1, result["requests_in_window"])
+        result["cpu_ms_per_record"] = {k: round(cpu.get(k, 0.0) * 1000 / done, 1) for k in ("receivers", "postgres")}
+        result["cpu_ms_per_request"] = {k: round(cpu.get(k, 0.0) * 1000 / asked, 2) for k in ("receivers", "generator")}
         result["receiver_log_errors"] = _log_errors(home)
         report = json.loads(self._central("report", "--json", home=home, db=db))
         result["ledger"] = check_ledger(report, log)
@@ -267,6 +270,7 @@ def summarise(
         "station_wait_p50_s": _percentile(log.waits_s, 0.5),
         "errors": dict(log.errors),
         "requests": log.requests,
+        "requests_in_window": sum(1 for t in log.request_times if begin <= t <= end),
         "connections_opened": log.connections,
         "warmup_s": warmup,
         "window_s": seconds,
@@ -336,7 +340,7 @@ def main() -> None:
                 # Jain's index over small counts measures luck: long enough for ~10 records a station
                 longest = max(args.overload_duration, args.overload_max)
                 over_t = min(max(args.overload_duration, 10 * over_s / peak), longest)
-                bench.ensure_packets(over_s, math.ceil(2.0 * peak * (5 + over_t) / over_s) + 2)
+                bench.ensure_packets(over_s, max(8, math.ceil(3.0 * peak * (5 + over_t) / over_s) + 2))
                 over = phases["overload"] = bench.phase(
                     "overload", workers=w, stations=over_s, warmup=5, seconds=over_t
                 )

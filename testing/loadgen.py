@@ -251,10 +251,10 @@ class Connection:
                 answer = await self._read(wire, method)
         except TimeoutError:
             self.close()
-            raise LoadError("timeout") from None
-        except LoadError:
+            raise LoadError(f"timeout ({method})") from None
+        except LoadError as exc:
             self.close()
-            raise
+            raise LoadError(f"{exc.kind} ({method}, {len(body)} bytes sent)") from None
         self._last_used = time.monotonic()
         if answer.headers.get("connection", "").lower() == "close" or wire.closed:
             self.close()
@@ -308,6 +308,7 @@ class PhaseLog:
     waits_s: list[float] = field(default_factory=list)  # what the stations then waited (jitter included)
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
+    request_times: list[float] = field(default_factory=list)  # monotonic, when each was sent
     receipts: dict[str, dict[str, int]] = field(default_factory=dict)  # station -> uuid -> server_seq
     ambiguous: set[tuple[str, str]] = field(default_factory=set)  # (station, uuid)
     sent_upto: dict[str, int] = field(default_factory=dict)  # station -> packets resolved
@@ -367,6 +368,7 @@ class StationClient:
     ) -> Answer:
         digest = sha or hashlib.sha256(body).hexdigest()
         self.log.requests += 1
+        self.log.request_times.append(time.monotonic())
         answer = await self.conn.request(method, path, self._signed(method, path, digest, headers), body)
         if answer.status >= 400:
             raise _classify(answer)
