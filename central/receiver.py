@@ -336,6 +336,44 @@ class Receiver:
                 store.add_chunk(conn, station, record_uuid, offset, chunk)
             return offset + len(chunk)
 
+    def append_and_commit(
+        self, station: str, record_uuid: str, offset: int, chunk: bytes, checksum: bytes | None, after: str | None
+    ) -> tuple[int, bool, dict[str, Any] | None]:
+        """A PATCH with Upload-Commit: (new offset, upload complete, receipt or None).
+        When this chunk completes the upload, the packet is verified with the chunk in
+        memory and stored by one locked transaction; the chunk is never written as a chunk
+        (a transaction and a copy of its bytes saved per record). Every other case (an
+        offset, checksum or hash that is wrong, a commit deferred or refused) is exactly
+        append() then commit() or commit_after(). Complete without a receipt: deferred."""
+        record_uuid = check_ids(station, record_uuid)
+        if after is not None:
+            try:
+                after = canonical_uuid(after)
+            except ValueError:
+                raise CentralError("request.invalid", "Upload-Commit-After is not a UUID") from None
+        with read(self.engine) as conn:
+            row = self._row(conn, station, record_uuid)
+            size = int(row.size)
+            last = row.state == REGISTERED and offset == self._offset(row) and offset + len(chunk) == size
+            intact = checksum is None or hashlib.sha256(chunk).digest() == checksum
+            whole = last and intact and self._resolved(conn, row, after)
+            blob = store.partial_bytes(conn, station, record_uuid) + chunk if whole else b""
+        if whole and hashlib.sha256(blob).hexdigest() == row.sha256:
+            try:
+                opened = self._open(row, blob)
+            except PacketError:
+                pass  # refused below by commit(), with the bytes set aside as for any upload
+            else:
+                receipt = self._store(row, blob, opened, "upload", after)
+                if receipt is not None:
+                    return size, True, receipt
+        new_offset = self.append(station, record_uuid, offset, chunk, checksum)
+        if new_offset < size:
+            return new_offset, False, None
+        if after is None:
+            return new_offset, True, self.commit(station, record_uuid)
+        return new_offset, True, self.commit_after(station, record_uuid, after)
+
     def put_whole(self, station: str, record_uuid: str, blob: bytes) -> None:
         """Store all bytes of a registered record at once (hand-carry import), replacing
         any partial upload, in one locked transaction."""

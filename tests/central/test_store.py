@@ -262,3 +262,60 @@ def test_a_spool_the_database_never_imported_is_refused(settings: Settings, cloc
     with pytest.raises(SchemaMismatch, match="never imported"):
         Receiver(settings, clock=clock)
     assert (settings.home / "packets").is_dir()
+
+
+# -- the last chunk and the commit in one transaction -------------------------------------
+
+
+def _chunk_count(node: Receiver) -> int:
+    with read(node.engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(upload_chunks)).scalar_one())
+
+
+def test_the_last_chunk_with_commit_stores_the_packet_without_storing_the_chunk(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    p = station.packet(1, payload=2 * CHUNK)
+    _register(receiver, station.code, p)
+    assert receiver.append_and_commit(station.code, p.record_uuid, 0, p.blob[:CHUNK], None, None) == (
+        CHUNK,
+        False,
+        None,
+    )
+    assert _chunk_count(receiver) == 1
+    offset, complete, receipt = receiver.append_and_commit(
+        station.code, p.record_uuid, CHUNK, p.blob[CHUNK:], None, None
+    )
+    assert (offset, complete) == (p.size, True) and receipt is not None and receipt["server_seq"] == 1
+    assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob and _chunk_count(receiver) == 0
+    assert receiver.commit(station.code, p.record_uuid) == receipt
+    with pytest.raises(CentralError) as replay:  # the same PATCH again: its bytes are already in
+        receiver.append_and_commit(station.code, p.record_uuid, CHUNK, p.blob[CHUNK:], None, None)
+    assert replay.value.code == "upload.offset_mismatch"
+
+
+def test_a_pipelined_last_chunk_waits_for_the_previous_record_with_its_bytes_stored(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    first, second = station.packet(1), station.packet(2)
+    for p in (first, second):
+        _register(receiver, station.code, p)
+    answer = receiver.append_and_commit(station.code, second.record_uuid, 0, second.blob, None, first.record_uuid)
+    assert answer == (second.size, True, None)  # deferred: the first is not resolved
+    assert receiver.partial_bytes(station.code, second.record_uuid) == second.blob
+    _, _, receipt = receiver.append_and_commit(station.code, first.record_uuid, 0, first.blob, None, None)
+    assert receipt is not None and receipt["server_seq"] == 1
+    assert receiver.commit(station.code, second.record_uuid)["server_seq"] == 2
+
+
+def test_a_last_chunk_that_fails_verification_is_refused_and_set_aside(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    good = station.packet(1)
+    forged = Packet(good.record_uuid, good.seq, good.blob[:-1] + bytes([good.blob[-1] ^ 1]))
+    _register(receiver, station.code, forged)
+    with pytest.raises(CentralError) as refused:
+        receiver.append_and_commit(station.code, forged.record_uuid, 0, forged.blob, None, None)
+    assert refused.value.code == "commit.rejected" and refused.value.verdict is not None
+    assert [k.data for k in receiver.set_aside(station.code, forged.record_uuid)] == [forged.blob]
+    assert _chunk_count(receiver) == 0 and receiver.packet_bytes(station.code, forged.record_uuid) is None
