@@ -22,26 +22,15 @@ from devices.sbi import client, jws, spec
 from devices.sbi.finger import SbiFingerprintScanner
 from devices.sbi.service import SbiSettings
 from devices.sbi.simkey import simulator_identity
-from devices.sbi.simulator import SbiSimulator
+from devices.sbi.simulator import SbiSimulator, start_in_range
 from devices.sbi.spec import Slap
-
-
-def _start_in_range(types: str, taken: set[int]) -> SbiSimulator:
-    for port in spec.PORT_RANGE:
-        if port in taken:
-            continue
-        try:
-            return SbiSimulator(port=port, types=types, capture_delay_s=0.0).start()
-        except OSError:
-            continue
-    raise RuntimeError("no free port in 4501-4600")
 
 
 def measure(rounds: int = 5) -> dict[str, float]:
     sims: list[SbiSimulator] = []
     try:
-        sims.append(_start_in_range("all", set()))
-        sims.append(_start_in_range("finger", {sims[0].port}))
+        sims.append(start_in_range(spec.PORT_FIRST, types="all", capture_delay_s=0.0))
+        sims.append(start_in_range(spec.PORT_FIRST, types="finger", capture_delay_s=0.0))
         expected = {s.port for s in sims}
         times = []
         for _ in range(rounds):

@@ -15,13 +15,20 @@ certificates), ``trust_simulator`` (demo stations), ``env``, ``device_id``,
 (see `FAULTS`) and ``seed``.
 
 Public API for the wizard and the iris step (see each module's doc):
-* `client.discover`, `client.device_info`, `client.rcapture` and `client.SbiCapture`;
-* `service.SbiService` (one device, its I/O thread, captures, preview) and
-  `service.SbiSettings`; an iris driver builds on it with BioType.IRIS and
-  `spec.Eyes`, reading each eye with `iso.read_iris(item.iso).decode()`;
-* `finger.SbiFingerprintScanner.capture_slap` -> `finger.SlapCapture`;
-* `chain.CaptureChain`, one per enrollment, across slaps, irises and face;
-* `simulator.SbiSimulator` and `irisgen.synthetic_eye` (images with known truth).
+* `chain.CaptureChain`: one per enrollment, passed to every capture (slaps, irises,
+  face) so the record's captures form one verified hash chain;
+* `finger.SbiFingerprintScanner.capture_slap(slap, exceptions=..., chain=...)` ->
+  `finger.SlapCapture` (per finger: image, WSQ, device score; `passed`,
+  `below_threshold`, every attempt's scores); `is_slap_scanner` tells a 4-4-2 device;
+  wrong hand / missing finger raise `errors.WrongSubtypes` (`.unexpected`, `.missing`);
+* `iris.SbiIrisCamera.capture_eyes(Eyes.BOTH, exceptions=..., chain=...)` ->
+  `iris.EyesCapture` (per eye: the NIR image as sent, its ISO 19794-6 record, the
+  device's score); `start_preview(eyes, on_frame)` for the live view;
+* `face.SbiFaceCamera`: a `devices.kinds.Camera` (set `.chain` to chain the photo);
+* lower down: `service.SbiService` (one device, its I/O thread, captures, preview),
+  `client.discover` / `device_info` / `rcapture`, `verify.verify_capture`;
+* `simulator.SbiSimulator` (in-process, any fault) and `irisgen.synthetic_eye`
+  (eye images with their true geometry, for the iris quality checks).
 Importing this package imports neither cv2 nor the HTTP machinery.
 """
 

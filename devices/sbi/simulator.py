@@ -42,6 +42,7 @@ from devices.sbi.spec import (
     FINGER_BY_SUBTYPE,
     FINGER_SUBTYPES,
     HOST,
+    PORT_RANGE,
     PURPOSE_REGISTRATION,
     SLAP_FINGERS,
     SPEC_VERSION,
@@ -390,8 +391,12 @@ def run_forever(
     *, port: int = 4501, types: str = "all", fault: str | None = None, seed: int = 1,
     on_ready: Callable[[SbiSimulator], None] | None = None,
 ) -> int:  # fmt: skip
-    """`station sim sbi`: serve until interrupted (Ctrl-C or SIGTERM raised as KeyboardInterrupt)."""
-    sim = SbiSimulator(port=port, types=types, fault=fault, seed=seed, capture_delay_s=0.3).start()
+    """`station sim sbi`: serve until interrupted (Ctrl-C or SIGTERM raised as KeyboardInterrupt).
+
+    Like a vendor's service, a port inside 4501-4600 that is taken moves the simulator to
+    the next free one of the range (the address printed says which); 0 takes any free
+    port; a taken port outside the range is an OSError."""
+    sim = start_in_range(port, types=types, fault=fault, seed=seed, capture_delay_s=0.3)
     if on_ready is not None:
         on_ready(sim)
     try:
@@ -402,3 +407,17 @@ def run_forever(
         return 0
     finally:
         sim.stop()
+
+
+def start_in_range(port: int, **kw: Any) -> SbiSimulator:
+    """A started simulator on `port`, or, when that port of 4501-4600 is taken, on the next
+    free one of the range (as a vendor's service binds); `kw` go to SbiSimulator."""
+    candidates = [port] if not (PORT_RANGE.start <= port < PORT_RANGE.stop) else range(port, PORT_RANGE.stop)
+    error: OSError | None = None
+    for candidate in candidates:
+        try:
+            return SbiSimulator(port=candidate, **kw).start()
+        except OSError as exc:
+            error = exc
+    assert error is not None
+    raise error

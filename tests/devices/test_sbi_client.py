@@ -16,7 +16,7 @@ from devices.base import DeviceError
 from devices.sbi import client, iso, jws, spec
 from devices.sbi.chain import EMPTY_HASH, CaptureChain
 from devices.sbi.simkey import LABEL, simulator_identity
-from devices.sbi.simulator import SbiSimulator
+from devices.sbi.simulator import SbiSimulator, start_in_range
 from devices.sbi.spec import BioType, Eyes, Slap
 from devices.sbi.stream import PreviewReader
 from devices.sbi.transport import exchange
@@ -60,24 +60,23 @@ def test_discovery_on_a_small_range_finds_every_device_of_the_service(sim: SbiSi
 
 
 def test_discovery_over_the_spec_range_takes_under_two_seconds() -> None:
-    """A real scan of 4501-4600 with one simulated service bound inside it."""
-    chosen = None
-    for port in spec.PORT_RANGE:
-        try:
-            chosen = SbiSimulator(port=port, types="finger").start()
-            break
-        except OSError:
-            continue
-    if chosen is None:
-        pytest.skip("every port of 4501-4600 is taken on this machine")
+    """A real scan of 4501-4600 with two simulated services bound inside it, the second
+    moved up the range because the first holds its port (as a vendor's service binds)."""
+    try:
+        chosen = start_in_range(spec.PORT_FIRST, types="finger")
+        second = start_in_range(chosen.port, types="iris")
+    except OSError:
+        pytest.skip("the ports of 4501-4600 are taken on this machine")
+    assert chosen.port < second.port < spec.PORT_LAST + 1
     try:
         started = time.monotonic()
         devices, _problems = client.discover(spec.PORT_RANGE, "Finger", timeout_s=1.5)  # a hung port ends by 1.5 s
         took = time.monotonic() - started
-        assert chosen.port in {d.port for d in devices}
+        assert chosen.port in {d.port for d in devices} and second.port not in {d.port for d in devices}  # Finger only
         assert took < 2.0, took
     finally:
         chosen.stop()
+        second.stop()
 
 
 def test_a_callback_to_another_host_is_ignored() -> None:
