@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from common.errors import ValidationError, ValidationErrors
 from common.text import Text
+from station.approval import Decision, PendingRecord, SubmitResult, pending_for, submit_decisions
 from station.auth import Authenticated, Role, User, check_new_password
 from station.config import StationConfig, save_config
 from station.core import StationCore
@@ -307,6 +308,18 @@ class Admin:
         """Per operator, the records sealed on `day` (local; default today) and their fate."""
         self._still_supervisor()
         return daily_recap(self.core, day)
+
+    # --- end-of-day approval ----------------------------------------------------------
+
+    def pending_approval(self) -> list[PendingRecord]:
+        """The records waiting for the supervisor's decision, oldest first (station.approval)."""
+        self._still_supervisor()
+        return pending_for(self.core, self.user)
+
+    def submit_approval(self, decisions: list[Decision], approver: User | None) -> SubmitResult:
+        """The batch, for the supervisor whose password the console just asked (`approver`)."""
+        self._still_supervisor()
+        return submit_decisions(self.core, decisions, supervisor=approver)
 
     # --- audit log ----------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from store.outbox import (
     Outbox,
 )
 from store.records import ItemSummary, RecordSummary, TimelineEntry
+from store.states import RecordState
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ STATE_LABELS: dict[str, Text] = {
     DUPLICATE: Text("Duplikat di pusat", "Duplicate at the centre"),
     REJECTED: Text("Ditolak pusat", "Rejected by the centre"),
     EXPORTED: Text("Diekspor ke USB", "Exported to USB"),
+    RecordState.PENDING_APPROVAL: Text("Menunggu persetujuan supervisor", "Waiting for the supervisor's approval"),
+    RecordState.WITHDRAWING: Text("Ditolak supervisor, sedang ditarik", "Rejected by the supervisor, being withdrawn"),
+    RecordState.WITHDRAWN: Text("Ditarik (ditolak supervisor)", "Withdrawn (rejected by the supervisor)"),
 }
 
 _MONTHS = {
@@ -331,5 +335,17 @@ def resident_sentence(view: RecordView) -> Text:
         return Text(
             f"Rekaman Anda dibawa ke pusat dengan media USB pada {on_id} dan menunggu konfirmasi dari pusat.",
             f"Your record was carried to the centre on USB on {on_en} and is waiting for the centre's confirmation.",
+        )
+    if state == RecordState.PENDING_APPROVAL:
+        return Text(
+            "Rekaman Anda tersimpan aman di stasiun ini dan menunggu persetujuan supervisor sebelum dikirim ke pusat.",
+            "Your record is stored safely at this station and awaits the supervisor's approval before it is sent.",
+        )
+    if state in (RecordState.WITHDRAWING, RecordState.WITHDRAWN):
+        return Text(
+            "Rekaman Anda tidak disetujui supervisor dan tidak dikirim ke pusat; silakan hubungi petugas "
+            "untuk perekaman ulang.",
+            "Your record was not approved by the supervisor and is not sent to the centre; please see the "
+            "officer to enroll again.",
         )
     return Text(f"Status rekaman: {state}.", f"Record state: {state}.")

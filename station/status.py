@@ -43,6 +43,10 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     link = link_state(core, info)
     limits = station_limits(core)
     busy = centre_busy(info, outbox.head())
+    from station.approval import approval_state
+
+    approval = approval_state(core)
+    waits = approval.text()
     return {
         "station": {"code": station.code, "name": station.name},
         "data_dir": str(core.home),
@@ -74,6 +78,14 @@ def status_dict(core: StationCore) -> dict[str, Any]:
             "last_success_at": info["last_success_at"].isoformat() if info["last_success_at"] else None,
             "central_watermark": info["watermark"],
             "central_gaps": info["gaps"],
+        },
+        "approval": {  # end-of-day approval (station.approval)
+            "enabled": approval.enabled,
+            "waiting": approval.waiting,
+            "limit": approval.limit,
+            "queue_waits": approval.head_waits,
+            "message": waits.en if waits else None,
+            "message_id": waits.id if waits else None,
         },
         "limits": [
             {

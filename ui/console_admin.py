@@ -1,4 +1,5 @@
-"""The supervisor's administration console: the operators, audit log and settings tabs.
+"""The supervisor's administration console: operators, daily recap, pending approval,
+audit log and settings tabs.
 
 Three tabs over station.admin (Qt-free), one module each in ui/admin/; this module
 only assembles them, refuses anyone but a supervisor, and keeps the audit tab fresh
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.text import Text
 from station.auth import Role, User, usable
+from ui.admin.approval_tab import ApprovalTab
 from ui.admin.audit_tab import AuditTab
 from ui.admin.operators_tab import OperatorsTab
 from ui.admin.recap_tab import RecapTab
@@ -59,8 +62,10 @@ class AdminConsole(QWidget):
         self.audit = AuditTab(ctx)
         self.settings = SettingsTab(ctx)
         self.recap = RecapTab(ctx)
+        self.approval = ApprovalTab(ctx)
         self.tabs.addTab(self.operators, self.tr("Operators"))
         self.tabs.addTab(self.recap, self.tr("Daily recap"))
+        self.tabs.addTab(self.approval, ctx.t(Text("Persetujuan", "Pending approval")))
         self.tabs.addTab(self.audit, self.tr("Audit log"))
         self.tabs.addTab(self.settings, self.tr("Settings"))
         layout.addWidget(self.tabs)
@@ -77,6 +82,8 @@ class AdminConsole(QWidget):
             self.audit.refresh()
         elif self.tabs is not None and self.tabs.widget(index) is self.recap:
             self.recap.refresh()
+        elif self.tabs is not None and self.tabs.widget(index) is self.approval:
+            self.approval.refresh()
 
     def _user_changed(self, user: User | None) -> None:
         """Logged out or another person: the controls go, the refusal shows."""

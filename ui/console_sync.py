@@ -398,7 +398,10 @@ class SyncConsole(QWidget):
             for column, item in enumerate(cells):
                 table.setItem(i, column, item)
         eta = self._duration(snap.backlog_eta_s)
-        self.tabs.setTabText(0, self.tr("Queue (%1, about %2)").replace("%1", str(snap.pending)).replace("%2", eta))
+        title = self.tr("Queue (%1, about %2)").replace("%1", str(snap.pending)).replace("%2", eta)
+        if snap.approval_wait is not None:  # the head awaits the supervisor: nothing is sent
+            title += " · " + self.ctx.t(snap.approval_wait)
+        self.tabs.setTabText(0, title)
 
     def _show_records(self, snap: ConsoleSnapshot) -> None:
         self.rejected.setRowCount(len(snap.rejected))

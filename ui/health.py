@@ -201,6 +201,9 @@ class HealthStrip(QFrame):
             )
         else:
             self.backlog.setText(self.tr("Nothing waiting to be sent"))
+        approval = s.get("approval") or {}
+        if approval.get("queue_waits"):  # the queue's head awaits the supervisor (station.approval)
+            self.backlog.setText(f"{self.backlog.text()} · {approval['message_id' if lang == 'id' else 'message']}")
         last = sync["last_success_at"]
         if last:
             when = datetime.fromisoformat(last).astimezone().strftime("%d-%m %H:%M")

@@ -40,6 +40,7 @@ from station.sync.worker import FORCE_FILE, RunSummary, WorkerBusy, request_forc
 from store import audit
 from store.models import Enrollment
 from store.outbox import AT_CENTRE, EXPORTED, PENDING, REJECTED, Outbox
+from store.states import QUEUE
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class ConsoleSnapshot:
     limits: list[LimitState]
     training_mode: str | None  # the training link's mode on a demo station, else None
     centre_busy: CentreBusy | None = None  # the centre answered busy; the next try (station.sync.busy)
+    approval_wait: Text | None = None  # the queue's head awaits the supervisor (station.approval)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _eta(nbytes: int, throughput: float | None) -> float | None:
 def pending_queue(outbox: Outbox, throughput: float | None, limit: int = QUEUE_ROWS) -> list[QueueRow]:
     rows: list[QueueRow] = []
     ahead = 0
-    for i, r in enumerate(outbox.in_states(PENDING, limit=limit), start=1):
+    for i, r in enumerate(outbox.in_states(QUEUE, limit=limit), start=1):  # with approval's states, in order
         size = r.packet_size or 0
         ahead += max(0, size - r.upload_offset)
         rows.append(
@@ -159,6 +161,7 @@ def exported_records(core: StationCore) -> list[ConsoleRecord]:
 
 
 def console_snapshot(core: StationCore) -> ConsoleSnapshot:
+    from station.approval import approval_state
     from station.sync.background import sync_configured
     from station.sync.training_link import link_mode
 
@@ -187,6 +190,7 @@ def console_snapshot(core: StationCore) -> ConsoleSnapshot:
         limits=limits,
         training_mode=link_mode(core) if sync_configured(core) else None,
         centre_busy=centre_busy(info, outbox.head()),
+        approval_wait=approval_state(core).text(),
     )
 
 

@@ -20,6 +20,7 @@ from station.cli.main import main
 from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
 from station.enrollment_rules import require_may_start
+from station.status import status_dict
 from station.sync.limits import EnrollmentBlocked, station_limits
 from station.sync.service import export_pending
 from store.models import AuditEvent, Enrollment, StatusEvent
@@ -64,6 +65,8 @@ def test_off_by_default_the_seal_queues_as_before_and_on_it_waits_with_a_gap_fre
     assert head is not None and head.state == S.PENDING_APPROVAL and head.station_seq == 3
     view = approval_state(core)
     assert view.head_waits and view.waiting == 2
+    shown = status_dict(core)["approval"]
+    assert shown["queue_waits"] and shown["waiting"] == 2 and "approval" in shown["message"]
     text = view.text()
     assert text is not None and "approval" in text.en and "persetujuan" in text.id
 

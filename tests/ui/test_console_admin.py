@@ -76,7 +76,7 @@ def act(qtbot, console: AdminConsole, button: QPushButton) -> str:  # type: igno
 
 
 def test_opened_by_a_supervisor_it_shows_four_tabs_and_the_accounts(console) -> None:  # type: ignore[no-untyped-def]
-    assert isinstance(console.tabs, QTabWidget) and console.tabs.count() == 4
+    assert isinstance(console.tabs, QTabWidget) and console.tabs.count() == 5
     assert console.refusal.isHidden()
     assert list(rows(console)) == ["spv"]
     table = console.operators.table
@@ -252,7 +252,13 @@ def test_indonesian_labels(qtbot, indonesian, supervisor_ctx) -> None:  # type: 
     c = AdminConsole(supervisor_ctx)
     qtbot.addWidget(c)
     assert c.tabs is not None
-    assert [c.tabs.tabText(i) for i in range(4)] == ["Operator", "Rekap harian", "Log audit", "Pengaturan"]
+    assert [c.tabs.tabText(i) for i in range(5)] == [
+        "Operator",
+        "Rekap harian",
+        "Persetujuan",
+        "Log audit",
+        "Pengaturan",
+    ]
     assert c.operators.add_button.text() == "Tambah"
     qtbot.waitUntil(lambda: c.audit.view is not None, timeout=WAIT_MS)
     assert c.audit.chain.text().startswith("✔ Rantai audit utuh")
