@@ -93,6 +93,17 @@ def _settings(port: str | None, options: dict[str, object], kind: DeviceKind = D
         ) from None
 
 
+def _simulator_reason() -> str | None:
+    reason = _reason()
+    if reason is not None:
+        return reason
+    from pathlib import Path
+
+    if not (Path(__file__).with_name("data") / "simulator_identity.json").exists():
+        return "the simulator's key devices/sbi/data/simulator_identity.json is missing"
+    return None
+
+
 def _create_real(settings: DeviceSettings) -> Device:
     from devices.sbi.finger import SbiFingerprintScanner
 
@@ -201,7 +212,7 @@ SBI_FINGER_SIM = DriverSpec(
     simulated=True,
     title=Text("Simulator pemindai 4-4-2 (SBI)", "4-4-2 slap scanner simulator (SBI)"),
     create=_create_simulated,
-    unavailable_reason=_reason,
+    unavailable_reason=_simulator_reason,
 )
 
 SBI_FACE = DriverSpec(
@@ -220,7 +231,7 @@ SBI_FACE_SIM = DriverSpec(
     simulated=True,
     title=Text("Simulator kamera wajah (SBI)", "Face camera simulator (SBI)"),
     create=_create_face_simulated,
-    unavailable_reason=_reason,
+    unavailable_reason=_simulator_reason,
 )
 
 __all__ = ["FAULTS", "SBI_FACE", "SBI_FACE_SIM", "SBI_FINGER", "SBI_FINGER_SIM", "SIM_TYPES", "probe"]
