@@ -29,7 +29,11 @@ Traps:
 - A station's writers are serialised by `station_lock`, taken first in the write
   transaction: pg_advisory_xact_lock on PostgreSQL (released by the commit or the
   rollback, and by the server if the node dies), nothing more on SQLite, whose
-  BEGIN IMMEDIATE already serialises every writer across processes.
+  BEGIN IMMEDIATE already serialises every writer across processes. The wait is
+  bounded by lock_timeout, set once per connection (make_engine) rather than by a SET
+  LOCAL in every transaction: one round trip less per request. The keys live in one
+  namespace per database: two centres in two schemas of one database would share them
+  (a wait, never a wrong answer).
 - The SQLite file is created owner-only before SQLite opens it (SQLite copies its
   mode to the -wal and -shm files), and tightened if it already exists.
 """
