@@ -246,6 +246,50 @@ class Receiver:
         """Return (created, state). Idempotent for the same uuid and hash. A station's
         uuids are its own: another station's record of the same uuid is not looked at,
         so the answer is the same as for any fresh uuid."""
+        claim = self._claim(station, record_uuid, body)
+        if isinstance(claim, CentralError):
+            raise claim
+        try:
+            with self._station_write(station) as conn:
+                return self._register_locked(conn, station, *claim)
+        except IntegrityError:
+            # the station lock makes this unreachable between centres that take it; kept as a net
+            raise CentralError(
+                "server.busy", "the record was registered concurrently; retry", headers={"Retry-After": "1"}
+            ) from None
+
+    def register_many(
+        self, station: str, entries: list[Mapping[str, Any]]
+    ) -> list[tuple[bool, dict[str, Any]] | CentralError]:
+        """Register a batch of one station's records in ONE locked transaction (one commit,
+        one fsync, for the batch). Each entry (a register body with its "uuid") gets what
+        register() would give: (created, state), or the CentralError that refuses it; a
+        request.invalid refuses the whole batch, and nothing of it is registered."""
+        claims = [self._claim(station, entry.get("uuid"), entry) for entry in entries]
+        out: list[tuple[bool, dict[str, Any]] | CentralError] = []
+        try:
+            with self._station_write(station) as conn:
+                for claim in claims:
+                    if isinstance(claim, CentralError):
+                        out.append(claim)
+                        continue
+                    try:
+                        out.append(self._register_locked(conn, station, *claim))
+                    except CentralError as exc:  # raised before it wrote anything
+                        out.append(exc)
+        except IntegrityError:
+            raise CentralError(
+                "server.busy", "a record was registered concurrently; retry", headers={"Retry-After": "1"}
+            ) from None
+        return out
+
+    def _claim(
+        self, station: str, record_uuid: Any, body: Mapping[str, Any]
+    ) -> tuple[str, int, int, str] | CentralError:
+        """(uuid, station_seq, size, sha256) of a register body, or the refusal of a packet
+        too large (returned, with its verdict); raises request.invalid for a malformed one."""
+        if not isinstance(record_uuid, str):
+            raise CentralError("request.invalid", "the record id is not a UUID (8-4-4-4-12 hex digits)")
         record_uuid = check_ids(station, record_uuid)
         seq = _positive_int(body.get("station_seq"), "station_seq", MAX_SEQ)
         size = _positive_int(body.get("size"), "size", MAX_SEQ)
@@ -253,19 +297,12 @@ class Receiver:
         if not isinstance(sha, str) or not SHA256_RE.match(sha):
             raise CentralError("request.invalid", "sha256 must be 64 lowercase hex digits")
         if size > self.settings.max_packet_size:
-            raise CentralError(
+            return CentralError(
                 "upload.too_large",
                 f"the packet is {size} bytes; this centre takes at most {self.settings.max_packet_size}",
                 verdict=self._refusal(station, record_uuid, seq, sha, "upload.too_large"),
             )
-        try:
-            with self._station_write(station) as conn:
-                return self._register_locked(conn, station, record_uuid, seq, size, sha)
-        except IntegrityError:
-            # the station lock makes this unreachable between centres that take it; kept as a net
-            raise CentralError(
-                "server.busy", "the record was registered concurrently; retry", headers={"Retry-After": "1"}
-            ) from None
+        return record_uuid, seq, size, sha
 
     def _register_locked(
         self, conn: Connection, station: str, record_uuid: str, seq: int, size: int, sha: str

@@ -319,3 +319,27 @@ def test_a_last_chunk_that_fails_verification_is_refused_and_set_aside(
     assert refused.value.code == "commit.rejected" and refused.value.verdict is not None
     assert [k.data for k in receiver.set_aside(station.code, forged.record_uuid)] == [forged.blob]
     assert _chunk_count(receiver) == 0 and receiver.packet_bytes(station.code, forged.record_uuid) is None
+
+
+def test_a_register_batch_is_one_transaction_with_an_answer_per_record(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    a, b, c = station.packet(1), station.packet(2), station.packet(3)
+    _register(receiver, station.code, a)
+
+    def body(p: Packet, **change: object) -> dict[str, object]:
+        return {"uuid": p.record_uuid, "station_seq": p.seq, "sha256": p.sha256, "size": p.size, **change}
+
+    answers = receiver.register_many(
+        station.code,
+        [body(a), body(b), body(c, station_seq=2), body(c, size=receiver.settings.max_packet_size + 1)],
+    )
+    assert answers[0] == (False, {"state": "registered", "offset": 0})
+    assert answers[1] == (True, {"state": "registered", "offset": 0})
+    refused = [x.code if isinstance(x, CentralError) else x for x in answers[2:]]
+    assert refused == ["record.seq_conflict", "upload.too_large"]
+    with pytest.raises(CentralError) as invalid:
+        receiver.register_many(station.code, [body(c), body(c, sha256="not hex")])
+    assert invalid.value.code == "request.invalid"
+    with read(receiver.engine) as conn:
+        assert conn.execute(select(func.count()).select_from(records)).scalar_one() == 2  # c was not kept
