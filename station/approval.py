@@ -61,6 +61,7 @@ __all__ = [
     "PendingRecord",
     "approval_limits",
     "approval_state",
+    "check_decisions",
     "find_pending",
     "pending_for",
     "submit_decisions",
@@ -107,7 +108,9 @@ def pending_for(core: StationCore, user: User | None, limit: int = MAX_BATCH) ->
     return pending_records(core.db, limit)
 
 
-def _checked(decisions: Sequence[Decision]) -> list[Decision]:
+def check_decisions(decisions: Sequence[Decision]) -> list[Decision]:
+    """The batch as it will be applied, or the refusal (ValidationError) naming what is
+    wrong; screens call it before they ask for the password, submit_decisions again."""
     if not decisions:
         raise ValidationError(Text("Belum ada keputusan.", "No decision was made."), code="approval.empty")
     if len(decisions) > MAX_BATCH:
@@ -151,7 +154,7 @@ def submit_decisions(core: StationCore, decisions: Sequence[Decision], *, superv
     supervisor's session: all in one transaction, one audit event per record. Announced
     as SEALED (approved records join the queue: it wakes the sync worker), SYNC and AUDIT."""
     checked = core.auth.require(supervisor, Role.SUPERVISOR)
-    done = apply_decisions(core.db, _checked(decisions), actor=checked.username)
+    done = apply_decisions(core.db, check_decisions(decisions), actor=checked.username)
     result = SubmitResult([r for r, d in done if d.approve], [r for r, d in done if not d.approve])
     log.info("approval by %s: %d approved, %d rejected", checked.username, len(result.approved), len(result.rejected))
     core.events.notify(Change.SEALED, Change.SYNC, Change.AUDIT)

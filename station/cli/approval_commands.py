@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from common.text import Text
-from station.approval import REASONS, Decision, find_pending, submit_decisions
+from station.approval import REASONS, Decision, check_decisions, find_pending, submit_decisions
 from station.auth import Role
 from station.cli import sign_in
 from station.core import StationCore
@@ -93,7 +93,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_reject(args: argparse.Namespace) -> int:
     core = StationCore.open()
     record_uuid = find_pending(core, args.reg_no)
-    decision = Decision(record_uuid, False, args.reason, args.note)
+    decision = check_decisions([Decision(record_uuid, False, args.reason, args.note)])[0]
     supervisor = sign_in(core, args, args.supervisor, Role.SUPERVISOR)
     result = submit_decisions(core, [decision], supervisor=supervisor)
     print(

@@ -71,6 +71,10 @@ def test_decisions_are_submitted_once_for_the_batch_and_undecided_rows_keep_wait
     tab.submit_button.click()  # nothing chosen: said so, no password asked
     assert tab.message.text() and QApplication.activeModalWidget() is None
 
+    tab.set_decision(0, REJECT, "other")  # "other" without a note: refused before any password
+    tab.submit_button.click()
+    assert "note" in tab.message.text() or "catatan" in tab.message.text()
+    assert QApplication.activeModalWidget() is None
     tab.set_decision(0, APPROVE)
     tab.set_decision(1, REJECT, "poor_capture", "wajah buram")
     assert tab._combo(1, 6).isEnabled() and not tab._combo(0, 6).isEnabled()

@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import ValidationError
 from common.text import Text
-from station.approval import REASONS, Decision, PendingRecord, SubmitResult
+from station.approval import REASONS, Decision, PendingRecord, SubmitResult, check_decisions
 from station.events import Change, Changes
 from station.receipt import ReceiptData, receipt_data
 from ui.admin.tab import AdminTab, admin_table, local_time
@@ -199,6 +200,11 @@ class ApprovalTab(AdminTab):
         decisions = self.decisions()
         if not decisions:
             self.message.error(self.ctx.t(UNDECIDED_TEXT))
+            return
+        try:
+            check_decisions(decisions)  # a reason or note missing: said before any password
+        except ValidationError as exc:
+            self.message.user_error(self.ctx, exc)
             return
         approved = sum(d.approve for d in decisions)
         question = self.ctx.t(
