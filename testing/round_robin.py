@@ -77,6 +77,8 @@ class Counters:
     """Final (non-1xx) response heads carried, all backends."""
     answers: dict[str, int] = field(default_factory=dict)
     """Final responses by request method and status, e.g. ``{"PATCH 200": 12}``."""
+    cut: int = 0
+    """Connections whose node went away with requests unanswered (a node killed mid-request)."""
 
 
 class RoundRobinProxy:
@@ -102,7 +104,7 @@ class RoundRobinProxy:
         self._carried = threading.Condition(self._lock)
         self._next = 0
         self._open_links: set[asyncio.Task[None]] = set()
-        self._connections = self._refused = self._skipped = self._responses = 0
+        self._connections = self._refused = self._skipped = self._responses = self._cut = 0
         self._requests = [0] * len(self.backends)
         self._exchanges: deque[Exchange] = deque(maxlen=max_exchanges)
         self._answers: Counter[str] = Counter()
@@ -178,6 +180,7 @@ class RoundRobinProxy:
             tuple(self._requests),
             self._responses,
             dict(self._answers),
+            self._cut,
         )
 
     def exchanges(self) -> list[Exchange]:
@@ -193,8 +196,8 @@ class RoundRobinProxy:
         return self.wait(lambda c: sum(c.requests) >= total, timeout_s=timeout_s)
 
     def wait(self, condition: Callable[[Counters], bool], *, timeout_s: float) -> bool:
-        """Wait until `condition(counters)` holds, tested at every request and answer
-        carried; False at the deadline. `condition` must be quick: it runs under the lock."""
+        """Wait until `condition(counters)` holds, tested at every request, answer and cut
+        connection carried; False at the deadline. `condition` must be quick: it runs under the lock."""
         with self._carried:
             return self._carried.wait_for(lambda: condition(self._counters()), timeout=timeout_s)
 
@@ -258,6 +261,10 @@ class RoundRobinProxy:
         upstream = asyncio.ensure_future(self._pump_up(backend, up, sent_at, client_r, server_w))
         try:
             await self._pump_down(backend, down, sent_at, server_r, client_w)
+            if sent_at:
+                with self._carried:
+                    self._cut += 1
+                    self._carried.notify_all()
         finally:
             upstream.cancel()
             with contextlib.suppress(asyncio.CancelledError, OSError):

@@ -105,6 +105,7 @@ def _pending(cores: list[StationCore]) -> int:
     return sum(Outbox(core.db).pending_totals()[0] for core in cores)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
     central_home: Path, db_url: str, stations: list[StationCore], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -162,6 +163,7 @@ def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
             restart.join(timeout=60)
         assert all(n.proc is not None and n.proc.poll() is None for n in nodes), "a node did not restart"
         assert all(unsent > 0 for _, unsent in kills), f"a kill came after the stations had finished: {kills}"
+        assert proxy.counters().cut > 0, "no kill interrupted a request"
 
         for thread in threads:
             thread.join(timeout=max(1.0, 120 - (time.monotonic() - started)))
@@ -182,7 +184,7 @@ def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
         assert not [code for code in statuses if code >= 500 and code != 503], f"{statuses}\n{_log_tail(log)}"
         print(
             f"multinode: {time.monotonic() - started:.1f} s, kills {kills}, requests per node {counters.requests}, "
-            f"connections {counters.connections}, skipped {counters.skipped}, "
+            f"connections {counters.connections}, cut mid-request {counters.cut}, skipped {counters.skipped}, "
             f"retries {sum(s.retries for s in summaries.values())}, statuses {dict(statuses)}"
         )
     finally:

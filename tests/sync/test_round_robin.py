@@ -20,6 +20,9 @@ class _Node(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         name = self.server.server_address[1]  # type: ignore[index]
         body = str(name).encode()
+        if self.path == "/die":  # a node that dies mid-request: the connection ends unanswered
+            self.close_connection = True
+            return
         busy = self.path == "/busy"
         self.send_response(503 if busy else 200)
         if busy:
@@ -100,3 +103,12 @@ def test_with_every_backend_dead_the_client_is_reset_not_held() -> None:
             _get(proxy.url + "/")
         counters = proxy.counters()
         assert counters.refused == 1 and counters.skipped == 2 and counters.connections == 0
+
+
+@pytest.mark.timeout(30)
+def test_a_node_that_goes_away_mid_request_is_counted_as_cut(nodes: list[ThreadingHTTPServer]) -> None:
+    with RoundRobinProxy([("127.0.0.1", int(nodes[0].server_address[1]))]) as proxy:
+        with pytest.raises(httpx.TransportError):
+            _get(proxy.url + "/die")
+        assert _get(proxy.url + "/").status_code == 200  # a connection that ends answered is not cut
+        assert proxy.wait(lambda c: c.cut == 1 and c.responses == 1, timeout_s=5), proxy.counters()
