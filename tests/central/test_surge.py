@@ -135,6 +135,7 @@ def _early_retries(exchanges: list[Exchange]) -> list[str]:
     return early
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_surge_past_capacity_is_shed_quickly_with_retry_after_and_every_record_arrives_once(
     central_home: Path, db_url: str, stations: list[StationCore], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
