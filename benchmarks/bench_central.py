@@ -150,6 +150,7 @@ class Bench:
 
     def phase(self, name: str, *, workers: int, stations: int, warmup: float, seconds: float) -> dict[str, Any]:
         db = self.pg.create_database(name)
+        self.pg.query(name, "CREATE EXTENSION pg_stat_statements")
         home = self.tmp / name
         home.mkdir(mode=0o700)
         shutil.copytree(self.keys_home / "keys", home / "keys")
@@ -179,7 +180,8 @@ class Bench:
         )
         self.say(f"{name}: {stations} stations, {receivers.mode}, {warmup:.0f} s warm-up + {seconds:.0f} s ...")
         try:
-            log, cpu = self._drive(receivers, self.stations[:stations], warmup, seconds)
+            self.db_stats: dict[str, Any] = {}
+            log, cpu = self._drive(name, receivers, self.stations[:stations], warmup, seconds)
         finally:
             receivers.stop()
         result = summarise(log, self.stations[:stations], warmup=warmup, seconds=seconds, started=log.started)
@@ -188,23 +190,38 @@ class Bench:
         result["cpu_ms_per_record"] = {k: round(cpu.get(k, 0.0) * 1000 / done, 1) for k in ("receivers", "postgres")}
         result["cpu_ms_per_request"] = {k: round(cpu.get(k, 0.0) * 1000 / asked, 2) for k in ("receivers", "generator")}
         result["receiver_log_errors"] = _log_errors(home)
+        if self.db_stats:
+            result["database"] = {
+                "statements_per_record": round(self.db_stats.pop("calls") / done, 1),
+                "transactions_per_record": round(self.db_stats.pop("transactions") / done, 1),
+                **self.db_stats,
+            }
         report = json.loads(self._central("report", "--json", home=home, db=db))
         result["ledger"] = check_ledger(report, log)
         self.say(f"{name}: {json.dumps({k: result[k] for k in ('records_per_s', 'commit_p50_ms', 'errors')})}")
         return result
 
     def _drive(
-        self, receivers: Receivers, stations: list[SimStation], warmup: float, seconds: float
+        self, name: str, receivers: Receivers, stations: list[SimStation], warmup: float, seconds: float
     ) -> tuple[PhaseLog, dict[str, float]]:
         groups = {"receivers": receivers.pids, "postgres": [self.pg.postmaster_pid()]}
         alone = {"generator": os.getpid()}
         snaps: list[CpuSnapshot] = []
         log = PhaseLog()
 
+        def window_starts() -> None:
+            snaps.append(CpuSnapshot.take(groups, alone))
+            self.pg.query(name, "SELECT pg_stat_statements_reset()")
+            self._xacts = _xacts(self.pg, name)
+
+        def window_ends() -> None:
+            snaps.append(CpuSnapshot.take(groups, alone))
+            self.db_stats = _statements(self.pg, name, self._xacts)
+
         async def go() -> None:
             loop = asyncio.get_running_loop()
-            loop.call_later(warmup, lambda: snaps.append(CpuSnapshot.take(groups, alone)))
-            loop.call_later(warmup + seconds, lambda: snaps.append(CpuSnapshot.take(groups, alone)))
+            loop.call_later(warmup, window_starts)
+            loop.call_later(warmup + seconds, window_ends)
             await run_stations(
                 stations,
                 receivers.targets,
@@ -217,6 +234,27 @@ class Bench:
         asyncio.run(go())
         cpu = snaps[0].until(snaps[1]) if len(snaps) == 2 else {}
         return log, cpu
+
+
+def _xacts(pg: PostgresCluster, database: str) -> int:
+    rows = pg.query(database, f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{database}'")
+    return int(str(rows[0][0]))
+
+
+def _statements(pg: PostgresCluster, database: str, xacts_before: int) -> dict[str, Any]:
+    """What the database did in the window: statements, transactions, the costliest statements."""
+    where = f"dbid = (SELECT oid FROM pg_database WHERE datname = '{database}')"
+    rows = pg.query(database, f"SELECT sum(calls) FROM pg_stat_statements WHERE {where}")
+    top = pg.query(
+        database,
+        f"SELECT calls, round(total_exec_time::numeric, 1), left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+        f"FROM pg_stat_statements WHERE {where} ORDER BY total_exec_time DESC LIMIT 8",
+    )
+    return {
+        "calls": int(str(rows[0][0] or 0)),
+        "transactions": _xacts(pg, database) - xacts_before,
+        "top_statements_ms": [[int(str(c)), float(str(t)), str(q)] for c, t, q in top],
+    }
 
 
 def _pub_pem(key: Ed25519PrivateKey) -> str:
@@ -317,7 +355,7 @@ def main() -> None:
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="bench-central.") as tmpdir,
-        postgres_cluster(durable=not args.no_fsync, max_connections=60 * most_workers + 40) as pg,
+        postgres_cluster(durable=not args.no_fsync, max_connections=60 * most_workers + 40, statements=True) as pg,
     ):
         tmp = Path(tmpdir)
         bench = Bench(args, pg, tmp, say)
@@ -361,6 +399,7 @@ def main() -> None:
         "commit_p99_ms": main_["commit_p99_ms"],
         "overload_goodput_ratio": round(over["records_per_s"] / peak, 3) if over else None,
         "jain_fairness": over["jain_fairness"] if over else None,
+        "jain_delivered_per_station_mean": over["delivered_per_station_mean"] if over else None,
         "errors_other_than_backpressure": errors,
         "exactly_once": all(ph["ledger"]["ok"] for ph in phases.values()),
         "scaling": scaled,

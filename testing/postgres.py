@@ -84,6 +84,14 @@ class PostgresCluster:
             c.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def query(self, database: str, sql: str) -> list[tuple[object, ...]]:
+        """Run one statement (autocommit) and return its rows, if it has any."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database, autocommit=True) as c:
+            cur = c.execute(sql.encode())
+            return list(cur.fetchall()) if cur.description else []
+
     def postmaster_pid(self) -> int:
         """The server's main process (its backends are its children)."""
         return int((self.data_dir / "data" / "postmaster.pid").read_text().split()[0])
@@ -132,9 +140,12 @@ class PostgresCluster:
             log.warning("PostgreSQL in %s did not stop cleanly: %s", self.data_dir, exc)
 
 
-def server_settings(*, durable: bool, max_connections: int) -> dict[str, str]:
-    """The `-c` settings: durability as asked, and room for `max_connections` clients."""
+def server_settings(*, durable: bool, max_connections: int, statements: bool = False) -> dict[str, str]:
+    """The `-c` settings: durability as asked, room for `max_connections` clients, and with
+    `statements` the pg_stat_statements module (each database still needs CREATE EXTENSION)."""
     settings = {"max_connections": str(max_connections), "shared_buffers": "256MB"}
+    if statements:
+        settings["shared_preload_libraries"] = "pg_stat_statements"
     if durable:
         settings.update(fsync="on", synchronous_commit="on", full_page_writes="on")
     else:
@@ -143,7 +154,9 @@ def server_settings(*, durable: bool, max_connections: int) -> dict[str, str]:
 
 
 @contextmanager
-def postgres_cluster(*, durable: bool = True, max_connections: int = 100) -> Iterator[PostgresCluster]:
+def postgres_cluster(
+    *, durable: bool = True, max_connections: int = 100, statements: bool = False
+) -> Iterator[PostgresCluster]:
     """Start a fresh cluster in a temporary directory; stop it and remove the directory on exit."""
     bin_dir = find_bin_dir()
     root = Path(tempfile.mkdtemp(prefix="bench-pg."))
@@ -153,7 +166,11 @@ def postgres_cluster(*, durable: bool = True, max_connections: int = 100) -> Ite
         shutil.chown(root, SUPERUSER, SUPERUSER)
     os.chmod(root, 0o700)
     cluster = PostgresCluster(
-        bin_dir, root, _free_port(), server_settings(durable=durable, max_connections=max_connections), as_user
+        bin_dir,
+        root,
+        _free_port(),
+        server_settings(durable=durable, max_connections=max_connections, statements=statements),
+        as_user,
     )
     started = False
     try:
