@@ -35,7 +35,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration. Opening the store compares the database with this constant
 # instead of importing Alembic (a fifth of a second at every start); a test checks
 # that it equals Alembic's own head, and Alembic runs only when an upgrade is due.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 BUSY_TIMEOUT_MS = 30_000
 
 

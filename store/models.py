@@ -195,6 +195,11 @@ class SyncInfo(Base):
     rtt_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     throughput_bps: Mapped[float | None] = mapped_column(Float, nullable=True)
     link_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The link monitor's cut figures (station.sync.policy): cuts per minute, the PATCH
+    # chunk size in use, and when the centre last confirmed bytes of an upload.
+    cut_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    chunk_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class LinkSample(Base):

@@ -240,6 +240,9 @@ class Outbox:
                 "rtt_s": row.rtt_s,
                 "throughput_bps": row.throughput_bps,
                 "link_state": row.link_state,
+                "cut_rate": row.cut_rate,
+                "chunk_bytes": row.chunk_bytes,
+                "last_progress_at": row.last_progress_at,
             }
 
     def set_info(self, **fields: Any) -> None:

@@ -203,11 +203,15 @@ class SyncConsole(QWidget):
         self.watermark = QLabel()
         self.watermark.setObjectName("console_watermark")
         self.watermark.setWordWrap(True)
+        self.link_note = QLabel()  # how long since bytes stuck; the hand-carry advice (station.sync.link_note)
+        self.link_note.setObjectName("console_link_note")
+        self.link_note.setWordWrap(True)
         grid.addWidget(self.link_state, 0, 0)
         grid.addWidget(self.link_figures, 0, 1)
         grid.addWidget(self.last_sync, 1, 0)
         grid.addWidget(self.watermark, 1, 1)
         grid.addWidget(self.last_error, 2, 0, 1, 2)
+        grid.addWidget(self.link_note, 3, 0, 1, 2)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         self.plot = LinkPlot()
@@ -330,7 +334,18 @@ class SyncConsole(QWidget):
             self.link_state.setStyleSheet(f"color: {AMBER}; font-weight: bold;")
         rtt = f"{snap.rtt_s * 1000:.0f} ms" if snap.rtt_s is not None else "-"
         tp = f"{snap.throughput_bps / 1000:.1f} kB/s" if snap.throughput_bps else "-"
-        self.link_figures.setText(self.tr("RTT %1 · throughput %2").replace("%1", rtt).replace("%2", tp))
+        figures = self.tr("RTT %1 · throughput %2").replace("%1", rtt).replace("%2", tp)
+        if snap.cut_rate is not None and snap.chunk_bytes is not None:  # the link monitor's cut figures
+            cuts = self.tr("cuts %1/min · chunk %2 KiB")
+            figures += " · " + cuts.replace("%1", f"{snap.cut_rate:.1f}").replace(
+                "%2", f"{snap.chunk_bytes / 1024:.0f}"
+            )
+        self.link_figures.setText(figures)
+        note = snap.link_note
+        self.link_note.setVisible(note is not None)
+        if note is not None:
+            self.link_note.setText(self.ctx.t(note.text))
+            self.link_note.setStyleSheet(f"color: {RED};" if note.handcarry else "")
         when = format_local(snap.last_success_at, self.ctx.lang) if snap.last_success_at else self.tr("never")
         self.last_sync.setText(self.tr("Last successful sync: %1").replace("%1", when))
         if snap.gaps:

@@ -15,9 +15,10 @@ It turns every way a request can end into either a result or a `SyncError` whose
 
 All requests go through one `station.sync.http1.Http1Client` (h11 over a plain or TLS
 socket), so the station holds one connection and can pipeline: `send_patch` writes a
-PATCH and returns a handle at once, `finish` reads its answer later, and at most two
-requests are in flight (the worker overlaps the next record's bytes with the wait for
-the previous record's receipt; docs/sync-protocol.md, "Round trips").
+PATCH and returns a handle at once, `finish` reads its answer later, and at most
+MAX_IN_FLIGHT requests are in flight (the worker keeps a record's
+chunks flowing without waiting for each answer, and overlaps the next record's bytes
+with the wait for the previous record's receipt; docs/sync-protocol.md, "Round trips").
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 TUS = {"Tus-Resumable": "1.0.0"}
 UNTRUSTED = "sync.untrusted_answer"
+MAX_IN_FLIGHT = 8  # requests written and not yet answered, on the one connection
 PROTOCOL = "sync.protocol"
 ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,30}\.[a-z0-9_.]{1,40}")  # the contract's codes: area.name
 MAX_ANSWER_DEPTH = 8  # the deepest answer is reconcile: {records: [{verdict: {...}}]}
@@ -138,7 +140,10 @@ class CentralClient:
         self.key = signing_key
         try:
             self.http = Http1Client(
-                self.base_url, connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s, max_in_flight=2
+                self.base_url,
+                connect_timeout_s=connect_timeout_s,
+                read_timeout_s=read_timeout_s,
+                max_in_flight=MAX_IN_FLIGHT,
             )
         except ValueError as exc:  # e.g. STATION_CENTRAL_URL without http:// or https://
             raise SyncError("sync.no_central", str(exc)) from None
@@ -258,12 +263,20 @@ class CentralClient:
 
     def register_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Register several queued records in one round trip; per-record refusals come back inline."""
+        return self.finish_register_many(self.start_register_many(records))
+
+    def start_register_many(self, records: list[dict[str, Any]]) -> tuple[Exchange, int, int]:
+        """Write a batch registration and return at once (the first PATCH can follow it on
+        the wire); `finish_register_many` reads the answer."""
         body = json.dumps({"records": records}).encode()
-        response = self._request(
-            "POST", f"/v1/stations/{self.station}/register", body, {"Content-Type": "application/json"}
-        )
+        headers = {"Content-Type": "application/json"}
+        return self._start("POST", f"/v1/stations/{self.station}/register", body, headers), len(body), len(records)
+
+    def finish_register_many(self, started: tuple[Exchange, int, int]) -> list[dict[str, Any]]:
+        ex, body_size, asked = started
+        response = self._finish(ex, body_size)
         answer = self._json(response, "records")["records"]
-        if not isinstance(answer, list) or len(answer) > len(records):
+        if not isinstance(answer, list) or len(answer) > asked:
             raise SyncError(UNTRUSTED, "register answer is not a list of the records asked about")
         return answer
 

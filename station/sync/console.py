@@ -36,6 +36,7 @@ from station.sync.busy import CentreBusy, centre_busy
 from station.sync.errors import STATION, SyncError
 from station.sync.limits import LimitState, station_limits
 from station.sync.link_history import Sample, recent_samples
+from station.sync.link_note import LinkNote, link_note
 from station.sync.worker import FORCE_FILE, RunSummary, WorkerBusy, request_force
 from store import audit
 from store.models import Enrollment
@@ -100,6 +101,10 @@ class ConsoleSnapshot:
     training_mode: str | None  # the training link's mode on a demo station, else None
     centre_busy: CentreBusy | None = None  # the centre answered busy; the next try (station.sync.busy)
     approval_wait: Text | None = None  # the queue's head awaits the supervisor (station.approval)
+    cut_rate: float | None = None  # the link monitor's cuts per minute (station.sync.policy)
+    chunk_bytes: int | None = None  # the PATCH chunk size in use
+    last_progress_at: datetime | None = None  # when the centre last confirmed bytes of an upload
+    link_note: LinkNote | None = None  # how long since bytes stuck; the hand-carry advice (station.sync.link_note)
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,16 @@ def console_snapshot(core: StationCore) -> ConsoleSnapshot:
         training_mode=link_mode(core) if sync_configured(core) else None,
         centre_busy=centre_busy(info, outbox.head()),
         approval_wait=approval_state(core).text(),
+        cut_rate=info["cut_rate"],
+        chunk_bytes=info["chunk_bytes"],
+        last_progress_at=info["last_progress_at"],
+        link_note=link_note(
+            pending=pending,
+            last_progress_at=info["last_progress_at"],
+            last_success_at=info["last_success_at"],
+            last_attempt_at=info["last_attempt_at"],
+            now=utcnow(),
+        ),
     )
 
 

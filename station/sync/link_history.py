@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select
 
@@ -46,9 +46,11 @@ class Sample:
     state: str
 
 
-def record_sample(db: Database, sample: Sample, *, keep_s: float = KEEP_S) -> None:
+def record_sample(
+    db: Database, sample: Sample, *, keep_s: float = KEEP_S, cut_facts: dict[str, Any] | None = None
+) -> None:
     """Store one sample, prune old ones, and keep the station's link facts current (the
-    health strip reads them) - one write transaction."""
+    health strip reads them; `cut_facts` are LinkMonitor.cut_facts) - one write transaction."""
     with db.write() as session:
         conn = session.connection()
         conn.execute(
@@ -71,6 +73,9 @@ def record_sample(db: Database, sample: Sample, *, keep_s: float = KEEP_S) -> No
             info.rtt_s = sample.rtt_s
         if sample.throughput_bps is not None:
             info.throughput_bps = sample.throughput_bps
+        for key, value in (cut_facts or {}).items():
+            if value is not None:
+                setattr(info, key, value)
 
 
 def recent_samples(db: Database, *, window_s: float = KEEP_S, now: float | None = None) -> list[Sample]:
@@ -102,6 +107,8 @@ class LinkRecorder:
     def __call__(self, event: str, monitor: LinkMonitor) -> None:
         if event == "transfer":
             self._moved = True
+        if event == "cut" and monitor.state != OFFLINE:  # a cut changes the figures the console shows
+            self._last_at = None
         state = monitor.state
         now = self.clock()
         due = self._last_at is None or now - self._last_at >= self.interval_s
@@ -116,7 +123,7 @@ class LinkRecorder:
             state=state,
         )
         try:
-            record_sample(self.db, sample)
+            record_sample(self.db, sample, cut_facts=monitor.cut_facts())
         except Exception:  # the plot may miss a point; sync must not stop for it
             log.exception("link sample not stored")
             return

@@ -10,8 +10,14 @@
   outage costs one cheap probe per cool-down instead of a storm of requests; force
   sync half-opens it.
 - The link monitor keeps smoothed RTT and throughput estimates and calls the link
-  online, degraded or offline; the chunk size follows the throughput so that one
-  chunk takes a few seconds on the line (64-256 KiB typical).
+  online, degraded or offline. The chunk size follows the throughput (a few seconds
+  on the line, 64-256 KiB) unless the link cuts connections: a chunk cut before its
+  end is lost whole (the centre cannot verify it), so every cut halves a ceiling on
+  the chunk, down to MIN_CHUNK, and every chunk that arrives raises it by an eighth.
+  Under periodic cuts that settles near six chunks per connection's life, which
+  loses about half a chunk per cut while the headers stay small; once the link heals
+  the ceiling is back at the top after a few dozen chunks. The monitor also counts
+  cuts (cuts per minute over the last CUT_WINDOW_S) and when bytes last stuck.
 """
 
 from __future__ import annotations
@@ -22,10 +28,17 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 Clock = Callable[[], float]
 
 log = logging.getLogger(__name__)
+
+MIN_CHUNK = 4 * 1024  # a PATCH's head is about 700 bytes; smaller chunks would be mostly head
+MAX_CHUNK = 256 * 1024
+FIRST_CHUNK = 16 * 1024  # before the link is measured
+CUT_WINDOW_S = 600.0  # the cut rate counts the cuts of the last ten minutes
 
 ONLINE = "online"
 DEGRADED = "degraded"
@@ -119,6 +132,9 @@ class LinkMonitor:
     last_failure: float | None = None
     consecutive_failures: int = 0
     history: deque[tuple[float, float | None, float | None]] = field(default_factory=lambda: deque(maxlen=720))
+    chunk_ceiling: int = MAX_CHUNK  # halved by every cut chunk, raised an eighth by every chunk that arrives
+    cuts: deque[float] = field(default_factory=lambda: deque(maxlen=1000))  # clock() of recent cuts
+    last_progress: float | None = None  # clock() when the centre last confirmed bytes
     # Called after each measurement with "rtt", "transfer" or "failure" and the monitor
     # (station.sync.link_history keeps the last hour for the supervisor's console).
     listener: Callable[[str, LinkMonitor], None] | None = None
@@ -136,6 +152,41 @@ class LinkMonitor:
             self.throughput_bps = self._smooth(self.throughput_bps, nbytes / seconds)
         self._ok()
         self._tell("transfer")
+
+    def observe_chunk(self, nbytes: int) -> None:
+        """A chunk arrived and the centre confirmed it: its bytes stuck."""
+        self.chunk_ceiling = min(MAX_CHUNK, self.chunk_ceiling + max(nbytes, MIN_CHUNK) // 8)
+        self.last_progress = self.clock()
+
+    def observe_cut(self, chunk: int) -> bool:
+        """A PATCH of `chunk` bytes was lost with its connection: nothing of it stuck. The
+        ceiling drops to half that chunk (or half itself, if lower); True if it dropped."""
+        before = self.chunk_ceiling
+        self.chunk_ceiling = max(MIN_CHUNK, min(before, max(chunk, MIN_CHUNK)) // 2)
+        self.cuts.append(self.clock())
+        self._tell("cut")
+        return self.chunk_ceiling < before
+
+    def cut_rate(self) -> float:
+        """Cuts per minute over the last CUT_WINDOW_S (0 when none)."""
+        since = self.clock() - CUT_WINDOW_S
+        while self.cuts and self.cuts[0] < since:
+            self.cuts.popleft()
+        return len(self.cuts) * 60.0 / CUT_WINDOW_S
+
+    def since_progress_s(self) -> float | None:
+        """Seconds since bytes last stuck at the centre, or None if none did yet."""
+        return None if self.last_progress is None else self.clock() - self.last_progress
+
+    def cut_facts(self) -> dict[str, Any]:
+        """The cut figures as the station keeps them (store.models.SyncInfo): cuts per
+        minute, the chunk size in use, and when bytes last stuck (UTC), if they did."""
+        since = self.since_progress_s()
+        return {
+            "cut_rate": self.cut_rate(),
+            "chunk_bytes": self.chunk_size(),
+            "last_progress_at": None if since is None else datetime.now(UTC) - timedelta(seconds=since),
+        }
 
     def observe_failure(self) -> None:
         self.consecutive_failures += 1
@@ -162,10 +213,26 @@ class LinkMonitor:
             return DEGRADED
         return ONLINE
 
-    def chunk_size(self, target_s: float = 4.0, low: int = 64 * 1024, high: int = 256 * 1024) -> int:
+    def chunk_size(
+        self, target_s: float = 4.0, low: int = 64 * 1024, high: int = MAX_CHUNK, first: int = FIRST_CHUNK
+    ) -> int:
+        """Bytes for the next PATCH: a few seconds of the link, under the cut ceiling;
+        `first` before anything is measured (small, since the link may cut; pipelining
+        makes a small chunk cost only its head on a good link)."""
         if self.throughput_bps is None:
-            return low
-        return int(min(high, max(low, self.throughput_bps * target_s)))
+            by_rate = first
+        else:
+            by_rate = int(min(high, max(low, self.throughput_bps * target_s)))
+        return max(MIN_CHUNK, min(by_rate, self.chunk_ceiling))
+
+    def window_bytes(self, spare: float = 1.5) -> int:
+        """Bytes a sender may have on the wire: the bandwidth-delay product with some room,
+        plus a chunk, so the line never waits for an answer; two chunks before anything
+        is measured."""
+        chunk = self.chunk_size()
+        if self.throughput_bps is None or self.rtt_s is None:
+            return 2 * chunk
+        return max(2 * chunk, int(self.throughput_bps * self.rtt_s * spare) + chunk)
 
     def eta_s(self, pending_bytes: int) -> float | None:
         if not pending_bytes:

@@ -49,6 +49,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -100,6 +101,10 @@ SAYS_RECEIVED, SAYS_REJECTED = LedgerState.RECEIVED, LedgerState.REJECTED  # wha
 log = logging.getLogger(__name__)
 
 MAX_CHUNK_RETRIES = 3
+MAX_WINDOW = 6  # our PATCHes of one record on the wire at once (the client allows 8 with the next record's)
+MAX_BEHIND = 2  # records whose first PATCH is written behind the one committing
+MERGE_TAIL = 2048  # a tail shorter than this goes with the chunk before it
+CUTS = ("sync.interrupted", "sync.timeout")  # a PATCH lost with its connection
 IDLE_POLL_S = 5.0  # idle nap while records await the centre (or no one can wake the worker)
 IDLE_FALLBACK_S = 60.0  # idle nap when woken on seals: other processes' seals, the link probe
 FORCE_POLL_S = 0.5  # how often a nap looks for another process's force request (a file)
@@ -120,6 +125,7 @@ class RunSummary:
     sent: int = 0
     rejected: int = 0
     retries: int = 0
+    resumed: int = 0  # uploads taken up again at once after a cut, because bytes had stuck
     bytes_sent: int = 0
     reconciled: int = 0
     stopped_by: str | None = None  # an error code that stopped the run, if any
@@ -128,11 +134,13 @@ class RunSummary:
 
 @dataclass
 class Ahead:
-    """A record's first PATCH, written behind the previous record's last one."""
+    """A record's first PATCH, written behind the previous record's last one, and the
+    PATCHes of the records written behind it in turn (`after`, oldest first)."""
 
     rec: OutboxRecord
     blob: bytes
     handle: PatchHandle
+    after: list[Ahead] = field(default_factory=list)
 
 
 class SyncWorker:
@@ -161,6 +169,7 @@ class SyncWorker:
         self._hold_pipeline = False  # a reconcile is due: let the line empty first
         self._line_free_at = 0.0
         self._quiet_until = 0.0  # monotonic: a busy centre asked not to be reconciled before
+        self._deadline: float | None = None  # monotonic end of the current run, if it has one
         self.outbox = outbox
         self.client = client
         self.monitor = monitor or LinkMonitor()
@@ -174,20 +183,37 @@ class SyncWorker:
 
     # --- one record -----------------------------------------------------------
 
-    def register_ahead(self, limit: int = 100) -> None:
+    def register_ahead(self, limit: int = 100, *, head: OutboxRecord | None = None) -> Ahead | None:
         """Register the next queued records in one request, so that each record then
         costs a single round trip (its last chunk carries the commit). Refusals of one
-        record (a hash conflict) quarantine that record only."""
+        record (a hash conflict) quarantine that record only.
+
+        With `head` (the sealed record at the head of the queue), its first PATCH is
+        written right behind the registration instead of a round trip later, and
+        returned: the centre reads a connection's requests in order, so the record is
+        registered before its bytes arrive (if not, the PATCH is refused and the record
+        is asked about in its turn). The caller passes it to `send` if the registration
+        left the record REGISTERED, else settles it."""
         fresh = [r for r in self.outbox.in_states((SEALED,), limit=limit) if r.packet_sha256 and r.packet_size]
         if not fresh:
-            return
-        answers = self.client.register_many(
+            return None
+        started = self.client.start_register_many(
             [
                 {"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256, "size": r.packet_size}
                 for r in fresh
             ]
         )
-        self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
+        first = None
+        if head is not None and self.pipeline and not self._hold_pipeline and head.uuid in {r.uuid for r in fresh}:
+            first = self._first_patch(head)
+        try:
+            answers = self.client.finish_register_many(started)
+        except BaseException:
+            if first is not None:
+                self.settle(first)
+            raise
+        if self.client.in_flight == 0:
+            self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
         by_uuid = {r.uuid: r for r in fresh}
         for answer in answers:
             rec = by_uuid.get(str(answer.get("uuid"))) if isinstance(answer, dict) else None
@@ -197,8 +223,26 @@ class SyncWorker:
                 self._registered_ahead(rec, answer)
             except SyncError as exc:
                 if exc.code != UNTRUSTED:
+                    if first is not None:
+                        self.settle(first)
                     raise
                 self._distrust(rec, exc)
+        return first
+
+    def _first_patch(self, rec: OutboxRecord) -> Ahead | None:
+        """Write a sealed record's first PATCH (offset 0) behind its registration."""
+        try:
+            blob = packet_path(self.home, rec.uuid).read_bytes()
+        except FileNotFoundError:
+            return None  # its turn names the missing file
+        if len(blob) != rec.packet_size:
+            return None
+        chunk = self._chunk(blob, 0)
+        try:
+            handle = self.client.send_patch(rec.uuid, 0, chunk, commit=len(chunk) >= len(blob))
+        except SyncError:
+            return None  # nothing sent; the registration's answer will say why
+        return Ahead(rec, blob, handle)
 
     def _registered_ahead(self, rec: OutboxRecord, answer: dict[str, Any]) -> None:
         """Apply one record's answer from a batch registration (verdicts verified)."""
@@ -233,9 +277,12 @@ class SyncWorker:
         ahead: Ahead | None = None,
     ) -> Ahead | None:
         """Send the head record until it has its receipt. `ahead` is its first PATCH if
-        that was already written behind the previous record. Returns the next record's
-        first PATCH if it was written behind this one's last (the caller passes it on)."""
-        behind: list[Ahead] = []  # the next record's PATCH, once written behind ours
+        that was already written behind the previous record (with the records behind it).
+        Returns the next record's first PATCH, with the ones behind it, if they were
+        written behind this one's last (the caller passes it on)."""
+        behind: list[Ahead] = ahead.after if ahead is not None else []  # the next records' PATCHes, in order
+        if ahead is not None:
+            ahead.after = []
         try:
             receipt = self._upload(rec, summary, progress, cancel, ahead, behind)
             if receipt is not None:
@@ -243,10 +290,12 @@ class SyncWorker:
                 self._move(rec.uuid, UPLOADED, f"{rec.packet_size} bytes", upload_offset=rec.packet_size)
                 self._received(rec, verdict, summary)
         except BaseException as exc:
-            if behind:
-                self.settle(behind[0], cancelled=isinstance(exc, Cancelled))
+            self._settle_all(behind, cancelled=isinstance(exc, Cancelled))
             raise
-        return behind[0] if behind else None
+        if not behind:
+            return None
+        behind[0].after = behind[1:]
+        return behind[0]
 
     def _upload(
         self,
@@ -259,9 +308,10 @@ class SyncWorker:
     ) -> dict[str, Any] | None:
         """The commit's answer (the verdict, still to verify), or None if the centre had
         already decided the record (then it is marked here, on its verified verdict)."""
-        pending: PatchHandle | None = None
+        window: deque[PatchHandle] = deque()  # our PATCHes on the wire, oldest first
         if ahead is not None:
-            blob, pending, offset = ahead.blob, ahead.handle, ahead.handle.offset
+            blob, offset = ahead.blob, ahead.handle.offset
+            window.append(ahead.handle)
         else:
             if rec.packet_sha256 is None or rec.packet_size is None:
                 raise SyncError("sync.no_central_key", rec.reg_no)
@@ -274,65 +324,173 @@ class SyncWorker:
                 offset = rec.upload_offset  # registered ahead; a stale offset is answered with 409 and a HEAD
             else:
                 # First contact, or after an ambiguous failure: ask the centre where it stands.
-                answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
-                self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
-                state = answer.get("state")
-                if state == SAYS_RECEIVED:
-                    self._received(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_RECEIVED), summary)
+                asked = self._ask(rec, summary)
+                if asked is None:
                     return None
-                if state == SAYS_REJECTED:
-                    self._rejected(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_REJECTED), "register")
-                    summary.rejected += 1
-                    return None
-                offset = self._offset(answer, rec)
+                offset = asked
                 if rec.state not in (REGISTERED, UPLOADING, UPLOADED):
                     self._move(rec.uuid, REGISTERED, "central knows the record", attempts=rec.attempts)
             if rec.state == UPLOADING:  # its upload began behind the record before; it goes on
                 self.outbox.set_fields(rec.uuid, upload_offset=offset)
             else:
                 self._move(rec.uuid, UPLOADING, f"{offset} of {len(blob)} bytes", upload_offset=offset)
+        try:
+            return self._stream(rec, blob, offset, window, summary, progress, cancel, behind)
+        except BaseException:
+            if window:  # answers we cannot wait for: their outcome is unknown, the next turn asks
+                self.client.drop_connection()
+                self.outbox.set_fields(rec.uuid, last_error="sync.interrupted")
+            raise
+
+    def _ask(self, rec: OutboxRecord, summary: RunSummary) -> int | None:
+        """Register again and return the centre's offset, or None if the centre had already
+        decided the record (then it is marked here, on its verified verdict)."""
+        assert rec.packet_sha256 is not None and rec.packet_size is not None
+        answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
+        self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
+        state = answer.get("state")
+        if state == SAYS_RECEIVED:
+            self._received(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_RECEIVED), summary)
+            return None
+        if state == SAYS_REJECTED:
+            self._rejected(rec, self.verifier.check(answer.get("verdict"), rec, SAYS_REJECTED), "register")
+            summary.rejected += 1
+            return None
+        return self._offset(answer, rec)
+
+    def _stream(
+        self,
+        rec: OutboxRecord,
+        blob: bytes,
+        offset: int,
+        window: deque[PatchHandle],
+        summary: RunSummary,
+        progress: Progress,
+        cancel: CancelToken | None,
+        behind: list[Ahead],
+    ) -> dict[str, Any] | None:
+        """Send `blob` from `offset` as pipelined PATCHes (a sliding window sized to the
+        link's bandwidth-delay product) until the centre commits it; returns the verdict
+        to verify, or None if the centre turned out to have decided the record already.
+
+        After a cut the centre is asked where it stands, and the upload goes on at once,
+        without backoff, as long as the connection before made bytes stick or the chunks
+        just got smaller: a link that lives a few seconds then still moves the record on.
+        A cut after which nothing stuck, with chunks already at their smallest, is the
+        caller's failure (backoff), so a dead link is not hammered. The traps: once a PATCH's connection is
+        lost, every later PATCH on it is lost too, so nothing more is written until the
+        window is read out (a new connection would take PATCHes at offsets the centre
+        never reached); and the cut chunk is the one the centre's verified bytes end in,
+        not the oldest one without an answer (with small chunks that one has usually
+        arrived whole, and only its answer was lost)."""
         size = len(blob)
+        sent_to = offset + sum(h.size for h in window)  # the next byte to write
+        asked_at = offset  # the centre's offset when we last asked it
         retries = 0
         while True:
-            if pending is None:
+            while sent_to < size and not behind and self._window_open(window):
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                if offset >= size:  # all bytes are there, not committed yet (deferred, or an answer lost)
-                    return self.client.commit(rec.uuid)
-                chunk = self._chunk(blob, offset)
-                pending = self.client.send_patch(rec.uuid, offset, chunk, commit=offset + len(chunk) >= size)
-            if pending.commit and not behind:
-                # Our last PATCH is on the wire: write the next record's behind it.
-                nxt = self._start_next(rec, cancel)
-                if nxt is not None:
-                    behind.append(nxt)
-            handle, pending = pending, None
+                chunk = self._chunk(blob, sent_to)
+                last = sent_to + len(chunk) >= size
+                window.append(self.client.send_patch(rec.uuid, sent_to, chunk, commit=last))
+                sent_to += len(chunk)
+            if not window:
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                # all bytes are there, not committed yet (deferred, or an answer lost)
+                return self.client.commit(rec.uuid)
+            if window[-1].commit:
+                # Our last PATCH is on the wire: write the next records' behind it.
+                self._fill_behind(rec, window, behind, cancel)
+            handle = window.popleft()
             try:
                 result = self.client.finish(handle)
             except SyncError as exc:
-                if behind:  # the next record's answer comes first; it resolves in its own turn
-                    self.settle(behind.pop())
+                lost = [handle, *window]
+                self._drain(window)  # the rest of ours on this connection: read, and forgotten
+                self._settle_all(behind)  # the next records' answers come after ours; each resolves in its turn
                 if exc.code in ("upload.offset_mismatch", "upload.checksum_mismatch") and retries < MAX_CHUNK_RETRIES:
                     retries += 1
-                    offset = self.client.head(rec.uuid)
+                    offset = sent_to = self.client.head(rec.uuid)
                     continue
                 if exc.code == "record.not_registered":
                     raise SyncError("sync.interrupted", "the centre lost the partial upload") from None
-                raise
+                if exc.code not in CUTS or handle.exchange.sent_bytes == 0:
+                    raise
+                asked = self._ask(rec, summary)  # a failure here goes to the caller: the link is down
+                if asked is None:
+                    return None
+                # The cut chunk is the one the centre's bytes end in (the ones before it arrived
+                # whole and only their answers were lost); none, if the cut fell between chunks.
+                cut = next((h for h in lost if h.offset <= asked < h.offset + h.size and h.exchange.sent_bytes), None)
+                shrunk = cut is not None and self.monitor.observe_cut(cut.size)
+                if asked <= asked_at and not shrunk:
+                    raise  # nothing stuck since we last asked, and chunks cannot get smaller: back off
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    raise  # the run's time is up; the next run goes on from the centre's offset
+                log.info("%s: the link was cut; %d of %d bytes are at the centre, going on", rec.reg_no, asked, size)
+                summary.resumed += 1
+                if asked > asked_at:
+                    self.breaker.success()  # bytes stuck: the link works, however briefly
+                asked_at = offset = sent_to = asked
+                retries = 0
+                self.outbox.set_fields(rec.uuid, upload_offset=offset)
+                continue
             self._observe(handle)
+            self.monitor.observe_chunk(handle.size)
             offset = result.offset
             summary.bytes_sent += handle.size
             progress(None, f"{rec.reg_no}: {offset}/{size}")
             if result.receipt is not None:
+                self._drain(window)
                 return result.receipt
             self.outbox.set_fields(rec.uuid, upload_offset=offset)
             if result.deferred:
                 log.info("%s: commit deferred by the centre (%s); committing now", rec.reg_no, result.deferred)
 
+    def _fill_behind(
+        self, rec: OutboxRecord, window: deque[PatchHandle], behind: list[Ahead], cancel: CancelToken | None
+    ) -> None:
+        """Write the next records' first PATCHes behind our last, each committing only after
+        the one before it, while the line's bandwidth-delay product is not covered (a VSAT
+        link's round trip is about a record's time on the line) and MAX_BEHIND allows.
+        A record that needs more than one PATCH ends the chain: its other chunks wait for
+        its turn."""
+        budget = self.monitor.window_bytes() - sum(h.size for h in window)
+        while len(behind) < MAX_BEHIND and (not behind or behind[-1].handle.commit):
+            if behind and sum(a.handle.size for a in behind) >= budget:
+                return
+            nxt = self._start_next(behind[-1].rec if behind else rec, cancel)
+            if nxt is None:
+                return
+            behind.append(nxt)
+
+    def _settle_all(self, behind: list[Ahead], *, cancelled: bool = False) -> None:
+        """Settle every PATCH written behind ours, oldest first (see `settle`)."""
+        while behind:
+            self.settle(behind.pop(0), cancelled=cancelled)
+
+    def _window_open(self, window: deque[PatchHandle]) -> bool:
+        """Room for one more PATCH: fewer than MAX_WINDOW on the wire, fewer bytes than the
+        link's bandwidth-delay product plus a chunk, and none of them known to be lost."""
+        if len(window) >= MAX_WINDOW or any(h.exchange.error is not None for h in window):
+            return False
+        return sum(h.size for h in window) < self.monitor.window_bytes()
+
+    def _drain(self, window: deque[PatchHandle]) -> None:
+        """Read the answers still due on this connection and forget them (the offset is
+        asked afresh): a request left unread would hold up the next one."""
+        while window:
+            try:
+                self.client.finish(window.popleft())
+            except SyncError:
+                pass
+
     def _chunk(self, blob: bytes, offset: int) -> bytes:
         step = self.monitor.chunk_size()
-        if len(blob) - offset - step < self.monitor.chunk_size() // 4:
-            step = len(blob) - offset  # a short tail would cost a whole round trip of its own
+        if len(blob) - offset - step < min(step // 4, MERGE_TAIL):
+            step = len(blob) - offset  # a tail this short would cost more in headers than it carries
         return blob[offset : offset + step]
 
     def _observe(self, handle: PatchHandle) -> None:
@@ -350,7 +508,8 @@ class SyncWorker:
         sent this way; anything else waits for its own turn."""
         if not self.pipeline or self._hold_pipeline or (cancel is not None and cancel.cancelled):
             return None
-        nxt = next((r for r in self.outbox.in_states(QUEUE, limit=2) if r.station_seq > rec.station_seq), None)
+        queued = self.outbox.in_states(QUEUE, limit=MAX_BEHIND + 2)
+        nxt = next((r for r in queued if r.station_seq > rec.station_seq), None)
         if (
             nxt is None
             or nxt.state != REGISTERED
@@ -380,7 +539,18 @@ class SyncWorker:
         """Read the answer to a PATCH written ahead whose record will not go on now (the one
         before it failed, or the run ends) and remember only what the centre said: its
         offset, or its error, so that its own turn resolves it (register, HEAD, commit).
-        Even a receipt is not taken here: the commit in its turn returns the same one."""
+        Even a receipt is not taken here: the commit in its turn returns the same one.
+        The PATCHes written behind it (`after`) are settled next, in order."""
+        chain, ahead.after = [ahead, *ahead.after], []
+        for i, one in enumerate(chain):
+            try:
+                self._settle_one(one, cancelled=cancelled)
+            except BaseException:
+                for rest in chain[i + 1 :]:
+                    self.outbox.set_fields(rest.rec.uuid, last_error="sync.interrupted")
+                raise
+
+    def _settle_one(self, ahead: Ahead, *, cancelled: bool) -> None:
         uuid = ahead.rec.uuid
         if cancelled:  # do not wait: drop the connection, the answer is unknown
             self.client.drop_connection()
@@ -570,6 +740,7 @@ class SyncWorker:
     ) -> RunSummary:
         summary = RunSummary()
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        self._deadline = deadline  # an upload going on after cuts stops there too
         last_reconcile = 0.0
         reconcile_due = False
         ahead: Ahead | None = None  # the head's first PATCH, already written behind the record before
@@ -619,8 +790,13 @@ class SyncWorker:
                         send_withdrawal(self, rec, summary)
                         continue
                     if rec.state == SEALED:
-                        self.register_ahead()
+                        first = self.register_ahead(head=rec if ahead is None else None)
                         rec = self.outbox.get(rec.uuid) or rec
+                        if first is not None and rec.state == REGISTERED and rec.last_error is None:
+                            self._move(rec.uuid, UPLOADING, f"0 of {len(first.blob)} bytes", upload_offset=0)
+                            rec, ahead = self.outbox.get(rec.uuid) or rec, first
+                        elif first is not None:
+                            self.settle(first)
                         if rec.state == REJECTED:
                             continue
                     given, ahead = ahead, None
@@ -647,8 +823,11 @@ class SyncWorker:
 
     def save_link(self) -> None:
         """Keep the link estimates so that status and ETAs survive the worker."""
+        facts = self.monitor.cut_facts()
+        if facts["last_progress_at"] is None:  # nothing stuck in this run: keep the last time something did
+            del facts["last_progress_at"]
         self._set_info(
-            rtt_s=self.monitor.rtt_s, throughput_bps=self.monitor.throughput_bps, link_state=self.monitor.state
+            rtt_s=self.monitor.rtt_s, throughput_bps=self.monitor.throughput_bps, link_state=self.monitor.state, **facts
         )
 
     def _nap(self, seconds: float, deadline: float | None, cancel: CancelToken | None) -> str:

@@ -41,7 +41,7 @@ def test_force_half_opens_an_open_breaker():
 
 def test_link_states_and_chunk_size_follow_the_measurements():
     m = LinkMonitor()
-    assert m.state == UNKNOWN and m.chunk_size() == 64 * 1024 and m.eta_s(1000) is None
+    assert m.state == UNKNOWN and m.chunk_size() == 16 * 1024 and m.eta_s(1000) is None  # small: the link may cut
     m.observe_rtt(0.05)
     m.observe_transfer(1_000_000, 1.0)
     assert m.state == ONLINE and m.chunk_size() == 256 * 1024
@@ -53,3 +53,23 @@ def test_link_states_and_chunk_size_follow_the_measurements():
     slow.observe_failure()
     slow.observe_failure()
     assert slow.state == OFFLINE
+
+
+def test_cut_chunks_halve_the_ceiling_down_to_a_few_kib_and_arrivals_raise_it_an_eighth():
+    now = [1000.0]
+    m = LinkMonitor(clock=lambda: now[0])
+    m.observe_transfer(1_000_000, 1.0)
+    assert m.chunk_size() == 256 * 1024 and m.cut_rate() == 0 and m.since_progress_s() is None
+    assert m.observe_cut(256 * 1024) and m.chunk_size() == 128 * 1024
+    assert m.observe_cut(100_000) and m.chunk_size() == 50_000  # half the chunk that was cut
+    for _ in range(10):
+        m.observe_cut(m.chunk_size())
+    assert m.chunk_size() == 4 * 1024 and not m.observe_cut(4 * 1024)  # the floor: nothing left to shrink
+    assert m.cut_rate() == 13 * 60 / 600  # cuts per minute over the last ten minutes
+    m.observe_chunk(4 * 1024)
+    assert m.chunk_ceiling == 4 * 1024 + 512 and m.since_progress_s() == 0
+    while m.chunk_ceiling < 256 * 1024:
+        m.observe_chunk(m.chunk_size())
+    assert m.chunk_size() == 256 * 1024
+    now[0] += 601
+    assert m.cut_rate() == 0 and m.since_progress_s() == 601

@@ -87,7 +87,7 @@ def test_pipelined_drain_keeps_the_order_on_one_connection(station, server, prox
     # Each record after the first went behind the one before it, and committed with its PATCH.
     assert spy.after == list(zip(queue[1:], queue[:-1], strict=True))
     assert spy.commits == [] and spy.deferred == []
-    assert w.client.http.most_in_flight == 2
+    assert w.client.http.most_in_flight >= 2
     assert proxy.counters().connections == 1
     timeline = [t.state for t in station.enrollments.detail(record_uuid=queue[3]).timeline]
     assert timeline[1:] == ["SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "RECEIVED", "PRINT_READY"]
@@ -110,11 +110,12 @@ def test_a_dropped_answer_with_the_next_record_in_flight_loses_and_duplicates_no
     assert server.report()["stations"][0]["committed_more_than_once"] == 0
     assert central_order(server) == [1, 2, 3]
     assert proxy.counters().faults.get("drop_response", 0) == 1
-    assert (second, first) in spy.after and w.client.http.most_in_flight == 2
+    assert (second, first) in spy.after and w.client.http.most_in_flight >= 2
     out = Outbox(station.db)
     assert all(out.get(u).state in ("RECEIVED", "PRINT_READY") for u in (first, second))  # type: ignore[union-attr]
-    retried = [t.detail for t in station.enrollments.detail(record_uuid=first).timeline if t.state == "WAITING_RETRY"]
-    assert len(retried) == 1 and "sync.interrupted" in retried[0]
+    # The lost answer was asked about at once (the centre's signed verdict), no backoff.
+    states = [t.state for t in station.enrollments.detail(record_uuid=first).timeline]
+    assert "WAITING_RETRY" not in states and "RECEIVED" in states, states
 
 
 @pytest.mark.timeout(120)
@@ -137,7 +138,7 @@ def test_a_broken_connection_with_two_requests_in_flight_loses_and_duplicates_no
     assert server.report()["stations"][0]["committed_more_than_once"] == 0
     assert central_order(server) == [1, 2, 3]
     assert proxy.counters().faults.get(fault, 0) == 1
-    assert (second, first) in spy.after and w.client.http.most_in_flight == 2
+    assert (second, first) in spy.after and w.client.http.most_in_flight >= 2
 
 
 @pytest.mark.timeout(120)
@@ -161,8 +162,9 @@ def test_when_the_record_ahead_fails_the_next_one_is_deferred_then_committed_aft
     verdict_ok(station, server)
     assert central_order(server) == [1, 2, 3]
     assert (second, first) in spy.after
-    assert spy.deferred == [second]  # the centre deferred it ...
-    assert spy.commits == [second]  # ... and the station committed it after the first
+    # The centre deferred it (and the third, when that went behind it too) ...
+    assert spy.deferred in ([second], [second, third]), spy.deferred
+    assert spy.commits == spy.deferred  # ... and the station committed each in its turn, after the first
     timeline = [t.state for t in station.enrollments.detail(record_uuid=second).timeline]
     assert timeline[1:] == ["SEALED", "REGISTERED", "UPLOADING", "UPLOADED", "RECEIVED", "PRINT_READY"]
     assert Outbox(station.db).get(third).state == "PRINT_READY"  # type: ignore[union-attr]
