@@ -16,12 +16,16 @@ packets serve every phase:
    window is stretched, up to --overload-max, to ~10 records a station: Jain's index over
    counts of 1 or 2 measures luck, not the centre), errors_other_than_backpressure
    (anything but 503 server.busy with Retry-After, or 429, in any phase);
-4. exactly_once: `station-central report --json` of the main and overload databases
-   against the receipts the stations verified (testing.loadgen.check_ledger);
+4. exactly_once: `station-central report --json` of every phase's database against the
+   receipts the stations verified (testing.loadgen.check_ledger);
 5. scaling: records/s at W = 1, 2, 4 (--scaling-duration s each).
-Every phase also says where the CPU went (receivers, PostgreSQL, this generator, other
-processes on the machine: the figures are noisy when anything else runs), and with
---profile the receivers' sampled stacks.
+Where the time goes, per phase window: CPU seconds of the receivers, PostgreSQL, this
+generator and every other process on the machine (`other_processes`: anything above a few
+percent means the numbers are noisy), CPU ms per delivered record and per request, and
+pg_stat_statements: statements and transactions per record and the statements that took
+the most time (lock waits included). With --profile, the receivers' sampled stacks.
+Trap: the machine's two cores are shared with the generator and PostgreSQL; the goal of
+300 records/s leaves a budget of about 6.7 ms of CPU per record for all three together.
 
     python benchmarks/bench_central.py [--json] [--stations 500] [--workers 2] [--quick]
 

@@ -254,7 +254,7 @@ class Connection:
             raise LoadError(f"timeout ({method})") from None
         except LoadError as exc:
             self.close()
-            raise LoadError(f"{exc.kind} ({method}, {len(body)} bytes sent)") from None
+            raise LoadError(f"{exc.kind} ({method}{' with body' if body else ''})") from None
         self._last_used = time.monotonic()
         if answer.headers.get("connection", "").lower() == "close" or wire.closed:
             self.close()
