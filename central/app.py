@@ -85,9 +85,10 @@ MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
 BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
-DRAIN_MAX = 64 * 1024  # a refused body up to this size is read, so the refusal is not lost to a reset
+DRAIN_MAX = 512 * 1024  # a refused body up to this size is read (and dropped), so the refusal is not lost to a reset
 DRAIN_S = 1.0
-KEY_CACHE_S = 60.0  # a station's key is read from the database at most once a minute per process
+KEY_CACHE_S = 60.0
+CROWDED_WAIT_S = 1.0  # no new turn while the work slots' queue would take longer than this to drain  # a station's key is read from the database at most once a minute per process
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,9 @@ async def _drain_small_body(request: Request, headers: dict[str, str]) -> None:
 
     Closing a connection with unread bytes in it makes the kernel send a reset, which can
     overtake the answer: the station would see a broken link instead of "busy, retry in
-    N s". A body of at most DRAIN_MAX bytes (uvicorn buffers that much anyway) is read
-    within DRAIN_S and the connection kept; a larger one is left unread and closed."""
+    N s". A body of at most DRAIN_MAX bytes (a typical packet) is read and dropped chunk
+    by chunk within DRAIN_S, and the connection kept; a larger or slower one is left
+    unread and the connection closed."""
     raw = headers.get("content-length", "").strip()
     if "transfer-encoding" in headers or not raw.isdigit() or len(raw) > 9 or int(raw) > DRAIN_MAX:
         return
@@ -635,7 +637,7 @@ def create_app(
     )
     slots = app.state.work_slots
     app.state.gate = SessionGate(
-        crowded=lambda: slots.expected_wait_s() > settings.slot_wait_s / 4,
+        crowded=lambda: slots.expected_wait_s() > CROWDED_WAIT_S,
         max_sessions=settings.max_sessions,
         session_records=settings.session_records,
         session_max_s=settings.session_max_s,

@@ -38,9 +38,11 @@ Traps:
   not heard from for `WAITER_TTL_S` are forgotten); past the cap a station is refused
   with the longest Retry-After and not remembered.
 - More turns than the work slots can serve only lengthen the queue at the slots: while
-  `crowded()` (app.py: the slots' queue would take more than a quarter of the slot wait
-  to drain) no new turn starts, so the number of turns follows what the database can
-  do and an admitted station's requests do not time out waiting for a slot.
+  `crowded()` (app.py: the slots' queue would take more than a second to drain) no
+  new turn starts, so the number of turns follows what the database can do and an
+  admitted station's requests do not time out waiting for a slot. The signal lags a
+  burst (requests reach the slots after their nonce and body), so a burst of new
+  stations can still overfill the queue once; the slot wait (10 s) absorbs that.
 - Only authenticated stations reach the gate (app.py checks the signature first), so
   nobody without a station key can take a turn or a place.
 - Thread-safe; called from the event loop, never blocks.
