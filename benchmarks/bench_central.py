@@ -345,8 +345,8 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.stations, args.duration, args.warmup = min(args.stations, 20), 8.0, 2.0
         args.overload_duration, args.overload_max, args.scaling_duration = 6.0, 6.0, 4.0
-        args.scaling = "1,2" if args.scaling == "1,2,4" else args.scaling
-        args.expect_rate, args.drain = args.expect_rate or 150.0, 10.0
+        args.scaling = "1" if args.scaling == "1,2,4" else args.scaling
+        args.expect_rate, args.drain = args.expect_rate or 60.0, 5.0
     return args
 
 
