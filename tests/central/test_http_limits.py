@@ -164,8 +164,10 @@ def test_slow_request_heads_cannot_hold_the_connection_cap(receiver: Receiver, s
             for sock in slow:
                 sock.sendall(b"PATCH /v1/uploads/x/y HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Sta")
             with httpx.Client(base_url=url, timeout=5) as http:
-                # the cap counts the idle sockets: uvicorn refuses, in plain text, while they hold
-                assert http.get("/v1/health", headers={"Connection": "close"}).status_code == 503
+                # the cap counts the idle sockets: uvicorn refuses while they hold, in the contract's words
+                refused = http.get("/v1/health", headers={"Connection": "close"})
+                assert (refused.status_code, refused.json()["error"]) == (503, "server.busy")
+                assert int(refused.headers["Retry-After"]) >= 1 and refused.headers["X-Error"] == "server.busy"
                 started = time.monotonic()
                 assert all(closed_by_peer(sock) for sock in slow)  # cut at the head deadline
                 assert time.monotonic() - started < 4
