@@ -97,6 +97,7 @@ UPLOADED, WAITING_RETRY, EXPORTED = RecordState.UPLOADED, RecordState.WAITING_RE
 RECEIVED, REJECTED = RecordState.RECEIVED, RecordState.REJECTED
 PENDING_APPROVAL, WITHDRAWING = RecordState.PENDING_APPROVAL, RecordState.WITHDRAWING  # station.approval
 SAYS_RECEIVED, SAYS_REJECTED = LedgerState.RECEIVED, LedgerState.REJECTED  # what a verdict states
+PARTIAL = LedgerState.PARTIAL
 
 log = logging.getLogger(__name__)
 
@@ -342,11 +343,25 @@ class SyncWorker:
                 self.outbox.set_fields(rec.uuid, last_error="sync.interrupted")
             raise
 
-    def _ask(self, rec: OutboxRecord, summary: RunSummary) -> int | None:
+    def _ask(self, rec: OutboxRecord, summary: RunSummary, following: list[OutboxRecord] | None = None) -> int | None:
         """Register again and return the centre's offset, or None if the centre had already
-        decided the record (then it is marked here, on its verified verdict)."""
+        decided the record (then it is marked here, on its verified verdict).
+
+        `following` are records whose PATCHes were lost behind `rec`'s: they are asked
+        about in the same round trip (a batch registration written just before), and one
+        the centre holds partly gets its offset back, so that its own turn need not ask
+        again (on a link cut every few seconds that round trip is a third of a window)."""
         assert rec.packet_sha256 is not None and rec.packet_size is not None
+        batch = None
+        if following:
+            bodies = [
+                {"uuid": r.uuid, "station_seq": r.station_seq, "sha256": r.packet_sha256, "size": r.packet_size}
+                for r in following
+            ]
+            batch = self.client.start_register_many(bodies)
         answer = self.client.register(rec.uuid, rec.station_seq, rec.packet_sha256, rec.packet_size)
+        if batch is not None and following:
+            self._offsets_back(following, batch)
         self.monitor.observe_rtt(self.client.last_rtt_s or 0.0)
         state = answer.get("state")
         if state == SAYS_RECEIVED:
@@ -357,6 +372,25 @@ class SyncWorker:
             summary.rejected += 1
             return None
         return self._offset(answer, rec)
+
+    def _offsets_back(self, records: list[OutboxRecord], batch: tuple[Any, int, int]) -> None:
+        """Take the centre's offset of each record it holds (partly) from a batch
+        registration's answer; anything else is left for the record's own turn."""
+        try:
+            answers = self.client.finish_register_many(batch)
+        except SyncError as exc:
+            log.info("asking about the records behind the cut one failed: %s", exc.code)
+            return
+        by_uuid = {r.uuid: r for r in records}
+        for answer in answers:
+            rec = by_uuid.get(str(answer.get("uuid"))) if isinstance(answer, dict) else None
+            if rec is None or answer.get("error") or answer.get("state") not in (LedgerState.REGISTERED, PARTIAL):
+                continue
+            try:
+                offset = self._offset(answer, rec)
+            except SyncError:
+                continue
+            self.outbox.set_fields(rec.uuid, upload_offset=offset, last_error=None)
 
     def _stream(
         self,
@@ -409,6 +443,7 @@ class SyncWorker:
             except SyncError as exc:
                 lost = [handle, *window]
                 self._drain(window)  # the rest of ours on this connection: read, and forgotten
+                settled = [a.rec.uuid for a in behind]
                 self._settle_all(behind)  # the next records' answers come after ours; each resolves in its turn
                 if exc.code in ("upload.offset_mismatch", "upload.checksum_mismatch") and retries < MAX_CHUNK_RETRIES:
                     retries += 1
@@ -418,7 +453,8 @@ class SyncWorker:
                     raise SyncError("sync.interrupted", "the centre lost the partial upload") from None
                 if exc.code not in CUTS or handle.exchange.sent_bytes == 0:
                     raise
-                asked = self._ask(rec, summary)  # a failure here goes to the caller: the link is down
+                unsure = [r for r in map(self.outbox.get, settled) if r is not None and r.last_error is not None]
+                asked = self._ask(rec, summary, unsure)  # a failure here goes to the caller: the link is down
                 if asked is None:
                     return None
                 # The cut chunk is the one the centre's bytes end in (the ones before it arrived
