@@ -68,7 +68,6 @@ from central.settings import Settings
 from central.stations import public_key_for, valid_code
 from wire.canonical import canonical_uuid
 from wire.packet import PacketError, open_packet
-from wire.receipts import sign_ledger
 from wire.states import LedgerState
 
 log = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ def check_ids(station: str, record_uuid: str) -> str:
         raise CentralError("request.invalid", "the record id is not a UUID (8-4-4-4-12 hex digits)") from None
 
 
-def _positive_int(value: Any, name: str, limit: int) -> int:
+def positive_int(value: Any, name: str, limit: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
         raise CentralError("request.invalid", f"{name} must be an integer from 1 to {limit}")
     return value
@@ -209,14 +208,14 @@ class Receiver:
             return int(row.size)
         return min(int(row.stored), int(row.size))
 
-    def _state(self, row: Row[Any]) -> tuple[str, int]:
+    def state_and_offset(self, row: Row[Any]) -> tuple[str, int]:
         offset = self._offset(row)
         return (LedgerState.PARTIAL if row.state == REGISTERED and offset > 0 else row.state), offset
 
     def view(self, row: Row[Any]) -> dict[str, Any]:
         """A record's state for a register answer: with its signed verdict once it is
         received or rejected (docs/sync-protocol.md, response shapes)."""
-        state, offset = self._state(row)
+        state, offset = self.state_and_offset(row)
         out: dict[str, Any] = {"state": state, "offset": offset}
         if row.reason is not None:
             out["reason"] = row.reason
@@ -291,8 +290,8 @@ class Receiver:
         if not isinstance(record_uuid, str):
             raise CentralError("request.invalid", "the record id is not a UUID (8-4-4-4-12 hex digits)")
         record_uuid = check_ids(station, record_uuid)
-        seq = _positive_int(body.get("station_seq"), "station_seq", MAX_SEQ)
-        size = _positive_int(body.get("size"), "size", MAX_SEQ)
+        seq = positive_int(body.get("station_seq"), "station_seq", MAX_SEQ)
+        size = positive_int(body.get("size"), "size", MAX_SEQ)
         sha = body.get("sha256")
         if not isinstance(sha, str) or not SHA256_RE.match(sha):
             raise CentralError("request.invalid", "sha256 must be 64 lowercase hex digits")
@@ -614,78 +613,8 @@ class Receiver:
     # -- reconcile -------------------------------------------------------------------
 
     def reconcile(self, station: str, entries: list[Any]) -> dict[str, Any]:
-        """Each record's state with its signed verdict, and the station's watermark and
-        gaps signed with the time they were computed. Rows are read IN_CHUNK at a time
-        and downstream statuses in bulk: 5,000 entries are a few queries, not 10,000."""
-        if not valid_code(station):
-            raise CentralError("request.invalid", "the station code in the URL is not valid")
-        now = self.clock()
-        wanted = [_reconcile_entry(entry) for entry in entries]
-        uuids = sorted({record_uuid for record_uuid, _, _ in wanted})
-        with read(self.engine) as conn:
-            rows: dict[str, Row[Any]] = {}
-            for start in range(0, len(uuids), ledger.IN_CHUNK):
-                chunk = uuids[start : start + ledger.IN_CHUNK]
-                found = store.find_many(conn, station, chunk)
-                rows.update((r.record_uuid, r) for r in found)
-            downstream = ledger.downstream_many(conn, rows.values(), now=now, delay_s=self.settings.downstream_delay_s)
-            watermark, gaps = ledger.watermark_and_gaps(conn, station)
-        out = [
-            self._reconcile_one(station, record_uuid, seq, sha, rows.get(record_uuid), downstream)
-            for record_uuid, seq, sha in wanted
-        ]
-        at = ledger.iso(now)
-        signature = sign_ledger(self.keys.receipt_key, station=station, watermark=watermark, gaps=gaps, at=at)
-        return {"records": out, "watermark": watermark, "gaps": gaps, "at": at, "ledger_signature": signature}
+        """Each record's state with its signed verdict, and the station's signed watermark
+        and gaps (central.reconcile)."""
+        from central.reconcile import reconcile  # it reads this module's checks
 
-    def _reconcile_one(
-        self,
-        station: str,
-        record_uuid: str,
-        seq: int | None,
-        sha: str | None,
-        row: Row[Any] | None,
-        downstream: Mapping[tuple[str, str], str | None],
-    ) -> dict[str, Any]:
-        base: dict[str, Any] = {"uuid": record_uuid, "station_seq": seq}
-        if row is None:
-            return {
-                **base,
-                "state": LedgerState.UNKNOWN,
-                "offset": 0,
-                "reason": None,
-                "downstream": None,
-                "verdict": None,
-            }
-        if sha is not None and sha != row.sha256:
-            reason = "record.hash_conflict"
-            refused = self._refusal(station, record_uuid, seq or int(row.station_seq), sha, reason)
-            return {**base, "state": REJECTED, "offset": 0, "reason": reason, "downstream": None, "verdict": refused}
-        state, offset = self._state(row)
-        status = downstream.get((station, record_uuid))
-        return {
-            **base,
-            "station_seq": int(row.station_seq),
-            "state": state,
-            "offset": offset,
-            "reason": row.reason,
-            "downstream": status,
-            "verdict": self.verdict(row, downstream=status),
-        }
-
-
-def _reconcile_entry(entry: Any) -> tuple[str, int | None, str | None]:
-    """(canonical uuid, claimed station_seq, claimed sha256) of one reconcile entry."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("uuid"), str):
-        raise CentralError("request.invalid", "each record needs a uuid")
-    try:
-        record_uuid = canonical_uuid(entry["uuid"])
-    except ValueError:
-        raise CentralError("request.invalid", "a record's uuid is not a UUID (8-4-4-4-12 hex digits)") from None
-    seq = entry.get("station_seq")
-    if seq is not None:
-        seq = _positive_int(seq, "station_seq", MAX_SEQ)
-    sha = entry.get("sha256")
-    if sha is not None and (not isinstance(sha, str) or not SHA256_RE.match(sha)):
-        raise CentralError("request.invalid", "a record's sha256 must be 64 lowercase hex digits")
-    return record_uuid, seq, sha
+        return reconcile(self, station, entries)
