@@ -204,6 +204,24 @@ def test_the_link_plot_receives_samples(qtbot, supervisor_ctx) -> None:  # type:
     console.plot.grab()  # paints without error
 
 
+def test_the_link_figures_show_cuts_and_chunk_and_a_dead_link_points_to_the_usb(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    seal(supervisor_ctx, 1)
+    now = utcnow()
+    Outbox(supervisor_ctx.core.db).set_info(
+        rtt_s=0.6,
+        throughput_bps=30_000.0,
+        cut_rate=29.5,
+        chunk_bytes=6 * 1024,
+        last_progress_at=now - timedelta(minutes=45),
+        last_attempt_at=now,
+    )
+    console = open_console(qtbot, supervisor_ctx)
+    figures = console.link_figures.text()
+    assert "600 ms" in figures and "29.5" in figures and "6 KiB" in figures, figures
+    note = console.link_note.text()
+    assert console.link_note.isVisible() and "45" in note and "USB" in note, note
+
+
 def test_the_hard_limit_is_named_with_what_to_do(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
     supervisor_ctx.core.config.sync.warn_pending = 1
     supervisor_ctx.core.config.sync.block_pending = 1
