@@ -34,6 +34,7 @@ from wire.states import Downstream, LedgerState
 # The ledger's states and the downstream statuses are the wire's (wire.states); these
 # names are kept so that central/*.py reads as before.
 REGISTERED, RECEIVED, REJECTED = LedgerState.REGISTERED, LedgerState.RECEIVED, LedgerState.REJECTED
+WITHDRAWN = LedgerState.WITHDRAWN  # the station withdrew it (central.withdrawals): explained, not a gap
 PENDING, PRINT_READY, DUPLICATE = Downstream.PENDING, Downstream.PRINT_READY, Downstream.DUPLICATE
 MAX_GAPS = 10_000
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
@@ -76,6 +77,8 @@ def verdict(key: Ed25519PrivateKey, row: Row[Any], *, downstream: str | None = N
         )
     if row.state == REJECTED:
         return sign_verdict(key, state=REJECTED, **common, reason=row.reason)
+    if row.state == WITHDRAWN:
+        return sign_verdict(key, state=WITHDRAWN, **common, reason=row.reason)
     return None
 
 
@@ -171,10 +174,13 @@ def downstream_all(rows: Iterable[Row[Any]], *, now: datetime, delay_s: float) -
 
 
 def watermark_and_gaps(conn: Connection, station: str) -> tuple[int, list[int]]:
-    """Highest n with 1..n all received, and the missing numbers below the highest received."""
+    """Highest n with 1..n all received or withdrawn, and the missing numbers below the
+    highest of those: a number the station withdrew is explained, not a gap."""
     seqs = set(
         conn.execute(
-            select(records.c.station_seq).where(records.c.station == station, records.c.state == RECEIVED)
+            select(records.c.station_seq).where(
+                records.c.station == station, records.c.state.in_((RECEIVED, WITHDRAWN))
+            )
         ).scalars()
     )
     watermark = 0

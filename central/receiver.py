@@ -63,9 +63,10 @@ from central.db import LockBusy, create_schema, make_engine, next_server_seq, re
 from central.errors import CentralError
 from central.home import tighten
 from central.keys import CentralKeys, ensure_keys, load_keys
-from central.ledger import RECEIVED, REGISTERED, REJECTED
+from central.ledger import RECEIVED, REGISTERED, REJECTED, WITHDRAWN
 from central.settings import Settings
 from central.stations import public_key_for, valid_code
+from central.withdrawals import refuse_withdrawn
 from wire.canonical import canonical_uuid
 from wire.packet import PacketError, open_packet
 from wire.states import LedgerState
@@ -308,6 +309,7 @@ class Receiver:
     ) -> tuple[bool, dict[str, Any]]:
         row = self._find(conn, station, record_uuid)
         if row is not None:
+            refuse_withdrawn(self, row)  # its station withdrew it: no packet is taken
             if (row.sha256, int(row.size), int(row.station_seq)) != (sha, size, seq):
                 raise CentralError(
                     "record.hash_conflict",
@@ -355,6 +357,7 @@ class Receiver:
         intact = checksum is None or hashlib.sha256(chunk).digest() == checksum
         with self._station_write(station) as conn:
             row = self._row(conn, station, record_uuid)
+            refuse_withdrawn(self, row)
             current = self._offset(row)
             if offset != current:
                 raise CentralError(
@@ -448,7 +451,8 @@ class Receiver:
         if after is None:
             return True
         prev = self._find(conn, row.station, after)
-        return prev is not None and int(prev.station_seq) < int(row.station_seq) and prev.state in (RECEIVED, REJECTED)
+        resolved = (RECEIVED, REJECTED, WITHDRAWN)  # a withdrawn record is resolved (central.withdrawals)
+        return prev is not None and int(prev.station_seq) < int(row.station_seq) and prev.state in resolved
 
     def _commit(self, station: str, record_uuid: str, via: str, *, after: str | None) -> dict[str, Any] | None:
         with read(self.engine) as conn:
@@ -490,6 +494,7 @@ class Receiver:
 
     def _settled(self, row: Row[Any]) -> dict[str, Any]:
         """The answer for a record already received (its receipt) or rejected (raised)."""
+        refuse_withdrawn(self, row)
         if row.state == REJECTED:
             raise CentralError(
                 "commit.rejected",

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from central import ledger
 from central.db import read, records
-from central.ledger import RECEIVED, REGISTERED, REJECTED
+from central.ledger import RECEIVED, REGISTERED, REJECTED, WITHDRAWN
 from central.receiver import Receiver
 from central.stations import list_stations
 
@@ -55,6 +55,7 @@ def build_report(receiver: Receiver) -> dict[str, Any]:
                 ],
                 "received": sum(1 for r in mine if r.state == RECEIVED),
                 "rejected": sum(1 for r in mine if r.state == REJECTED),
+                "withdrawn": sum(1 for r in mine if r.state == WITHDRAWN),  # by the station, with a reason
                 "in_progress": sum(1 for r in mine if r.state == REGISTERED),
                 "committed_more_than_once": sum(1 for r in mine if int(r.commit_count) > 1),
                 "seq_received_twice": sorted(seq for seq, uuids in seq_uuids.items() if len(uuids) > 1),
@@ -139,6 +140,7 @@ def render_text(report: dict[str, Any]) -> str:
         gaps = ", ".join(str(n) for n in s["gaps"][:20]) + (" ..." if len(s["gaps"]) > 20 else "")
         lines.append(
             f"{s['station']} {s['name']!r}: {s['received']} received, {s['rejected']} rejected, "
+            f"{s['withdrawn']} withdrawn by the station, "
             f"{s['in_progress']} in progress; watermark {s['watermark']}; gaps: {gaps or 'none'}"
         )
         for r in s["records"]:

@@ -51,6 +51,8 @@ CODES: dict[str, WireCode] = {
     "record.not_registered": WireCode(404, _T),  # register again (the worker does)
     "record.hash_conflict": WireCode(422, _P),
     "record.seq_conflict": WireCode(422, _P),
+    "record.withdrawn": WireCode(409, _P),  # its station withdrew it: no packet is taken (+ verdict)
+    "record.not_withdrawable": WireCode(409, _P),  # the centre holds it otherwise (+ its verdict if any)
     "upload.offset_mismatch": WireCode(409, _T),  # ask the offset (HEAD) and go on
     "upload.checksum_mismatch": WireCode(460, _T),  # resend the chunk
     "upload.too_large": WireCode(413, _P),

@@ -202,6 +202,28 @@ WIRE_MESSAGES: dict[str, tuple[Outcome, Text, Text | None]] = dict(
             ),
         ),
         _wire(
+            "record.withdrawn",
+            Text(
+                "Stasiun ini sudah menarik rekaman ini di pusat; paketnya tidak diterima.",
+                "This station withdrew this record at the centre; its packet is not taken.",
+            ),
+            Text(
+                "Supervisor: rekaman ditolak saat persetujuan akhir hari; rekam ulang bila perlu.",
+                "Supervisor: the record was rejected at end-of-day approval; enroll again if needed.",
+            ),
+        ),
+        _wire(
+            "record.not_withdrawable",
+            Text(
+                "Pusat sudah memegang rekaman ini, sehingga tidak dapat ditarik.",
+                "The centre already holds this record, so it cannot be withdrawn.",
+            ),
+            Text(
+                "Supervisor: periksa status rekaman di pusat (station sync --force) dan hubungi admin pusat.",
+                "Supervisor: check the record's state at the centre (station sync --force) and contact the central admin.",
+            ),
+        ),
+        _wire(
             "record.seq_conflict",
             Text(
                 "Pusat sudah memiliki rekaman lain dengan nomor urut stasiun yang sama.",
