@@ -7,9 +7,16 @@ Traps:
   busy_timeout; read transactions stay deferred so WAL readers never block.
 - A receipt is only as durable as the commit before it: SQLite runs with
   synchronous=FULL, PostgreSQL with its default synchronous_commit=on.
-- server_seq comes from a one-row counter updated inside the commit's transaction:
-  gap-free, monotonic in commit order (the row lock serialises committers), unlike
-  a PostgreSQL SEQUENCE, which is not transactional.
+- server_seq is unique and increasing per station (a station's commits are serialised
+  by its lock). On PostgreSQL it comes from a SEQUENCE: a one-row counter updated in
+  the commit's transaction made every commit in the country wait for the previous
+  one's WAL flush (its row lock is held to the end of the transaction), which
+  bench_central showed as the commits' main wait. A sequence number is taken without a
+  lock, so across stations server_seq follows commit order only approximately and may
+  have gaps (a rolled-back commit). Nothing reads it as a gap-free cursor; the
+  duplicate check orders residents' records by it, and its downstream answer is only
+  given `downstream_delay_s` after the receipt, when every earlier number has long
+  committed or vanished. On SQLite (one writer at a time anyway) the counter row stays.
 - A record is (station, record_uuid): one station can neither see nor block another's
   uuid. station_seq is unique per station (a second uuid under a taken number is
   refused), and a lineage names its station too, so a copied uuid is no way out of
@@ -303,6 +310,8 @@ def create_schema(engine: Engine, home: Path | None = None) -> None:
             conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
         if conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).first() is None:
             conn.execute(insert(counters).values(name=SERVER_SEQ, value=0))
+        if conn.dialect.name == "postgresql":
+            _server_seq_sequence(conn)
         version = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).scalar()
         if version == 2:
             if home is None:
@@ -452,8 +461,27 @@ def read(engine: Engine) -> Iterator[Connection]:
 _NEXT_SERVER_SEQ = (
     update(counters).where(counters.c.name == SERVER_SEQ).values(value=counters.c.value + 1).returning(counters.c.value)
 )
+SERVER_SEQ_SEQUENCE = "central_server_seq"  # PostgreSQL only; in the schema on the search_path
+_NEXTVAL = text(f"SELECT nextval('{SERVER_SEQ_SEQUENCE}')")
 
 
 def next_server_seq(conn: Connection) -> int:
-    """Take the next server_seq inside the caller's transaction (the UPDATE locks the row)."""
+    """The next server_seq for a commit in the caller's transaction: a sequence number on
+    PostgreSQL (no lock held to the commit), the counter row on SQLite (see the traps)."""
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(_NEXTVAL).scalar_one())
     return int(conn.execute(_NEXT_SERVER_SEQ).scalar_one())
+
+
+def _server_seq_sequence(conn: Connection) -> None:
+    """Create the PostgreSQL sequence if missing and make sure it is past every number
+    already given out (the counter row of a database made before the sequence, or
+    records), so no server_seq is ever handed out twice. Under the schema lock."""
+    conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {SERVER_SEQ_SEQUENCE} AS BIGINT MINVALUE 1")
+    given = max(
+        int(conn.execute(select(func.coalesce(func.max(records.c.server_seq), 0))).scalar_one()),
+        int(conn.execute(select(counters.c.value).where(counters.c.name == SERVER_SEQ)).scalar() or 0),
+    )
+    last, called = conn.execute(text(f"SELECT last_value, is_called FROM {SERVER_SEQ_SEQUENCE}")).one()
+    if given > 0 and (int(last) < given or (int(last) == given and not called)):
+        conn.execute(text("SELECT setval(:name, :value, true)"), {"name": SERVER_SEQ_SEQUENCE, "value": given})

@@ -10,11 +10,13 @@ from dataclasses import replace
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from central.db import read, records
+from central.app import create_app
+from central.db import SERVER_SEQ, SERVER_SEQ_SEQUENCE, counters, read, records, write
 from central.receiver import Receiver
-from tests.central.support import NIK_A, NIK_B, Api, FakeClock, FakeStation, Packet
+from central.settings import Settings
+from tests.central.support import NIK_A, NIK_B, Api, FakeClock, FakeStation, Packet, TestClient
 from tests.central.trust_support import verified
 from wire.receipts import verify_ledger
 
@@ -49,6 +51,29 @@ def test_commit_returns_a_durable_receipt_and_the_same_one_forever(
 def test_server_seq_is_global_and_increasing(api: Api, station: FakeStation) -> None:
     seqs = [api.send_all(station.packet(n))["server_seq"] for n in (1, 2, 3)]
     assert seqs == [1, 2, 3]
+
+
+def test_server_seq_never_repeats_a_number_given_before_the_sequence(
+    api: Api, station: FakeStation, receiver: Receiver, settings: Settings
+) -> None:
+    """A database whose numbers came from the counter row (every centre before the
+    PostgreSQL sequence) goes on past the highest number given, on both engines."""
+    assert [api.send_all(station.packet(n))["server_seq"] for n in (1, 2)] == [1, 2]
+    with write(receiver.engine) as conn:
+        conn.execute(update(counters).where(counters.c.name == SERVER_SEQ).values(value=41))
+        conn.execute(update(records).where(records.c.station_seq == 2).values(server_seq=41))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"DROP SEQUENCE {SERVER_SEQ_SEQUENCE}")  # as made before it existed
+    again = Receiver(settings, clock=receiver.clock)
+    try:
+        with TestClient(create_app(settings, receiver=again)) as http:
+            later = Api(http, station)
+            assert [later.send_all(station.packet(n))["server_seq"] for n in (3, 4)] == [42, 43]
+    finally:
+        again.close()
+    Receiver(settings, clock=receiver.clock).close()  # a second start moves nothing back
+    with TestClient(create_app(settings, receiver=receiver)) as http:
+        assert Api(http, station).send_all(station.packet(5))["server_seq"] == 44
 
 
 def test_commit_of_an_incomplete_upload_is_409(api: Api, station: FakeStation) -> None:
