@@ -24,7 +24,12 @@ hold a turn of its own station until its nonce is refused.
 Traps:
 - An answer given before the body was read is sent with `Connection: close`
   (`_CloseUnreadBodies`), so the unread bytes are never parsed as a next request and
-  the connection is not held while a client trickles them.
+  the connection is not held while a client trickles them; a body of at most
+  DRAIN_MAX is first read and dropped (at most DRAIN_S), so that the close does not
+  send a reset that overtakes the answer.
+- Registration batches and a PATCH that commits use Receiver.register_many and
+  Receiver.append_and_commit: one locked transaction for a batch, and a record's last
+  chunk verified and stored with it, instead of a transaction per step.
 - The headers are taken once, into one dict, and a signed header sent twice is
   refused: otherwise the signature could cover one copy and the handler act on another.
 - Record ids (URL, register batch, reconcile, Upload-Commit-After) are turned into
@@ -46,7 +51,7 @@ import binascii
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +78,7 @@ from central.metrics import CONTENT_TYPE, Metrics
 from central.nonces import NonceStore
 from central.receiver import Receiver, utcnow
 from central.settings import Settings
+from central.withdrawals import withdraw
 from wire.auth import DATE_FORMAT, HEADERS, SIGNED_HEADERS, AuthFailure, SignedRequest, check_body, verify_headers
 from wire.canonical import JsonRefused, canonical_uuid, parse_json
 from wire.codes import COMMIT_OUT_OF_ORDER  # Upload-Commit-Deferred: the previous record is not resolved yet
@@ -85,7 +91,7 @@ MAX_RECONCILE = 5000
 MAX_REGISTER_BATCH = 500
 BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
-DRAIN_MAX = 512 * 1024  # a refused body up to this size is read (and dropped), so the refusal is not lost to a reset
+DRAIN_MAX = 512 * 1024  # an unread body up to this size is read and dropped before a refusal (_CloseUnreadBodies)
 DRAIN_S = 1.0
 KEY_CACHE_S = 60.0
 CROWDED_WAIT_S = 1.0  # no new turn while the work slots' queue would take longer than this to drain  # a station's key is read from the database at most once a minute per process
@@ -180,8 +186,9 @@ async def _authenticate(request: Request, headers: dict[str, str]) -> SignedRequ
     needed to refuse a request), else in a worker thread that reads the key."""
     keys: _StationKeys = request.app.state.station_keys
     station = headers.get("x-station", "")
-    if keys.cached(station) is not None:
-        return _verify_signature(request, headers, keys.cached)
+    key = keys.cached(station)
+    if key is not None:  # the key taken once: a cache entry expiring meanwhile cannot make it "unknown"
+        return _verify_signature(request, headers, lambda code: key if code == station else None)
     return await run_in_threadpool(_verify_signature, request, headers, keys.lookup)
 
 
@@ -191,25 +198,6 @@ def _check_nonce(request: Request, signed: SignedRequest) -> None:
     if not request.app.state.nonces.remember(signed.station, signed.nonce, now):
         exc = AuthFailure("auth.replay", "this request was already received (its X-Nonce is not new)")
         raise _refused(request, exc, now)
-
-
-async def _drain_small_body(request: Request, headers: dict[str, str]) -> None:
-    """Read a small body the answer will not use, so the refusal reaches the client.
-
-    Closing a connection with unread bytes in it makes the kernel send a reset, which can
-    overtake the answer: the station would see a broken link instead of "busy, retry in
-    N s". A body of at most DRAIN_MAX bytes (a typical packet) is read and dropped chunk
-    by chunk within DRAIN_S, and the connection kept; a larger or slower one is left
-    unread and the connection closed."""
-    raw = headers.get("content-length", "").strip()
-    if "transfer-encoding" in headers or not raw.isdigit() or len(raw) > 9 or int(raw) > DRAIN_MAX:
-        return
-    with anyio.move_on_after(DRAIN_S):
-        while True:
-            message = await request.receive()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                request.scope[BODY_DONE] = message["type"] == "http.request"
-                return
 
 
 def _starts_work(request: Request, headers: dict[str, str]) -> bool:
@@ -279,11 +267,7 @@ def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None
                 )
             state = request.app.state
             gate: SessionGate = state.gate
-            try:
-                gate.enter(signed.station, starts_work=_starts_work(request, headers))
-            except Shed:
-                await _drain_small_body(request, headers)
-                raise
+            gate.enter(signed.station, starts_work=_starts_work(request, headers))
             state.metrics.add_in_flight(1)
             try:
                 await run_in_threadpool(_check_nonce, request, signed)
@@ -373,21 +357,31 @@ async def register_many(request: Request, signed: Signed) -> Response:
     receiver = _receiver(request)
 
     def run() -> list[dict[str, Any]]:
+        """One locked transaction for the batch (Receiver.register_many); a refusal of one
+        record comes back inline, a malformed entry refuses the whole request."""
         out: list[dict[str, Any]] = []
-        for entry in entries:
-            try:
-                _, state = receiver.register(signed.station, entry["uuid"], entry)
-                out.append({"uuid": entry["uuid"], **state})
-            except CentralError as exc:
-                if exc.code in ("request.invalid", "request.not_found"):
-                    raise
-                refusal: dict[str, Any] = {"uuid": entry["uuid"], "error": exc.code, "detail": exc.detail}
-                if exc.verdict is not None:
-                    refusal["verdict"] = exc.verdict
+        batch: list[Mapping[str, Any]] = list(entries)
+        for entry, result in zip(entries, receiver.register_many(signed.station, batch), strict=True):
+            if isinstance(result, CentralError):
+                if result.code in ("request.invalid", "request.not_found"):
+                    raise result
+                refusal: dict[str, Any] = {"uuid": entry["uuid"], "error": result.code, "detail": result.detail}
+                if result.verdict is not None:
+                    refusal["verdict"] = result.verdict
                 out.append(refusal)
+            else:
+                out.append({"uuid": entry["uuid"], **result[1]})
         return out
 
     return JSONResponse({"records": await run_in_threadpool(run)})
+
+
+@_signed(_json_cap, "request.too_large")
+async def withdraw_record(request: Request, signed: Signed) -> Response:
+    """The station withdraws a record its supervisor rejected (central.withdrawals)."""
+    payload = _json_object(_settings(request), signed.body)
+    answer = await run_in_threadpool(withdraw, _receiver(request), signed.station, _record(request), payload)
+    return JSONResponse(answer, status_code=200)
 
 
 @_signed(_no_body, "request.too_large")
@@ -427,23 +421,29 @@ async def upload(request: Request, signed: Signed) -> Response:
     raw_after = headers.get("upload-commit-after", "").strip()
     after = _uuid(raw_after, "Upload-Commit-After") if commit and raw_after else None
     offset_in = int(headers["upload-offset"])
-    new_offset = await run_in_threadpool(receiver.append, station, record, offset_in, signed.body, checksum)
-    if commit:
-        # Commit with the last chunk: saves the station one round trip per record,
-        # which on a 600 ms link is a fifth of the time a record takes.
-        offset, length = await run_in_threadpool(receiver.upload_status, station, record)
-        if offset == length:
-            receipt: dict[str, Any] | None
-            if after is None:
-                receipt = await _commit(request, station, receiver.commit, record)
-            else:
-                # Pipelined: commit only after the station's previous record (strict order).
-                receipt = await _commit(request, station, receiver.commit_after, record, after)
-            if receipt is not None:
-                return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
-            deferred = {"Upload-Commit-Deferred": COMMIT_OUT_OF_ORDER}
-            return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset), **deferred})
-    return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset)})
+    if not commit:
+        new_offset = await run_in_threadpool(receiver.append, station, record, offset_in, signed.body, checksum)
+        return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset)})
+    # Commit with the last chunk: saves the station one round trip per record, which on
+    # a 600 ms link is a fifth of the time a record takes. Pipelined (`after`): commit
+    # only after the station's previous record (strict order).
+    metrics: Metrics = request.app.state.metrics
+    started = time.perf_counter()
+    try:
+        new_offset, complete, receipt = await run_in_threadpool(
+            receiver.append_and_commit, station, record, offset_in, signed.body, checksum, after
+        )
+    except CentralError as exc:
+        if exc.code.startswith("commit."):
+            metrics.count_commit("refused", time.perf_counter() - started)
+        raise
+    if complete:
+        metrics.count_commit("receipt" if receipt is not None else "deferred", time.perf_counter() - started)
+    if receipt is not None:
+        request.app.state.gate.committed(station)
+        return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
+    deferred = {"Upload-Commit-Deferred": COMMIT_OUT_OF_ORDER} if complete else {}
+    return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset), **deferred})
 
 
 def _checksum(header: str | None) -> bytes | None:
@@ -560,10 +560,16 @@ async def _on_db_busy(request: Request, exc: Exception) -> Response:
 
 
 class _CloseUnreadBodies:
-    """ASGI middleware: an answer sent before the request body was read closes the connection.
+    """ASGI middleware: an answer sent before the request body was read drains a small
+    body, and closes the connection on a larger or slower one.
 
-    Otherwise the server would go on reading (and discarding) the rest of the body to
-    reach the next request, which is exactly what a stalled client wants it to wait for."""
+    Closing is needed because otherwise the server would go on reading (and discarding)
+    the rest of the body to reach the next request, which is exactly what a stalled
+    client wants it to wait for. But closing a connection with unread bytes in it makes
+    the kernel send a reset, which can overtake the answer: the client would see a broken
+    link instead of the refusal ("busy, retry in N s", "wrong station"). So a body of at
+    most DRAIN_MAX bytes (a packet) is read and dropped first, within DRAIN_S, and the
+    connection kept; the refusal is decided before, so draining changes no answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -572,10 +578,10 @@ class _CloseUnreadBodies:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        names = {name.lower() for name, _ in scope["headers"]}
-        has_body = b"transfer-encoding" in names or any(
-            name.lower() == b"content-length" and value.strip() not in (b"0", b"") for name, value in scope["headers"]
-        )
+        headers = {name.lower(): value.strip() for name, value in scope["headers"]}
+        declared = headers.get(b"content-length", b"")
+        has_body = b"transfer-encoding" in headers or declared not in (b"0", b"")
+        small = b"transfer-encoding" not in headers and declared.isdigit() and int(declared) <= DRAIN_MAX
         ended = False
 
         async def watched_receive() -> Message:
@@ -585,9 +591,18 @@ class _CloseUnreadBodies:
                 ended = True
             return message
 
+        async def drain() -> None:
+            with anyio.move_on_after(DRAIN_S):
+                while not ended:
+                    if (await watched_receive())["type"] != "http.request":
+                        return
+
         async def guarded_send(message: Message) -> None:
             if message["type"] == "http.response.start" and has_body and not ended and not scope.get(BODY_DONE):
-                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+                if small:
+                    await drain()
+                if not ended:
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         await self.app(scope, watched_receive, guarded_send)
@@ -610,6 +625,7 @@ def create_app(
         Route("/v1/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/v1/stations/{code}/records/{record}", register, methods=["PUT"]),
+        Route("/v1/stations/{code}/records/{record}/withdraw", withdraw_record, methods=["POST"]),
         Route("/v1/stations/{code}/reconcile", reconcile, methods=["POST"]),
         Route("/v1/stations/{code}/register", register_many, methods=["POST"]),
         Route("/v1/uploads/{code}/{record}", upload_head_or_patch, methods=["HEAD", "PATCH"]),

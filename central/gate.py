@@ -42,7 +42,7 @@ Traps:
   new turn starts, so the number of turns follows what the database can do and an
   admitted station's requests do not time out waiting for a slot. The signal lags a
   burst (requests reach the slots after their nonce and body), so a burst of new
-  stations can still overfill the queue once; the slot wait (10 s) absorbs that.
+  stations can still overfill the queue once; the slot wait (5 s) absorbs that.
 - Only authenticated stations reach the gate (app.py checks the signature first), so
   nobody without a station key can take a turn or a place.
 - Thread-safe; called from the event loop, never blocks.

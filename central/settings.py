@@ -76,7 +76,7 @@ class Settings:
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     # Work in flight (central.gate): requests doing database work, stations being served.
     work_slots: int = field(default_factory=default_work_slots)
-    slot_wait_s: float = 10.0  # longest an admitted request waits for a work slot (it was admitted: let it finish)
+    slot_wait_s: float = 5.0  # longest an admitted request waits for a work slot (under a client read timeout)
     max_sessions: int = 128  # stations served at once; more wait in order (503 + Retry-After)
     session_records: int = 2  # records a station commits per turn while others wait
     session_min_s: float = 2.0  # shortest turn (Retry-After counts whole seconds)
