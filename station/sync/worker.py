@@ -453,7 +453,11 @@ class SyncWorker:
                     raise SyncError("sync.interrupted", "the centre lost the partial upload") from None
                 if exc.code not in CUTS or handle.exchange.sent_bytes == 0:
                     raise
-                unsure = [r for r in map(self.outbox.get, settled) if r is not None and r.last_error is not None]
+                unsure = [  # not one the centre asked to wait (busy): it is not asked about before its time
+                    r
+                    for r in map(self.outbox.get, settled)
+                    if r is not None and r.last_error is not None and r.next_attempt_at is None
+                ]
                 asked = self._ask(rec, summary, unsure)  # a failure here goes to the caller: the link is down
                 if asked is None:
                     return None
@@ -596,6 +600,10 @@ class SyncWorker:
             result = self.client.finish(ahead.handle)
         except SyncError as exc:
             log.info("%s: the PATCH sent ahead ended with %s; resolved in its turn", ahead.rec.reg_no, exc.code)
+            fresh = self.outbox.get(uuid) if exc.code in BUSY_CODES else None
+            if fresh is not None:  # the centre shed it: the record waits as asked, as the head would
+                self._busy(fresh, exc, RunSummary())
+                return
             self.outbox.set_fields(uuid, last_error=exc.code)
             return
         except BaseException:

@@ -9,6 +9,7 @@ acknowledged, out of order) after the fault.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +17,11 @@ import pytest
 from common.progress import CancelToken
 from station.enroll_synthetic import enroll_synthetic
 from station.sync.client import CentralClient, PatchHandle, PatchResult
+from station.sync.errors import SyncError
 from station.sync.packets import ensure_signing_key, packet_path
 from station.sync.worker import SyncWorker
 from store.outbox import Outbox
+from store.types import utcnow
 from tests.sync.test_sync_faults import verdict_ok, worker
 
 
@@ -193,3 +196,39 @@ def test_cancel_with_the_next_record_in_flight_leaves_it_to_be_resolved(station,
     again.client.close()
     verdict_ok(station, server)
     assert central_order(server) == [1, 2, 3]
+
+
+@pytest.mark.timeout(120)
+def test_a_busy_answer_to_a_patch_written_ahead_makes_its_record_wait_as_asked_when_the_one_before_fails(
+    station, server, proxy, supervisor
+):
+    enroll_synthetic(station, 2, seed=46, operator=supervisor, approver=supervisor)
+    first, second = uuids(station)
+    w, spy = primed(station)
+    finish = w.client.finish  # the spy's: counts, then the real one
+    asked: list[str] = []
+
+    def shed_the_one_ahead(handle: PatchHandle) -> PatchResult:
+        result = finish(handle)  # the answer is read off the connection either way
+        if handle.record_uuid == first and handle.commit:  # the first record's answer is lost ...
+            raise SyncError("sync.interrupted", "the server closed the connection")
+        if handle.record_uuid == second and handle.commit_after == first:  # ... and the centre shed the next one
+            raise SyncError("sync.busy", "503", retry_after=30.0, http_status=503)
+        return result
+
+    def spy_register(*args: Any, **kw: Any) -> dict[str, Any]:
+        asked.append(str(args[0]))
+        return register(*args, **kw)
+
+    register = w.client.register
+    w.client.finish = shed_the_one_ahead  # type: ignore[method-assign]
+    w.client.register = spy_register  # type: ignore[method-assign]
+    before = utcnow()
+    w.run(until_idle=True, wait_for_retry=False, timeout_s=60)
+    w.client.close()
+    out = Outbox(station.db)
+    assert out.get(first).state in ("RECEIVED", "PRINT_READY")  # type: ignore[union-attr]
+    waiting = out.get(second)
+    assert waiting is not None and waiting.state == "WAITING_RETRY" and waiting.last_error == "sync.busy"
+    assert waiting.next_attempt_at is not None and waiting.next_attempt_at >= before + timedelta(seconds=30)
+    assert (second, first) in spy.after and second not in asked  # nothing more was sent for it before its time
