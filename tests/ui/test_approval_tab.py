@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel
 from sqlalchemy import select
 
 from station.auth import Role
@@ -67,6 +67,15 @@ def test_decisions_are_submitted_once_for_the_batch_and_undecided_rows_keep_wait
     qtbot.waitUntil(lambda: tab.table.rowCount() == 3, timeout=WAIT_MS)
     assert [tab.table.item(r, 0).text() for r in range(3)] == [f"320412-01-000000{i}" for i in (1, 2, 3)]
     assert "3" in tab.summary.text()
+
+    tab.table.selectRow(1)  # View: the record's receipt as it printed
+    tab.view_button.click()
+    qtbot.waitUntil(lambda: tab.findChild(QDialog, "approval_receipt_dialog") is not None, timeout=WAIT_MS)
+    dialog = tab.findChild(QDialog, "approval_receipt_dialog")
+    assert dialog.windowTitle() == "320412-01-0000002"
+    image = dialog.findChild(QLabel, "approval_receipt_image")
+    assert image is not None and image.pixmap() is not None and not image.pixmap().isNull()
+    dialog.reject()
 
     tab.submit_button.click()  # nothing chosen: said so, no password asked
     assert tab.message.text() and QApplication.activeModalWidget() is None

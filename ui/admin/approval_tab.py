@@ -266,6 +266,7 @@ class ApprovalTab(AdminTab):
         dialog.setWindowTitle(rec.reg_no)
         layout = QVBoxLayout(dialog)
         image = QLabel()
+        image.setObjectName("approval_receipt_image")
         image.setPixmap(QPixmap.fromImage(render_receipt_image(data, lang=self.ctx.lang)))
         scroll = QScrollArea()
         scroll.setWidget(image)
