@@ -112,3 +112,32 @@ def test_approved_records_arrive_in_order_and_rejected_ones_are_withdrawn_not_ga
     with pytest.raises(EnrollmentBlocked) as blocked:
         require_may_start(core, supervisor)
     assert "2 records are waiting for the supervisor's approval (limit 1)" in blocked.value.message.en
+
+
+@pytest.mark.timeout(60)
+def test_a_refused_withdrawal_holds_the_queue_and_names_the_refusal(joined, supervisor, server):
+    """A withdrawal the centre refuses (here: it already holds that uuid, registered by
+    hand behind the station's back) marks nothing: the record stays WITHDRAWING with the
+    error and a next try, its packet stays, and the record after it is not sent."""
+    core = joined
+    core.config.supervisor_approval = True
+    enroll_synthetic(core, 2, seed=51, operator=supervisor, approver=supervisor, batch=2)
+    uuid = {seq: u for seq, (u, _) in by_seq(core).items()}
+    spv = core.auth.verify_role("spv", SUPERVISOR_PASSWORD, Role.SUPERVISOR)
+    submit_decisions(core, [Decision(uuid[1], False, "incomplete_data"), Decision(uuid[2], True)], supervisor=spv)
+    first = Outbox(core.db).get(uuid[1])
+    assert first is not None and first.packet_sha256 is not None and first.packet_size is not None
+    worker = make_worker(core)
+    try:
+        worker.client.register(uuid[1], 1, first.packet_sha256, first.packet_size)
+        summary = worker.run(until_idle=True, timeout_s=30)
+    finally:
+        worker.client.close()
+    assert summary.sent == 0 and summary.errors == ["320412-01-0000001: record.not_withdrawable"]
+    held = Outbox(core.db).get(uuid[1])
+    assert held is not None and held.state == S.WITHDRAWING and held.last_error == "record.not_withdrawable"
+    assert held.next_attempt_at is not None and held.receipt_proof is None
+    assert packet_path(core.home, uuid[1]).exists()
+    assert by_seq(core)[2][1] in (S.SEALED, S.REGISTERED)  # strict order: 2 waits behind 1
+    central = station_report(server)
+    assert central["received"] == 0 and central["withdrawn"] == 0
