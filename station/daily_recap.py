@@ -1,8 +1,9 @@
 """The office's daily recap: per operator, the records sealed on one day and what became of them.
 
 What a kecamatan supervisor reports upward every day: enrollments sealed, exceptions
-(fingers, iris where the record has it, signature, face), rejections, records sent,
-and records still waiting with the oldest one's age. One source for the supervisor's
+(fingers, iris where the record has it, signature, face), rejections (by the centre,
+and by the supervisor at end-of-day approval), records sent, and records still waiting
+(those awaiting approval included) with the oldest one's age. One source for the supervisor's
 console, its PDF and CSV exports, and `station report daily`.
 
 Traps:
@@ -40,6 +41,8 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("signature_exceptions", Text("Pengecualian tanda tangan", "Signature exceptions")),
     ("face_exceptions", Text("Pengecualian wajah", "Face exceptions")),
     ("rejected", Text("Ditolak pusat", "Rejected by the centre")),
+    ("withdrawn", Text("Ditolak supervisor", "Rejected by the supervisor")),
+    ("awaiting_approval", Text("Menunggu persetujuan", "Awaiting approval")),
     ("sent", Text("Terkirim", "Sent")),
     ("waiting", Text("Masih menunggu", "Still waiting")),
     ("oldest_waiting", Text("Tertua menunggu", "Oldest waiting")),
@@ -57,6 +60,8 @@ class RecapRow:
     sealed: int
     exceptions: dict[str, int]
     rejected: int
+    withdrawn: int
+    awaiting_approval: int
     sent: int
     waiting: int
     oldest_waiting_s: float | None  # seconds since the oldest waiting record was sealed
@@ -67,6 +72,8 @@ class RecapRow:
             "full_name": self.full_name,
             "sealed": self.sealed,
             "rejected": self.rejected,
+            "withdrawn": self.withdrawn,
+            "awaiting_approval": self.awaiting_approval,
             "sent": self.sent,
             "waiting": self.waiting,
             "oldest_waiting": format_age(self.oldest_waiting_s, lang),
@@ -113,7 +120,18 @@ def daily_recap(core: StationCore, day: date | None = None, *, now: datetime | N
 
 def _row(c: OperatorCounts, now: datetime) -> RecapRow:
     age = None if c.oldest_waiting_sealed_at is None else max(0.0, (now - c.oldest_waiting_sealed_at).total_seconds())
-    return RecapRow(c.username, c.full_name, c.sealed, dict(c.exceptions), c.rejected, c.sent, c.waiting, age)
+    return RecapRow(
+        c.username,
+        c.full_name,
+        c.sealed,
+        dict(c.exceptions),
+        c.rejected,
+        c.withdrawn,
+        c.awaiting_approval,
+        c.sent,
+        c.waiting,
+        age,
+    )
 
 
 def _total(rows: tuple[RecapRow, ...]) -> RecapRow:
@@ -128,6 +146,8 @@ def _total(rows: tuple[RecapRow, ...]) -> RecapRow:
         sealed=sum(r.sealed for r in rows),
         exceptions=exceptions,
         rejected=sum(r.rejected for r in rows),
+        withdrawn=sum(r.withdrawn for r in rows),
+        awaiting_approval=sum(r.awaiting_approval for r in rows),
         sent=sum(r.sent for r in rows),
         waiting=sum(r.waiting for r in rows),
         oldest_waiting_s=max(ages) if ages else None,
@@ -159,6 +179,8 @@ def recap_json(recap: DailyRecap) -> dict[str, Any]:
             "sealed": r.sealed,
             "exceptions": {g: r.exceptions.get(g, 0) for g in EXCEPTION_GROUPS},
             "rejected": r.rejected,
+            "withdrawn": r.withdrawn,
+            "awaiting_approval": r.awaiting_approval,
             "sent": r.sent,
             "waiting": r.waiting,
             "oldest_waiting_s": None if r.oldest_waiting_s is None else round(r.oldest_waiting_s),

@@ -28,8 +28,10 @@ class OperatorCounts:
     full_name: str
     sealed: int = 0
     sent: int = 0  # the centre holds them (its verified verdict says so)
-    rejected: int = 0
-    waiting: int = 0  # sealed, not yet known to be at the centre
+    rejected: int = 0  # by the centre (its verified verdict)
+    withdrawn: int = 0  # rejected by the supervisor at end-of-day approval (never sent)
+    awaiting_approval: int = 0
+    waiting: int = 0  # sealed, not yet known to be at the centre (awaiting approval included)
     oldest_waiting_sealed_at: datetime | None = None
     exceptions: dict[str, int] = field(default_factory=dict)  # item kind group -> excepted items
 
@@ -42,7 +44,7 @@ def kind_group(kind: str) -> str:
 def operator_counts(db: Database, start: datetime, end: datetime) -> list[OperatorCounts]:
     """Per operator, the records sealed in [start, end) (aware UTC times), by username."""
     in_window = (Enrollment.sealed_at >= start) & (Enrollment.sealed_at < end)
-    waiting = Enrollment.state.in_([str(s) for s in UNSYNCED])
+    waiting = Enrollment.state.in_([str(s) for s in (*UNSYNCED, RecordState.PENDING_APPROVAL)])
     with db.read() as session:
         rows = session.execute(
             select(
@@ -51,6 +53,8 @@ def operator_counts(db: Database, start: datetime, end: datetime) -> list[Operat
                 func.count(),
                 _count_in(AT_CENTRE),
                 _count_in((RecordState.REJECTED,)),
+                _count_in((RecordState.WITHDRAWING, RecordState.WITHDRAWN)),
+                _count_in((RecordState.PENDING_APPROVAL,)),
                 func.sum(case((waiting, 1), else_=0)),
                 # typed, or SQLite hands back the stored text: MIN loses the column type
                 type_coerce(func.min(case((waiting, Enrollment.sealed_at), else_=None)), UTCDateTime()),
@@ -66,10 +70,12 @@ def operator_counts(db: Database, start: datetime, end: datetime) -> list[Operat
                 sealed=int(sealed),
                 sent=int(sent or 0),
                 rejected=int(rejected or 0),
+                withdrawn=int(withdrawn or 0),
+                awaiting_approval=int(awaiting or 0),
                 waiting=int(n_waiting or 0),
                 oldest_waiting_sealed_at=oldest,
             )
-            for username, full_name, sealed, sent, rejected, n_waiting, oldest in rows
+            for username, full_name, sealed, sent, rejected, withdrawn, awaiting, n_waiting, oldest in rows
         }
         excepted = session.execute(
             select(Operator.username, BiometricItem.kind, func.count())

@@ -25,12 +25,17 @@ PW = "kata-sandi-loket-7"
 
 @pytest.fixture
 def two_operators(core, supervisor):  # type: ignore[no-untyped-def]
-    """spv seals 6 records and ani 4, today; two of spv's are sent, one rejected."""
+    """spv seals 6 records and ani 4, today; two of spv's are sent, one rejected by the
+    centre; ani's wait for approval, and the supervisor rejected the first."""
     Admin(core, core.auth.login("spv", SUPERVISOR_PASSWORD)).add_operator("ani", "Ani Lestari", Role.OPERATOR, PW, PW)
     ani = User("ani", "Ani Lestari", Role.OPERATOR)
     enroll_synthetic(core, 6, seed=11, operator=supervisor, approver=supervisor, batch=6)
+    core.config.supervisor_approval = True  # ani's four wait for end-of-day approval
     enroll_synthetic(core, 4, seed=32, operator=ani, approver=supervisor, batch=4)  # seed 35: a bandaged finger
+    core.config.supervisor_approval = False
     outbox = Outbox(core.db)
+    first_of_ani = next(r for r in _rows(core) if r.operator.username == "ani")
+    outbox.transition(first_of_ani.uuid, "WITHDRAWING", "test: rejected by the supervisor")
     spv_records = [r for r in _rows(core) if r.operator.username == "spv"]
     moves = (("RECEIVED",), ("RECEIVED", "PRINT_READY"), ("REJECTED",))
     for row, states in zip(spv_records[:3], moves, strict=True):
@@ -59,11 +64,13 @@ def _expected(core, username: str) -> dict[str, object]:  # type: ignore[no-unty
     """The same figures counted record by record in Python, not by the recap's SQL."""
     mine = [r for r in _rows(core) if r.operator.username == username]
     fingers = sum(1 for r in mine for i in r.items if i.kind.startswith("finger_") and i.exception_reason)
-    waiting = [r for r in mine if r.state in UNSYNCED]
+    waiting = [r for r in mine if r.state in UNSYNCED or r.state == RecordState.PENDING_APPROVAL]
     return {
         "sealed": len(mine),
         "sent": sum(r.state in AT_CENTRE for r in mine),
         "rejected": sum(r.state == RecordState.REJECTED for r in mine),
+        "withdrawn": sum(r.state in (RecordState.WITHDRAWING, RecordState.WITHDRAWN) for r in mine),
+        "awaiting": sum(r.state == RecordState.PENDING_APPROVAL for r in mine),
         "waiting": len(waiting),
         "fingers": fingers,
         "oldest": min((r.sealed_at for r in waiting), default=None),
@@ -84,11 +91,13 @@ def test_the_recap_matches_the_records(two_operators) -> None:  # type: ignore[n
             want["rejected"],
             want["waiting"],
         )
+        assert (row.withdrawn, row.awaiting_approval) == (want["withdrawn"], want["awaiting"])
         assert row.exceptions.get("finger", 0) == want["fingers"]
         assert row.oldest_waiting_s == pytest.approx((now - want["oldest"]).total_seconds())  # type: ignore[operator]
-    assert by_name["spv"].sent == 2 and by_name["spv"].rejected == 1 and by_name["ani"].waiting == 4
+    assert by_name["spv"].sent == 2 and by_name["spv"].rejected == 1
+    assert (by_name["ani"].withdrawn, by_name["ani"].awaiting_approval, by_name["ani"].waiting) == (1, 3, 3)
     assert by_name["ani"].exceptions == {"finger": 1} and by_name["spv"].exceptions == {}
-    assert recap.total.sealed == 10 and recap.total.waiting == 7
+    assert recap.total.sealed == 10 and recap.total.waiting == 6 and recap.total.withdrawn == 1
     assert recap.total.oldest_waiting_s == max(r.oldest_waiting_s or 0 for r in recap.rows)
 
 
