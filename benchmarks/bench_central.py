@@ -202,6 +202,7 @@ class Bench:
             }
         report = json.loads(self._central("report", "--json", home=home, db=db))
         result["ledger"] = check_ledger(report, log)
+        result["database"] = _database_size(self.pg, name)
         self.say(f"{name}: {json.dumps({k: result[k] for k in ('records_per_s', 'commit_p50_ms', 'errors')})}")
         return result
 
@@ -258,6 +259,29 @@ def _statements(pg: PostgresCluster, database: str, xacts_before: int) -> dict[s
         "calls": int(str(rows[0][0] or 0)),
         "transactions": _xacts(pg, database) - xacts_before,
         "top_statements_ms": [[int(str(c)), float(str(t)), str(q)] for c, t, q in top],
+    }
+
+
+def _database_size(pg: PostgresCluster, database: str) -> dict[str, Any]:
+    """What the phase left in the database, per received record: the capacity model's
+    "database size per million records" (docs/scaling.md), packets included."""
+    received = int(str(pg.query(database, "SELECT count(*) FROM records WHERE state = 'received'")[0][0]))
+    tables = pg.query(
+        database,
+        "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "ORDER BY 2 DESC",
+    )
+    total = int(str(pg.query(database, f"SELECT pg_database_size('{database}')")[0][0]))
+    sizes = {str(name): int(str(size)) for name, size in tables}
+    per_record = round(sum(sizes.values()) / received) if received else None
+    return {
+        "received": received,
+        "table_bytes": sizes,
+        "database_bytes": total,
+        "bytes_per_received_record": per_record,
+        "gb_per_million_records": None if per_record is None else round(per_record * 1e6 / 1e9, 1),
     }
 
 
