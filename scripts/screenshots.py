@@ -126,8 +126,10 @@ def main() -> None:
         demo = page.pages[Step.DEMOGRAPHICS]
         demo.fill(resident, {})  # type: ignore[attr-defined]
         demo.line("nik").setText(resident.nik[:6] + "3112" + resident.nik[10:])  # type: ignore[attr-defined]
+        wait_until(lambda: demo.next_button.isEnabled(), 30, "the new draft saved")  # type: ignore[attr-defined]
         demo.next_button.click()  # type: ignore[attr-defined]
-        wait_until(lambda: demo.message.text() != "", 10, "refusal")  # type: ignore[attr-defined]
+        errors = demo.errors.values()  # type: ignore[attr-defined]
+        wait_until(lambda: any(e.text() for e in errors), 10, "refusal")
         grab(w, "wizard-demographics.png")
         demo.line("nik").setText(resident.nik)  # type: ignore[attr-defined]
         demo.next_button.click()  # type: ignore[attr-defined]
