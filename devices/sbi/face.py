@@ -22,18 +22,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
-from common.progress import CancelToken, Progress, no_progress
+from common.progress import CancelToken
 from common.text import DEFAULT_LANGUAGE
-from devices.base import DeviceInfo, SelfTestStep, StepCallback
+from devices.base import DeviceInfo
 from devices.kinds import Camera, FaceAnalysis, FaceCapture
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
-from devices.sbi.service import SbiService, SbiSettings
+from devices.sbi.driver import SbiDriver
+from devices.sbi.service import SbiSettings, require_open
 from devices.sbi.spec import FACE_SUB_ID, BioType
 
 log = logging.getLogger(__name__)
@@ -42,19 +43,19 @@ FACE_THRESHOLD = 9.0  # MOSIP's registration client default for face devices
 FRAME_TIMEOUT_S = 3.0
 
 
-class SbiFaceCamera(Camera):
+class SbiFaceCamera(SbiDriver, Camera):
+    bio_type = BioType.FACE
+    self_test_device = "camera"
+    self_test_sub_id = FACE_SUB_ID
+
     def __init__(
         self, settings: SbiSettings, *, driver_name: str = "sbi-face", simulated: bool = False,
         on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE, required_passes: int = 3,
     ) -> None:  # fmt: skip
-        self.service = SbiService(BioType.FACE, settings)
-        self.driver_name = driver_name
-        self.simulated = simulated
-        self.language = language
+        super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)
         self.required_passes = max(1, required_passes)
         self.chain: CaptureChain | None = None
         self.last_capture: SbiCapture | None = None
-        self._on_close = on_close
         self._frame_cond = threading.Condition()
         self._frame: np.ndarray | None = None
         self._frame_no = 0
@@ -63,33 +64,18 @@ class SbiFaceCamera(Camera):
         self._streaming = False
         self._capturing = threading.Lock()
 
-    @property
-    def port_name(self) -> str | None:
-        return self.service.url
-
-    def open(self) -> None:
-        self.service.open()
-
     def close(self) -> None:
         self.stop_preview()
-        self.service.close()
-        self.service.device = None
-        if self._on_close is not None:
-            on_close, self._on_close = self._on_close, None
-            on_close()
+        super().close()
+
+    def self_test_threshold(self) -> float:
+        return FACE_THRESHOLD
 
     def info(self) -> DeviceInfo:
-        d = self.service.device
-        if d is None:
-            raise errors.not_open(self.service.url, bio_type=BioType.FACE)
-        return DeviceInfo(
-            kind=self.kind,
-            driver=self.driver_name,
-            model=d.make_model,
+        d = require_open(self.service)
+        return self._device_info(
+            self.kind,
             serial=d.device_code,
-            firmware=d.firmware or d.service_version,
-            port=self.service.url or "-",
-            simulated=self.simulated,
             extra={"protocol": "MOSIP SBI", "certification": d.certification, "signed_by": d.signed_by or ""},
         )
 
@@ -218,17 +204,3 @@ class SbiFaceCamera(Camera):
         self.last_capture = capture
         jpeg = encode_jpeg(crop_photo(image, final.face_box))
         return FaceCapture(jpeg, final, PHOTO_SIZE[0], PHOTO_SIZE[1], self.info(), automatic)
-
-    def self_test(
-        self,
-        *,
-        on_step: StepCallback | None = None,
-        cancel: CancelToken | None = None,
-        progress: Progress = no_progress,
-    ) -> Sequence[SelfTestStep]:
-        from devices.sbi.selftest import run_self_test
-
-        return run_self_test(
-            self.service, device="camera", sub_id=FACE_SUB_ID, threshold=FACE_THRESHOLD, simulated=self.simulated,
-            on_step=on_step, cancel=cancel, progress=progress, language=self.language,
-        )  # fmt: skip

@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from common.biometrics import FingerPosition
 from common.progress import CancelToken, Progress, no_progress
 from common.text import DEFAULT_LANGUAGE, Text
-from devices.base import DeviceInfo, SelfTestStep, StepCallback
+from devices.base import DeviceInfo
 from devices.kinds import FingerCapture, FingerprintScanner
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
-from devices.sbi.service import SbiService, SbiSettings, best_attempt
+from devices.sbi.driver import SbiDriver, excepted_among
+from devices.sbi.service import SbiSettings, require_open
 from devices.sbi.spec import (
     ATTEMPTS,
     FINGER_BY_SUBTYPE,
@@ -89,36 +90,24 @@ def better(a: SlapCapture, b: SlapCapture | None) -> bool:
     return b is None or (a.passed, a.mean_score) > (b.passed, b.mean_score)
 
 
-class SbiFingerprintScanner(FingerprintScanner):
+class SbiFingerprintScanner(SbiDriver, FingerprintScanner):
     quality_threshold = FINGER_THRESHOLD
+    bio_type = BioType.FINGER
+    self_test_device = "fingerprint"
+    self_test_sub_id = int(Slap.THUMBS)
 
     def __init__(
         self, settings: SbiSettings, *, driver_name: str = "sbi-finger", simulated: bool = False,
         on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE,
     ) -> None:  # fmt: skip
-        self.service = SbiService(BioType.FINGER, settings)
-        self.driver_name = driver_name
-        self.simulated = simulated
-        self.language = language
-        self._on_close = on_close
-
-    @property
-    def port_name(self) -> str | None:
-        return self.service.url
+        super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)
 
     @property
     def is_open(self) -> bool:
         return self.service.device is not None
 
-    def open(self) -> None:
-        self.service.open()
-
-    def close(self) -> None:
-        self.service.close()
-        self.service.device = None
-        if self._on_close is not None:
-            on_close, self._on_close = self._on_close, None
-            on_close()
+    def self_test_threshold(self) -> float:
+        return self.quality_threshold
 
     @property
     def is_slap_scanner(self) -> bool:
@@ -127,17 +116,10 @@ class SbiFingerprintScanner(FingerprintScanner):
         return d is not None and d.sub_type == "Slap" and {1, 2, 3} <= set(d.sub_ids)
 
     def info(self) -> DeviceInfo:
-        d = self.service.device
-        if d is None:
-            raise errors.not_open(self.service.url, bio_type=BioType.FINGER)
-        return DeviceInfo(
-            kind=self.kind,
-            driver=self.driver_name,
-            model=d.make_model,
+        d = require_open(self.service)
+        return self._device_info(
+            self.kind,
             serial=d.device_code or d.digital_id.get("serialNo", ""),
-            firmware=d.firmware or d.service_version,
-            port=self.service.url or "-",
-            simulated=self.simulated,
             extra={
                 "protocol": "MOSIP SBI " + (d.spec_versions[0] if d.spec_versions else "?"),
                 "certification": d.certification,
@@ -186,9 +168,9 @@ class SbiFingerprintScanner(FingerprintScanner):
         cancel = cancel or CancelToken()
         threshold = self.quality_threshold if threshold is None else threshold
         chain = chain if chain is not None else CaptureChain()
-        excepted = tuple(p for p in SLAP_FINGERS[slap] if p in set(exceptions))
-        if len(excepted) == len(SLAP_FINGERS[slap]):
-            raise ValueError("every finger of this slap is an exception: nothing to capture")
+        excepted = excepted_among(
+            SLAP_FINGERS[slap], exceptions, nothing_left="every finger of this slap is an exception: nothing to capture"
+        )
         history: list[dict[FingerPosition, float]] = []
 
         def take(attempt: int) -> SlapCapture:
@@ -208,12 +190,8 @@ class SbiFingerprintScanner(FingerprintScanner):
             history.append({p: c.quality for p, c in fingers.items()})
             return SlapCapture(slap, fingers, excepted, threshold, attempt, tuple(history), sbi)
 
-        best, _taken = best_attempt(
-            take, attempts=attempts, passed=lambda c: c.passed, score=lambda c: c.mean_score, cancel=cancel,
-            on_attempt=on_attempt,
-        )  # fmt: skip
-        kept = SlapCapture(best.slap, best.fingers, excepted, threshold, len(history), tuple(history), best.sbi)
-        chain.advance(kept.sbi.hashes, after=kept.sbi.previous_hash)
+        best = self.keep_best(take, attempts=attempts, chain=chain, cancel=cancel, on_attempt=on_attempt)
+        kept = replace(best, attempts=len(history), attempt_scores=tuple(history))
         progress(1.0, SLAP_LABELS[slap].get(self.language))
         log.info(
             "SBI slap %s on %s: %d attempt(s), scores %s (threshold %.0f)",
@@ -252,17 +230,3 @@ class SbiFingerprintScanner(FingerprintScanner):
 
     def stop_preview(self) -> None:
         self.service.stop_preview()
-
-    def self_test(
-        self,
-        *,
-        on_step: StepCallback | None = None,
-        cancel: CancelToken | None = None,
-        progress: Progress = no_progress,
-    ) -> list[SelfTestStep]:
-        from devices.sbi.selftest import run_self_test
-
-        return run_self_test(
-            self.service, device="fingerprint", sub_id=int(Slap.THUMBS), threshold=self.quality_threshold,
-            simulated=self.simulated, on_step=on_step, cancel=cancel, progress=progress, language=self.language,
-        )  # fmt: skip

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from common.progress import CancelToken, Progress, no_progress
 from common.text import DEFAULT_LANGUAGE, Text
-from devices.base import DeviceInfo, SelfTestStep, StepCallback
+from devices.base import DeviceInfo
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
-from devices.sbi.service import SbiService, SbiSettings, best_attempt
+from devices.sbi.driver import SbiDriver, excepted_among
+from devices.sbi.service import SbiSettings, require_open
 from devices.sbi.spec import ATTEMPTS, EYE_SUBTYPES, IRIS_THRESHOLD, BioType, Eyes
 
 log = logging.getLogger(__name__)
@@ -66,28 +67,20 @@ class EyesCapture:
         return sum(c.device_score for c in self.eyes.values()) / len(self.eyes) if self.eyes else 0.0
 
 
-class SbiIrisCamera:
+class SbiIrisCamera(SbiDriver):
     threshold = IRIS_THRESHOLD
+    bio_type = BioType.IRIS
+    self_test_device = "iris"
+    self_test_sub_id = int(Eyes.BOTH)
 
     def __init__(
         self, settings: SbiSettings, *, driver_name: str = "sbi-iris", simulated: bool = False,
         on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE,
     ) -> None:  # fmt: skip
-        self.service = SbiService(BioType.IRIS, settings)
-        self.driver_name = driver_name
-        self.simulated = simulated
-        self.language = language
-        self._on_close = on_close
+        super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)
 
-    def open(self) -> None:
-        self.service.open()
-
-    def close(self) -> None:
-        self.service.close()
-        self.service.device = None
-        if self._on_close is not None:
-            on_close, self._on_close = self._on_close, None
-            on_close()
+    def self_test_threshold(self) -> float:
+        return self.threshold
 
     def __enter__(self) -> SbiIrisCamera:
         self.open()
@@ -97,17 +90,10 @@ class SbiIrisCamera:
         self.close()
 
     def info(self) -> DeviceInfo:
-        d = self.service.device
-        if d is None:
-            raise errors.not_open(self.service.url, bio_type=BioType.IRIS)
-        return DeviceInfo(
-            kind=errors.kind_for(BioType.IRIS),
-            driver=self.driver_name,
-            model=d.make_model,
+        d = require_open(self.service)
+        return self._device_info(
+            errors.kind_for(BioType.IRIS),
             serial=d.device_code,
-            firmware=d.firmware or d.service_version,
-            port=self.service.url or "-",
-            simulated=self.simulated,
             extra={"certification": d.certification, "device_sub_type": d.sub_type, "signed_by": d.signed_by or ""},
         )
 
@@ -128,9 +114,9 @@ class SbiIrisCamera:
         cancel = cancel or CancelToken()
         threshold = self.threshold if threshold is None else threshold
         chain = chain if chain is not None else CaptureChain()
-        excepted = tuple(e for e in EYE_SUBTYPES[eyes] if e in set(exceptions))
-        if len(excepted) == len(EYE_SUBTYPES[eyes]):
-            raise ValueError("every eye asked for is an exception: nothing to capture")
+        excepted = excepted_among(
+            EYE_SUBTYPES[eyes], exceptions, nothing_left="every eye asked for is an exception: nothing to capture"
+        )
         history: list[dict[str, float]] = []
 
         def take(attempt: int) -> EyesCapture:
@@ -151,12 +137,8 @@ class SbiIrisCamera:
             history.append({e: c.device_score for e, c in found.items()})
             return EyesCapture(found, excepted, threshold, attempt, tuple(history), sbi)
 
-        best, _taken = best_attempt(
-            take, attempts=attempts, passed=lambda c: c.passed, score=lambda c: c.mean_score, cancel=cancel,
-            on_attempt=on_attempt,
-        )  # fmt: skip
-        kept = EyesCapture(best.eyes, excepted, threshold, len(history), tuple(history), best.sbi)
-        chain.advance(kept.sbi.hashes, after=kept.sbi.previous_hash)
+        best = self.keep_best(take, attempts=attempts, chain=chain, cancel=cancel, on_attempt=on_attempt)
+        kept = replace(best, attempts=len(history), attempt_scores=tuple(history))
         log.info(
             "SBI iris on %s: %d attempt(s), scores %s (threshold %.0f)",
             self.service.url, len(history), {e: round(c.device_score) for e, c in kept.eyes.items()}, threshold,
@@ -168,20 +150,6 @@ class SbiIrisCamera:
 
     def stop_preview(self) -> None:
         self.service.stop_preview()
-
-    def self_test(
-        self,
-        *,
-        on_step: StepCallback | None = None,
-        cancel: CancelToken | None = None,
-        progress: Progress = no_progress,
-    ) -> list[SelfTestStep]:
-        from devices.sbi.selftest import run_self_test
-
-        return run_self_test(
-            self.service, device="iris", sub_id=int(Eyes.BOTH), threshold=self.threshold, simulated=self.simulated,
-            on_step=on_step, cancel=cancel, progress=progress, language=self.language,
-        )  # fmt: skip
 
 
 def simulated_iris_camera(*, fault: str | None = None, seed: int = 1, capture_delay_s: float = 0.2) -> SbiIrisCamera:
