@@ -15,12 +15,21 @@ Traps:
   being accepted skew_s after it, so rows older than 2 x skew_s go. Pruning is done
   every `prune_every` inserts, at most `prune_batch` rows at a time, so no request
   pays for an unbounded delete and the table stays near (rate x 2 x skew) rows.
-- Cost: the insert is a write transaction per request. It runs on its own
-  connections that trade durability for speed (SQLite synchronous=NORMAL in WAL
-  mode, PostgreSQL synchronous_commit=off): a nonce is never lost on a process
-  crash, only on a power cut within a second of it, and then at worst one request
-  from before the cut could be replayed within its skew window. Records themselves
-  keep the receiver's full durability.
+- Cost: the insert is a write per request. It runs on its own connections that
+  trade durability for speed (SQLite synchronous=NORMAL in WAL mode, PostgreSQL
+  synchronous_commit=off): a nonce is never lost on a process crash, only on a
+  power cut (or PostgreSQL crash) within a second of it, and then at worst one
+  request from before the cut could be replayed within its skew window. That is
+  safe because every receiver operation is idempotent (a register, a chunk at an
+  offset, a commit of a record already received all answer as the first time did):
+  a replay within the window can only repeat an effect, never add one. Records
+  themselves keep the receiver's full durability (their own engine, synchronous).
+- PostgreSQL: the nonce engine runs in autocommit with synchronous_commit=off set
+  once per connection (like lock_timeout in central.db.make_engine), so a request
+  pays ONE round trip for its nonce, not four (BEGIN, SET LOCAL, INSERT, COMMIT).
+  The trap: that setting must never leak to the records' engine; it lives only on
+  this engine's own pool. A prune is its own autocommit statement (a lost prune is
+  redone by the next one).
 """
 
 from __future__ import annotations
@@ -47,6 +56,15 @@ def _relaxed_sqlite(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _relaxed_postgresql(dbapi_conn: Any, _record: Any) -> None:
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")  # this engine's connections only (see Traps)
+    dbapi_conn.commit()
+
+
+_INSERT = insert(request_nonces)  # built once: building a statement per call costs more than running it
+
+
 class NonceStore:
     """Remembers (station, nonce) pairs for 2 x skew; thread-safe, one per app."""
 
@@ -57,6 +75,9 @@ class NonceStore:
         self._sqlite = url.startswith("sqlite")
         if self._sqlite:
             event.listen(self.engine, "connect", _relaxed_sqlite)  # after make_engine's FULL: this wins
+        else:
+            event.listen(self.engine, "connect", _relaxed_postgresql)
+        self._auto = self.engine.execution_options(isolation_level="AUTOCOMMIT")  # same pool
         self.keep = timedelta(seconds=2 * skew_s)
         self.prune_every = prune_every
         self.prune_batch = prune_batch
@@ -71,11 +92,19 @@ class NonceStore:
         with self._lock:
             prune = self._inserts % self.prune_every == 0
             self._inserts += 1
+        values = {"station": station, "nonce": nonce, "seen_at": now}
+        if not self._sqlite:  # autocommit: the INSERT is its own transaction, one round trip
+            with self._auto.connect() as conn:
+                try:
+                    conn.execute(_INSERT, values)
+                except IntegrityError:
+                    return False
+                if prune:
+                    self._prune(conn, now)
+            return True
         try:
             with write(self.engine) as conn:
-                if not self._sqlite:
-                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-                conn.execute(insert(request_nonces).values(station=station, nonce=nonce, seen_at=now))
+                conn.execute(_INSERT, values)
                 if prune:
                     self._prune(conn, now)
         except IntegrityError:
