@@ -21,15 +21,13 @@ from common.progress import CancelToken
 from station.auth import Role, User
 from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
-from station.sync.client import CentralClient
-from station.sync.packets import ensure_signing_key
-from station.sync.policy import Backoff, CircuitBreaker
+from station.sync.policy import CircuitBreaker
 from station.sync.worker import SyncWorker
 from store.check import run_all
-from store.outbox import Outbox
 from testing.checker import Verdict, check
 from testing.fault_proxy import FaultProxy
 from testing.harness import CentralServer, join
+from testing.multistation import sync_worker
 
 FAULTS = ("latency", "bandwidth", "cut", "reset", "black_hole", "down", "drop_commit", "kill_receiver", "calm")
 
@@ -60,20 +58,7 @@ class SoakResult:
 
 
 def _worker(core: StationCore) -> SyncWorker:
-    client = CentralClient(
-        core.config.central_url,
-        station=core.station().code,
-        signing_key=ensure_signing_key(core.home),
-        connect_timeout_s=2.0,
-        read_timeout_s=2.0,
-    )
-    return SyncWorker(
-        home=core.home,
-        outbox=Outbox(core.db),
-        client=client,
-        backoff=Backoff(base_s=0.05, cap_s=0.5),
-        breaker=CircuitBreaker(threshold=8, cool_down_s=1.0),
-    )
+    return sync_worker(core, read_timeout_s=2.0, breaker=CircuitBreaker(threshold=8, cool_down_s=1.0))
 
 
 def _apply(fault: str, proxy: FaultProxy, server: CentralServer, rng: random.Random) -> None:

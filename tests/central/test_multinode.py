@@ -28,21 +28,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from common.progress import CancelToken
 from station import auth as station_auth
 from station.auth import Role, User
 from station.core import StationCore
 from station.enroll_synthetic import enroll_synthetic
-from station.sync.client import CentralClient
-from station.sync.packets import ensure_signing_key
-from station.sync.policy import Backoff, CircuitBreaker
+from station.sync.policy import CircuitBreaker
 from station.sync.worker import RunSummary, SyncWorker
 from store.outbox import Outbox
 from testing.checker import check
 from testing.fault_proxy import FaultProxy
 from testing.harness import CentralServer, join
+from testing.multistation import CHEAP_PASSWORD_HASHER, log_tail, station_homes, sync_worker
 from testing.round_robin import RoundRobinProxy
 
 NODES = 3
@@ -55,50 +53,18 @@ UPLINK_BPS = 600_000  # all stations share it: about 40 records in 10 s or more
 SPV = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 
 
-def _log_tail(log: Path, limit: int = 4000) -> str:
-    """The end of the receivers' stderr, for a failure's message (tracebacks name no resident)."""
-    return log.read_text(errors="replace")[-limit:] if log.exists() else "(no log)"
-
-
 def _worker(core: StationCore, seed: int) -> SyncWorker:
-    client = CentralClient(
-        core.config.central_url,
-        station=core.station().code,
-        signing_key=ensure_signing_key(core.home),
-        connect_timeout_s=2.0,
-        read_timeout_s=5.0,
-    )
-    return SyncWorker(
-        home=core.home,
-        outbox=Outbox(core.db),
-        client=client,
-        backoff=Backoff(base_s=0.05, cap_s=0.5, rng=random.Random(seed)),
-        breaker=CircuitBreaker(threshold=1000, cool_down_s=0.5),
-    )
+    """A patient station: its breaker never opens, so only the centre's answers pace it."""
+    return sync_worker(core, read_timeout_s=5.0, breaker=CircuitBreaker(threshold=1000, cool_down_s=0.5), seed=seed)
 
 
 @pytest.fixture
 def stations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StationCore]]:
     """Real station homes; their supervisor's password plays no part in syncing, so it is
     hashed with argon2's cheapest settings (a second less per home on a busy machine)."""
-    monkeypatch.setattr(station_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    cores: list[StationCore] = []
-    try:
-        for i in range(STATIONS):
-            cores.append(
-                StationCore.init(
-                    station_code=f"3204{i + 10:02d}-01",
-                    station_name=f"Loket {i}",
-                    supervisor="spv",
-                    supervisor_name="Supervisor Uji",
-                    password="rahasia-spv-1",
-                    home=tmp_path / f"station-{i}",
-                )
-            )
+    monkeypatch.setattr(station_auth, "_hasher", CHEAP_PASSWORD_HASHER)
+    with station_homes(tmp_path, STATIONS, code_prefix="3204") as cores:
         yield cores
-    finally:
-        for core in cores:
-            core.close()
 
 
 def _pending(cores: list[StationCore]) -> int:
@@ -182,7 +148,7 @@ def test_nodes_killed_at_random_while_stations_sync_lose_nothing(
         assert report["received"] == STATIONS * RECORDS_EACH
         counters = proxy.counters()
         statuses = Counter(ex.status for ex in proxy.exchanges())
-        assert not [code for code in statuses if code >= 500 and code != 503], f"{statuses}\n{_log_tail(log)}"
+        assert not [code for code in statuses if code >= 500 and code != 503], f"{statuses}\n{log_tail(log)}"
         print(
             f"multinode: {time.monotonic() - started:.1f} s, kills {kills}, requests per node {counters.requests}, "
             f"connections {counters.connections}, cut mid-request {counters.cut}, skipped {counters.skipped}, "

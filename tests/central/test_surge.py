@@ -24,7 +24,6 @@ tests the same gate in-process with hand-made requests.) Traps:
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import Counter
@@ -33,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from common.progress import CancelToken
 from station import auth as station_auth
@@ -43,12 +41,11 @@ from station.enroll_synthetic import enroll_synthetic
 from station.sync.client import CentralClient
 from station.sync.errors import SyncError
 from station.sync.http1 import Exchange, Response
-from station.sync.packets import ensure_signing_key
-from station.sync.policy import Backoff, CircuitBreaker
+from station.sync.policy import CircuitBreaker
 from station.sync.worker import SyncWorker
-from store.outbox import Outbox
 from testing.checker import check
 from testing.harness import CentralServer, join
+from testing.multistation import CHEAP_PASSWORD_HASHER, log_tail, station_homes, sync_worker
 from testing.round_robin import RoundRobinProxy
 
 STATIONS = 12
@@ -72,29 +69,9 @@ SPV = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 def stations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StationCore]]:
     """Real station homes. Their supervisor's password plays no part in syncing, so it is
     hashed with argon2's cheapest settings: 12 homes then take seconds, not half a minute."""
-    monkeypatch.setattr(station_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    cores: list[StationCore] = []
-    try:
-        for i in range(STATIONS):
-            cores.append(
-                StationCore.init(
-                    station_code=f"3205{i + 10:02d}-01",
-                    station_name=f"Loket {i}",
-                    supervisor="spv",
-                    supervisor_name="Supervisor Uji",
-                    password="rahasia-spv-1",
-                    home=tmp_path / f"station-{i}",
-                )
-            )
+    monkeypatch.setattr(station_auth, "_hasher", CHEAP_PASSWORD_HASHER)
+    with station_homes(tmp_path, STATIONS, code_prefix="3205") as cores:
         yield cores
-    finally:
-        for core in cores:
-            core.close()
-
-
-def _log_tail(log: Path, limit: int = 4000) -> str:
-    """The end of the receivers' stderr, for a failure's message (tracebacks name no resident)."""
-    return log.read_text(errors="replace")[-limit:] if log.exists() else "(no log)"
 
 
 class _WatchedClient(CentralClient):
@@ -142,19 +119,13 @@ class _WatchedClient(CentralClient):
 
 
 def _worker(core: StationCore, seed: int) -> SyncWorker:
-    client = _WatchedClient(
-        core.config.central_url,
-        station=core.station().code,
-        signing_key=ensure_signing_key(core.home),
-        connect_timeout_s=2.0,
+    """A patient station: its breaker never opens, so only the centre's answers pace it."""
+    return sync_worker(
+        core,
         read_timeout_s=5.0,
-    )
-    return SyncWorker(
-        home=core.home,
-        outbox=Outbox(core.db),
-        client=client,
-        backoff=Backoff(base_s=0.05, cap_s=0.5, rng=random.Random(seed)),
         breaker=CircuitBreaker(threshold=1000, cool_down_s=0.5),
+        seed=seed,
+        client_type=_WatchedClient,
     )
 
 
@@ -205,7 +176,7 @@ def test_a_surge_past_capacity_is_shed_quickly_with_retry_after_and_every_record
             f"503 latency p50 {latencies[len(latencies) // 2] * 1000:.0f} ms max {latencies[-1] * 1000:.0f} ms, "
             f"Retry-After {dict(Counter(ex.retry_after for ex in shed))}"
         )
-        assert set(statuses) <= {200, 201, 204, 503}, f"{statuses}\n{_log_tail(log)}"
+        assert set(statuses) <= {200, 201, 204, 503}, f"{statuses}\n{log_tail(log)}"
         assert len(shed) >= STATIONS - SESSIONS, f"the surge was not over capacity: {statuses}"
         bad = [ex for ex in shed if not (ex.retry_after or "").isdigit()]
         assert not bad, f"503 without an integer Retry-After: {bad[:5]}"
