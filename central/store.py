@@ -70,10 +70,13 @@ def partial_bytes(conn: Connection, station: str, record_uuid: str) -> bytes:
     return b"".join(bytes(data) for data in found)
 
 
-def keep_packet(conn: Connection, station: str, record_uuid: str, blob: bytes) -> None:
-    """Store the verified packet of a record being marked received; its chunks go."""
+def keep_packet(conn: Connection, station: str, record_uuid: str, blob: bytes, *, chunks: bool = True) -> None:
+    """Store the verified packet of a record being marked received; its chunks go.
+    `chunks=False` when the caller read, under the station's lock, that none are stored
+    (a packet sent whole): the DELETE would find nothing, and costs a round trip."""
     conn.execute(_KEEP_PACKET, {"station": station, "record_uuid": record_uuid, "data": blob})
-    drop_chunks(conn, station, record_uuid)
+    if chunks:
+        drop_chunks(conn, station, record_uuid)
 
 
 def packet_bytes(conn: Connection, station: str, record_uuid: str) -> bytes | None:
