@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from testing.http_framing import HttpFramer, HttpHead, MessageEnd
+from testing.loop_thread import LoopThread
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +240,7 @@ class FaultProxy:
         self._drop: _DropRule | None = None
         self._cut_period: tuple[float, bool] | None = None
         self._zero_counters()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopThread("fault-proxy")
         self._server: asyncio.Server | None = None
         self._links: set[_Link] = set()
         self._next_ident = 0
@@ -256,55 +256,24 @@ class FaultProxy:
 
     def start(self, timeout_s: float = 5.0) -> FaultProxy:
         """Binds the listener (``port`` is known on return) and starts the loop thread."""
-        if self._loop is not None:
-            raise RuntimeError("fault proxy already started")
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(target=self._run, args=(loop,), name="fault-proxy", daemon=True)
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._open(), loop).result(timeout_s)
-        except BaseException:
-            self.stop(timeout_s)
-            raise
+        self._runner.start(self._open, self._shutdown, timeout_s=timeout_s, label="fault proxy")
         log.info("fault proxy %s:%d -> %s:%d started", self.listen_host, self.port, *self.upstream)
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Drops every connection, closes the listener and joins the thread, each step bounded."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        if self._runner.loop is None:
             return
-        try:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout_s)
-        except Exception:
-            log.warning("fault proxy :%d did not shut down cleanly", self.port, exc_info=True)
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout_s)
-        if thread.is_alive():
-            log.error("fault proxy :%d thread still running after %.1f s", self.port, timeout_s)
-        else:
+        if self._runner.stop(self._shutdown, timeout_s=timeout_s, label=f"fault proxy :{self.port}"):
             log.info("fault proxy :%d stopped", self.port)
-        self._loop = self._thread = None
+        else:
+            log.error("fault proxy :%d thread still running after %.1f s", self.port, timeout_s)
 
     def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.wait(pending, timeout=1.0))
-            loop.close()
 
     async def _open(self) -> None:
         self._changed = asyncio.Event()
@@ -453,7 +422,7 @@ class FaultProxy:
         self._notify()
 
     def _call_in_loop(self, fn: Callable[[], None]) -> None:
-        loop = self._loop
+        loop = self._runner.loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # loop already closed: nothing to act on
                 loop.call_soon_threadsafe(fn)
@@ -481,7 +450,7 @@ class FaultProxy:
             self._ticker = None
         with self._lock:
             period = self._cut_period
-        if period is not None and self._loop is not None:
+        if period is not None and self._runner.loop is not None:
             self._ticker = asyncio.ensure_future(self._cut_ticker(*period))
 
     async def _cut_ticker(self, period: float, reset: bool) -> None:

@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from testing.http_framing import HttpFramer, HttpHead
+from testing.loop_thread import LoopThread
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,7 @@ class RoundRobinProxy:
         self._requests = [0] * len(self.backends)
         self._exchanges: deque[Exchange] = deque(maxlen=max_exchanges)
         self._answers: Counter[str] = Counter()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopThread("round-robin-proxy")
         self._server: asyncio.Server | None = None
 
     @property
@@ -119,33 +119,12 @@ class RoundRobinProxy:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, timeout_s: float = 5.0) -> RoundRobinProxy:
-        if self._loop is not None:
-            raise RuntimeError("round-robin proxy already started")
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(target=loop.run_forever, name="round-robin-proxy", daemon=True)
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._open(), loop).result(timeout_s)
-        except BaseException:
-            self.stop(timeout_s)
-            raise
+        self._runner.start(self._open, self._shutdown, timeout_s=timeout_s, label="round-robin proxy")
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Closes the listener, aborts every connection and joins the thread, each step bounded."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout_s)
-        except Exception:
-            log.warning("round-robin proxy :%d did not shut down cleanly", self.port, exc_info=True)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout_s)
-        if not thread.is_alive():
-            loop.close()
-        self._loop = self._thread = None
+        self._runner.stop(self._shutdown, timeout_s=timeout_s, label=f"round-robin proxy :{self.port}")
 
     def __enter__(self) -> RoundRobinProxy:
         return self.start()
