@@ -2,9 +2,10 @@
 
 `SbiDriver` holds the driver's `SbiService` and does the parts that do not depend on the
 modality: open and close (calling `on_close` once, which is how a simulated device stops
-its in-process simulator), the device info built from the device's signed info, the
-technician's self-test, and the end of a best-of-N capture (the kept attempt's hashes
-appended to the enrollment's chain).
+its in-process simulator), stopping the preview, the device info built from the device's
+signed info, the technician's self-test, and the end of a best-of-N capture (the kept
+attempt's hashes appended to the enrollment's chain). A subclass names its modality,
+its registry name and what its self-test captures as class attributes.
 
 It is a mixin, not a `Device`: the iris camera is not a registered device kind yet, and
 the finger and face drivers take their interface (`FingerprintScanner`, `Camera`) as
@@ -57,15 +58,16 @@ class SbiDriver:
     """The modality-independent half of an SBI driver; see the module doc."""
 
     bio_type: ClassVar[BioType]
+    default_driver_name: ClassVar[str]  # the registry's name of the real driver, e.g. "sbi-finger"
     self_test_device: ClassVar[str]  # SelfTestStep.device: "fingerprint", "iris" or "camera"
     self_test_sub_id: ClassVar[int]  # the bioSubType the self-test captures
 
     def __init__(
-        self, settings: SbiSettings, *, driver_name: str, simulated: bool,
-        on_close: Callable[[], None] | None, language: str = DEFAULT_LANGUAGE,
+        self, settings: SbiSettings, *, driver_name: str | None = None, simulated: bool = False,
+        on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE,
     ) -> None:  # fmt: skip
         self.service = SbiService(self.bio_type, settings)
-        self.driver_name = driver_name
+        self.driver_name = self.default_driver_name if driver_name is None else driver_name
         self.simulated = simulated
         self.language = language
         self._on_close = on_close
@@ -83,6 +85,9 @@ class SbiDriver:
         if self._on_close is not None:
             on_close, self._on_close = self._on_close, None
             on_close()
+
+    def stop_preview(self) -> None:
+        self.service.stop_preview()
 
     def self_test_threshold(self) -> float:
         """The device score the self-test's capture asks for (the driver's capture threshold)."""

@@ -45,11 +45,12 @@ FRAME_TIMEOUT_S = 3.0
 
 class SbiFaceCamera(SbiDriver, Camera):
     bio_type = BioType.FACE
+    default_driver_name = "sbi-face"
     self_test_device = "camera"
     self_test_sub_id = FACE_SUB_ID
 
     def __init__(
-        self, settings: SbiSettings, *, driver_name: str = "sbi-face", simulated: bool = False,
+        self, settings: SbiSettings, *, driver_name: str | None = None, simulated: bool = False,
         on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE, required_passes: int = 3,
     ) -> None:  # fmt: skip
         super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)

@@ -28,14 +28,14 @@ import numpy as np
 
 from common.biometrics import FingerPosition
 from common.progress import CancelToken, Progress, no_progress
-from common.text import DEFAULT_LANGUAGE, Text
+from common.text import Text
 from devices.base import DeviceInfo
 from devices.kinds import FingerCapture, FingerprintScanner
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
 from devices.sbi.driver import SbiDriver, excepted_among
-from devices.sbi.service import SbiSettings, require_open
+from devices.sbi.service import require_open
 from devices.sbi.spec import (
     ATTEMPTS,
     FINGER_BY_SUBTYPE,
@@ -93,14 +93,9 @@ def better(a: SlapCapture, b: SlapCapture | None) -> bool:
 class SbiFingerprintScanner(SbiDriver, FingerprintScanner):
     quality_threshold = FINGER_THRESHOLD
     bio_type = BioType.FINGER
+    default_driver_name = "sbi-finger"
     self_test_device = "fingerprint"
     self_test_sub_id = int(Slap.THUMBS)
-
-    def __init__(
-        self, settings: SbiSettings, *, driver_name: str = "sbi-finger", simulated: bool = False,
-        on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE,
-    ) -> None:  # fmt: skip
-        super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)
 
     @property
     def is_open(self) -> bool:
@@ -227,6 +222,3 @@ class SbiFingerprintScanner(SbiDriver, FingerprintScanner):
     def start_preview(self, slap: Slap, on_frame: Callable[[np.ndarray], None], *, duration_s: float = 120.0) -> None:
         """The device's live MJPEG preview of `slap`, BGR frames on the stream's own thread."""
         self.service.start_preview(int(slap), on_frame, duration_s=duration_s)
-
-    def stop_preview(self) -> None:
-        self.service.stop_preview()

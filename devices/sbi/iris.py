@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from common.progress import CancelToken, Progress, no_progress
-from common.text import DEFAULT_LANGUAGE, Text
+from common.text import Text
 from devices.base import DeviceInfo
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
@@ -70,14 +70,9 @@ class EyesCapture:
 class SbiIrisCamera(SbiDriver):
     threshold = IRIS_THRESHOLD
     bio_type = BioType.IRIS
+    default_driver_name = "sbi-iris"
     self_test_device = "iris"
     self_test_sub_id = int(Eyes.BOTH)
-
-    def __init__(
-        self, settings: SbiSettings, *, driver_name: str = "sbi-iris", simulated: bool = False,
-        on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE,
-    ) -> None:  # fmt: skip
-        super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)
 
     def self_test_threshold(self) -> float:
         return self.threshold
@@ -147,9 +142,6 @@ class SbiIrisCamera(SbiDriver):
 
     def start_preview(self, eyes: Eyes, on_frame: Callable[[np.ndarray], None], *, duration_s: float = 120.0) -> None:
         self.service.start_preview(int(eyes), on_frame, duration_s=duration_s)
-
-    def stop_preview(self) -> None:
-        self.service.stop_preview()
 
 
 def simulated_iris_camera(*, fault: str | None = None, seed: int = 1, capture_delay_s: float = 0.2) -> SbiIrisCamera:
