@@ -35,8 +35,8 @@ Importing this package imports neither cv2 nor the HTTP machinery.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from common.text import Text
 from devices.base import Device, DeviceKind
@@ -104,6 +104,25 @@ def _simulator_reason() -> str | None:
     return None
 
 
+def _start_simulator(
+    types: str, opts: Mapping[str, Any], kind: DeviceKind, **extra: Any
+) -> tuple[SbiSettings, Callable[[], None]]:
+    """A simulator of `types` started on an ephemeral port (``fault``, ``seed`` and
+    ``capture_delay_s`` from `opts`), the settings that trust it, and how to stop it; the
+    simulator is stopped again when the settings are refused, so a bad option leaks no thread."""
+    from devices.sbi.simulator import SbiSimulator
+
+    sim = SbiSimulator(
+        port=0, types=types, fault=opts.get("fault") or None, seed=int(opts.get("seed", 1)),
+        capture_delay_s=float(opts.get("capture_delay_s", 0.2)), **extra,
+    ).start()  # fmt: skip
+    try:
+        return _settings(sim.url, {**opts, "trust_simulator": True}, kind), sim.stop
+    except BaseException:
+        sim.stop()
+        raise
+
+
 def _create_real(settings: DeviceSettings) -> Device:
     from devices.sbi.finger import SbiFingerprintScanner
 
@@ -117,24 +136,14 @@ def _create_real(settings: DeviceSettings) -> Device:
 def _create_simulated(settings: DeviceSettings) -> Device:
     """Start a simulator on an ephemeral port and return an (unopened) scanner trusting it."""
     from devices.sbi.finger import SbiFingerprintScanner
-    from devices.sbi.simulator import SbiSimulator
 
     opts = dict(settings.options)
-    sim = SbiSimulator(
-        port=0, types="finger", fault=opts.get("fault") or None, seed=int(opts.get("seed", 1)),
-        capture_delay_s=float(opts.get("capture_delay_s", 0.2)),
-    ).start()  # fmt: skip
-    opts["trust_simulator"] = True
-    try:
-        settings_ = _settings(sim.url, opts)
-    except BaseException:
-        sim.stop()
-        raise
+    sim_settings, stop = _start_simulator("finger", opts, DeviceKind.FINGERPRINT)
     return SbiFingerprintScanner(
-        settings_,
+        sim_settings,
         driver_name="sbi-finger-sim",
         simulated=True,
-        on_close=sim.stop,
+        on_close=stop,
         language=str(opts.get("language", "id")),
     )
 
@@ -153,21 +162,13 @@ def _create_face(settings: DeviceSettings) -> Device:
 def _create_face_simulated(settings: DeviceSettings) -> Device:
     """A simulated SBI face camera on its own in-process service (backdrop for `birth_year`)."""
     from devices.sbi.face import SbiFaceCamera
-    from devices.sbi.simulator import SbiSimulator
 
     opts = dict(settings.options)
-    sim = SbiSimulator(
-        port=0, types="face", fault=opts.get("fault") or None, seed=int(opts.get("seed", 1)),
-        capture_delay_s=float(opts.get("capture_delay_s", 0.2)), face_birth_year=int(opts.get("birth_year", 1990)),
-    ).start()  # fmt: skip
-    opts["trust_simulator"] = True
-    try:
-        face_settings = _settings(sim.url, opts, DeviceKind.CAMERA)
-    except BaseException:
-        sim.stop()
-        raise
+    sim_settings, stop = _start_simulator(
+        "face", opts, DeviceKind.CAMERA, face_birth_year=int(opts.get("birth_year", 1990))
+    )
     return SbiFaceCamera(
-        face_settings, driver_name="sbi-face-sim", simulated=True, on_close=sim.stop,
+        sim_settings, driver_name="sbi-face-sim", simulated=True, on_close=stop,
         required_passes=int(opts.get("required_passes", 3)),
     )  # fmt: skip
 
