@@ -33,6 +33,7 @@ from common.errors import ValidationError
 from common.text import Text
 from station.core import StationCore
 from station.nik import mask_nik, parse_nik
+from station.sync.policy import delivery_rate_of
 from store import audit
 from store.enrollments import DEMOGRAPHICS_KIND, DRAFT
 from store.models import Enrollment
@@ -247,8 +248,8 @@ def record_view(
         audit.append(session, "record_view", actor=actor, target=s.reg_no or s.uuid)
     outbox = Outbox(core.db)
     queue = outbox.position(s.station_seq) if s.station_seq else None
-    throughput = outbox.info()["throughput_bps"]
-    eta_s = None if queue is None or not throughput else round(queue[1] / throughput)
+    delivering = delivery_rate_of(outbox.info())  # the link's cuts counted (station.sync.policy)
+    eta_s = None if queue is None or not delivering else round(queue[1] / delivering)
     return RecordView(
         summary=s,
         nik_masked=mask_nik(str(d.demographics.get("nik", ""))),

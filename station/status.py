@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from station.core import StationCore
+from station.sync.policy import delivery_rate_of
 from store.states import UNSYNCED, RecordState
 
 UNSYNCED_STATES = UNSYNCED  # sealed, not known to be at the centre (store.states)
@@ -39,6 +40,7 @@ def status_dict(core: StationCore) -> dict[str, Any]:
     info = outbox.info()
     pending, pending_bytes = outbox.pending_totals()
     throughput = info["throughput_bps"]
+    delivering = delivery_rate_of(info)
     url = core.config.effective_central_url()
     link = link_state(core, info)
     limits = station_limits(core)
@@ -72,8 +74,9 @@ def status_dict(core: StationCore) -> dict[str, Any]:
             "throughput_bps": round(throughput) if throughput else None,
             "pending_records": pending,
             "pending_bytes": pending_bytes,
-            "backlog_eta_s": round(pending_bytes / throughput)
-            if throughput and pending_bytes
+            # bytes that stick per second, the link's cuts counted (station.sync.policy)
+            "backlog_eta_s": round(pending_bytes / delivering)
+            if delivering and pending_bytes
             else (0 if not pending else None),
             "last_success_at": info["last_success_at"].isoformat() if info["last_success_at"] else None,
             "central_watermark": info["watermark"],

@@ -37,6 +37,7 @@ from station.sync.errors import STATION, SyncError
 from station.sync.limits import LimitState, station_limits
 from station.sync.link_history import Sample, recent_samples
 from station.sync.link_note import LinkNote, link_note
+from station.sync.policy import delivery_rate_of
 from station.sync.worker import FORCE_FILE, RunSummary, WorkerBusy, request_force
 from store import audit
 from store.models import Enrollment
@@ -176,6 +177,7 @@ def console_snapshot(core: StationCore) -> ConsoleSnapshot:
     link = link_state(core, info)
     limits = station_limits(core)
     throughput = info["throughput_bps"]
+    delivering = delivery_rate_of(info)  # the ETAs count the link's cuts (station.sync.policy)
     return ConsoleSnapshot(
         link_state=link,
         rtt_s=info["rtt_s"],
@@ -187,8 +189,8 @@ def console_snapshot(core: StationCore) -> ConsoleSnapshot:
         gaps=list(info["gaps"]),
         pending=pending,
         pending_bytes=pending_bytes,
-        backlog_eta_s=_eta(pending_bytes, throughput) if pending else 0.0,
-        queue=pending_queue(outbox, throughput),
+        backlog_eta_s=_eta(pending_bytes, delivering) if pending else 0.0,
+        queue=pending_queue(outbox, delivering),
         rejected=rejected_records(core),
         exported=exported_records(core),
         samples=recent_samples(core.db),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from station.sync.policy import DEGRADED, OFFLINE, ONLINE, UNKNOWN, Backoff, CircuitBreaker, LinkMonitor
 
 
@@ -73,3 +75,36 @@ def test_cut_chunks_halve_the_ceiling_down_to_a_few_kib_and_arrivals_raise_it_an
     assert m.chunk_size() == 256 * 1024
     now[0] += 601
     assert m.cut_rate() == 0 and m.since_progress_s() == 601
+
+
+def test_delivery_rate_counts_what_the_link_s_cuts_cost() -> None:
+    from station.sync.policy import MIN_DELIVERY_SHARE, delivery_rate
+
+    assert delivery_rate(None, 0.6, 30.0, 4096) is None  # nothing measured: no estimate
+    assert delivery_rate(32_000.0, 0.6, 0.0, 65_536) == 32_000.0  # a link that holds: its throughput
+    # Cut every 2 s on the 2G profile: a reconnect and a register (2 x 0.6 s) and half a
+    # 4 KiB chunk lost per cut, 30 cuts a minute: (1 - 0.5 x 1.264) of the link.
+    assert delivery_rate(32_000.0, 0.6, 30.0, 4096) == pytest.approx(32_000.0 * (1 - 0.5 * 1.264))
+    rates = [delivery_rate(32_000.0, 0.6, per_min, 8192) or 0.0 for per_min in (2.0, 12.0, 30.0, 60.0)]
+    assert rates == sorted(rates, reverse=True)  # more cuts, less delivered
+    assert delivery_rate(32_000.0, 0.6, 600.0, 8192) == pytest.approx(32_000.0 * MIN_DELIVERY_SHARE)
+
+
+def test_the_backlog_eta_on_a_cutting_link_is_longer_than_on_a_steady_one(core) -> None:  # type: ignore[no-untyped-def]
+    from station.auth import Role, User
+    from station.enroll_synthetic import enroll_synthetic
+    from station.status import status_dict
+    from store.outbox import Outbox
+
+    spv = User("spv", "Supervisor Uji", Role.SUPERVISOR)
+    enroll_synthetic(core, 2, seed=3, operator=spv, approver=spv)
+    outbox = Outbox(core.db)
+    for record in outbox.in_states(("SEALED",)):  # as if their packets were written (no centre key here)
+        outbox.set_fields(record.uuid, packet_size=95_000)
+    outbox.set_info(throughput_bps=32_000.0, rtt_s=0.6, cut_rate=0.0, chunk_bytes=65_536)
+    steady = status_dict(core)["sync"]
+    outbox.set_info(cut_rate=30.0, chunk_bytes=4096)
+    cutting = status_dict(core)["sync"]
+    assert steady["pending_bytes"] == 190_000
+    assert steady["backlog_eta_s"] == round(190_000 / 32_000.0)
+    assert cutting["backlog_eta_s"] == round(cutting["pending_bytes"] / (32_000.0 * (1 - 0.5 * 1.264)))
