@@ -74,6 +74,17 @@ ITEM_EXCEPTION_LABELS: dict[ItemException, Text] = {
 FACE = "face"
 SIGNATURE = "signature"
 ALL_ITEM_KINDS: tuple[str, ...] = (FACE, *(p.item_kind for p in FingerPosition), SIGNATURE)
+_KIND_LABELS: dict[str, Text] = {
+    FACE: Text("Wajah", "Face"),
+    SIGNATURE: Text("Tanda tangan", "Signature"),
+    **{p.item_kind: p.label for p in FingerPosition},
+}
+
+
+def item_kind_label(kind: str) -> Text:
+    """What a person calls an item kind ("finger_8" is the left middle finger); a kind this
+    version does not know is shown as it is stored."""
+    return _KIND_LABELS.get(kind, Text(kind, kind))
 
 
 class ItemFormat(StrEnum):

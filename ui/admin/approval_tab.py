@@ -18,6 +18,7 @@ Traps:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.biometrics import item_kind_label
 from common.errors import ValidationError
 from common.text import Text
 from station.approval import REASONS, Decision, PendingRecord, SubmitResult, check_decisions
@@ -81,7 +83,7 @@ class ApprovalTab(AdminTab):
         self.view_button = QPushButton(ctx.t(Text("Lihat…", "View…")))
         self.view_button.setObjectName("approval_view")
         self.view_button.clicked.connect(self.view_selected)
-        self.refresh_button = QPushButton(self.tr("Refresh"))
+        self.refresh_button = QPushButton(self.ctx.t(Text("Muat ulang", "Refresh")))
         self.refresh_button.clicked.connect(self.refresh)
         for b in (self.approve_all, self.view_button, self.refresh_button):
             top.addWidget(b)
@@ -108,12 +110,16 @@ class ApprovalTab(AdminTab):
     def refresh(self) -> None:
         self.call("pending_approval", on_done=self._fill, on_failed=self._failed)
 
+    def _exceptions(self, kinds: Iterable[str]) -> str:
+        """The excepted items as a supervisor names them ("Jari tengah kiri", not "finger_8")."""
+        return ", ".join(self.ctx.t(item_kind_label(kind)) for kind in kinds) or "-"
+
     def _fill(self, records: list[PendingRecord]) -> None:
         kept = self.decisions_by_uuid()
         self.records = records
         self.table.setRowCount(len(records))
         for row, rec in enumerate(records):
-            values = (rec.reg_no, rec.operator, local_time(rec.sealed_at), rec.name, ", ".join(rec.exceptions) or "-")
+            values = (rec.reg_no, rec.operator, local_time(rec.sealed_at), rec.name, self._exceptions(rec.exceptions))
             for col, value in enumerate(values):
                 self.table.setItem(row, col, cell(value))
             decision = QComboBox()
@@ -271,7 +277,7 @@ class ApprovalTab(AdminTab):
         scroll = QScrollArea()
         scroll.setWidget(image)
         layout.addWidget(scroll)
-        exceptions = ", ".join(rec.exceptions) or "-"
+        exceptions = self._exceptions(rec.exceptions)
         layout.addWidget(QLabel(self.ctx.t(Text(f"Pengecualian: {exceptions}", f"Exceptions: {exceptions}"))))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.reject)

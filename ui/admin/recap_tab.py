@@ -76,7 +76,11 @@ class RecapTab(AdminTab):
         for b in (self.refresh_button, self.csv_button, self.pdf_button):
             top.addWidget(b)
         layout.addLayout(top)
-        self.table = admin_table("recap_table", [ctx.t(label) for _, label in COLUMNS], stretch=1)
+        # Two-line headers where the label is long: eleven columns and the names fit a counter's screen.
+        headers = [
+            ctx.t(label).replace(" ", "\n", 1) if len(ctx.t(label)) > 12 else ctx.t(label) for _, label in COLUMNS
+        ]
+        self.table = admin_table("recap_table", headers, stretch=1)
         layout.addWidget(self.table)
         self.message = MessageLine()
         self.message.setObjectName("recap_message")
