@@ -343,3 +343,27 @@ def test_a_register_batch_is_one_transaction_with_an_answer_per_record(
     assert invalid.value.code == "request.invalid"
     with read(receiver.engine) as conn:
         assert conn.execute(select(func.count()).select_from(records)).scalar_one() == 2  # c was not kept
+
+
+def test_a_register_batch_answers_a_repeat_within_it_as_a_second_register_would(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    """register_many reads the station's rows once for the batch: a record named twice in
+    one batch must still be answered as registered, or as a conflict, by its first entry."""
+    a, b = station.packet(1), station.packet(2)
+    first = {"uuid": a.record_uuid, "station_seq": a.seq, "sha256": a.sha256, "size": a.size}
+    other = {"uuid": b.record_uuid, "station_seq": b.seq, "sha256": b.sha256, "size": b.size}
+    answers = receiver.register_many(
+        station.code,
+        [
+            first,
+            {**first, "uuid": a.record_uuid.upper()},
+            {**first, "sha256": "0" * 64},
+            {**other, "station_seq": a.seq},
+        ],
+    )
+    assert answers[:2] == [(True, {"state": "registered", "offset": 0}), (False, {"state": "registered", "offset": 0})]
+    refused = [x.code if isinstance(x, CentralError) else x for x in answers[2:]]
+    assert refused == ["record.hash_conflict", "record.seq_conflict"]
+    with read(receiver.engine) as conn:
+        assert conn.execute(select(func.count()).select_from(records)).scalar_one() == 1
