@@ -202,7 +202,7 @@ class Bench:
             }
         report = json.loads(self._central("report", "--json", home=home, db=db))
         result["ledger"] = check_ledger(report, log)
-        result["database"] = _database_size(self.pg, name)
+        result["stored"] = _database_size(self.pg, name)  # beside "database": what the window did
         self.say(f"{name}: {json.dumps({k: result[k] for k in ('records_per_s', 'commit_p50_ms', 'errors')})}")
         return result
 
