@@ -203,10 +203,16 @@ def region_notices(d: Demographics) -> list[ValidationError]:
     keeps the region where it was issued; a resident who moved has another address, and
     refusing would turn every such resident away. A typing slip is seen and corrected.
     A value refused for its own sake (characters, unknown province) is not also compared."""
-    if validate_field("nik", d.nik) is not None:
+    return region_notices_of(d.nik, d.provinsi, d.kabupaten_kota, d.kecamatan)
+
+
+def region_notices_of(nik: str, provinsi: str, kabupaten_kota: str, kecamatan: str) -> list[ValidationError]:
+    """`region_notices` from the fields as typed (the form checks them as they change)."""
+    if validate_field("nik", nik) is not None:
         return []
-    refused = {f for f in ("provinsi", "kabupaten_kota", "kecamatan") if validate_field(f, str(getattr(d, f)))}
-    found = nikrules.check_region_against(d.nik, d.provinsi, d.kabupaten_kota, d.kecamatan, wilayah.default_table())
+    typed = {"provinsi": provinsi, "kabupaten_kota": kabupaten_kota, "kecamatan": kecamatan}
+    refused = {f for f, value in typed.items() if validate_field(f, value)}
+    found = nikrules.check_region_against(nik, provinsi, kabupaten_kota, kecamatan, wilayah.default_table())
     return [e for e in found if e.field not in refused]
 
 

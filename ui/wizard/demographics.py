@@ -50,9 +50,10 @@ from station.demographics import (
     JenisKelamin,
     Kewarganegaraan,
     StatusPerkawinan,
+    region_notices_of,
     validate_field,
 )
-from station.nik import birth_date_from_nik, check_region_against, parse_nik
+from station.nik import birth_date_from_nik, parse_nik
 from station.regions import PROVINCES
 from station.workflow import EnrollmentWorkflow, Step
 from ui.completer import word_completer
@@ -287,15 +288,8 @@ class DemographicsPage(StepPage):
         """Name, in amber under its field, a province, regency/city or kecamatan that
         differs from the NIK's region, with what to do if the resident moved; it does not
         stop Next (station.demographics.region_notices says why)."""
-        nik = self.line("nik").text().strip()
-        notices: dict[str, str] = {}
-        if len(nik) == 16 and validate_field("nik", nik) is None:
-            typed = {f: self.line(f).text() for f in REGION_FIELDS}
-            refused = {f for f, v in typed.items() if v.strip() and validate_field(f, v) is not None}
-            found = check_region_against(
-                nik, typed["provinsi"], typed["kabupaten_kota"], typed["kecamatan"], wilayah.default_table()
-            )
-            notices = {e.field: e.text(self.ctx.lang) for e in found if e.field and e.field not in refused}
+        nik, *typed = (self.line(f).text() for f in ("nik", *REGION_FIELDS))
+        notices = {e.field: e.text(self.ctx.lang) for e in region_notices_of(nik.strip(), *typed) if e.field}
         for field in REGION_FIELDS:
             line = self.errors[field]
             if field in notices:
