@@ -23,8 +23,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from common.text import Text
@@ -239,3 +241,14 @@ def recap_html(recap: DailyRecap, lang: str = "id") -> str:
         f"<tr>{head}</tr>{''.join(lines)}</table>"
         "</body></html>"
     )
+
+
+def write_recap_csv(recap: DailyRecap, path: Path, lang: str = "id") -> Path:
+    """The CSV written whole under a temporary name, then renamed (never half a file),
+    owner-only: it names the operators."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        out.write(recap_csv(recap, lang))
+    os.replace(tmp, path)
+    return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from common.errors import ValidationError
 from common.text import Text
 from station.core import StationCore
-from station.daily_recap import COLUMNS, TOTAL, daily_recap, recap_csv, recap_json
+from station.daily_recap import COLUMNS, TOTAL, daily_recap, recap_json, write_recap_csv
 
 
 def add_parsers(sub: Any) -> None:
@@ -46,7 +45,7 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
         print(json.dumps(recap_json(recap), indent=2))
         return 0
     if args.csv is not None:
-        _write_private(args.csv, recap_csv(recap, args.lang))
+        write_recap_csv(recap, args.csv, args.lang)
         print(args.csv)
         return 0
     head = [label.get(args.lang) for key, label in COLUMNS if key != "full_name"]
@@ -66,12 +65,3 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
             )
         )
     return 0
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Written whole under a temporary name, then renamed: never half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-        out.write(text)
-    os.replace(tmp, path)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from station.daily_recap import COLUMNS, TOTAL, DailyRecap, recap_csv, recap_html
+from station.daily_recap import COLUMNS, TOTAL, DailyRecap, recap_html, write_recap_csv
 from ui.admin.tab import AdminTab, admin_table
 from ui.app_context import AppContext
 from ui.messages import InfoMsg, OkMsg, ScreenMessages
@@ -34,10 +34,7 @@ def write_recap(recap: DailyRecap, path: Path, lang: str, pdf: bool) -> Path:
     """Off the GUI thread: the recap as PDF (Qt's rich text) or CSV, written whole."""
     if pdf:
         return write_pdf(recap_html(recap, lang), path, landscape=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(recap_csv(recap, lang), encoding="utf-8", newline="")
-    tmp.replace(path)
-    return path
+    return write_recap_csv(recap, path, lang)
 
 
 class RecapTab(AdminTab):
