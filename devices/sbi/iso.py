@@ -40,6 +40,7 @@ VERSION_020 = b"020\x00"
 FINGER_JP2_LOSSLESS = 5  # 19794-4:2011 compression: 0 raw, 2 WSQ, 3 JPEG, 4 JP2 lossy, 5 JP2 lossless, 6 PNG
 IRIS_MONO_JP2 = 0x0A  # 19794-6:2011 image format: monochrome JPEG 2000
 IRIS_K2_VGA, IRIS_K3_CROPPED = 2, 3
+IRIS_HISTORY_LOSSLESS, IRIS_HISTORY_LOSSY = 1, 2  # image properties: compression history
 EYE_LABELS = {"Right": 1, "Left": 2}
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 MAX_SIDE = 4096
@@ -62,6 +63,8 @@ class IsoImage:
     image_bytes: bytes  # the encoded image inside the record
     image_type: int = 0  # iris: K2 (2) or K3 (3)
     quality: int = 255  # the record's first quality block score, 255 when absent
+    image_format: int = 0  # iris: the 19794-6 image format code (0x0A monochrome JPEG 2000)
+    properties: int = 0  # iris: the image properties byte (compression history in bits 7-8)
 
     def decode(self) -> np.ndarray:
         """The grey image as uint8 (rows, cols); refuses sizes that disagree with the header."""
@@ -121,13 +124,18 @@ def finger_record(
 
 def iris_record(
     image: np.ndarray, eye: str, *, image_type: int = IRIS_K2_VGA, quality: int = 255, now: datetime | None = None,
-    encoded: bytes | None = None,
+    encoded: bytes | None = None, lossy: bool = False,
 ) -> bytes:  # fmt: skip
-    """One-eye 19794-6:2011 record, monochrome JPEG 2000 lossless."""
+    """One-eye 19794-6:2011 record, monochrome JPEG 2000: lossless unless `lossy` (then
+    `encoded` is the caller's lossy JPEG 2000 and the compression history says so; the
+    station's K3 records, devices.iris.iso19794_6)."""
+    if lossy and encoded is None:
+        raise ValueError("a lossy iris record needs its encoded image")
     data = encoded if encoded is not None else encode_jp2_lossless(image)
     h, w = image.shape[:2]
     qblocks = b"" if quality == 255 else struct.pack(">BHH", quality, 0x0103, 0x0001)
-    properties = 0x01 << 6  # compression history: lossless; orientation undefined
+    # compression history (lossless 1, lossy 2); orientation undefined
+    properties = (IRIS_HISTORY_LOSSY if lossy else IRIS_HISTORY_LOSSLESS) << 6
     info = struct.pack(
         ">BBBBHHBHHHHHHHHH",
         EYE_LABELS[eye],
@@ -224,10 +232,13 @@ def read_iris(data: bytes) -> IsoImage:
     r.take(9 + 5)
     quality = _quality(r)
     r.unpack(">H")
-    eye, image_type, _fmt, _props, w, h, depth, *_rest = r.unpack(">BBBBHHBHHHHHHHHH")
+    eye, image_type, fmt, props, w, h, depth, *_rest = r.unpack(">BBBBHHBHHHHHHHHH")
     if depth != 8:
         raise IsoError(f"bit depth {depth} not supported")
-    return IsoImage("iris", eye, w, h, 0, _image(r), image_type=image_type, quality=quality)
+    image = _image(r)
+    return IsoImage(
+        "iris", eye, w, h, 0, image, image_type=image_type, quality=quality, image_format=fmt, properties=props
+    )
 
 
 def face_image(data: bytes) -> IsoImage:
