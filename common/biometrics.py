@@ -56,12 +56,17 @@ FINGER_LABELS: dict[FingerPosition, Text] = {
 
 
 class ItemException(StrEnum):
-    """Why an item (a finger, or the signature) has no capture; stored by its value."""
+    """Why an item (a finger, an eye, or the signature) has no capture; stored by its value.
+
+    Which reasons fit which item: `exception_reasons(kind)` (an eye is not amputated).
+    """
 
     AMPUTATED = "amputated"
     BANDAGED = "bandaged"
     SCARRED = "scarred"
     OTHER = "other"
+    EYE_MISSING = "eye_missing"
+    EYE_CONDITION = "eye_condition"
 
 
 ITEM_EXCEPTION_LABELS: dict[ItemException, Text] = {
@@ -69,16 +74,41 @@ ITEM_EXCEPTION_LABELS: dict[ItemException, Text] = {
     ItemException.BANDAGED: Text("Diperban", "Bandaged"),
     ItemException.SCARRED: Text("Luka/bekas luka", "Scarred"),
     ItemException.OTHER: Text("Lainnya", "Other"),
+    ItemException.EYE_MISSING: Text("Mata tidak ada", "Missing eye"),
+    ItemException.EYE_CONDITION: Text("Kelainan/penyakit mata", "Eye condition"),
 }
 
 FACE = "face"
 SIGNATURE = "signature"
-ALL_ITEM_KINDS: tuple[str, ...] = (FACE, *(p.item_kind for p in FingerPosition), SIGNATURE)
+IRIS_RIGHT = "iris_right"
+IRIS_LEFT = "iris_left"
+IRIS_ITEM_KINDS: dict[str, str] = {"right": IRIS_RIGHT, "left": IRIS_LEFT}  # the resident's eye -> item kind
+ALL_ITEM_KINDS: tuple[str, ...] = (FACE, *(p.item_kind for p in FingerPosition), SIGNATURE, IRIS_RIGHT, IRIS_LEFT)
 _KIND_LABELS: dict[str, Text] = {
     FACE: Text("Wajah", "Face"),
     SIGNATURE: Text("Tanda tangan", "Signature"),
     **{p.item_kind: p.label for p in FingerPosition},
+    IRIS_RIGHT: Text("Iris mata kanan", "Right iris"),
+    IRIS_LEFT: Text("Iris mata kiri", "Left iris"),
 }
+
+_EYE_REASONS = (ItemException.EYE_MISSING, ItemException.EYE_CONDITION, ItemException.OTHER)
+_BODY_REASONS = (ItemException.AMPUTATED, ItemException.BANDAGED, ItemException.SCARRED, ItemException.OTHER)
+
+
+def iris_kind(eye: str) -> str:
+    """The item kind of the resident's `eye` ("left" or "right"); ValueError for anything else."""
+    try:
+        return IRIS_ITEM_KINDS[eye]
+    except KeyError:
+        raise ValueError(f"eye must be 'left' or 'right', not {eye!r}") from None
+
+
+def exception_reasons(kind: str) -> tuple[ItemException, ...]:
+    """The exception reasons that fit an item kind, in the order a form lists them: an
+    eye is missing or has a condition; a finger (or the hand that signs) is amputated,
+    bandaged or scarred; anything else is 'Other' with a note."""
+    return _EYE_REASONS if kind in IRIS_ITEM_KINDS.values() else _BODY_REASONS
 
 
 def item_kind_label(kind: str) -> Text:
@@ -93,6 +123,7 @@ class ItemFormat(StrEnum):
     SIGNATURE_VECTORS = "sigvec"  # JSON strokes, see devices.signature
     PNG = "png"
     PLACEHOLDER = "placeholder"
+    ISO_19794_6 = "iso19794-6"  # an ISO/IEC 19794-6:2011 iris record, cropped (K3) image, see devices.iris
 
 
 class ItemRow(Protocol):
@@ -130,7 +161,7 @@ class CapturedItem:
     described in the packet; nothing downstream rewrites it.
     """
 
-    kind: str  # FACE, finger_1..finger_10, SIGNATURE
+    kind: str  # FACE, finger_1..finger_10, SIGNATURE, IRIS_RIGHT, IRIS_LEFT
     format: ItemFormat | None  # None for an exception
     payload: bytes | None  # plaintext; None for an exception
     quality: float | None = None
@@ -147,7 +178,7 @@ class CapturedItem:
     def exception(
         cls, kind: str, reason: ItemException, *, note: str, approved_by: str, at: datetime | None = None
     ) -> CapturedItem:
-        """The item for a finger or a signature that cannot be captured (the one place it is built)."""
+        """The item for a finger, an eye or a signature that cannot be captured (the one place it is built)."""
         return cls(
             kind=kind,
             format=None,

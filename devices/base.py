@@ -27,12 +27,14 @@ class DeviceKind(StrEnum):
     CAMERA = "camera"
     FINGERPRINT = "fingerprint"
     SIGNATURE = "signature"
+    IRIS = "iris"
 
 
 DEVICE_KIND_LABELS: dict[DeviceKind, Text] = {
     DeviceKind.CAMERA: Text("Kamera", "Camera"),
     DeviceKind.FINGERPRINT: Text("Pemindai sidik jari", "Fingerprint scanner"),
     DeviceKind.SIGNATURE: Text("Alat tanda tangan", "Signature pad"),
+    DeviceKind.IRIS: Text("Kamera iris", "Iris camera"),
 }
 
 
@@ -87,7 +89,7 @@ class DeviceInfo:
 class SelfTestStep:
     """One step of a technician's self-test: what was measured against what was expected."""
 
-    device: str  # "fingerprint", "signature", "camera" or "station"
+    device: str  # "fingerprint", "signature", "camera", "iris" or "station"
     name: str  # stable id, e.g. "fingerprint.empty_platen"
     title: Text
     passed: bool

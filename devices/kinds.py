@@ -1,4 +1,4 @@
-"""The three device interfaces and what their captures return.
+"""The four device interfaces and what their captures return.
 
 The station and the app program against these classes only; a driver for a vendor SDK
 or an SBI HTTP service implements the same methods.
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from common.biometrics import FingerPosition
 from common.progress import CancelToken, Progress, no_progress
 from common.text import Text
 from devices.base import Device, DeviceInfo, DeviceKind
+
+if TYPE_CHECKING:  # the quality module imports OpenCV; a driver imports it when it captures
+    from devices.iris.quality import IrisQuality
 
 # --- fingerprint -----------------------------------------------------------------
 
@@ -146,6 +149,67 @@ class Camera(Device):
     ) -> FaceCapture:
         """Analyse frames until all checks pass over several consecutive frames
         (automatic capture) or `manual` is set; crop to 3:4 and JPEG-encode."""
+
+
+# --- iris ------------------------------------------------------------------------
+
+EYES = ("left", "right")  # the resident's eyes, as item kinds and captures name them
+
+
+@dataclass(frozen=True)
+class IrisAttempt:
+    """One eye in one attempt, as `IrisCamera.capture_eyes` reports it while it goes on."""
+
+    eye: str  # "left" | "right"
+    image: np.ndarray  # uint8 grey NIR as the device sent it
+    device_score: float
+
+
+@dataclass(frozen=True)
+class IrisCapture:
+    """One eye, kept: what the iris step shows and turns into an item (station.captures)."""
+
+    eye: str  # "left" | "right" (the resident's)
+    image: np.ndarray  # uint8 grey NIR as the device gave it
+    record: bytes  # ISO/IEC 19794-6:2011 K3 record: what is stored and sent
+    device_score: float  # the device's qualityScore, 0-100 (MOSIP threshold 60)
+    quality: IrisQuality  # the station's ISO/IEC 29794-6 measures (devices.iris.quality)
+    attempts: int
+    device: DeviceInfo
+
+    @property
+    def passed(self) -> bool:
+        """Both verdicts hold: the device's score reaches the threshold and every station measure passes."""
+        return self.device_score >= IrisCamera.device_threshold and self.quality.passed
+
+
+class IrisCamera(Device):
+    """A dual-iris camera. `eyes` is "both", "left" or "right"; results are keyed "left"/"right"."""
+
+    kind: ClassVar[DeviceKind] = DeviceKind.IRIS
+    device_threshold: ClassVar[float] = 60.0  # MOSIP's registration client default
+
+    @abc.abstractmethod
+    def capture_eyes(
+        self,
+        eyes: str = "both",
+        *,
+        attempts: int = 3,
+        timeout_s: float = 15.0,
+        exceptions: Sequence[str] = (),
+        cancel: CancelToken | None = None,
+        progress: Progress = no_progress,
+        on_attempt: Callable[[int, dict[str, IrisAttempt]], None] | None = None,
+    ) -> dict[str, IrisCapture]:
+        """Capture `eyes` (an eye in `exceptions` is not asked for), best of `attempts`;
+        each kept eye with its K3 record, the device's score and the station's measures."""
+
+    @abc.abstractmethod
+    def start_preview(self, eyes: str, on_frame: Callable[[np.ndarray], None], *, duration_s: float = 120.0) -> None:
+        """Deliver the device's preview frames (BGR) from its own I/O thread."""
+
+    @abc.abstractmethod
+    def stop_preview(self) -> None: ...
 
 
 SIMULATED_LABEL = Text("SIMULASI", "SIMULATED")

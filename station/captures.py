@@ -1,9 +1,9 @@
 """Device captures turned into the items the enrollment workflow keeps.
 
 A driver returns rich objects (`FaceCapture`, `FingerCapture`, `SignatureCapture`,
-with images, analyses and pen points); the workflow keeps only the payload that is
-sealed and sent (JPEG, WSQ, signature vectors) and which device produced it. These
-three functions are that conversion, in one place, so the wizard, scripts and tests
+`IrisCapture`, with images, analyses and pen points); the workflow keeps only the
+payload that is sealed and sent (JPEG, WSQ, signature vectors, ISO/IEC 19794-6 iris
+records) and which device produced it. These four functions are that conversion, in one place, so the wizard, scripts and tests
 build the same `CapturedItem` from the same capture; that object then travels
 unchanged through the draft, the seal and the packet manifest.
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from common.biometrics import FACE, SIGNATURE, CapturedItem, ItemFormat
+from common.biometrics import FACE, SIGNATURE, CapturedItem, ItemFormat, iris_kind
 from devices.base import DeviceInfo
-from devices.kinds import FaceCapture, FingerCapture, SignatureCapture
+from devices.kinds import FaceCapture, FingerCapture, IrisCapture, SignatureCapture
 from devices.signature.vectors import encode_strokes
 
 _NO_SERIAL = frozenset({"", "unknown"})
@@ -56,3 +56,9 @@ def finger_capture(c: FingerCapture, *, at: datetime | None = None) -> CapturedI
 def signature_capture(c: SignatureCapture, *, at: datetime | None = None) -> CapturedItem:
     """The strokes in the ``sigvec`` vector format, in the pad's own units."""
     return _from_device(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, encode_strokes(c), None, c.device, at)
+
+
+def iris_capture(c: IrisCapture, *, at: datetime | None = None) -> CapturedItem:
+    """The eye's ISO/IEC 19794-6 K3 record with the device's score (0-100, MOSIP threshold
+    60) as its quality; the station's own measures were shown, not stored."""
+    return _from_device(iris_kind(c.eye), ItemFormat.ISO_19794_6, c.record, round(c.device_score, 1), c.device, at)

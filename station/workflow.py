@@ -1,6 +1,9 @@
 """The enrollment workflow: a plain state machine, driven by the app or by scripts.
 
-Steps: DEMOGRAPHICS -> PHOTO -> FINGERPRINTS -> SIGNATURE -> REVIEW -> SEALED.
+Steps, in the official e-KTP capture order (data verification, photo, signature,
+fingerprints, iris): DEMOGRAPHICS -> PHOTO -> SIGNATURE -> FINGERPRINTS -> IRIS ->
+REVIEW -> SEALED. Each finger and each eye is a capture or an exception a supervisor
+approved, with a reason that fits it (`common.biometrics.exception_reasons`).
 The wizard renders `step` and feeds input back; it adds no rules of its own. Every
 accepted input is saved as a draft through the `DraftSink`, so a crash or power cut
 loses at most the step in progress. `seal()` can succeed once: a second call (a
@@ -16,7 +19,18 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException
+from common.biometrics import (
+    FACE,
+    IRIS_ITEM_KINDS,
+    ITEM_EXCEPTION_LABELS,
+    SIGNATURE,
+    CapturedItem,
+    FingerPosition,
+    ItemException,
+    exception_reasons,
+    iris_kind,
+    item_kind_label,
+)
 from common.errors import StateError, ValidationError
 from common.text import Text
 from station.auth import Role, User
@@ -27,19 +41,22 @@ from store.records import EnrollmentData, SealResult
 class Step(StrEnum):
     DEMOGRAPHICS = "demographics"
     PHOTO = "photo"
-    FINGERPRINTS = "fingerprints"
     SIGNATURE = "signature"
+    FINGERPRINTS = "fingerprints"
+    IRIS = "iris"
     REVIEW = "review"
     SEALED = "sealed"
 
 
-ORDER = [Step.DEMOGRAPHICS, Step.PHOTO, Step.FINGERPRINTS, Step.SIGNATURE, Step.REVIEW, Step.SEALED]
+ORDER = [Step.DEMOGRAPHICS, Step.PHOTO, Step.SIGNATURE, Step.FINGERPRINTS, Step.IRIS, Step.REVIEW, Step.SEALED]
+CAPTURE_STEPS = ORDER[: ORDER.index(Step.REVIEW)]  # what must be complete before the review
 
 STEP_LABELS = {
     Step.DEMOGRAPHICS: Text("Data diri", "Demographics"),
     Step.PHOTO: Text("Foto", "Photo"),
     Step.FINGERPRINTS: Text("Sidik jari", "Fingerprints"),
     Step.SIGNATURE: Text("Tanda tangan", "Signature"),
+    Step.IRIS: Text("Iris", "Iris"),
     Step.REVIEW: Text("Periksa", "Review"),
     Step.SEALED: Text("Selesai", "Sealed"),
 }
@@ -111,7 +128,9 @@ class EnrollmentWorkflow:
             return all(p.item_kind in e.items for p in FingerPosition)
         if step == Step.SIGNATURE:
             return SIGNATURE in e.items
-        return step == Step.REVIEW and all(self.complete(s) for s in ORDER[:4])
+        if step == Step.IRIS:
+            return all(kind in e.items for kind in IRIS_ITEM_KINDS.values())
+        return step == Step.REVIEW and all(self.complete(s) for s in CAPTURE_STEPS)
 
     def go_to(self, step: Step) -> None:
         """Go back to any step, or forward to the first incomplete one at most."""
@@ -146,11 +165,15 @@ class EnrollmentWorkflow:
             out.append(Text("Data diri belum diisi.", "Demographics are missing."))
         if FACE not in e.items:
             out.append(Text("Foto wajah belum diambil.", "The face photo is missing."))
+        if SIGNATURE not in e.items:
+            out.append(Text("Tanda tangan belum diambil.", "The signature is missing."))
         for p in FingerPosition:
             if p.item_kind not in e.items:
                 out.append(Text(f"{p.label.id}: belum diambil.", f"{p.label.en}: not captured."))
-        if SIGNATURE not in e.items:
-            out.append(Text("Tanda tangan belum diambil.", "The signature is missing."))
+        for kind in IRIS_ITEM_KINDS.values():
+            if kind not in e.items:
+                label = item_kind_label(kind)
+                out.append(Text(f"{label.id}: belum diambil.", f"{label.en}: not captured."))
         return out
 
     # --- inputs ---------------------------------------------------------------
@@ -189,6 +212,28 @@ class EnrollmentWorkflow:
         else:
             self._save()
 
+    def set_iris(self, eye: str, item: CapturedItem) -> None:
+        """One eye's capture (`eye` "left" or "right", the resident's); the step is
+        complete when both eyes are captured or excepted."""
+        self._require_open()
+        self._need(Step.DEMOGRAPHICS)
+        kind = iris_kind(eye)
+        _require_kind(item, kind)
+        self.enrollment.items[kind] = item
+        if self.complete(Step.IRIS):
+            self._advance_from(Step.IRIS)
+        else:
+            self._save()
+
+    def set_iris_exception(self, eye: str, reason: ItemException, *, note: str = "", approver: User) -> None:
+        """An eye that cannot be captured (missing, or a condition such as a cataract or
+        an injury); a supervisor must approve it, as for a finger."""
+        self._set_exception(iris_kind(eye), reason, note, approver)
+        if self.complete(Step.IRIS):
+            self._advance_from(Step.IRIS)
+        else:
+            self._save()
+
     def set_signature(self, item: CapturedItem) -> None:
         self._require_open()
         self._need(Step.DEMOGRAPHICS)
@@ -208,18 +253,27 @@ class EnrollmentWorkflow:
         self._save()
 
     def _set_exception(self, kind: str, reason: ItemException, note: str, approver: User) -> None:
-        """A finger's or the signature's exception: checked, then built in one place."""
+        """A finger's, an eye's or the signature's exception: checked, then built in one place."""
         self._require_open()
         self._need(Step.DEMOGRAPHICS)
-        self._check_exception(reason, note, approver)
+        self._check_exception(kind, reason, note, approver)
         self.enrollment.items[kind] = CapturedItem.exception(kind, reason, note=note, approved_by=approver.username)
 
     @staticmethod
-    def _check_exception(reason: ItemException, note: str, approver: User) -> None:
+    def _check_exception(kind: str, reason: ItemException, note: str, approver: User) -> None:
         if approver.role != Role.SUPERVISOR:
             raise StateError(
                 Text("Pengecualian harus disetujui supervisor.", "An exception must be approved by a supervisor."),
                 code="auth.role",
+            )
+        if reason not in exception_reasons(kind):
+            what, why = item_kind_label(kind), ITEM_EXCEPTION_LABELS[reason]
+            raise ValidationError(
+                Text(
+                    f"Alasan '{why.id}' tidak berlaku untuk {what.id}.",
+                    f"Reason '{why.en}' does not apply to {what.en}.",
+                ),
+                field="reason",
             )
         if reason == ItemException.OTHER and not note.strip():
             raise ValidationError(
@@ -301,7 +355,7 @@ class EnrollmentWorkflow:
             step=self.step,
             demographics=e.demographics,
             items=tuple(e.items.items()),
-            complete=tuple(s for s in ORDER[:5] if self.complete(s)),
+            complete=tuple(s for s in ORDER[: ORDER.index(Step.SEALED)] if self.complete(s)),
             missing=tuple(self.missing()),
             sealed=self.sealed,
             ticket_id=e.ticket_id,

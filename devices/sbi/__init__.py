@@ -7,7 +7,9 @@ Registry entries (entry-point group ``station.devices``):
   port, always reported as simulated; closing the scanner stops the simulator;
 * ``SBI_FACE`` / ``SBI_FACE_SIM`` (``sbi-face``, ``sbi-face-sim``, camera) - the same for
   a face camera behind today's photo step (the simulator takes ``birth_year`` for its
-  backdrop).
+  backdrop);
+* ``SBI_IRIS`` / ``SBI_IRIS_SIM`` (``sbi-iris``, ``sbi-iris-sim``, iris) - a dual-iris
+  camera behind the iris step; ``sbi-iris-sim`` is the iris kind's default simulator.
 
 Options: ``ports`` ("4501-4600"), ``trust_store`` (folder of PEM device-CA
 certificates), ``trust_simulator`` (demo stations), ``env``, ``device_id``,
@@ -21,9 +23,11 @@ Public API for the wizard and the iris step (see each module's doc):
   `finger.SlapCapture` (per finger: image, WSQ, device score; `passed`,
   `below_threshold`, every attempt's scores); `is_slap_scanner` tells a 4-4-2 device;
   wrong hand / missing finger raise `errors.WrongSubtypes` (`.unexpected`, `.missing`);
-* `iris.SbiIrisCamera.capture_eyes(Eyes.BOTH, exceptions=..., chain=...)` ->
-  `iris.EyesCapture` (per eye: the NIR image as sent, its ISO 19794-6 record, the
-  device's score); `start_preview(eyes, on_frame)` for the live view;
+* `iris.SbiIrisCamera`: a `devices.kinds.IrisCamera` (`capture_eyes("both")` ->
+  {"left"/"right": `IrisCapture`}; set `.chain` to chain it); under it
+  `capture_sbi(Eyes.BOTH, exceptions=..., chain=...)` -> `iris.EyesCapture` (per eye:
+  the NIR image as sent, its ISO 19794-6 record, the device's score);
+  `start_preview(eyes, on_frame)` for the live view;
 * `face.SbiFaceCamera`: a `devices.kinds.Camera` (set `.chain` to chain the photo);
 * lower down: `service.SbiService` (one device, its I/O thread, captures, preview),
   `client.discover` / `device_info` / `rcapture`, `verify.verify_capture`;
@@ -173,6 +177,43 @@ def _create_face_simulated(settings: DeviceSettings) -> Device:
     )  # fmt: skip
 
 
+def _create_iris(settings: DeviceSettings) -> Device:
+    from devices.sbi.iris import SbiIrisCamera
+
+    return SbiIrisCamera(
+        _settings(settings.port, dict(settings.options), DeviceKind.IRIS),
+        driver_name="sbi-iris",
+        language=str(settings.options.get("language", "id")),
+    )
+
+
+def _create_iris_simulated(settings: DeviceSettings) -> Device:
+    """A simulated SBI dual-iris camera on its own in-process service (``fault``, ``seed``)."""
+    from devices.sbi.iris import SbiIrisCamera
+
+    opts = dict(settings.options)
+    sim_settings, stop = _start_simulator("iris", opts, DeviceKind.IRIS)
+    return SbiIrisCamera(
+        sim_settings, driver_name="sbi-iris-sim", simulated=True, on_close=stop,
+        language=str(opts.get("language", "id")),
+    )  # fmt: skip
+
+
+def _iris_reason() -> str | None:
+    reason = _reason()
+    if reason is not None:
+        return reason
+    try:
+        import cv2  # noqa: F401  (the station's iris measures and K3 crop)
+    except ImportError as exc:
+        return f"OpenCV cannot be imported: {exc}"
+    return None
+
+
+def _iris_simulator_reason() -> str | None:
+    return _iris_reason() or _simulator_reason()
+
+
 def _probe_for(bio_type: str) -> Callable[[str, int | None, float], bool]:
     def probe_type(port: str, baud: int | None, timeout_s: float) -> bool:
         if not port.startswith("http://"):
@@ -235,4 +276,33 @@ SBI_FACE_SIM = DriverSpec(
     unavailable_reason=_simulator_reason,
 )
 
-__all__ = ["FAULTS", "SBI_FACE", "SBI_FACE_SIM", "SBI_FINGER", "SBI_FINGER_SIM", "SIM_TYPES", "probe"]
+SBI_IRIS = DriverSpec(
+    name="sbi-iris",
+    kind=DeviceKind.IRIS,
+    simulated=False,
+    title=Text("Kamera iris ganda bersertifikat (MOSIP SBI 0.9.5)", "Certified dual-iris camera (MOSIP SBI 0.9.5)"),
+    create=_create_iris,
+    unavailable_reason=_iris_reason,
+    probe=_probe_for("Iris"),
+)
+
+SBI_IRIS_SIM = DriverSpec(
+    name="sbi-iris-sim",
+    kind=DeviceKind.IRIS,
+    simulated=True,
+    title=Text("Simulator kamera iris ganda (SBI)", "Dual-iris camera simulator (SBI)"),
+    create=_create_iris_simulated,
+    unavailable_reason=_iris_simulator_reason,
+)
+
+__all__ = [
+    "FAULTS",
+    "SBI_FACE",
+    "SBI_FACE_SIM",
+    "SBI_FINGER",
+    "SBI_FINGER_SIM",
+    "SBI_IRIS",
+    "SBI_IRIS_SIM",
+    "SIM_TYPES",
+    "probe",
+]

@@ -1,15 +1,21 @@
 """The SBI dual-iris camera: both eyes (or one) with the device's scores and live preview.
 
-`SbiIrisCamera` offers what the iris step needs from the device; the station's own
-quality analysis (ISO/IEC 29794-6 components with OpenCV) and the K3 crop belong to
-that step, which takes each `EyeCapture.image` as the device sent it. The station has
-no iris `DeviceKind` yet, so this is not a registered `Device`: the iris step adds the
-kind and wraps this class (its errors already report under DeviceKind.IRIS once that
-exists, see errors.kind_for).
+`SbiIrisCamera` is the station's `devices.kinds.IrisCamera` (DeviceKind.IRIS):
+`capture_eyes("both")` returns each eye as an `IrisCapture` with the station's
+ISO/IEC 29794-6 measures (devices.iris.quality) and the ISO/IEC 19794-6 K3 record that
+is stored and sent (devices.iris.iso19794_6), built from the image the device sent.
+`capture_sbi(Eyes.BOTH)` is the SBI-level capture under it (`EyesCapture`: per eye the
+image as sent, the device's signed record and score, the verified SBI capture).
 
 Attempts follow MOSIP's defaults (threshold 60 on the device's score, up to 3, the
 best kept); a caller with its own ranking takes one attempt at a time
 (`attempts=1`) and keeps what it prefers, advancing the chain itself.
+
+The enrollment's `CaptureChain` is not part of the IrisCamera interface: a caller that
+keeps one sets `camera.chain` before capturing (as for the SBI face camera);
+`camera.last_capture` then holds the verified SBI capture of the eyes kept.
+Trap: the record sent is the station's own K3 crop, not the device's signed record, so
+the signature and chain vouch for the capture, the hash of the kept record for the item.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from common.progress import CancelToken, Progress, no_progress
-from common.text import Text
-from devices.base import DeviceInfo
+from common.text import DEFAULT_LANGUAGE, Text
+from devices.base import DeviceInfo, DeviceKind
+from devices.kinds import EYES, IrisAttempt, IrisCamera, IrisCapture
 from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
@@ -30,7 +38,15 @@ from devices.sbi.driver import SbiDriver, excepted_among
 from devices.sbi.service import SbiSettings, require_open
 from devices.sbi.spec import ATTEMPTS, EYE_SUBTYPES, IRIS_THRESHOLD, BioType, Eyes
 
+if TYPE_CHECKING:
+    from devices.iris.quality import IrisQuality
+
 log = logging.getLogger(__name__)
+
+# The station's eye names ("left"/"right", as in the item kinds) and the SBI's.
+SBI_EYE = {"left": "Left", "right": "Right"}
+STATION_EYE = {v: k for k, v in SBI_EYE.items()}
+EYES_ARG = {"both": Eyes.BOTH, "left": Eyes.LEFT, "right": Eyes.RIGHT}
 
 EYE_LABELS = {"Left": Text("Mata kiri", "Left eye"), "Right": Text("Mata kanan", "Right eye")}
 
@@ -67,12 +83,49 @@ class EyesCapture:
         return sum(c.device_score for c in self.eyes.values()) / len(self.eyes) if self.eyes else 0.0
 
 
-class SbiIrisCamera(SbiDriver):
+def eyes_arg(eyes: str) -> Eyes:
+    """The SBI deviceSubId of the station's `eyes` ("both", "left", "right")."""
+    try:
+        return EYES_ARG[eyes]
+    except KeyError:
+        raise ValueError(f"eyes must be one of {sorted(EYES_ARG)}, not {eyes!r}") from None
+
+
+def station_record(image: np.ndarray, *, eye: str, device_score: float) -> tuple[bytes, IrisQuality]:
+    """The station's measures of one eye and the K3 record it stores: the iris cropped
+    to 640x480 around the segmentation (or the whole image brought to 640x480 when no
+    iris was found: the operator decides, the record still holds what was seen)."""
+    import cv2
+
+    from devices.iris.iso19794_6 import crop_k3, encode_iris_record
+    from devices.iris.quality import assess_iris
+
+    quality = assess_iris(image)
+    if quality.segmentation is not None:
+        k3 = crop_k3(image, quality.segmentation)
+    elif image.shape[:2] != (480, 640):
+        k3 = cv2.resize(image, (640, 480), interpolation=cv2.INTER_AREA)
+    else:
+        k3 = image
+    record = encode_iris_record(k3, eye=eye, quality=max(0, min(100, round(device_score))))
+    return record, quality
+
+
+class SbiIrisCamera(SbiDriver, IrisCamera):
     threshold = IRIS_THRESHOLD
+    device_threshold = IRIS_THRESHOLD
     bio_type = BioType.IRIS
     default_driver_name = "sbi-iris"
     self_test_device = "iris"
     self_test_sub_id = int(Eyes.BOTH)
+
+    def __init__(
+        self, settings: SbiSettings, *, driver_name: str | None = None, simulated: bool = False,
+        on_close: Callable[[], None] | None = None, language: str = DEFAULT_LANGUAGE,
+    ) -> None:  # fmt: skip
+        super().__init__(settings, driver_name=driver_name, simulated=simulated, on_close=on_close, language=language)
+        self.chain: CaptureChain | None = None
+        self.last_capture: SbiCapture | None = None
 
     def self_test_threshold(self) -> float:
         return self.threshold
@@ -87,12 +140,47 @@ class SbiIrisCamera(SbiDriver):
     def info(self) -> DeviceInfo:
         d = require_open(self.service)
         return self._device_info(
-            errors.kind_for(BioType.IRIS),
+            DeviceKind.IRIS,
             serial=d.device_code,
             extra={"certification": d.certification, "device_sub_type": d.sub_type, "signed_by": d.signed_by or ""},
         )
 
     def capture_eyes(
+        self,
+        eyes: str = "both",
+        *,
+        attempts: int = ATTEMPTS,
+        timeout_s: float = 15.0,
+        exceptions: Sequence[str] = (),
+        cancel: CancelToken | None = None,
+        progress: Progress = no_progress,
+        on_attempt: Callable[[int, dict[str, IrisAttempt]], None] | None = None,
+    ) -> dict[str, IrisCapture]:
+        """The IrisCamera capture: `capture_sbi` on the enrollment's chain (`self.chain`),
+        then the station's measures and K3 record of each eye kept, keyed "left"/"right"."""
+        sbi_exceptions = [SBI_EYE[e] for e in exceptions if e in SBI_EYE]
+
+        def each(n: int, attempt: EyesCapture) -> None:
+            if on_attempt is not None:
+                on_attempt(n, {
+                    STATION_EYE[e]: IrisAttempt(STATION_EYE[e], c.image, c.device_score) for e, c in attempt.eyes.items()
+                })  # fmt: skip
+
+        kept = self.capture_sbi(
+            eyes_arg(eyes), exceptions=sbi_exceptions, attempts=attempts, timeout_s=timeout_s, chain=self.chain,
+            cancel=cancel, progress=progress, on_attempt=each,
+        )  # fmt: skip
+        self.last_capture = kept.sbi
+        device = self.info()
+        out: dict[str, IrisCapture] = {}
+        for sbi_eye, c in kept.eyes.items():
+            eye = STATION_EYE[sbi_eye]
+            record, quality = station_record(c.image, eye=eye, device_score=c.device_score)
+            out[eye] = IrisCapture(eye, c.image, record, c.device_score, quality, kept.attempts, device)
+        progress(1.0, Text("Tangkapan iris", "Iris capture").get(self.language))
+        return {e: out[e] for e in EYES if e in out}
+
+    def capture_sbi(
         self,
         eyes: Eyes = Eyes.BOTH,
         *,
@@ -140,8 +228,13 @@ class SbiIrisCamera(SbiDriver):
         )  # fmt: skip
         return kept
 
-    def start_preview(self, eyes: Eyes, on_frame: Callable[[np.ndarray], None], *, duration_s: float = 120.0) -> None:
-        self.service.start_preview(int(eyes), on_frame, duration_s=duration_s)
+    def start_preview(
+        self, eyes: str | Eyes, on_frame: Callable[[np.ndarray], None], *, duration_s: float = 120.0
+    ) -> None:
+        """The device's live preview of `eyes` ("both": both eyes side by side, the
+        resident's right eye on the image's left), BGR frames on the stream's own thread."""
+        sub_id = eyes if isinstance(eyes, Eyes) else eyes_arg(eyes)
+        self.service.start_preview(int(sub_id), on_frame, duration_s=duration_s)
 
 
 def simulated_iris_camera(*, fault: str | None = None, seed: int = 1, capture_delay_s: float = 0.2) -> SbiIrisCamera:

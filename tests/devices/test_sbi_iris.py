@@ -35,7 +35,7 @@ def test_both_eyes_come_back_with_images_scores_and_a_continued_chain(camera: Sb
     info = camera.info()
     assert info.simulated and info.model == "SIMULATOR SIM-IRIS-DUAL" and info.extra["device_sub_type"] == "Double"
     chain = CaptureChain(previous="AB" * 32)  # as if the slaps came first
-    eyes = camera.capture_eyes(Eyes.BOTH, chain=chain)
+    eyes = camera.capture_sbi(Eyes.BOTH, chain=chain)
     assert set(eyes.eyes) == {"Left", "Right"} and eyes.passed and eyes.attempts == 1
     left = eyes.eyes["Left"]
     assert left.image.shape == (480, 640) and left.image_type == iso.IRIS_K2_VGA and left.device_score >= 60
@@ -43,17 +43,17 @@ def test_both_eyes_come_back_with_images_scores_and_a_continued_chain(camera: Sb
 
 
 def test_an_eye_exception_is_not_asked_for(camera: SbiIrisCamera) -> None:
-    eyes = camera.capture_eyes(Eyes.BOTH, exceptions=["Right"])
+    eyes = camera.capture_sbi(Eyes.BOTH, exceptions=["Right"])
     assert set(eyes.eyes) == {"Left"} and eyes.exceptions == ("Right",)
     with pytest.raises(ValueError):
-        camera.capture_eyes(Eyes.RIGHT, exceptions=["Right"])
+        camera.capture_sbi(Eyes.RIGHT, exceptions=["Right"])
 
 
 def test_low_quality_eyes_take_three_attempts() -> None:
     cam = simulated_iris_camera(capture_delay_s=0.0, fault="low_quality")
     cam.open()
     try:
-        eyes = cam.capture_eyes(Eyes.LEFT)
+        eyes = cam.capture_sbi(Eyes.LEFT)
     finally:
         cam.close()
     assert eyes.attempts == 3 and not eyes.passed and eyes.below_threshold == ["Left"]

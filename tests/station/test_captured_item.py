@@ -15,16 +15,27 @@ from typing import Any
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException, ItemFormat
+from common.biometrics import (
+    FACE,
+    IRIS_LEFT,
+    IRIS_RIGHT,
+    SIGNATURE,
+    CapturedItem,
+    FingerPosition,
+    ItemException,
+    ItemFormat,
+)
 from devices.base import DeviceInfo, DeviceKind
 from devices.camera import synthetic_face_jpeg
 from devices.fingerprint import encode_wsq, synthetic_fingerprint
-from devices.kinds import FaceAnalysis, FaceCapture, FingerCapture, SignatureCapture
+from devices.kinds import FaceAnalysis, FaceCapture, FingerCapture, IrisCapture, SignatureCapture
+from devices.sbi.iris import station_record
+from devices.sbi.irisgen import synthetic_eye
 from devices.signature import synthetic_strokes
 from devices.signature.render import render_png
 from devices.signature.strokes import DEFAULT_PAD_MAX
 from station.auth import Role, User
-from station.captures import face_capture, finger_capture, signature_capture
+from station.captures import face_capture, finger_capture, iris_capture, signature_capture
 from station.sync.packets import CENTRAL_KEY, ensure_signing_key, manifest_for, packet_path
 from station.workflow import EnrollmentWorkflow
 from store.enrollments import SealedRecord
@@ -52,6 +63,12 @@ def finger(position: FingerPosition, seed: int) -> FingerCapture:
     )
 
 
+def iris(eye: str, seed: int) -> IrisCapture:
+    image = synthetic_eye(seed, eye.capitalize()).image
+    record, quality = station_record(image, eye=eye, device_score=81.4)
+    return IrisCapture(eye, image, record, 81.4, quality, 1, device(DeviceKind.IRIS, "IRIS-3"))
+
+
 def test_one_item_object_goes_from_the_device_capture_to_the_packet_manifest_unchanged(core) -> None:  # type: ignore[no-untyped-def]
     central = X25519PrivateKey.generate()
     (core.home / CENTRAL_KEY).write_bytes(public_pem(central))
@@ -71,6 +88,7 @@ def test_one_item_object_goes_from_the_device_capture_to_the_packet_manifest_unc
     wf = EnrollmentWorkflow(core.enrollments, SPV, today=lambda: TODAY)
     wf.submit_demographics(resident())
     wf.set_face(face)
+    wf.set_signature(signature)
     built: dict[str, CapturedItem] = {FACE: face, SIGNATURE: signature}
     for i, position in enumerate(FingerPosition):
         if position == FingerPosition.LEFT_LITTLE:
@@ -80,7 +98,10 @@ def test_one_item_object_goes_from_the_device_capture_to_the_packet_manifest_unc
             item = finger_capture(finger(position, i))
             wf.set_finger(position, item)
             built[position.item_kind] = item
-    wf.set_signature(signature)
+    right_iris = iris_capture(iris("right", 5))
+    wf.set_iris("right", right_iris)
+    wf.set_iris_exception("left", ItemException.EYE_CONDITION, note="katarak", approver=SPV)
+    built[IRIS_RIGHT], built[IRIS_LEFT] = right_iris, wf.enrollment.items[IRIS_LEFT]
     result = wf.seal()
 
     # The very objects built from the captures are the ones the seal and the packet saw.
@@ -90,7 +111,7 @@ def test_one_item_object_goes_from_the_device_capture_to_the_packet_manifest_unc
     blob = packet_path(core.home, result.uuid).read_bytes()
     opened = open_packet(blob, central_private=central, station_public=ensure_signing_key(core.home).public_key())
     entries = {e["kind"]: e for e in opened.manifest["items"]}
-    assert sorted(entries) == sorted(built) and len(opened.items) == 12
+    assert sorted(entries) == sorted(built) and len(opened.items) == 14
     for kind, item in built.items():
         entry = entries[kind]
         assert sorted(entry) == sorted(MANIFEST_ITEM_FIELDS)  # the packet sorts keys (canonical JSON)
@@ -126,6 +147,9 @@ def test_one_item_object_goes_from_the_device_capture_to_the_packet_manifest_unc
         "diperban",
     )
     assert little["sha256"] == hashlib.sha256(b"").hexdigest() and little["approved_by"] == "spv"
+    assert entries[IRIS_RIGHT]["format"] == "iso19794-6" and entries[IRIS_RIGHT]["quality"] == 81.4
+    assert entries[IRIS_RIGHT]["device_serial"] == "IRIS-3" and entries[IRIS_RIGHT]["size"] > 1000
+    assert (entries[IRIS_LEFT]["exception_reason"], entries[IRIS_LEFT]["size"]) == ("eye_condition", 0)
 
     # Read back from the database (how a packet built later starts), the items are equal.
     loaded = core.enrollments.load(result.uuid)
@@ -197,4 +221,5 @@ def test_an_exception_with_a_blank_note_stores_none() -> None:
 def test_stored_exception_values_are_unchanged_by_the_rename() -> None:
     # Rows written before FingerException became ItemException hold these strings;
     # no migration rewrites them.
-    assert [r.value for r in ItemException] == ["amputated", "bandaged", "scarred", "other"]
+    assert [r.value for r in ItemException][:4] == ["amputated", "bandaged", "scarred", "other"]
+    assert [r.value for r in ItemException][4:] == ["eye_missing", "eye_condition"]  # added with the iris step

@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException, ItemFormat
+from common.biometrics import (
+    FACE,
+    IRIS_LEFT,
+    IRIS_RIGHT,
+    SIGNATURE,
+    CapturedItem,
+    FingerPosition,
+    ItemException,
+    ItemFormat,
+)
 from common.errors import StateError, ValidationError, ValidationErrors
 from station.auth import Role, User
 from station.workflow import EnrollmentWorkflow, Step
@@ -25,15 +34,22 @@ def workflow(core) -> EnrollmentWorkflow:  # type: ignore[no-untyped-def]
     return EnrollmentWorkflow(core.enrollments, OPERATOR, today=lambda: TODAY)
 
 
+def set_irises(wf: EnrollmentWorkflow) -> None:
+    wf.set_iris("right", cap(IRIS_RIGHT, ItemFormat.ISO_19794_6, b"IIR\x00right"))
+    wf.set_iris("left", cap(IRIS_LEFT, ItemFormat.ISO_19794_6, b"IIR\x00left"))
+
+
 def fill(wf: EnrollmentWorkflow, *, skip: FingerPosition | None = None) -> None:
+    """Every step in the official e-KTP order: data, photo, signature, fingers, irises."""
     wf.submit_demographics(resident())
     wf.set_face(cap(FACE, ItemFormat.JPEG, b"\xff\xd8\xffface"))
+    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, b"strokes"))
     for p in FingerPosition:
         if p == skip:
             wf.set_finger_exception(p, ItemException.AMPUTATED, approver=OPERATOR)
         else:
             wf.set_finger(p, cap(p.item_kind))
-    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, b"strokes"))
+    set_irises(wf)
 
 
 def test_steps_advance_in_order_and_seal_assigns_the_first_number(core):
@@ -42,12 +58,15 @@ def test_steps_advance_in_order_and_seal_assigns_the_first_number(core):
     wf.submit_demographics(resident())
     assert wf.step == Step.PHOTO
     wf.set_face(cap(FACE, ItemFormat.JPEG))
-    assert wf.step == Step.FINGERPRINTS
+    assert wf.step == Step.SIGNATURE
+    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
     for p in FingerPosition:
         assert wf.step == Step.FINGERPRINTS
         wf.set_finger(p, cap(p.item_kind))
-    assert wf.step == Step.SIGNATURE
-    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
+    assert wf.step == Step.IRIS
+    wf.set_iris("right", cap(IRIS_RIGHT, ItemFormat.ISO_19794_6))
+    assert wf.step == Step.IRIS
+    wf.set_iris("left", cap(IRIS_LEFT, ItemFormat.ISO_19794_6))
     assert wf.step == Step.REVIEW
     result = wf.seal()
     assert wf.step == Step.SEALED
@@ -55,7 +74,7 @@ def test_steps_advance_in_order_and_seal_assigns_the_first_number(core):
     detail = core.enrollments.detail(reg_no=result.reg_no)
     assert detail.summary.state == "SEALED"
     assert [t.state for t in detail.timeline] == ["DRAFT", "SEALED"]
-    assert len(detail.items) == 12
+    assert len(detail.items) == 14
 
 
 def test_sealing_twice_is_refused_and_takes_no_second_number(core):
@@ -148,6 +167,7 @@ def test_draft_survives_and_resumes_at_the_saved_step(core):
     wf = workflow(core)
     wf.submit_demographics(resident())
     wf.set_face(cap(FACE, ItemFormat.JPEG, b"\xff\xd8\xffface"))
+    wf.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
     wf.set_finger(FingerPosition.RIGHT_THUMB, cap(FingerPosition.RIGHT_THUMB.item_kind))
     drafts = core.enrollments.drafts()
     assert len(drafts) == 1 and drafts[0].state == "DRAFT"
@@ -157,7 +177,8 @@ def test_draft_survives_and_resumes_at_the_saved_step(core):
     assert resumed.enrollment.items[FACE].payload == b"\xff\xd8\xffface"
     for p in list(FingerPosition)[1:]:
         resumed.set_finger(p, cap(p.item_kind))
-    resumed.set_signature(cap(SIGNATURE, ItemFormat.SIGNATURE_VECTORS))
+    assert resumed.step == Step.IRIS
+    set_irises(resumed)
     assert resumed.seal().station_seq == 1
     assert core.enrollments.drafts() == []
 
@@ -166,9 +187,11 @@ def test_signature_exception(core):
     wf = workflow(core)
     wf.submit_demographics(resident())
     wf.set_face(cap(FACE, ItemFormat.JPEG))
+    wf.set_signature_exception(ItemException.OTHER, note="kedua tangan diperban", approver=OPERATOR)
+    assert wf.step == Step.FINGERPRINTS
     for p in FingerPosition:
         wf.set_finger(p, cap(p.item_kind))
-    wf.set_signature_exception(ItemException.OTHER, note="kedua tangan diperban", approver=OPERATOR)
+    set_irises(wf)
     assert wf.enrollment.items[SIGNATURE].exception_reason == "other"
     wf.seal()
 
