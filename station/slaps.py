@@ -77,6 +77,11 @@ class SlapPlan:
         return bool(self.fingers)
 
 
+def slap_label(slap: Slap) -> Text:
+    """ "Empat jari tangan kiri" / "Left four fingers"..."""
+    return SLAP_LABELS[slap]
+
+
 def slap_of(position: FingerPosition) -> Slap:
     return SLAP_OF[position]
 

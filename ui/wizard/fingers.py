@@ -1,6 +1,10 @@
 """The fingerprint step: ten fingers in order, best of three attempts each, exceptions
 approved by a supervisor, re-capture of any finger.
 
+With a 4-4-2 slap scanner (MOSIP SBI) the page shows the slap view instead
+(ui/wizard/slaps.py): it learns which when the scanner has opened, so an EF01 module
+keeps this flow unchanged.
+
 One capture runs at a time (`capture_finger` on a worker thread; the scanner's port
 thread does the I/O). Choosing another finger cancels the running capture and starts
 the new one only once the old one has ended, so two captures never interleave their
@@ -14,13 +18,14 @@ import logging
 from typing import ClassVar
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from common.biometrics import ITEM_EXCEPTION_LABELS, FingerPosition, ItemException
 from devices.base import DeviceKind
 from devices.kinds import FingerCapture, FingerprintScanner
+from devices.sbi.finger import SbiFingerprintScanner
 from station.auth import User
 from station.captures import finger_capture
 from station.workflow import Step
@@ -29,50 +34,17 @@ from ui.callback_relays import Batched
 from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import grey_image
 from ui.tasks import Failure, TaskHandle
+from ui.widgets import PageStack
 from ui.wizard.base import StepPage, WizardController
 from ui.wizard.capture_status import CaptureStatus, device_line
 from ui.wizard.exception_panel import ExceptionPanel
-from ui.wizard.hands import FingerState, HandDiagram
+from ui.wizard.hands import FingerState, HandDiagram, QualityBar
+from ui.wizard.slaps import SlapView, slap_scanner
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
 ATTEMPT_VIEW = QSize(160, 180)  # an EF01 image is 256 x 288
-
-
-class QualityBar(QWidget):
-    """A finger's quality 0-100 as a bar, with the scanner's threshold drawn across it."""
-
-    def __init__(self, threshold: float, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.value: float | None = None
-        self.threshold = threshold
-        self.setFixedHeight(16)
-        self.setMinimumWidth(120)
-
-    def set_value(self, value: float | None) -> None:
-        self.value = value
-        self.update()
-
-    def set_threshold(self, threshold: float) -> None:
-        self.threshold = threshold
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        box = QRectF(0.5, 0.5, self.width() - 1.0, self.height() - 1.0)
-        painter.fillRect(box, QColor("#e6e6e6"))
-        if self.value is not None:
-            good = self.value >= self.threshold
-            filled = QRectF(box.x(), box.y(), box.width() * min(max(self.value, 0.0), 100.0) / 100.0, box.height())
-            painter.fillRect(filled, QColor("#58c27d") if good else QColor("#e67e22"))
-            painter.setPen(QColor("#222222"))
-            painter.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, f"{self.value:.0f}")
-        x = box.x() + box.width() * self.threshold / 100.0
-        painter.setPen(QPen(QColor("#1f1f1f"), 2))
-        painter.drawLine(int(x), 0, int(x), self.height())
-        painter.setPen(QColor("#999999"))
-        painter.drawRect(box)
 
 
 class FingerprintPage(StepPage):
@@ -163,9 +135,16 @@ class FingerprintPage(StepPage):
         right.addLayout(table)
         right.addWidget(self.exception_panel)
         right.addStretch(1)
-        layout = QHBoxLayout(self)
+        self.single = QWidget()  # the single-finger flow; a slap scanner gets `slaps` instead
+        layout = QHBoxLayout(self.single)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
+        self.slaps: SlapView | None = None
+        self.stack = PageStack()
+        self.stack.addWidget(self.single)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.stack)
 
         self.diagram.selected.connect(self.choose)
         self.retry_button.clicked.connect(lambda: self._capture(self.current))
@@ -178,6 +157,10 @@ class FingerprintPage(StepPage):
 
     def enter(self) -> None:
         self._active = True
+        scanner = slap_scanner(self.ctx.devices.manager.ready_device(DeviceKind.FINGERPRINT))
+        if scanner is not None:
+            self._use_slaps(scanner)
+            return
         self._render()
         self.choose(self._next_missing(None) or FingerPosition.RIGHT_THUMB)
 
@@ -186,10 +169,26 @@ class FingerprintPage(StepPage):
         self._next = None
         if self._handle is not None:
             self._handle.cancel()
+        if self.slaps is not None:
+            self.slaps.leave()
 
     @property
     def capturing(self) -> bool:
-        return self._handle is not None and self._handle.running
+        running = self._handle is not None and self._handle.running
+        return running or (self.slaps is not None and self.slaps.capturing)
+
+    @property
+    def slap_mode(self) -> bool:
+        """True when the scanner is a 4-4-2 slap scanner and the slap view is shown."""
+        return self.slaps is not None and self.stack.currentWidget() is self.slaps
+
+    def _use_slaps(self, scanner: SbiFingerprintScanner) -> None:
+        """The scanner takes slaps: show the 4-4-2 view (station/slaps.py's rules) instead."""
+        if self.slaps is None:
+            self.slaps = SlapView(self.ctx, self.wizard)
+            self.stack.addWidget(self.slaps)
+        self.stack.setCurrentWidget(self.slaps)
+        self.slaps.start(scanner)
 
     def choose(self, position: FingerPosition) -> None:
         """Make `position` current (a click on the diagram); capture it if it has nothing yet."""
@@ -229,6 +228,10 @@ class FingerprintPage(StepPage):
 
     def _run(self, device: object, position: FingerPosition) -> None:
         if not self._active or self.capturing or position != self.current:
+            return
+        scanner = slap_scanner(device)
+        if scanner is not None:
+            self._use_slaps(scanner)
             return
         if not isinstance(device, FingerprintScanner):
             return

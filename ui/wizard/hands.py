@@ -1,9 +1,15 @@
-"""The two-hand diagram of the fingerprint step: ten fingers the operator can click.
+"""The two-hand diagram of the fingerprint step: ten fingers the operator can click,
+and the quality bar of one finger.
 
 Hands are drawn as seen from above with the palms down on the scanner: the resident's
 left hand on the left (thumb on its right side), the right hand on the right. Each
 finger is a path in a 200 x 120 model space, scaled to the widget, so drawing and
 clicking use the same shapes.
+
+With a threshold set (the 4-4-2 slap flow), each captured finger also shows the
+device's quality score, and a finger below the threshold is orange: the operator sees
+on the hands themselves which finger to place again. Without one (the single-finger
+flow) the diagram is as it always was.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import logging
 from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from common.biometrics import FingerPosition
@@ -53,6 +59,8 @@ COLOURS = {
     FingerState.CAPTURED: QColor("#58c27d"),
     FingerState.EXCEPTION: QColor("#b8b8b8"),
 }
+LOW_FILL = QColor("#e67e22")  # captured, but below the threshold (the quality bar's colour)
+GOOD_BAR = QColor("#58c27d")
 CURRENT_FILL = QColor("#cfe3ff")
 CURRENT_EDGE = QColor("#1565c0")
 EDGE = QColor("#555555")
@@ -99,6 +107,9 @@ class HandDiagram(QWidget):
         self.shapes, self.palms = finger_shapes()
         self.states: dict[FingerPosition, FingerState] = {p: FingerState.MISSING for p in FingerPosition}
         self.current: FingerPosition | None = None
+        self.group: tuple[FingerPosition, ...] = ()  # the fingers of the slap being taken
+        self.qualities: dict[FingerPosition, float] = {}
+        self.threshold: float | None = None  # set: qualities are shown against it
         self.setMinimumSize(300, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -122,6 +133,42 @@ class HandDiagram(QWidget):
     def set_current(self, position: FingerPosition | None) -> None:
         self.current = position
         self.update()
+
+    def set_group(self, positions: tuple[FingerPosition, ...]) -> None:
+        """Outline these fingers as the ones being taken together (a slap)."""
+        self.group = tuple(positions)
+        self.update()
+
+    def set_threshold(self, threshold: float | None) -> None:
+        self.threshold = threshold
+        self.update()
+
+    def set_quality(self, position: FingerPosition, quality: float | None) -> None:
+        """The device's score of a captured finger (None: none to show)."""
+        if quality is None:
+            self.qualities.pop(position, None)
+        else:
+            self.qualities[position] = quality
+        self.update()
+
+    def below_threshold(self) -> list[FingerPosition]:
+        """Captured fingers whose quality is under the threshold (drawn orange)."""
+        t = self.threshold
+        return [
+            p for p, q in self.qualities.items() if t is not None and q < t and self.states[p] == FingerState.CAPTURED
+        ]
+
+    def describe(self, position: FingerPosition) -> str:
+        """The finger's name, and with a threshold its quality against it (the tooltip)."""
+        text = self.ctx.t(position.label)
+        quality = self.qualities.get(position)
+        if self.threshold is not None and quality is not None:
+            text += " \u2014 " + (
+                self.tr("quality %1 (minimum %2)")
+                .replace("%1", f"{quality:.0f}")
+                .replace("%2", f"{self.threshold:.0f}")
+            )
+        return text
 
     def select(self, position: FingerPosition) -> None:
         """What a click on the finger does (also the test hook)."""
@@ -156,7 +203,7 @@ class HandDiagram(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         position = self.finger_at(event.position())
-        self.setToolTip(self.ctx.t(position.label) if position is not None else "")
+        self.setToolTip(self.describe(position) if position is not None else "")
 
     # --- painting ------------------------------------------------------------------
 
@@ -168,16 +215,36 @@ class HandDiagram(QWidget):
         painter.setBrush(PALM_FILL)
         for palm in self.palms:
             painter.drawPath(palm)
+        low = set(self.below_threshold())
         for position, path in self.shapes.items():
             state = self.states[position]
             current = position == self.current
-            fill = CURRENT_FILL if current and state == FingerState.MISSING else COLOURS[state]
-            painter.setPen(QPen(CURRENT_EDGE if current else EDGE, 2.6 if current else 0.8))
+            taken = position in self.group
+            fill = CURRENT_FILL if (current or taken) and state == FingerState.MISSING else COLOURS[state]
+            if position in low:
+                fill = LOW_FILL
+            painter.setPen(QPen(CURRENT_EDGE if current or taken else EDGE, 2.6 if current else 1.6 if taken else 0.8))
             painter.setBrush(fill)
             painter.drawPath(path)
             if state == FingerState.EXCEPTION:
                 self._cross(painter, path.boundingRect())
+        self._qualities(painter)
         self._captions(painter)
+
+    def _qualities(self, painter: QPainter) -> None:
+        """Each captured finger's score on the finger, when a threshold is set."""
+        if self.threshold is None:
+            return
+        font = QFont(painter.font())
+        font.setPointSizeF(3.4)  # model units
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#1f1f1f"))
+        for position, quality in self.qualities.items():
+            if self.states[position] != FingerState.CAPTURED:
+                continue
+            box = self.shapes[position].boundingRect()
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"{quality:.0f}")
 
     @staticmethod
     def _cross(painter: QPainter, box: QRectF) -> None:
@@ -194,3 +261,41 @@ class HandDiagram(QWidget):
         left, right = self.tr("Left hand"), self.tr("Right hand")
         painter.drawText(QRectF(0, 108, 100, 12), Qt.AlignmentFlag.AlignCenter, left)
         painter.drawText(QRectF(100, 108, 100, 12), Qt.AlignmentFlag.AlignCenter, right)
+        if self.threshold is not None:
+            minimum = self.tr("Minimum quality %1").replace("%1", f"{self.threshold:.0f}")
+            painter.drawText(QRectF(0, 0, MODEL_W, 8), Qt.AlignmentFlag.AlignCenter, minimum)
+
+
+class QualityBar(QWidget):
+    """A finger's quality 0-100 as a bar, with the scanner's threshold drawn across it."""
+
+    def __init__(self, threshold: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value: float | None = None
+        self.threshold = threshold
+        self.setFixedHeight(16)
+        self.setMinimumWidth(120)
+
+    def set_value(self, value: float | None) -> None:
+        self.value = value
+        self.update()
+
+    def set_threshold(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        box = QRectF(0.5, 0.5, self.width() - 1.0, self.height() - 1.0)
+        painter.fillRect(box, QColor("#e6e6e6"))
+        if self.value is not None:
+            good = self.value >= self.threshold
+            filled = QRectF(box.x(), box.y(), box.width() * min(max(self.value, 0.0), 100.0) / 100.0, box.height())
+            painter.fillRect(filled, GOOD_BAR if good else LOW_FILL)
+            painter.setPen(QColor("#222222"))
+            painter.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, f"{self.value:.0f}")
+        x = box.x() + box.width() * self.threshold / 100.0
+        painter.setPen(QPen(QColor("#1f1f1f"), 2))
+        painter.drawLine(int(x), 0, int(x), self.height())
+        painter.setPen(QColor("#999999"))
+        painter.drawRect(box)
