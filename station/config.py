@@ -117,6 +117,7 @@ class StationConfig:
     camera: DeviceConfig = field(default_factory=DeviceConfig)
     fingerprint: DeviceConfig = field(default_factory=DeviceConfig)
     signature: DeviceConfig = field(default_factory=DeviceConfig)
+    iris: DeviceConfig = field(default_factory=DeviceConfig)  # the dual-iris camera (MOSIP SBI)
     # End-of-day approval (MOSIP's supervisor_approval_config_flag, off by default): sealed
     # records wait for the supervisor's decision before they are sent (station.approval);
     # new enrollments stop once more than `approval_limit` wait (reg_pak_max_cnt_apprv_limit).

@@ -28,6 +28,7 @@ from devices.base import DeviceKind
 from devices.camera import FAULTS as CAMERA_FAULTS
 from devices.fingerprint import FAULTS as FINGERPRINT_FAULTS
 from devices.registry import load_registry
+from devices.sbi import IRIS_FAULTS
 from devices.signature import SIM_FAULTS as SIGNATURE_FAULTS
 from station.auth import Authenticated, Role, User
 from station.config import DeviceConfig, load_config, save_config
@@ -47,6 +48,7 @@ TRAINING_FAULTS: dict[DeviceKind, tuple[str, ...]] = {
     DeviceKind.CAMERA: CAMERA_FAULTS,
     DeviceKind.FINGERPRINT: FINGERPRINT_FAULTS,
     DeviceKind.SIGNATURE: SIGNATURE_FAULTS,
+    DeviceKind.IRIS: IRIS_FAULTS,
 }
 
 

@@ -2,9 +2,10 @@
 
 Selection follows the configuration: a named driver is used as configured; "auto"
 probes each real driver's handshake on the configured port (or on every serial port
-the system lists) and, when nothing answers, falls back to that kind's simulator
-and says why. A fallback is never silent: `Selection.fallback` carries the reason,
-and every place a device is shown (status, self-test report, the app) shows it.
+the system lists; for the iris camera, every SBI service found on 127.0.0.1:4501-4600)
+and, when nothing answers, falls back to that kind's simulator and says why. A fallback
+is never silent: `Selection.fallback` carries the reason, and every place a device is
+shown (status, self-test report, the app) shows it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ DEFAULT_SIMULATOR = {
     DeviceKind.CAMERA: "opencv-sim",
     DeviceKind.FINGERPRINT: "ef01-sim",
     DeviceKind.SIGNATURE: "isdv4-sim",
+    DeviceKind.IRIS: "sbi-iris-sim",
 }
+SBI_DISCOVERY_S = 2.0  # MOSIPDISC over the port range: the slowest listening service, cut here
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ def device_config(config: StationConfig, kind: DeviceKind) -> DeviceConfig:
         DeviceKind.CAMERA: config.camera,
         DeviceKind.FINGERPRINT: config.fingerprint,
         DeviceKind.SIGNATURE: config.signature,
+        DeviceKind.IRIS: config.iris,
     }[kind]
 
 
@@ -72,6 +76,8 @@ def with_session_options(config: StationConfig, kind: DeviceKind, options: Mappi
         return replace(config, camera=merged)
     if kind == DeviceKind.FINGERPRINT:
         return replace(config, fingerprint=merged)
+    if kind == DeviceKind.IRIS:
+        return replace(config, iris=merged)
     return replace(config, signature=merged)
 
 
@@ -94,12 +100,30 @@ def _settings(kind: DeviceKind, cfg: DeviceConfig, driver: str, port: str | None
     return DeviceSettings(kind=kind, driver=driver, port=port or None, baud=cfg.baud or None, options=dict(cfg.options))
 
 
+def sbi_ports(bio_type: str, *, timeout_s: float = SBI_DISCOVERY_S) -> list[str]:
+    """The URLs of the SBI services on 127.0.0.1:4501-4600 that offer a `bio_type`
+    ("Iris", "Finger", "Face") device, found with MOSIPDISC; none is an empty list."""
+    from devices.sbi import client
+    from devices.sbi.spec import PORT_RANGE
+
+    try:
+        found, _problems = client.discover(PORT_RANGE, bio_type, timeout_s=timeout_s)
+    except Exception as exc:  # discovery answers with what it found; a failure is "none"
+        log.info("SBI discovery for %s found nothing: %s", bio_type, exc)
+        return []
+    urls = sorted({client.base_url(d.port) for d in found if d.bio_type is not None and d.bio_type.value == bio_type})
+    log.info("SBI discovery for %s: %s", bio_type, ", ".join(urls) or "none")
+    return urls
+
+
 def candidate_ports(kind: DeviceKind) -> list[str]:
     """Ports worth probing when none is configured."""
     if kind == DeviceKind.CAMERA:
         import glob
 
         return sorted(glob.glob("/dev/video*"))[:4]
+    if kind == DeviceKind.IRIS:
+        return sbi_ports("Iris")
     try:
         from serial.tools import list_ports
     except ImportError:  # pragma: no cover - pyserial is a dependency
@@ -144,10 +168,16 @@ def select_device(kind: DeviceKind, config: StationConfig, registry: Registry | 
             ),
             code="device.none",
         )
-    fallback = Text(
-        f"tidak ada perangkat asli yang menjawab ({', '.join(ports) or 'tidak ada port'}); memakai simulator",
-        f"no real device answered ({', '.join(ports) or 'no ports found'}); using the simulator",
-    )
+    if kind == DeviceKind.IRIS and not ports:
+        fallback = Text(
+            "tidak ada layanan SBI kamera iris di 127.0.0.1:4501-4600; memakai simulator",
+            "no SBI iris service on 127.0.0.1:4501-4600; using the simulator",
+        )
+    else:
+        fallback = Text(
+            f"tidak ada perangkat asli yang menjawab ({', '.join(ports) or 'tidak ada port'}); memakai simulator",
+            f"no real device answered ({', '.join(ports) or 'no ports found'}); using the simulator",
+        )
     log.info("%s: no real device answered on %s; falling back to %s", kind.value, ports or "no ports", sim.name)
     return Selection(kind, sim, _settings(kind, cfg, sim.name, None), fallback=fallback, tried=tried)
 

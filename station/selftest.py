@@ -108,11 +108,21 @@ def detection_step(selection: Selection, demo: bool) -> SelfTestStep:
         demo,
         f"simulator ({'; '.join(selection.tried) or 'no ports'})",
         "a real device answers" if not demo else "simulator allowed on a demo station",
-        Text(
+        _SBI_REMEDY
+        if selection.kind == DeviceKind.IRIS
+        else Text(
             "Periksa kabel USB/serial dan daya perangkat, lalu pilih port yang benar di pengaturan perangkat.",
             "Check the device's USB/serial cable and power, then choose the right port in the device settings.",
         ),
     )
+
+
+_SBI_REMEDY = Text(
+    "Periksa kabel USB kamera iris dan pastikan layanan SBI vendornya berjalan (port 4501-4600), "
+    "lalu ulangi uji mandiri.",
+    "Check the iris camera's USB cable and that the vendor's SBI service is running (ports 4501-4600), "
+    "then run the self-test again.",
+)
 
 
 def test_device(

@@ -64,6 +64,8 @@ FAULTS = (
     "bad_signature",
 )
 SIM_TYPES = ("finger", "iris", "face", "all")
+# The faults a trainer may give the iris simulator (the rest concern fingers).
+IRIS_FAULTS = tuple(f for f in FAULTS if f not in ("wrong_hand", "missing_finger"))
 
 
 def _reason() -> str | None:
@@ -297,6 +299,7 @@ SBI_IRIS_SIM = DriverSpec(
 
 __all__ = [
     "FAULTS",
+    "IRIS_FAULTS",
     "SBI_FACE",
     "SBI_FACE_SIM",
     "SBI_FINGER",

@@ -33,7 +33,8 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]
 
 def use_simulators(home: Path, **faults: str) -> None:
     config = load_config(home)
-    for kind, driver in (("camera", "opencv-sim"), ("fingerprint", "ef01-sim"), ("signature", "isdv4-sim")):
+    sims = (("camera", "opencv-sim"), ("fingerprint", "ef01-sim"), ("signature", "isdv4-sim"), ("iris", "sbi-iris-sim"))
+    for kind, driver in sims:
         cfg = getattr(config, kind)
         cfg.driver = driver
         cfg.options = {"fault": faults[kind]} if kind in faults else {}
@@ -51,14 +52,14 @@ def test_all_simulators_pass_and_the_run_is_stored_with_the_technician(core, cap
     rc, report = run_json(capsys, "selftest")
     assert rc == 0, [s for d in report["devices"] for s in d["steps"] if not s["passed"]]
     assert report["passed"] is True
-    assert {d["kind"] for d in report["devices"]} == {"camera", "fingerprint", "signature"}
+    assert {d["kind"] for d in report["devices"]} == {"camera", "fingerprint", "signature", "iris"}
     for d in report["devices"]:
         assert d["info"]["simulated"] is True and d["selection"]["simulated"] is True
         assert all(s["measured"] and s["expected"] for s in d["steps"])
     assert [s["name"] for s in report["station"]["steps"]] == ["station.disk_free", "station.database", "station.clock"]
     with core.db.read() as s:
         runs = s.scalars(select(SelfTestRun)).all()
-        assert {r.device for r in runs} == {"camera", "fingerprint", "signature", "station"}
+        assert {r.device for r in runs} == {"camera", "fingerprint", "signature", "iris", "station"}
         assert all(r.technician.startswith("cli:") and r.passed for r in runs)
         assert s.scalar(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)) == "selftest"
 
