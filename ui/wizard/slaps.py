@@ -67,6 +67,12 @@ def slap_scanner(device: object) -> SbiFingerprintScanner | None:
     return None
 
 
+def kept_attempt(capture: SlapCapture) -> int:
+    """Which attempt the driver kept (its `attempts` is how many were taken)."""
+    taken = capture.attempt_scores
+    return next((n for n, scores in enumerate(taken, 1) if scores == capture.scores), len(taken))
+
+
 class SlapView(QWidget):
     """Three slaps on a hand diagram with each finger's device quality against the threshold."""
 
@@ -368,7 +374,7 @@ class SlapView(QWidget):
             return
         shown = attempts[-1]
         self._show_fingers(shown)
-        scores = ", ".join(f"{self.ctx.t(p.label)} {q:.0f}" for p, q in shown.scores.items())
+        scores = self._scores(shown)
         text = (
             self.tr("%1, attempt %2 of %3: %4")
             .replace("%1", self.ctx.t(slap_label(shown.slap)))
@@ -379,6 +385,9 @@ class SlapView(QWidget):
         if not shown.passed and shown.attempts < SLAP_ATTEMPTS:
             text += " \u2014 " + self.tr("below the minimum; lift the hand and place it again.")
         self.attempt_label.setText(text)
+
+    def _scores(self, capture: SlapCapture) -> str:
+        return ", ".join(f"{self.ctx.t(p.label).lower()} {q:.0f}" for p, q in capture.scores.items())
 
     def _show_fingers(self, capture: SlapCapture) -> None:
         """Each finger's image of an attempt with the device's score under the threshold or not."""
@@ -405,7 +414,13 @@ class SlapView(QWidget):
         self.kept[capture.slap] = capture
         self._show_fingers(capture)
         judged = verdict(capture)
-        self.attempt_label.setText(self.ctx.t(judged.text))
+        self.attempt_label.setText(
+            self.tr("%1: kept attempt %2 of %3: %4")
+            .replace("%1", self.ctx.t(slap_label(capture.slap)))
+            .replace("%2", str(kept_attempt(capture)))
+            .replace("%3", str(len(capture.attempt_scores)))
+            .replace("%4", self._scores(capture))
+        )
 
         def record(wf: EnrollmentWorkflow) -> list[FingerPosition]:
             return record_slap(wf, capture)
@@ -547,3 +562,6 @@ class SlapView(QWidget):
         self.recapture_button.setEnabled(slap is not None and not self.capturing)
         self.next_button.setEnabled(done and next_slap(items, after=slap) is not None and not self.capturing)
         self.exception_button.setEnabled(self.selected is not None)
+        self.exception_button.setToolTip(
+            "" if self.selected is not None else self.tr("Click the finger on the hands first.")
+        )
