@@ -216,8 +216,8 @@ def assess_iris(image: np.ndarray) -> IrisQuality:
         work = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
     try:
         return _assess(work, 1.0 / scale)
-    except (cv2.error, ValueError, ZeroDivisionError, FloatingPointError) as exc:  # odd content, never a crash
-        log.warning("iris quality: analysis failed on a %dx%d image: %s", w, h, type(exc).__name__)
+    except Exception:  # a preview must not die on one odd frame: log it, and that frame fails
+        log.exception("iris quality: analysis failed on a %dx%d frame", w, h)
         return _failing()
 
 
@@ -260,27 +260,44 @@ def _assess(work: np.ndarray, back: float) -> IrisQuality:
 
 
 def _blob_ellipse(mask: np.ndarray, x0: int, y0: int) -> _Ellipse | None:
-    """The filled convex hull of the largest blob in a 0/255 mask, as an ellipse from its
-    second moments (offset by x0, y0)."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    """The pupil's ellipse from the outline of the largest blob in a 0/255 mask (offset
+    by x0, y0): fitted to the outline with the points farthest off dropped, so a lid
+    cutting the pupil (a chord inside), lashes touching it (spikes outside) or a
+    highlight on its edge (a notch) do not pull the fit; holes inside do not count."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
-    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
-    filled = np.zeros_like(mask)
-    cv2.fillConvexPoly(filled, hull, 255)
-    m = cv2.moments(filled, binaryImage=True)
-    if m["m00"] < math.pi * _MIN_PUPIL_R**2:
+    outline = max(contours, key=cv2.contourArea)
+    if cv2.contourArea(outline) < math.pi * _MIN_PUPIL_R**2 or len(outline) < 12:
         return None
-    cov = np.array([[m["mu20"], m["mu11"]], [m["mu11"], m["mu02"]]]) / m["m00"]
-    evals, evecs = np.linalg.eigh(cov)
-    if evals[0] <= 0:
+    pts = outline.reshape(-1, 2).astype(np.float32)
+    use = np.ones(len(pts), bool)
+    box = None
+    for _ in range(4):
+        if use.sum() < 12:
+            break
+        box = cv2.fitEllipse(pts[use])
+        (cx, cy), (w, h), ang = box
+        if not (w > 2 and h > 2):
+            return None
+        t = math.radians(ang)
+        dx, dy = pts[:, 0] - cx, pts[:, 1] - cy
+        u = (dx * math.cos(t) + dy * math.sin(t)) / (w / 2)
+        v = (-dx * math.sin(t) + dy * math.cos(t)) / (h / 2)
+        resid = np.abs(np.sqrt(u * u + v * v) - 1.0) * (w + h) / 4
+        new_use = resid <= max(1.5, 2.5 * float(np.median(resid[use])))
+        if np.array_equal(new_use, use):
+            break
+        use = new_use
+    if box is None:
         return None
-    minor, major = 2.0 * math.sqrt(evals[0]), 2.0 * math.sqrt(evals[1])
-    vx, vy = evecs[0, 1], evecs[1, 1]  # direction of the major axis
-    angle = math.degrees(math.atan2(vy, vx))
-    horizontal_major = abs(vx) > abs(vy)
-    a, b = (major, minor) if horizontal_major else (minor, major)
-    return _Ellipse(x0 + m["m10"] / m["m00"], y0 + m["m01"] / m["m00"], a, b, angle if horizontal_major else angle - 90)
+    (cx, cy), (w, h), ang = box
+    # outline points are the centres of the blob's edge pixels: half a pixel inside its edge
+    first, second = w / 2 + 0.5, h / 2 + 0.5
+    t = math.radians(ang)
+    if abs(math.cos(t)) >= abs(math.sin(t)):
+        return _Ellipse(x0 + cx, y0 + cy, first, second, ang)
+    return _Ellipse(x0 + cx, y0 + cy, second, first, ang - 90.0)
 
 
 def _find_pupil(work: np.ndarray) -> _Ellipse | None:
@@ -329,14 +346,15 @@ def _refine_pupil(work: np.ndarray, cx: float, cy: float, r: float) -> _Ellipse 
     yy, xx = np.ogrid[y0:y1, x0:x1]
     d2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / max(r * r, 1.0)
     inner = roi[d2 < 0.36]
-    ring = roi[(d2 > 1.44) & (d2 < 2.56) & (np.abs(yy - cy) < 0.7 * r)]
+    ring = roi[(d2 > 1.1025) & (d2 < 1.5625) & (np.abs(yy - cy) < 0.7 * r)]  # 1.05-1.25 r: iris even when dilated
     if inner.size < 10 or ring.size < 10:
         return None
     p_level, i_level = float(np.median(inner)), float(np.median(ring))
     if i_level - p_level < 12:
         return None
     dark = np.where(roi < (p_level + i_level) / 2.0, 255, 0).astype(np.uint8)
-    mask = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    size = int(np.clip(r / 5.0, 3, 9)) | 1  # wider than a lash, small against the pupil
+    mask = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     # keep the component under the coarse centre (lashes may touch the ROI)
     n, labels = cv2.connectedComponents(mask)
     c = labels[min(max(int(cy) - y0, 0), labels.shape[0] - 1), min(max(int(cx) - x0, 0), labels.shape[1] - 1)]
@@ -370,12 +388,15 @@ def _find_limbus(work: np.ndarray, pupil: _Ellipse) -> _Ellipse | None:
     step[:, 2:-2] = profiles[:, 4:] - profiles[:, :-4]
     step[outside] = 0.0
     step[:, 2:-2][outside[:, 4:] | outside[:, :-4]] = 0.0
-    # The limbus is the radius where the rays agree on a dark-to-bright step (lashes and
-    # lid edges, often stronger on one ray, lie at scattered radii); each ray then takes
-    # its strongest step within +-20 % of it (an offset or turned iris is not concentric).
-    agreed = float(radii[int(np.argmax(np.clip(step, 0.0, None).sum(axis=0)))])
-    window = (radii >= 0.8 * agreed) & (radii <= 1.2 * agreed)
-    step[:, ~window] = 0.0
+    # On each side the limbus is the radius where the rays agree on a dark-to-bright step
+    # (lashes and lid edges, often stronger on one ray, lie at scattered radii); each ray
+    # then takes its strongest step within +-20 % of its side's radius (sides apart: an
+    # iris off the pupil's centre is nearer on one side).
+    half = len(theta) // 2
+    for side in (slice(0, half), slice(half, len(theta))):
+        agreed = float(radii[int(np.argmax(np.clip(step[side], 0.0, None).sum(axis=0)))])
+        outside_window = (radii < 0.8 * agreed) | (radii > 1.2 * agreed)
+        step[side, outside_window] = 0.0
     best = np.argmax(step, axis=1)
     keep = step[np.arange(len(theta)), best] >= _MIN_EDGE_STEP
     if keep.sum() < 12:
@@ -389,17 +410,39 @@ def _find_limbus(work: np.ndarray, pupil: _Ellipse) -> _Ellipse | None:
     r_edge = radii[idx] + np.clip(offset, -1.0, 1.0)
     xs = (pupil.x + np.cos(theta) * r_edge)[keep].astype(np.float64)
     ys = (pupil.y + np.sin(theta) * r_edge)[keep].astype(np.float64)
-    both_sides = (np.cos(theta)[keep] > 0).any() and (np.cos(theta)[keep] < 0).any()
-    if not both_sides:
-        return None
-    return _fit_limbus(xs, ys, pupil)
+    # Both sides together, or one side alone when the other is hidden (the eye's corner,
+    # a lid): whichever circle most of all the points agree with.
+    right = np.cos(theta)[keep] > 0
+    candidates = [np.ones_like(right), right, ~right]
+    chosen_fit: tuple[int, _Ellipse] | None = None
+    for chosen in candidates:
+        if chosen.sum() < (8 if chosen.all() else 0.7 * half):
+            continue
+        fit = _fit_limbus(xs[chosen], ys[chosen], pupil)
+        if fit is None:
+            continue
+        agreeing = _agreeing(fit, xs, ys, pupil)
+        if chosen_fit is None or agreeing > chosen_fit[0]:
+            chosen_fit = (agreeing, fit)
+    return None if chosen_fit is None else chosen_fit[1]
+
+
+def _squash(pupil: _Ellipse) -> float:
+    return pupil.aspect if pupil.a < pupil.b else 1.0
+
+
+def _agreeing(fit: _Ellipse, xs: np.ndarray, ys: np.ndarray, pupil: _Ellipse) -> int:
+    """How many edge points lie within 2 px of the fitted limbus."""
+    squash = _squash(pupil)
+    resid = np.abs(np.hypot((xs - fit.x) / squash, ys - fit.y) - fit.b)
+    return int((resid <= 2.0).sum())
 
 
 def _fit_limbus(xs: np.ndarray, ys: np.ndarray, pupil: _Ellipse) -> _Ellipse | None:
     """Axis-aligned ellipse through the lateral edge points, in coordinates unsquashed
     by the pupil's aspect (so the two lateral arcs pin the vertical radius), with the
     points farthest off dropped for three rounds."""
-    squash = pupil.aspect if pupil.a < pupil.b else 1.0
+    squash = _squash(pupil)
     use = np.ones(xs.shape, bool)
     fit: tuple[float, float, float] | None = None
     for _ in range(4):
@@ -465,18 +508,25 @@ def _levels(work: np.ndarray, pupil: _Ellipse, iris: _Ellipse) -> _Levels:
     m = float(np.median(trusted))
     spread = 1.4826 * float(np.median(np.abs(trusted - m)))
     p = float(np.median(core[core < m]) if (core < m).any() else np.median(core))
+    outer = _ellipse_mask(shape, iris, x0, y0, 1.25) & ~_ellipse_mask(shape, iris, x0, y0, 1.1)
+    around = float(np.median(roi[outer])) if outer.any() else 255.0
+    # occluders: lashes darker than the iris, lids and highlights brighter; the bright
+    # limit never goes past half-way to what surrounds the iris (sclera and lids)
     lo = m - max(3.5 * spread, 0.4 * (m - p))
-    hi = m + max(3.5 * spread, 25.0)
+    hi = max(m + 15.0, min(m + max(3.5 * spread, 25.0), (m + around) / 2.0))
     usable_mask = annulus & (roi >= lo) & (roi <= hi)
     annulus_area = math.pi * (iris.a * iris.b - pupil.a * pupil.b)
     usable = 100.0 * min(float(usable_mask.sum()) / max(annulus_area, 1.0), 1.0)
     i_level = float(np.median(roi[usable_mask])) if usable_mask.any() else m
-    outer = _ellipse_mask(shape, iris, x0, y0, 1.25) & ~_ellipse_mask(shape, iris, x0, y0, 1.1)
-    sclera_mask = outer & (np.abs(yy - iris.y) < 0.5 * iris.b)
-    if sclera_mask.sum() < 20:
+    # sclera: the brighter of the two lateral sides (one may be the eye's corner)
+    lateral = outer & (np.abs(yy - iris.y) < 0.5 * iris.b)
+    xx = np.arange(x0, x1)[None, :]
+    sides = [lateral & (xx < iris.x), lateral & (xx > iris.x)]
+    levels = [float(np.median(roi[side])) for side in sides if side.sum() >= 20]
+    if not levels:
         iris_sclera = None
     else:
-        s = float(np.median(roi[sclera_mask]))
+        s = max(levels)
         denom = s + i_level - 2.0 * p
         iris_sclera = max(0.0, 100.0 * (s - i_level) / denom) if denom > 0 else 0.0
     weber = max(i_level - p, 0.0) / (20.0 + p)

@@ -50,6 +50,7 @@ class IrisTruth:
     opening: float  # 1 open, 0 closed
     usable_iris_fraction: float  # iris annulus not covered by lids, lashes or highlight
     noise_sigma: float
+    image_size: tuple[int, int] = (WIDTH, HEIGHT)
     # mean grey actually drawn (before blur and noise) in each visible region: the nominal
     # levels above plus texture, collarette and limbus shading
     pupil_mean: float = 0.0
@@ -73,6 +74,28 @@ class IrisTruth:
         return self.iris_grey - self.pupil_grey
 
     @property
+    def iso_iris_pupil_contrast(self) -> float:
+        """ISO/IEC 29794-6 iris-pupil contrast on the drawn means: Weber ratio
+        w = (I - P) / (20 + P), then 100 w / (0.75 + w)."""
+        w = max(self.iris_mean - self.pupil_mean, 0.0) / (20.0 + self.pupil_mean)
+        return 100.0 * w / (0.75 + w)
+
+    @property
+    def iso_iris_sclera_contrast(self) -> float:
+        """ISO/IEC 29794-6 iris-sclera contrast on the drawn means: 100 (S - I) / (S + I - 2P)."""
+        denom = self.sclera_mean + self.iris_mean - 2.0 * self.pupil_mean
+        return max(0.0, 100.0 * (self.sclera_mean - self.iris_mean) / denom) if denom > 0 else 0.0
+
+    @property
+    def margin_adequacy(self) -> float:
+        """ISO/IEC 29794-6 margin adequacy: the smallest of the left/right margins over
+        0.6 R and the top/bottom margins over 0.2 R, x 100, in [0, 100]."""
+        w, h = self.image_size
+        (x, y), r = self.iris_center, self.iris_radius
+        worst = min((x - r) / (0.6 * r), (w - x - r) / (0.6 * r), (y - r) / (0.2 * r), (h - y - r) / (0.2 * r))
+        return min(max(100.0 * worst, 0.0), 100.0)
+
+    @property
     def iris_sclera_contrast(self) -> float:
         return self.sclera_grey - self.iris_grey
 
@@ -92,6 +115,7 @@ def synthetic_eye(
     pupil_offset: tuple[float, float] = (0.0, 0.0),
     iris_offset: tuple[float, float] = (0.0, 0.0),
     opening: float = 1.0,
+    upper_opening: float | None = None,
     gaze_deg: float = 0.0,
     blur_sigma: float = 0.0,
     noise_sigma: float = 2.0,
@@ -104,7 +128,9 @@ def synthetic_eye(
 ) -> EyeImage:
     """One eye. `pupil_ratio` is pupil radius / iris radius (0.2-0.7 is ISO's band);
     `pupil_offset` moves the pupil off the iris centre (pixels); `opening` 0 closes the
-    lids; `gaze_deg` turns the eye sideways; `blur_sigma` is a Gaussian defocus."""
+    lids; `upper_opening` (default: `opening`) lowers the upper lid alone, as a drooping
+    lid does; `gaze_deg` turns the eye sideways; `blur_sigma` is a Gaussian defocus; the
+    contrasts follow `pupil_grey`, `iris_grey` and `sclera_grey`."""
     rng = np.random.default_rng([seed & 0xFFFFFFFF, 1 if eye == "Left" else 2, 0x49524953])
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     cx, cy = WIDTH / 2 + iris_offset[0], HEIGHT / 2 + iris_offset[1]
@@ -119,7 +145,7 @@ def synthetic_eye(
     img = skin_grey + 14.0 * (shade - 0.5) - 18.0 * ((yy - HEIGHT / 2) / HEIGHT) ** 2
     ex, ey = WIDTH / 2, HEIGHT / 2 + 6.0
     half_w = 265.0
-    upper_h = 150.0 * max(opening, 0.0)
+    upper_h = 150.0 * max(opening if upper_opening is None else upper_opening, 0.0)
     lower_h = 95.0 * max(opening, 0.0)
     t = np.clip(1.0 - ((xx - ex) / half_w) ** 2, 0.0, 1.0)
     upper_lid = ey - upper_h * t - 4.0
@@ -203,6 +229,7 @@ def synthetic_eye(
         opening=opening,
         usable_iris_fraction=fraction,
         noise_sigma=noise_sigma,
+        image_size=(WIDTH, HEIGHT),
         pupil_mean=means[0],
         iris_mean=means[1],
         sclera_mean=means[2],
