@@ -5,6 +5,7 @@ a signature the resident cannot give): reason, note, and the supervisor's passwo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
@@ -72,9 +73,16 @@ class ExceptionPanel(QGroupBox):
         self.confirm_button.clicked.connect(self.confirm)
         self.cancel_button.clicked.connect(self.hide)
 
-    def open_for(self, subject: str) -> None:
+    def open_for(self, subject: str, reasons: Sequence[ItemException] | None = None) -> None:
+        """Ask about `subject`, offering `reasons` (the core's `exception_reasons` of the
+        item: an eye is not "amputated"), or every reason when none are given."""
         self._subject = subject
         self.setTitle(self.tr("Exception: %1").replace("%1", subject))
+        offered = list(ItemException) if reasons is None else list(reasons)
+        if [self.reason.itemData(i) for i in range(self.reason.count())] != offered:
+            self.reason.clear()
+            for reason in offered:
+                self.reason.addItem(self.ctx.t(ITEM_EXCEPTION_LABELS[reason]), reason)
         self.reason.setCurrentIndex(0)
         self.note.clear()
         self.messages.clear()
