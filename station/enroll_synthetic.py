@@ -1,7 +1,8 @@
 """`station enroll-synthetic`: seal N complete synthetic enrollments, fast.
 
-Each resident goes through the same EnrollmentWorkflow as in the app (same
-validation, same completeness rules, same supervisor approval for a missing finger);
+Each resident goes through the same EnrollmentWorkflow as in the app, in the same
+e-KTP order (data, photo, signature, fingerprints, both irises), with the same
+validation, completeness rules and supervisor approval for a missing finger or eye;
 only the grouping of transactions differs: `batch` sealed records share one commit,
 which is what makes bulk loads fast. Each record is still all-or-nothing and the
 sequence stays gap-free, because a batch commits or rolls back whole.
@@ -9,6 +10,7 @@ sequence stays gap-free, because a batch commits or rolls back whole.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -55,13 +57,25 @@ def build_synthetic(
     wf = EnrollmentWorkflow(_NoDrafts(), operator, today=lambda: today)
     wf.submit_demographics(resident.demographics)
     wf.set_face(biometrics.face(seed, resident.demographics.tanggal_lahir.year))
+    wf.set_signature(biometrics.signature(seed))
     for position in FingerPosition:
         if resident.missing_finger == int(position):
             wf.set_finger_exception(position, ItemException.BANDAGED, note="synthetic", approver=approver)
         else:
             wf.set_finger(position, biometrics.finger(seed, position))
-    wf.set_signature(biometrics.signature(seed))
+    excepted_eye = _excepted_eye(seed)
+    for eye in ("right", "left"):
+        if eye == excepted_eye:
+            wf.set_iris_exception(eye, ItemException.EYE_CONDITION, note="synthetic", approver=approver)
+        else:
+            wf.set_iris(eye, biometrics.iris(seed, eye))
     return wf.sealable_data()
+
+
+def _excepted_eye(seed: int) -> str | None:
+    """About one resident in 200 has an eye that cannot be captured (deterministic per seed)."""
+    rng = random.Random(seed * 7919 + 3)
+    return rng.choice(("right", "left")) if rng.random() < 0.005 else None
 
 
 def enroll_synthetic(

@@ -4,9 +4,12 @@ Fingerprints are drawn by the EF01 simulator's generator and quantised to the 16
 grey levels an EF01 module sends, then WSQ-compressed as a real capture would be;
 the face comes from the simulated camera's subject on the backdrop the resident's
 birth year calls for; the signature is synthetic pen strokes in the ISDV4 vector
-format. Generating and compressing ten fingerprints takes tens of milliseconds, so
-a small pool of variants per finger is made once and reused: bulk loads stay fast,
-and payloads are still real WSQ, JPEG and signature vectors of realistic sizes.
+format; each iris is a synthetic near-infrared eye (devices.sbi.irisgen, what the SBI
+simulator sends) cropped and encoded as the station's ISO/IEC 19794-6 K3 record.
+Generating and compressing ten fingerprints takes tens of milliseconds (an iris record
+about as much), so a small pool of variants per item is made once and reused: bulk
+loads stay fast, and payloads are still real WSQ, JPEG, signature vectors and iris
+records of realistic sizes.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemFormat
+from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemFormat, iris_kind
 
 POOL = 8
 SIM = "synthetic"
@@ -46,6 +49,17 @@ def _signature(variant: int) -> bytes:
     from devices.signature.strokes import DEFAULT_PAD_MAX
 
     return encode_strokes(synthetic_strokes(variant), DEFAULT_PAD_MAX)
+
+
+@lru_cache(maxsize=POOL * 2)
+def _iris(variant: int, eye: str) -> tuple[bytes, float]:
+    from devices.sbi.iris import station_record
+    from devices.sbi.irisgen import synthetic_eye
+
+    score = float(round(75 + 20 * random.Random(variant * 17 + len(eye)).random()))
+    image = synthetic_eye(20_000 + variant, eye.capitalize()).image
+    record, _quality = station_record(image, eye=eye, device_score=score)
+    return record, score
 
 
 def _item(kind: str, fmt: ItemFormat, payload: bytes, quality: float | None, model: str) -> CapturedItem:
@@ -77,3 +91,8 @@ class SyntheticBiometrics:
     def signature(self, seed: int) -> CapturedItem:
         data = _signature(random.Random(seed).randrange(POOL))
         return _item(SIGNATURE, ItemFormat.SIGNATURE_VECTORS, data, None, "ISDV4 simulator (synthetic)")
+
+    def iris(self, seed: int, eye: str) -> CapturedItem:
+        """The `eye` ("left"/"right") as the iris step stores it, with the device's score as quality."""
+        data, score = _iris(random.Random(seed).randrange(POOL), eye)
+        return _item(iris_kind(eye), ItemFormat.ISO_19794_6, data, score, "SBI iris simulator (synthetic)")
