@@ -228,3 +228,47 @@ def test_an_ef01_scanner_keeps_the_single_finger_flow(qtbot, supervisor_ctx) -> 
     item = wizard.snapshot.item(P.RIGHT_THUMB.item_kind)
     assert item is not None and item.device_driver == "ef01-sim"
     page.leave()
+
+
+def test_an_exception_is_withdrawn_by_re_capturing_its_slap_with_the_finger_selected(qtbot, slap_ctx, sim) -> None:  # type: ignore[no-untyped-def]
+    page, wizard = slap_page(qtbot, slap_ctx)
+    view = page.slaps
+    assert view is not None
+    qtbot.waitUntil(lambda: all_done(page), timeout=WAIT_MS)
+    view.diagram.select(P.RIGHT_THUMB)  # done already: selecting takes nothing
+    assert not view.capturing and view.slap == Slap.THUMBS and len(sim.received) == 3
+    view.exception_button.click()
+    view.exception_panel.reason.setCurrentIndex(view.exception_panel.reason.findData(ItemException.SCARRED))
+    timer = when_modal(SupervisorDialog, approve(qtbot, []))
+    view.exception_panel.confirm_button.click()
+    timer.stop()
+    qtbot.waitUntil(lambda: view.diagram.states[P.RIGHT_THUMB] == FingerState.EXCEPTION, timeout=WAIT_MS)
+    assert view.messages.exception_recorded.is_shown and view.recapture_button.isEnabled()
+    assert len(sim.received) == 3  # the thumbs already taken stay; nothing is asked again
+
+    view.recapture_button.click()  # the scar healed: take the thumb after all
+    qtbot.waitUntil(lambda: len(sim.received) == 4 and not view.capturing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.diagram.states[P.RIGHT_THUMB] == FingerState.CAPTURED, timeout=WAIT_MS)
+    assert sim.asked()[-1] == (3, [])  # both thumbs asked for again, no exception
+    item = wizard.snapshot.item(P.RIGHT_THUMB.item_kind)
+    assert item is not None and item.exception_reason is None and item.format == "wsq"
+    page.leave()
+
+
+def test_a_scanner_changed_to_an_ef01_module_goes_back_to_the_single_finger_flow(qtbot, slap_ctx, sim) -> None:  # type: ignore[no-untyped-def]
+    sim.set_fault("wrong_hand")  # the slap waits for a Retry
+    page, wizard = slap_page(qtbot, slap_ctx)
+    view = page.slaps
+    assert view is not None
+    qtbot.waitUntil(lambda: view.retry_button.isVisible(), timeout=WAIT_MS)
+    fingerprint = slap_ctx.core.config.fingerprint  # the technician chooses the EF01 module
+    fingerprint.driver, fingerprint.port, fingerprint.options = "ef01-sim", "", {}
+    handle = slap_ctx.devices.reset(DeviceKind.FINGERPRINT)
+    if handle is not None:
+        qtbot.waitUntil(lambda: not handle.running, timeout=WAIT_MS)
+    view.retry_button.click()
+    qtbot.waitUntil(lambda: not page.slap_mode and page.single.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: wizard.snapshot.has(P.RIGHT_THUMB.item_kind), timeout=WAIT_MS)
+    item = wizard.snapshot.item(P.RIGHT_THUMB.item_kind)
+    assert item is not None and item.device_driver == "ef01-sim"
+    page.leave()

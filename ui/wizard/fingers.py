@@ -186,9 +186,17 @@ class FingerprintPage(StepPage):
         """The scanner takes slaps: show the 4-4-2 view (station/slaps.py's rules) instead."""
         if self.slaps is None:
             self.slaps = SlapView(self.ctx, self.wizard)
+            self.slaps.single_finger_device.connect(self._use_single)
             self.stack.addWidget(self.slaps)
         self.stack.setCurrentWidget(self.slaps)
         self.slaps.start(scanner)
+
+    def _use_single(self, _device: object) -> None:
+        """The scanner is a single-finger one after all (changed in the settings): today's flow."""
+        self.stack.setCurrentWidget(self.single)
+        if self._active:
+            self._render()
+            self.choose(self._next_missing(None) or FingerPosition.RIGHT_THUMB)
 
     def choose(self, position: FingerPosition) -> None:
         """Make `position` current (a click on the diagram); capture it if it has nothing yet."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -74,7 +74,12 @@ def kept_attempt(capture: SlapCapture) -> int:
 
 
 class SlapView(QWidget):
-    """Three slaps on a hand diagram with each finger's device quality against the threshold."""
+    """Three slaps on a hand diagram with each finger's device quality against the threshold.
+
+    `single_finger_device(device)` when the scanner that opens is no longer a slap scanner
+    (a technician chose another): the page goes back to the single-finger flow."""
+
+    single_finger_device = Signal(object)
 
     class Messages(ScreenMessages):
         """What the slap view may say on its capture's status line."""
@@ -327,7 +332,11 @@ class SlapView(QWidget):
 
     def _run(self, device: object, slap: Slap) -> None:
         scanner = slap_scanner(device)
-        if not self._active or self.capturing or slap != self.slap or scanner is None:
+        if not self._active or self.capturing or slap != self.slap:
+            return
+        if scanner is None:
+            self.leave()
+            self.single_finger_device.emit(device)
             return
         plan = plan_slap(slap, self._items())
         if not plan.needed:
@@ -507,13 +516,11 @@ class SlapView(QWidget):
         if not slap_done(slap, self._items()):
             self.choose_slap(slap)  # taken now with the finger in exception[]
             return
-        following = next_slap(self._items(), after=slap)
-        if following is None:
-            self._all_done()
-        else:
-            self.slap = slap
-            self.messages.exception_recorded()
-            self._set_buttons()
+        self.slap = slap  # its other fingers stay as taken; "Re-capture slap" takes the finger after all
+        self.diagram.set_group(fingers_of(slap))
+        self.messages.exception_recorded()
+        self._render_steps()
+        self._set_buttons()
 
     def _exception_cancelled(self) -> None:
         if self.slap is not None and not slap_done(self.slap, self._items()):
