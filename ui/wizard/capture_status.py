@@ -33,6 +33,7 @@ RESIDENT_CODES = frozenset(
         "camera.capture_timeout",
         "fingerprint.ghost_finger",
         "fingerprint.timeout_no_finger",
+        "sbi.no_object",  # an SBI device saw no eye, finger or face (error 101): an eye closed, say
         "signature.rejected_empty",
         "signature.rejected_trivial",
         "signature.rejected_little_ink",

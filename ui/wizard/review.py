@@ -1,4 +1,4 @@
-"""Step 5: everything on one page, images included; go back to any step; seal once.
+"""The last step: everything on one page, images included; go back to any step; seal once.
 
 The Seal button submits `workflow.seal()` through the controller. The button is off
 while the controller is busy, this page submits one seal at a time (a second press
@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from common.biometrics import FACE, ITEM_EXCEPTION_LABELS, SIGNATURE, FingerPosition, ItemException
+from common.biometrics import (
+    FACE,
+    IRIS_LEFT,
+    IRIS_RIGHT,
+    ITEM_EXCEPTION_LABELS,
+    SIGNATURE,
+    FingerPosition,
+    ItemException,
+)
 from station.demographics import FIELD_LABELS
 from station.nik import mask_nik
 from station.review import item_images
@@ -115,6 +123,16 @@ class ReviewPage(StepPage):
             fg.addLayout(cell, i // 5, i % 5)
         fg.addWidget(self._edit_button(Step.FINGERPRINTS), 2, 0, 1, 5)
         grid.addWidget(box, 2, 0, 1, 2)
+        box = QGroupBox(self.ctx.t(STEP_LABELS[Step.IRIS]))
+        ig = QGridLayout(box)
+        for col, (kind, title) in enumerate(((IRIS_RIGHT, self.tr("Right eye")), (IRIS_LEFT, self.tr("Left eye")))):
+            cell = QVBoxLayout()
+            cell.addWidget(QLabel(title))
+            cell.addWidget(self._picture(kind, 160))
+            cell.addWidget(self._note(kind))
+            ig.addLayout(cell, 0, col)
+        ig.addWidget(self._edit_button(Step.IRIS), 1, 0, 1, 2)
+        grid.addWidget(box, 3, 0, 1, 2)
 
     def _picture(self, kind: str, width: int) -> QLabel:
         label = QLabel()

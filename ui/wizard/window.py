@@ -35,13 +35,15 @@ from ui.widgets import MessageLine, PageStack
 from ui.wizard.base import StepPage, WizardController
 from ui.wizard.demographics import DemographicsPage
 from ui.wizard.fingers import FingerprintPage
+from ui.wizard.iris import IrisPage
 from ui.wizard.photo import PhotoPage
 from ui.wizard.review import ReviewPage
 from ui.wizard.signature import SignaturePage
 
 log = logging.getLogger(__name__)
 
-PAGES: list[type[StepPage]] = [DemographicsPage, PhotoPage, FingerprintPage, SignaturePage, ReviewPage]
+# In the workflow's ORDER (the e-KTP order: data, photo, signature, fingerprints, iris).
+PAGES: list[type[StepPage]] = [DemographicsPage, PhotoPage, SignaturePage, FingerprintPage, IrisPage, ReviewPage]
 RECEIPTS_DIR = "receipts"
 PREVIEW_DPI = 100.0  # an A6 page is then about 413 x 583 pixels: readable beside the buttons
 CURRENT_STYLE = "font-weight: bold; color: white; background: #0b5394; border-radius: 4px; padding: 4px 10px;"
@@ -164,7 +166,7 @@ class SealedPage(QWidget):
 
 
 class StepBar(QWidget):
-    """The six steps; done ones are ticked and clickable to go back."""
+    """The steps in the workflow's order; done ones are ticked and clickable to go back."""
 
     def __init__(self, ctx: Any, wizard: WizardController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
