@@ -6,21 +6,25 @@ shown to the operator and whether it passed. The device's own score (MOSIP's def
 threshold 60) is checked elsewhere; these are the station's measures.
 
 Segmentation, in the order it runs:
-1. pupil: the darkest round blob on a half-size copy (threshold between the darkest
-   level and the median, an opening to cut the lashes away, the roundest large
-   component), then refined at full size with a threshold half-way between the
-   pupil's and the near iris's medians (unbiased under blur) and the blob's second
-   moments: centre, vertical radius and aspect (minor/major axis);
+1. pupil: the darkest round blob on a half-size copy (threshold a third of the way from
+   the darkest level to the median, an opening to cut the lashes away, the roundest
+   large component), then refined at full size with a threshold half-way between the
+   pupil's and the near iris's medians (unbiased under blur) and an ellipse fitted to
+   the blob's outline with the points farthest off dropped (lids cutting it, lashes
+   touching it, a highlight on its edge): centre, vertical radius, aspect;
 2. limbus: radial profiles from the pupil centre in the two lateral sectors (+-40
-   degrees around horizontal, where the lids rarely reach), the strongest dark-to-bright
-   step on each, then an axis-aligned ellipse fitted with outliers (lid edges,
-   lashes) dropped. The iris radius reported is the ellipse's vertical semi-axis (a
-   turned eye is foreshortened horizontally), the iris centre the ellipse's.
+   degrees around horizontal, where the lids rarely reach); on each side the radius
+   where the rays agree on a dark-to-bright step, then each ray's strongest step near
+   it; a circle is fitted in coordinates unsquashed by the pupil's aspect (a turned
+   eye foreshortens both alike) with outliers dropped, from both sides or from one
+   side alone when the other is hidden (the eye's corner), whichever most points agree
+   with. The iris radius reported is the vertical one, the true radius of a turned eye.
 
 Measures (ISO/IEC 29794-6:2015 formulas where it gives one; limits are its
 recommended values unless marked):
 * usable_iris_area: iris annulus pixels neither too dark (lashes) nor too bright
-  (lids, highlights) against the iris's own grey level near the pupil, as % of the
+  (lids, highlights) against the iris's own grey level and spread beside the pupil
+  (the bright limit never past half-way to the grey around the iris), as % of the
   annulus (pixels outside the image count as not usable); >= 70;
 * iris_sclera_contrast: 100 (S - I) / (S + I - 2P) on medians; > 5 (shown "> 5");
 * iris_pupil_contrast: Weber ratio w = (I - P) / (20 + P), 100 w / (0.75 + w); >= 30;
@@ -33,9 +37,11 @@ recommended values unless marked):
   `SHARPNESS_MIN` is the station's, as the standard gives none (calibrated on the
   synthetic eyes at 640x480: in focus ~50-75, defocus sigma 1 px ~28, 1.5 px ~12, 2 px
   ~5; the value also grows with the iris's contrast, so a dull iris needs good focus);
-* gaze: the off-axis angle from the limbus's (and the pupil's) foreshortening,
-  acos(minor / major), in degrees; <= `GAZE_MAX_DEG`, the station's limit (the
-  standard gives none), set where the estimate is still reliable.
+* gaze: the off-axis angle from the foreshortening of the pupil (and so of the limbus,
+  fitted with the same aspect), acos(minor / major axis), in degrees; <= `GAZE_MAX_DEG`,
+  the station's limit (the standard gives none). A straight eye reads up to ~3 degrees
+  (acos is steep near 1); a pupil half hidden by a lid can read high, but such an eye
+  fails usable area first.
 
 Traps: input larger than 640x480 is analysed on a copy downscaled to fit (sharpness is
 scale dependent, so the station always assesses the camera's 640x480 frame); images
@@ -135,6 +141,9 @@ class IrisMeasure:
 
 @dataclass(frozen=True)
 class IrisQuality:
+    """The station's verdict on one frame. Without a segmentation every measure fails;
+    sharpness still carries a value then (of the whole frame), to help focusing."""
+
     segmentation: IrisSegmentation | None  # None: no iris found (all measures fail)
     measures: tuple[IrisMeasure, ...]  # in MEASURE_NAMES order
 
@@ -480,12 +489,12 @@ class _Levels:
 
 
 def _ellipse_mask(shape: tuple[int, int], e: _Ellipse, x0: int, y0: int, k: float = 1.0) -> np.ndarray:
+    """Filled ellipse `e` scaled by `k` as a boolean mask of `shape` (origin x0, y0),
+    drawn with 4 fractional bits so sub-pixel centres and radii count."""
     mask = np.zeros(shape, np.uint8)
-    axes = (max(int(round(e.a * k)), 1), max(int(round(e.b * k)), 1))
     centre = (int(round((e.x - x0) * 16)), int(round((e.y - y0) * 16)))
-    axes16 = (int(round(e.a * k * 16)), int(round(e.b * k * 16)))
-    if axes[0] > 0 and axes[1] > 0:
-        cv2.ellipse(mask, centre, axes16, e.angle, 0, 360, 255, -1, cv2.LINE_8, 4)
+    axes = (max(int(round(e.a * k * 16)), 16), max(int(round(e.b * k * 16)), 16))
+    cv2.ellipse(mask, centre, axes, e.angle, 0, 360, 255, -1, cv2.LINE_8, 4)
     return mask > 0
 
 
