@@ -22,14 +22,18 @@ Traps:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from common.biometrics import CapturedItem, FingerPosition
+from common.progress import CancelToken
 from common.text import Text
 from devices.base import DeviceError
 from devices.sbi.errors import WrongSubtypes
-from devices.sbi.finger import SLAP_LABELS, SlapCapture
+from devices.sbi.finger import SLAP_LABELS, SbiFingerprintScanner, SlapCapture
 from devices.sbi.spec import (
     ATTEMPTS,
     FINGER_BY_SUBTYPE,
@@ -47,6 +51,7 @@ log = logging.getLogger(__name__)
 
 THRESHOLD = FINGER_THRESHOLD  # MOSIP's default device score a finger must reach (0-100)
 SLAP_ATTEMPTS = ATTEMPTS  # attempts per slap, the best kept
+PREVIEW_S = 120.0  # the longest a slap's live preview runs (it stops with the capture)
 
 # What the resident does wrong, not the device: shown with Retry, the device stays READY.
 RESIDENT_CODES = frozenset({"sbi.wrong_hand", "sbi.missing_finger", "sbi.no_object"})
@@ -172,6 +177,28 @@ def record_slap(wf: EnrollmentWorkflow, capture: SlapCapture) -> list[FingerPosi
         wf.set_finger(position, item)
         recorded.append(position)
     return recorded
+
+
+def capture_with_preview(
+    scanner: SbiFingerprintScanner,
+    slap: Slap,
+    *,
+    on_frame: Callable[[np.ndarray], None],
+    cancel: CancelToken | None = None,
+    **capture: Any,
+) -> SlapCapture:
+    """`scanner.capture_slap(slap, **capture)` with the device's live preview of the slap
+    running meanwhile (BGR frames to `on_frame`, on the stream's own thread), stopped when
+    the capture ends however it ends. The preview helps the operator place the hand; one
+    that cannot start is logged and the capture goes on without it."""
+    try:
+        scanner.start_preview(slap, on_frame, duration_s=PREVIEW_S)
+    except DeviceError as exc:
+        log.warning("slap %s: no live preview from %s (%s)", slap.name, scanner.port_name, exc.code)
+    try:
+        return scanner.capture_slap(slap, cancel=cancel, **capture)
+    finally:
+        scanner.stop_preview()
 
 
 @dataclass(frozen=True)

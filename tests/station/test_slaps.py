@@ -3,6 +3,7 @@ real workflow on a fresh store."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from station.auth import Role, User
 from station.slaps import (
     SLAP_ATTEMPTS,
     THRESHOLD,
+    capture_with_preview,
     next_slap,
     plan_slap,
     record_slap,
@@ -35,8 +37,8 @@ SUPERVISOR = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 P = FingerPosition
 
 
-def scanner(fault: str | None = None) -> SbiFingerprintScanner:
-    options: dict[str, object] = {"capture_delay_s": 0.0, "seed": 7}
+def scanner(fault: str | None = None, delay_s: float = 0.0) -> SbiFingerprintScanner:
+    options: dict[str, object] = {"capture_delay_s": delay_s, "seed": 7}
     if fault:
         options["fault"] = fault
     device = SBI_FINGER_SIM.create(DeviceSettings(DeviceKind.FINGERPRINT, "sbi-finger-sim", options=options))
@@ -173,3 +175,23 @@ def test_a_device_fault_is_not_the_residents_problem() -> None:
     assert slap_problem(ValueError("bug"), Slap.LEFT) is None
     no_finger = slap_problem(errors.from_device_code(101, None, bio_type=None, url=None), Slap.THUMBS)
     assert no_finger is not None and no_finger.code == "sbi.no_object" and "flat" in no_finger.text.en
+
+
+def streams() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("sbi-stream") and t.is_alive()]
+
+
+@pytest.mark.parametrize("fault", [None, "wrong_hand"])
+def test_the_live_preview_runs_during_the_capture_and_stops_with_it(fault: str | None) -> None:
+    device = scanner(fault, delay_s=0.8)  # the hand stays on the glass for 0.8 s
+    frames: list[tuple[int, ...]] = []
+    try:
+        try:
+            capture = capture_with_preview(device, Slap.RIGHT, on_frame=lambda f: frames.append(f.shape))
+            assert len(capture.fingers) == 4 and fault is None
+        except WrongSubtypes:
+            assert fault == "wrong_hand"
+        assert not streams()  # stopped however the capture ended
+    finally:
+        device.close()
+    assert frames and all(len(shape) == 3 and shape[2] == 3 for shape in frames)  # BGR frames of the slap

@@ -157,6 +157,8 @@ def test_a_bandaged_finger_marked_on_the_diagram_goes_into_exception_and_a_slap_
     view = page.slaps
     assert view is not None
     qtbot.waitUntil(lambda: len(sim.received) == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.preview_frames > 0, timeout=WAIT_MS)  # the hand on the glass, live
+    assert not view.preview.pixmap().isNull() and sim.requests.get("STREAM", 0) == 1
     view.diagram.select(P.LEFT_INDEX)  # as a click on the diagram does
     assert view.selected == P.LEFT_INDEX and view.slap == Slap.LEFT and view.exception_button.isEnabled()
     view.exception_button.click()

@@ -9,7 +9,8 @@ and finger exceptions, approved by a supervisor with the same panel as the singl
 flow.
 
 One capture runs at a time (`capture_slap` on a worker thread; the SBI service's own
-I/O thread does the HTTP). Choosing another slap cancels the running capture and starts
+I/O thread does the HTTP), with the device's live preview of the slap beside the
+fingers of the last attempt while it runs (the preview's own stream thread). Choosing another slap cancels the running capture and starts
 the new one once the old has ended; a cancelled capture's result is discarded. Each
 enrollment has its own SBI hash chain, kept here for the enrollment shown.
 """
@@ -34,6 +35,7 @@ from station.slaps import (
     THRESHOLD,
     SlapProblem,
     SlapVerdict,
+    capture_with_preview,
     fingers_of,
     next_slap,
     plan_slap,
@@ -46,9 +48,9 @@ from station.slaps import (
 )
 from station.workflow import EnrollmentWorkflow
 from ui.app_context import AppContext
-from ui.callback_relays import Batched
+from ui.callback_relays import Batched, Latest
 from ui.messages import CoreMsg, InfoMsg, OkMsg, ScreenMessages
-from ui.qt_images import grey_image
+from ui.qt_images import bgr_image, grey_image
 from ui.tasks import Failure, TaskHandle
 from ui.wizard.base import WizardController
 from ui.wizard.capture_status import CaptureStatus, device_line
@@ -58,6 +60,7 @@ from ui.wizard.hands import FingerState, HandDiagram, QualityBar
 log = logging.getLogger(__name__)
 
 FINGER_VIEW = QSize(110, 124)  # one finger of the attempt shown (an SBI finger is about 256 x 288)
+PREVIEW_VIEW = QSize(300, 124)  # the live view of a slap (wide: four fingers side by side)
 
 
 def slap_scanner(device: object) -> SbiFingerprintScanner | None:
@@ -120,6 +123,8 @@ class SlapView(QWidget):
         self._chain = CaptureChain()
         self._chain_uuid = ""
         self._attempts: Batched[SlapCapture] = Batched(ctx, self, self._show_attempts)
+        self._frames: Latest[np.ndarray] = Latest(ctx, self, self._show_frame)
+        self.preview_frames = 0  # live frames shown during this capture (the device's STREAM)
 
         self.device_label = QLabel()
         self.slap_title = QLabel()
@@ -138,8 +143,14 @@ class SlapView(QWidget):
         self.status = CaptureStatus(ctx, DeviceKind.FINGERPRINT)
         self.messages = SlapView.Messages(self.status.line, ctx, on_show=self.status.reset)
         self.retry_button = self.status.retry_button
+        self.preview = QLabel()  # the device's live view of the slap while it is taken
+        self.preview.setObjectName("slap_preview")
+        self.preview.setFixedSize(PREVIEW_VIEW)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("border: 1px solid #999; background: #202020;")
         self.finger_images: list[QLabel] = []
         images = QHBoxLayout()
+        images.addWidget(self.preview)
         for _ in range(4):
             view = QLabel()
             view.setFixedSize(FINGER_VIEW)
@@ -346,9 +357,14 @@ class SlapView(QWidget):
         self.problem = None
         self._capturing_slap = slap
         self._clear_images()
+        self.preview.clear()
+        self.preview_frames = 0
+        self.attempt_label.clear()
         self._handle = self.ctx.tasks.run(
-            scanner.capture_slap,
+            capture_with_preview,
+            scanner,
             slap,
+            on_frame=self._frames,
             exceptions=plan.exceptions,
             attempts=SLAP_ATTEMPTS,
             chain=self._chain_now(),
@@ -397,6 +413,16 @@ class SlapView(QWidget):
 
     def _scores(self, capture: SlapCapture) -> str:
         return ", ".join(f"{self.ctx.t(p.label).lower()} {q:.0f}" for p, q in capture.scores.items())
+
+    def _show_frame(self, frame: np.ndarray) -> None:
+        if not self.capturing:
+            return
+        self.preview_frames += 1
+        self.preview.setPixmap(
+            QPixmap.fromImage(bgr_image(frame)).scaled(
+                PREVIEW_VIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+            )
+        )
 
     def _show_fingers(self, capture: SlapCapture) -> None:
         """Each finger's image of an attempt with the device's score under the threshold or not."""
