@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from common.biometrics import FACE, SIGNATURE, CapturedItem, FingerPosition, ItemException
 from devices.base import DeviceKind
@@ -66,7 +66,7 @@ def test_photo_previews_checks_and_captures_automatically(qtbot, supervisor_ctx)
     qtbot.waitUntil(lambda: FACE in wizard.workflow.enrollment.items, timeout=WAIT_MS)
     item = wizard.workflow.enrollment.items[FACE]
     assert item.format == "jpeg" and item.device_driver == "opencv-sim" and item.simulated
-    assert wizard.workflow.step == Step.FINGERPRINTS
+    assert wizard.workflow.step == Step.SIGNATURE  # the e-KTP order: the signature follows the photo
     assert page.preview.frames_painted > 0
     assert all(page.checks.passed(name) for name in page.checks.rows)
     assert not page.photo_label.pixmap().isNull()
@@ -128,7 +128,7 @@ def when_modal(cls: type, handler: Any) -> QTimer:
 
     def poll() -> None:
         dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, cls):
+        if isinstance(dialog, QDialog) and isinstance(dialog, cls):
             timer.stop()
             try:
                 handler(dialog)

@@ -1,8 +1,9 @@
 """A full enrollment through the real widgets of the app, with the simulated camera,
-fingerprint module and signature pad on pseudo-terminals: login, call a ticket,
-demographics (a wrong NIK refused first), photo, ten fingers with one exception a
-supervisor approves (an operator cannot), signature, review, seal (clicked twice),
-the receipt PDF, and the sealed record in the store."""
+fingerprint module and signature pad on pseudo-terminals and the SBI simulator's iris
+camera, in the e-KTP order: login, call a ticket, demographics (a wrong NIK refused
+first), photo, signature, ten fingers with one exception a supervisor approves (an
+operator cannot), both irises, review, seal (clicked twice), the receipt PDF, and the
+sealed record in the store."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date
 import pypdf
 from PySide6.QtCore import Qt
 
-from common.biometrics import FACE, SIGNATURE, FingerPosition, ItemException
+from common.biometrics import FACE, IRIS_LEFT, IRIS_RIGHT, SIGNATURE, FingerPosition, ItemException
 from station.auth import Role
 from station.synthetic import synthetic_resident
 from station.workflow import Step
@@ -24,6 +25,7 @@ from ui.main_window import MainWindow
 from ui.widgets import SupervisorDialog
 from ui.wizard.demographics import DemographicsPage
 from ui.wizard.fingers import FingerprintPage
+from ui.wizard.iris import IrisPage
 from ui.wizard.review import ReviewPage
 
 WAIT_MS = 30_000
@@ -34,6 +36,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     resident = synthetic_resident(23, date.today()).demographics
     core.config.fingerprint.options.update(appear_after=1)
     core.config.signature.options.update(tempo=4.0)
+    core.config.iris.driver = "sbi-iris-sim"  # no discovery of a real SBI service on this machine
     core.auth.add_operator("opr", "Operator Uji", Role.OPERATOR, "rahasia-opr-1", by=spv_session(core))
 
     w = MainWindow(ctx)
@@ -79,6 +82,9 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
             ctx.devices.states,
         )
         raise
+
+    # Signature: the pad replays a signature; the pen's idle finish accepts it.
+    qtbot.waitUntil(lambda: SIGNATURE in wf.enrollment.items, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: wf.step == Step.FINGERPRINTS, timeout=WAIT_MS)
 
     # Fingers: one bandaged finger, approved by the supervisor after an operator is refused.
@@ -109,8 +115,13 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
         )
         raise
 
-    # Signature: the pad replays a signature; the pen's idle finish accepts it.
-    qtbot.waitUntil(lambda: SIGNATURE in wf.enrollment.items, timeout=WAIT_MS)
+    # Irises: the live checks, then Capture takes both eyes.
+    qtbot.waitUntil(lambda: wf.step == Step.IRIS, timeout=WAIT_MS)
+    iris = wizard[Step.IRIS]
+    assert isinstance(iris, IrisPage)
+    qtbot.waitUntil(lambda: iris.capturing and iris.analyses_shown >= 1, timeout=WAIT_MS)
+    iris.capture_button.click()
+    qtbot.waitUntil(lambda: IRIS_LEFT in wf.enrollment.items and IRIS_RIGHT in wf.enrollment.items, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: wf.step == Step.REVIEW, timeout=WAIT_MS)
 
     # Review, then Seal clicked twice: sealed exactly once.
@@ -132,7 +143,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     [summary] = core.enrollments.find_by_reg(reg_no)
     assert summary.uuid == wf.enrollment.uuid
     data = core.enrollments.load(summary.uuid)
-    assert data is not None and len(data.items) == 12
+    assert data is not None and len(data.items) == 14
     little = next(i for i in data.items if i.kind == FingerPosition.LEFT_LITTLE.item_kind)
     assert little.exception_reason == "bandaged" and little.approved_by == "spv"
 
