@@ -82,6 +82,20 @@ class SlapPlan:
         return bool(self.fingers)
 
 
+def slap_scanner(device: object) -> SbiFingerprintScanner | None:
+    """The device as a 4-4-2 slap scanner (the slap flow), or None: any other scanner, such
+    as an EF01 module on a serial port, keeps the single-finger flow."""
+    if isinstance(device, SbiFingerprintScanner) and device.is_slap_scanner:
+        return device
+    return None
+
+
+def kept_attempt(capture: SlapCapture) -> int:
+    """Which attempt the driver kept (its `attempts` is how many were taken)."""
+    taken = capture.attempt_scores
+    return next((n for n, scores in enumerate(taken, 1) if scores == capture.scores), len(taken))
+
+
 def slap_label(slap: Slap) -> Text:
     """ "Empat jari tangan kiri" / "Left four fingers"..."""
     return SLAP_LABELS[slap]

@@ -21,11 +21,13 @@ from station.slaps import (
     SLAP_ATTEMPTS,
     THRESHOLD,
     capture_with_preview,
+    kept_attempt,
     next_slap,
     plan_slap,
     record_slap,
     slap_done,
     slap_problem,
+    slap_scanner,
     verdict,
 )
 from station.workflow import EnrollmentWorkflow, Step
@@ -96,6 +98,11 @@ def test_slaps_come_in_the_4_4_2_order_and_exceptions_count_as_done() -> None:
     assert next_slap(items) is None
 
 
+def test_only_a_slap_scanner_takes_the_slap_flow(good: SbiFingerprintScanner) -> None:
+    assert slap_scanner(good) is good and good.is_slap_scanner
+    assert slap_scanner(object()) is None and slap_scanner(None) is None  # e.g. an EF01 module: single fingers
+
+
 def test_three_slaps_with_a_bandaged_finger_complete_the_step(core, good: SbiFingerprintScanner) -> None:  # type: ignore[no-untyped-def]
     wf = workflow(core)
     wf.set_finger_exception(P.LEFT_INDEX, ItemException.BANDAGED, approver=SUPERVISOR)
@@ -126,6 +133,7 @@ def test_a_slap_below_the_threshold_keeps_the_best_of_three_and_names_the_finger
         device.close()
     v = verdict(capture)
     assert not v.passed and v.attempts == SLAP_ATTEMPTS == len(capture.attempt_scores)
+    assert kept_attempt(capture) == 1  # three equal attempts: the first is kept
     assert set(v.below) == set(capture.fingers) and len(v.below) == 4
     assert "40" in v.text.en and "right index" in v.text.en.lower() and "telunjuk" in v.text.id.lower()
     wf = workflow(core)

@@ -14,13 +14,13 @@ from devices.base import DeviceKind
 from devices.sbi.simulator import SbiSimulator
 from devices.sbi.spec import Slap
 from station.device_manager import READY
+from station.slaps import kept_attempt
 from station.workflow import Step
 from tests.ui.test_capture_pages import WAIT_MS, approve, shown, synthetic_face, when_modal, wizard_for
 from ui.widgets import SupervisorDialog
 from ui.wizard.base import WizardController
 from ui.wizard.fingers import FingerprintPage
 from ui.wizard.hands import FingerState
-from ui.wizard.slaps import kept_attempt
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -28,6 +28,7 @@ from devices.kinds import FingerCapture, FingerprintScanner
 from devices.sbi.finger import SbiFingerprintScanner
 from station.auth import User
 from station.captures import finger_capture
+from station.slaps import slap_scanner
 from station.workflow import Step
 from ui.app_context import AppContext
 from ui.callback_relays import Batched
@@ -39,7 +40,7 @@ from ui.wizard.base import StepPage, WizardController
 from ui.wizard.capture_status import CaptureStatus, device_line
 from ui.wizard.exception_panel import ExceptionPanel
 from ui.wizard.hands import FingerState, HandDiagram, QualityBar
-from ui.wizard.slaps import SlapView, slap_scanner
+from ui.wizard.slaps import SlapView
 
 log = logging.getLogger(__name__)
 

@@ -37,6 +37,7 @@ from station.slaps import (
     SlapVerdict,
     capture_with_preview,
     fingers_of,
+    kept_attempt,
     next_slap,
     plan_slap,
     record_slap,
@@ -44,6 +45,7 @@ from station.slaps import (
     slap_label,
     slap_of,
     slap_problem,
+    slap_scanner,
     verdict,
 )
 from station.workflow import EnrollmentWorkflow
@@ -61,19 +63,6 @@ log = logging.getLogger(__name__)
 
 FINGER_VIEW = QSize(110, 124)  # one finger of the attempt shown (an SBI finger is about 256 x 288)
 PREVIEW_VIEW = QSize(300, 124)  # the live view of a slap (wide: four fingers side by side)
-
-
-def slap_scanner(device: object) -> SbiFingerprintScanner | None:
-    """The device as a 4-4-2 slap scanner, or None (an EF01 module: the single-finger flow)."""
-    if isinstance(device, SbiFingerprintScanner) and device.is_slap_scanner:
-        return device
-    return None
-
-
-def kept_attempt(capture: SlapCapture) -> int:
-    """Which attempt the driver kept (its `attempts` is how many were taken)."""
-    taken = capture.attempt_scores
-    return next((n for n, scores in enumerate(taken, 1) if scores == capture.scores), len(taken))
 
 
 class SlapView(QWidget):
