@@ -40,8 +40,10 @@ recommended values unless marked):
 * gaze: the off-axis angle from the foreshortening of the pupil (and so of the limbus,
   fitted with the same aspect), acos(minor / major axis), in degrees; <= `GAZE_MAX_DEG`,
   the station's limit (the standard gives none). A straight eye reads up to ~3 degrees
-  (acos is steep near 1); a pupil half hidden by a lid can read high, but such an eye
-  fails usable area first.
+  at 640x480, ~6 on a half-size preview (acos is steep near 1); when the pupil is
+  partly hidden (less than `_GAZE_MIN_OUTLINE` of its outline on the fitted ellipse: a
+  lid, lashes) its shape says nothing about gaze, so gaze is not measured (None, fails)
+  and usable area tells the operator why.
 
 Traps: input larger than 640x480 is analysed on a copy downscaled to fit (sharpness is
 scale dependent, so the station always assesses the camera's 640x480 frame); images
@@ -122,6 +124,7 @@ _ISO_KERNEL = np.array(
 _LATERAL_DEG = 40.0
 _MIN_PUPIL_R = 8.0  # pixels at the analysis size
 _MIN_EDGE_STEP = 6.0  # grey levels across 4 px for a limbus edge
+_GAZE_MIN_OUTLINE = 0.85  # pupil outline share on its ellipse for its aspect to count (whole ~1.0, lid ~0.75)
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ class _Ellipse:
     a: float  # horizontal semi-axis
     b: float  # vertical semi-axis (the true radius of a turned eye)
     angle: float = 0.0  # degrees, for cv2.ellipse
+    outline_share: float = 1.0  # share of the blob's outline on the fitted ellipse
 
     @property
     def radius(self) -> float:
@@ -247,7 +251,9 @@ def _assess(work: np.ndarray, back: float) -> IrisQuality:
         (iris.y - radius) / (0.2 * radius),
         (h - iris.y - radius) / (0.2 * radius),
     )
-    gaze = math.degrees(math.acos(min(1.0, (iris.aspect + pupil.aspect) / 2.0)))
+    # a pupil partly hidden (lid, lashes) has no trustworthy aspect: gaze is not measured
+    trusted = pupil.outline_share >= _GAZE_MIN_OUTLINE
+    gaze = math.degrees(math.acos(min(1.0, (iris.aspect + pupil.aspect) / 2.0))) if trusted else None
     values: dict[str, float | None] = {
         "usable_iris_area": levels.usable,
         "iris_sclera_contrast": levels.iris_sclera,
@@ -280,8 +286,9 @@ def _blob_ellipse(mask: np.ndarray, x0: int, y0: int) -> _Ellipse | None:
     if cv2.contourArea(outline) < math.pi * _MIN_PUPIL_R**2 or len(outline) < 12:
         return None
     pts = outline.reshape(-1, 2).astype(np.float32)
-    use = np.ones(len(pts), bool)
+    use = _circle_consensus(pts)
     box = None
+    share = 0.0
     for _ in range(4):
         if use.sum() < 12:
             break
@@ -295,6 +302,7 @@ def _blob_ellipse(mask: np.ndarray, x0: int, y0: int) -> _Ellipse | None:
         v = (-dx * math.sin(t) + dy * math.cos(t)) / (h / 2)
         resid = np.abs(np.sqrt(u * u + v * v) - 1.0) * (w + h) / 4
         new_use = resid <= max(1.5, 2.5 * float(np.median(resid[use])))
+        share = float(new_use.mean())
         if np.array_equal(new_use, use):
             break
         use = new_use
@@ -305,8 +313,35 @@ def _blob_ellipse(mask: np.ndarray, x0: int, y0: int) -> _Ellipse | None:
     first, second = w / 2 + 0.5, h / 2 + 0.5
     t = math.radians(ang)
     if abs(math.cos(t)) >= abs(math.sin(t)):
-        return _Ellipse(x0 + cx, y0 + cy, first, second, ang)
-    return _Ellipse(x0 + cx, y0 + cy, second, first, ang - 90.0)
+        return _Ellipse(x0 + cx, y0 + cy, first, second, ang, share)
+    return _Ellipse(x0 + cx, y0 + cy, second, first, ang - 90.0, share)
+
+
+def _circle_consensus(pts: np.ndarray, tries: int = 96) -> np.ndarray:
+    """The outline points on the circle most of them agree with (RANSAC over circles
+    through three points a third of the outline apart, fixed seed): where a dense band
+    of lashes merges with the pupil, the pupil's own edge still holds the most points.
+    The tolerance admits the ellipse of an eye turned ~30 degrees."""
+    n = len(pts)
+    rng = np.random.default_rng(0x1215)
+    i = rng.integers(0, n, tries)
+    j = (i + n // 3 + rng.integers(-n // 8, n // 8 + 1, tries)) % n
+    k = (i + 2 * n // 3 + rng.integers(-n // 8, n // 8 + 1, tries)) % n
+    a, b, c = pts[i].astype(np.float64), pts[j].astype(np.float64), pts[k].astype(np.float64)
+    d = 2.0 * (a[:, 0] * (b[:, 1] - c[:, 1]) + b[:, 0] * (c[:, 1] - a[:, 1]) + c[:, 0] * (a[:, 1] - b[:, 1]))
+    ok = np.abs(d) > 1e-6
+    if not ok.any():
+        return np.ones(n, bool)
+    a, b, c, d = a[ok], b[ok], c[ok], d[ok]
+    sa, sb, sc = (a * a).sum(1), (b * b).sum(1), (c * c).sum(1)
+    ux = (sa * (b[:, 1] - c[:, 1]) + sb * (c[:, 1] - a[:, 1]) + sc * (a[:, 1] - b[:, 1])) / d
+    uy = (sa * (c[:, 0] - b[:, 0]) + sb * (a[:, 0] - c[:, 0]) + sc * (b[:, 0] - a[:, 0])) / d
+    r = np.hypot(a[:, 0] - ux, a[:, 1] - uy)
+    resid = np.abs(np.hypot(pts[None, :, 0] - ux[:, None], pts[None, :, 1] - uy[:, None]) - r[:, None])
+    inliers = resid <= np.maximum(1.5, 0.07 * r)[:, None]
+    best = int(np.argmax(inliers.sum(axis=1)))
+    chosen: np.ndarray = inliers[best]
+    return chosen if chosen.sum() >= 12 else np.ones(n, bool)
 
 
 def _find_pupil(work: np.ndarray) -> _Ellipse | None:

@@ -215,3 +215,12 @@ def test_odd_images_fail_without_raising(name: str) -> None:
 def test_a_wrong_array_type_is_a_value_error(bad: np.ndarray) -> None:
     with pytest.raises(ValueError, match="2-D uint8"):
         assess_iris(bad)
+
+
+def test_gaze_is_not_guessed_from_a_pupil_half_hidden_by_the_lid() -> None:
+    eye = _eye(13, upper_opening=0.35)  # the lashes reach over the top of the pupil
+    q = assess_iris(eye.image)
+    assert q.segmentation is not None
+    assert q.measure("gaze").value is None and not q.measure("gaze").passed
+    assert not q.measure("usable_iris_area").passed
+    assert abs(q.segmentation.pupil[2] - eye.truth.pupil_radius) <= RADIUS_TOL_PX
