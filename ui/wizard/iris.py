@@ -574,7 +574,8 @@ class IrisPage(StepPage):
     def _why(self, capture: IrisCapture) -> str:
         parts = [f"{self.ctx.t(m.label)} {'' if m.value is None else _number(m.value)}" for m in capture.quality.failed]
         if capture.device_score < self.threshold:
-            parts.append(f"{self.tr('device score')} {capture.device_score:.0f} < {self.threshold:.0f}")
+            score = self.tr("device score %1 below %2")
+            parts.append(score.replace("%1", f"{capture.device_score:.0f}").replace("%2", f"{self.threshold:.0f}"))
         return ", ".join(p.strip() for p in parts)
 
     def _save(self, captures: Mapping[str, IrisCapture]) -> None:

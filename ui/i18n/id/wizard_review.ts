@@ -3,32 +3,42 @@
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../wizard/review.py" line="47" />
+        <location filename="../../wizard/review.py" line="64" />
         <source>Review the record before sealing</source>
         <translation>Periksa rekaman sebelum disegel</translation>
     </message>
     <message>
-        <location filename="../../wizard/review.py" line="60" />
+        <location filename="../../wizard/review.py" line="78" />
         <source>Seal the record</source>
         <translation>Segel rekaman</translation>
     </message>
     <message>
-        <location filename="../../wizard/review.py" line="93" />
+        <location filename="../../wizard/review.py" line="128" />
+        <source>Right eye</source>
+        <translation>Mata kanan</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/review.py" line="128" />
+        <source>Left eye</source>
+        <translation>Mata kiri</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/review.py" line="152" />
         <source>Change</source>
         <translation>Ubah</translation>
     </message>
     <message>
-        <location filename="../../wizard/review.py" line="138" />
+        <location filename="../../wizard/review.py" line="179" />
         <source>not captured</source>
         <translation>belum diambil</translation>
     </message>
     <message>
-        <location filename="../../wizard/review.py" line="143" />
+        <location filename="../../wizard/review.py" line="183" />
         <source>quality</source>
         <translation>kualitas</translation>
     </message>
     <message>
-        <location filename="../../wizard/review.py" line="153" />
+        <location filename="../../wizard/review.py" line="202" />
         <source>Exception: %1 (approved by %2)</source>
         <translation>Pengecualian: %1 (disetujui %2)</translation>
     </message>
