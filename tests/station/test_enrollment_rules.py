@@ -31,9 +31,11 @@ def fill(wf: EnrollmentWorkflow, seed: int = 5) -> None:
     resident = synthetic_resident(seed, today)
     wf.submit_demographics(resident.demographics)
     wf.set_face(bio.face(seed, resident.demographics.tanggal_lahir.year))
+    wf.set_signature(bio.signature(seed))
     for position in FingerPosition:
         wf.set_finger(position, bio.finger(seed, position))
-    wf.set_signature(bio.signature(seed))
+    for eye in ("right", "left"):
+        wf.set_iris(eye, bio.iris(seed, eye))
     assert wf.step == Step.REVIEW
 
 
@@ -131,7 +133,7 @@ def test_a_workflow_snapshot_is_frozen_and_does_not_follow_the_workflow(core, su
     wf = start_enrollment(core, supervisor)
     fill(wf)
     snap = wf.snapshot()
-    assert snap.step == Step.REVIEW and len(snap.items) == 12 and snap.missing == ()
+    assert snap.step == Step.REVIEW and len(snap.items) == 14 and snap.missing == ()
     with pytest.raises(dataclasses.FrozenInstanceError):
         snap.step = Step.PHOTO  # type: ignore[misc]
     wf.clear_item("face")

@@ -31,6 +31,7 @@ def main() -> None:
     face = bio.face(seed, 1990)
     fingers = {p: bio.finger(seed, p) for p in FingerPosition}
     signature = bio.signature(seed)
+    irises = {eye: bio.iris(seed, eye) for eye in ("right", "left")}
     print("READY", flush=True)
     n = 0
     while True:
@@ -40,9 +41,11 @@ def main() -> None:
         wf = EnrollmentWorkflow(core.enrollments, user, today=lambda: today)
         wf.submit_demographics(resident.demographics)
         wf.set_face(face)
+        wf.set_signature(signature)
         for p in FingerPosition:
             wf.set_finger(p, fingers[p])
-        wf.set_signature(signature)
+        for eye, iris in irises.items():
+            wf.set_iris(eye, iris)
         result = wf.seal()
         print(f"SEALED {result.reg_no} {result.uuid}", flush=True)
 

@@ -24,9 +24,11 @@ def fill(wf: EnrollmentWorkflow, seed: int = 31) -> None:
     resident = synthetic_resident(seed, date.today()).demographics
     wf.submit_demographics(resident)
     wf.set_face(bio.face(seed, resident.tanggal_lahir.year))
+    wf.set_signature(bio.signature(seed))
     for position in FingerPosition:
         wf.set_finger(position, bio.finger(seed, position))
-    wf.set_signature(bio.signature(seed))
+    for eye in ("right", "left"):
+        wf.set_iris(eye, bio.iris(seed, eye))
 
 
 def test_a_logout_after_the_seal_before_next_resident_leaves_the_ticket_served(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
