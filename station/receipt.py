@@ -2,8 +2,10 @@
 
 The receipt carries only what the resident needs to ask after the record: the
 registration number (also as a QR code), the name, the NIK masked, when and where it
-was sealed and by whom. It never holds the full NIK: `ReceiptData` is built with the
-NIK already masked, so no layout or printer path can leak it.
+was sealed and by whom, and which biometrics were recorded (face, signature, fingers,
+irises, with the number excepted: `biometrics_line`). It never holds the full NIK:
+`ReceiptData` is built with the NIK already masked, so no layout or printer path can
+leak it; nor any biometric data, only counts.
 
 Its wording is bilingual `Text` rather than Qt translations because the receipt's
 language is the resident's choice, not necessarily the operator's screen language.
@@ -15,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from common.biometrics import FACE, IRIS_ITEM_KINDS, SIGNATURE, FingerPosition
 from common.errors import StateError, ValidationError
 from common.text import Text
 from station.core import StationCore
@@ -35,6 +38,7 @@ class ReceiptData:
     station_name: str
     operator_name: str  # the operator's full name
     demo: bool  # a training station: the receipt says it is not valid
+    items: tuple[tuple[str, bool], ...] = ()  # (item kind, captured: False for an approved exception)
 
 
 RECEIPT_TEXT: dict[str, Text] = {
@@ -45,6 +49,7 @@ RECEIPT_TEXT: dict[str, Text] = {
     "sealed_at": Text("Tanggal & waktu", "Date & time"),
     "station": Text("Stasiun", "Station"),
     "operator": Text("Operator", "Operator"),
+    "biometrics": Text("Biometrik", "Biometrics"),
     "note": Text(
         "Tanda bukti ini berlaku sebagai pengganti sementara sampai KTP-el Anda dicetak. Simpan baik-baik. "
         "Untuk menanyakan di mana rekaman Anda, sebutkan atau tunjukkan nomor registrasi di atas di loket ini "
@@ -71,6 +76,38 @@ def format_sealed_at(t: datetime, lang: str) -> str:
     """`12 Mei 2025, 14:03` (already local time)."""
     month = _MONTHS["en" if lang == "en" else "id"][t.month - 1]
     return f"{t.day} {month} {t.year}, {t:%H:%M}"
+
+
+_GROUPS: tuple[tuple[frozenset[str], Text, Text], ...] = (
+    (frozenset({FACE}), Text("wajah", "face"), Text("wajah", "face")),
+    (frozenset({SIGNATURE}), Text("tanda tangan", "signature"), Text("tanda tangan", "signature")),
+    (
+        frozenset(p.item_kind for p in FingerPosition),
+        Text("sidik jari", "fingerprint"),
+        Text("sidik jari", "fingerprints"),
+    ),
+    (frozenset(IRIS_ITEM_KINDS.values()), Text("iris", "iris"), Text("iris", "irises")),
+)
+
+
+def biometrics_line(data: ReceiptData, lang: str) -> str:
+    """What was recorded, in counts: "wajah, tanda tangan, 10 sidik jari, 2 iris"; an item
+    excepted by a supervisor is counted apart ("9 sidik jari (1 dikecualikan)")."""
+    en = lang == "en"
+    parts: list[str] = []
+    for kinds, one, many in _GROUPS:
+        captured = sum(1 for kind, ok in data.items if kind in kinds and ok)
+        excepted = sum(1 for kind, ok in data.items if kind in kinds and not ok)
+        if not captured and not excepted:
+            continue
+        if len(kinds) == 1:
+            text = (one if captured else Text(f"tanpa {one.id}", f"no {one.en}")).get(lang)
+        else:
+            text = f"{captured} {(one if captured == 1 else many).get(lang)}"
+        if excepted and len(kinds) > 1:
+            text += f" ({excepted} excepted)" if en else f" ({excepted} dikecualikan)"
+        parts.append(text)
+    return ", ".join(parts)
 
 
 def receipt_data(core: StationCore, *, reg_no: str | None = None, record_uuid: str | None = None) -> ReceiptData:
@@ -104,6 +141,7 @@ def receipt_data(core: StationCore, *, reg_no: str | None = None, record_uuid: s
         station_name=station.name,
         operator_name=operator.full_name if operator is not None else s.operator,
         demo=core.config.demo,
+        items=tuple(sorted((i.kind, i.exception_reason is None) for i in d.items)),
     )
 
 

@@ -45,7 +45,7 @@ from PySide6.QtGui import (
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-from station.receipt import ReceiptData, format_sealed_at, receipt_text
+from station.receipt import ReceiptData, biometrics_line, format_sealed_at, receipt_text
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +224,8 @@ def _paint(flow: _Flow, data: ReceiptData, lang: str) -> float:
     flow.row(receipt_text("sealed_at", lang), format_sealed_at(data.sealed_at, lang))
     flow.row(receipt_text("station", lang), f"{data.station_code} {data.station_name}", value_font=_font(geo.body_pt))
     flow.row(receipt_text("operator", lang), data.operator_name, value_font=_font(geo.body_pt))
+    if data.items:
+        flow.row(receipt_text("biometrics", lang), biometrics_line(data, lang), value_font=_font(geo.body_pt))
     flow.gap(1.5)
     flow.rule()
     flow.gap(2.0)

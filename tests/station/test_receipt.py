@@ -9,7 +9,7 @@ import pytest
 from common.errors import StateError, ValidationError
 from station.auth import Role, User
 from station.enroll_synthetic import enroll_synthetic
-from station.receipt import RECEIPT_TEXT, format_sealed_at, receipt_data
+from station.receipt import RECEIPT_TEXT, biometrics_line, format_sealed_at, receipt_data
 from tests.conftest import SUPERVISOR_PASSWORD
 
 
@@ -72,3 +72,14 @@ def test_receipt_wording_is_bilingual_and_dates_are_spelled_out(sealed):  # type
     assert format_sealed_at(t, "en").endswith(f"{t.year}, {t:%H:%M}")
     months_id = format_sealed_at(t.replace(month=5), "id")
     assert " Mei " in months_id
+
+
+def test_the_receipt_lists_the_biometrics_recorded_with_the_irises(sealed):  # type: ignore[no-untyped-def]
+    core, report = sealed
+    data = receipt_data(core, reg_no=report.first_reg)
+    kinds = {kind for kind, _captured in data.items}
+    assert {"iris_left", "iris_right", "face", "signature"} <= kinds and len(data.items) == 14
+    assert biometrics_line(data, "id").endswith("2 iris") and biometrics_line(data, "en").endswith("2 irises")
+    one_eye = dataclasses.replace(data, items=tuple((k, c and k != "iris_right") for k, c in data.items))
+    assert biometrics_line(one_eye, "en").endswith("1 iris (1 excepted)")
+    assert "1 dikecualikan" in biometrics_line(one_eye, "id")
