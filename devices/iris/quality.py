@@ -19,8 +19,10 @@ recommended values unless marked):
 * iris_pupil_concentricity: 100 (1 - centre distance / iris radius); >= 90;
 * margin_adequacy: min over the four sides of margin / (0.6 R) left-right and
   margin / (0.2 R) top-bottom, x 100 capped at 100; >= 80;
-* sharpness: ISO's 9x9 defocus kernel sampled every 4th pixel over the iris's
-  bounding box, power p, 100 p^2 / (p^2 + c^2) with c = 180000; the limit
+* sharpness: ISO's 9x9 defocus kernel sampled every 4th pixel, power p (sum of the
+  squared responses over the pixel count), 100 p^2 / (p^2 + c^2) with c = 180000; over
+  the iris's bounding box rather than ISO's whole frame, so that lashes and lid edges
+  (sharp or not) do not stand in for the iris; the limit
   `SHARPNESS_MIN` is the station's, as the standard gives none (calibrated on the
   synthetic eyes at 640x480: in focus ~50-75, defocus sigma 1 px ~28, 1.5 px ~12, 2 px
   ~5; the value also grows with the iris's contrast, so a dull iris needs good focus);
