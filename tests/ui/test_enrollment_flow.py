@@ -128,7 +128,7 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     review = wizard[Step.REVIEW]
     assert isinstance(review, ReviewPage)
     qtbot.waitUntil(lambda: w.wizard_page.stack.currentWidget() is review, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: len(review.images) == 11, timeout=WAIT_MS)  # face, 9 fingers, signature
+    qtbot.waitUntil(lambda: len(review.images) == 13, timeout=WAIT_MS)  # face, 9 fingers, signature, 2 irises
     review.seal_button.click()
     review.seal_button.click()
     qtbot.keyClick(review.seal_button, Qt.Key.Key_Return)

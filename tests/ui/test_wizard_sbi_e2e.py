@@ -114,6 +114,7 @@ def test_slaps_and_irises_through_the_wizard_reach_the_centre_sealed_and_readabl
     qtbot.waitUntil(lambda: wf.step == Step.REVIEW and not wizard.busy, timeout=WAIT_MS)
     review = pages[Step.REVIEW]
     qtbot.waitUntil(lambda: window.current is review, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: {IRIS_LEFT, IRIS_RIGHT} <= set(review.images), timeout=WAIT_MS)  # type: ignore[attr-defined]
     review.seal_button.click()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.sealed is not None, timeout=WAIT_MS)
     sealed = window.sealed
