@@ -5,7 +5,9 @@ Camera: the live preview with the eight photo checks (the photo step's own
 tripod or a bad light shows as it happens. Fingerprint: one capture with its image,
 quality against the threshold and the quality components (a dirty platen scores low).
 Signature: a scribble drawn as it comes, with the area of the pad it reached and the
-pad's reported size, pressure range and line statistics.
+pad's reported size, pressure range and line statistics. Iris: the camera's preview of
+both eyes and one capture, each eye's device score against the threshold and the
+station's ISO/IEC 29794-6 measures that failed, if any.
 
 Devices come from the hub (`ctx.devices.ensure`), so a live check and the wizard share
 one open device; a fault goes to the health strip through `CaptureStatus.fail`.
@@ -32,10 +34,13 @@ from common.errors import Cancelled
 from common.progress import CancelToken
 from devices.base import DEVICE_KIND_LABELS, DeviceError, DeviceKind
 from devices.kinds import (
+    EYES,
     Camera,
     FaceAnalysis,
     FingerCapture,
     FingerprintScanner,
+    IrisCamera,
+    IrisCapture,
     PenPoint,
     SignatureCapture,
     SignaturePad,
@@ -413,8 +418,77 @@ class SignatureCheck(_Check):
         self.area_label.setText("\n".join(lines))
 
 
+class IrisCheck(_Check):
+    class Messages(ScreenMessages):
+        """What this check may say on its status line."""
+
+        context = "IrisCheck"
+        look = InfoMsg(QT_TRANSLATE_NOOP("IrisCheck", "Look into the camera with both eyes open."))
+        good = OkMsg(QT_TRANSLATE_NOOP("IrisCheck", "Both eyes pass. Capture again to compare."))
+        low_quality = InfoMsg(
+            QT_TRANSLATE_NOOP(
+                "IrisCheck", "Below the limits: clean the camera's window, check the light, capture again."
+            )
+        )
+
+    kind = DeviceKind.IRIS
+
+    def __init__(self, ctx: AppContext, on_start: OnStart, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, on_start, parent)
+        self.messages = IrisCheck.Messages(self.status.line, ctx, on_show=self.status.reset)
+        self.last: dict[str, IrisCapture] | None = None
+        self._frames: Latest[np.ndarray] = Latest(ctx, self, self._show_frame)
+        self.preview = PreviewView()
+        self.preview.placeholder = self.tr("Press Capture to see both eyes")
+        self.result_label = QLabel()
+        self.result_label.setObjectName("iris_result")
+        self.result_label.setWordWrap(True)
+        self.start_button.setText(self.tr("Capture both eyes"))
+        self.stop_button.setText(self.tr("Stop"))
+        self._lay_out(self.preview, self.result_label)
+
+    def work(self, camera: IrisCamera, *, cancel: CancelToken) -> dict[str, IrisCapture]:
+        camera.start_preview("both", self._frames)
+        try:
+            return camera.capture_eyes("both", attempts=1, cancel=cancel)
+        finally:
+            camera.stop_preview()
+
+    def _ready(self, device: Any) -> None:
+        super()._ready(device)
+        if self.running:
+            self.messages.look()
+
+    def _show_frame(self, frame: np.ndarray) -> None:
+        if self.running:
+            self.preview.set_frame(bgr_image(frame))
+
+    def finished(self, captures: dict[str, IrisCapture]) -> None:
+        self.last = captures
+        threshold = IrisCamera.device_threshold
+        lines = []
+        for eye in EYES:
+            capture = captures.get(eye)
+            if capture is None:
+                continue
+            failed = ", ".join(self.ctx.t(m.label) for m in capture.quality.failed) or self.tr("all pass")
+            title = self.tr("Left eye") if eye == "left" else self.tr("Right eye")
+            lines.append(
+                self.tr("%1: device score %2 (minimum %3); station checks: %4")
+                .replace("%1", title)
+                .replace("%2", f"{capture.device_score:.0f}")
+                .replace("%3", f"{threshold:.0f}")
+                .replace("%4", failed)
+            )
+        self.result_label.setText("\n".join(lines))
+        if captures and all(c.passed for c in captures.values()):
+            self.messages.good()
+        else:
+            self.messages.low_quality()
+
+
 class LiveChecks(QTabWidget):
-    """The three live checks as tabs; only one runs at a time."""
+    """The live checks as tabs; only one runs at a time."""
 
     def __init__(self, ctx: AppContext, on_start: OnStart, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -422,6 +496,7 @@ class LiveChecks(QTabWidget):
             DeviceKind.CAMERA: CameraCheck(ctx, on_start),
             DeviceKind.FINGERPRINT: FingerprintCheck(ctx, on_start),
             DeviceKind.SIGNATURE: SignatureCheck(ctx, on_start),
+            DeviceKind.IRIS: IrisCheck(ctx, on_start),
         }
         for kind, check in self.checks.items():
             self.addTab(check, ctx.t(DEVICE_KIND_LABELS[kind]))

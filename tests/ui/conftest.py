@@ -21,6 +21,7 @@ def demo_core(core):  # type: ignore[no-untyped-def]
     core.config.camera.driver = "opencv-sim"
     core.config.fingerprint.driver = "ef01-sim"
     core.config.signature.driver = "isdv4-sim"
+    core.config.iris.driver = "sbi-iris-sim"
     save_config(core.config, core.home)
     return core
 

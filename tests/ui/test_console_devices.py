@@ -300,3 +300,21 @@ def test_behind_the_lock_the_console_does_nothing_and_the_core_refuses_the_sessi
     assert not [
         e for a in ("settings_change", "training_fault", "device_check", "selftest") for e in audit_events(ctx, a)
     ]
+
+
+def test_the_iris_camera_has_a_card_labelled_simulated_and_a_live_check(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    widget = console(qtbot, technician(ctx))
+    card = widget.cards[DeviceKind.IRIS]
+    assert card.driver.findData("sbi-iris") >= 0 and card.driver.findData("sbi-iris-sim") >= 0
+    assert card.fault.findData("eye_closed") >= 0 and card.fault.findData("wrong_hand") < 0
+    check = widget.live.checks[DeviceKind.IRIS]
+    card.live_button.click()
+    assert widget.live.currentWidget() is check
+    qtbot.waitUntil(lambda: check.last is not None, timeout=WAIT_MS)
+    assert check.last is not None and set(check.last) == {"left", "right"}
+    assert check.preview.frames_painted > 0 or check.preview.frame is not None
+    text = check.result_label.text()
+    assert "Left eye" in text and "Right eye" in text and "(minimum 60)" in text
+    assert ctx.t(SIMULATED_LABEL) in card.state_label.text()
+    (event,) = audit_events(ctx, "device_check")
+    assert event.target == "devices.iris"
