@@ -331,6 +331,7 @@ def summarise(
         "stations_with_nothing_delivered": sum(1 for st in stations if per_station.get(st.index, 0) == 0),
         "stations_that_ran_dry": dry,
         "backpressure": dict(log.busy),
+        "turns_handed_back": log.turns_over,
         "retry_after_p50_s": _percentile(log.retry_after_s, 0.5),
         "retry_after_max_s": max(log.retry_after_s, default=None),
         "station_wait_p50_s": _percentile(log.waits_s, 0.5),

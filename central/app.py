@@ -81,7 +81,7 @@ from central.settings import Settings
 from central.withdrawals import withdraw
 from wire.auth import DATE_FORMAT, HEADERS, SIGNED_HEADERS, AuthFailure, SignedRequest, check_body, verify_headers
 from wire.canonical import JsonRefused, canonical_uuid, parse_json
-from wire.codes import COMMIT_OUT_OF_ORDER  # Upload-Commit-Deferred: the previous record is not resolved yet
+from wire.codes import COMMIT_OUT_OF_ORDER, TURN_OVER  # Upload-Commit-Deferred; a receipt that ends a turn
 
 log = logging.getLogger(__name__)
 
@@ -440,8 +440,8 @@ async def upload(request: Request, signed: Signed) -> Response:
     if complete:
         metrics.count_commit("receipt" if receipt is not None else "deferred", time.perf_counter() - started)
     if receipt is not None:
-        request.app.state.gate.committed(station)
-        return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset)})
+        turn_over = _turn_over(request, station)
+        return JSONResponse(receipt, status_code=200, headers={**tus, "Upload-Offset": str(new_offset), **turn_over})
     deferred = {"Upload-Commit-Deferred": COMMIT_OUT_OF_ORDER} if complete else {}
     return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset), **deferred})
 
@@ -464,10 +464,20 @@ def _checksum(header: str | None) -> bytes | None:
     return digest
 
 
+def _turn_over(request: Request, station: str) -> dict[str, str]:
+    """A receipt counts toward the station's turn; the one that uses it up while others
+    wait carries `X-Turn-Over: SECONDS`, when to come back with new work (central.gate)."""
+    seconds = request.app.state.gate.committed(station)
+    if seconds is None:
+        return {}
+    request.app.state.metrics.count_turn_over()
+    return {TURN_OVER: str(seconds)}
+
+
 async def _commit(
     request: Request, station: str, call: Callable[..., dict[str, Any] | None], *args: str
-) -> dict[str, Any] | None:
-    """A commit, timed and counted; a receipt also counts toward the station's turn."""
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """A commit, timed and counted, and the headers of the turn it may end."""
     metrics: Metrics = request.app.state.metrics
     started = time.perf_counter()
     try:
@@ -476,15 +486,13 @@ async def _commit(
         metrics.count_commit("refused", time.perf_counter() - started)
         raise
     metrics.count_commit("receipt" if receipt is not None else "deferred", time.perf_counter() - started)
-    if receipt is not None:
-        request.app.state.gate.committed(station)
-    return receipt
+    return receipt, (_turn_over(request, station) if receipt is not None else {})
 
 
 @_signed(_json_cap, "request.too_large")
 async def commit(request: Request, signed: Signed) -> Response:
-    receipt = await _commit(request, signed.station, _receiver(request).commit, _record(request))
-    return JSONResponse(receipt, status_code=200)
+    receipt, turn_over = await _commit(request, signed.station, _receiver(request).commit, _record(request))
+    return JSONResponse(receipt, status_code=200, headers=turn_over)
 
 
 @_signed(_json_cap, "request.too_large")

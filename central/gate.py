@@ -13,6 +13,9 @@ admission is by station, not by request:
   PATCH at offset 0) is refused and the station joins the waiting list at its tail.
   That is round robin: in overload every station delivers about the same number of
   records per rotation, and a rotation takes (stations x session_records) / records/s.
+  The receipt that uses up a turn already says so (`committed`: the `X-Turn-Over`
+  header with the seconds to wait), so a station that reads it does not send its next
+  record only to be refused.
 - A station refused while all `max_sessions` turns are taken joins the waiting list,
   ordered by when it was FIRST refused. A free turn is held for the waiters ahead of
   an asker that are due: their appointment (refusal + the Retry-After they were given)
@@ -87,6 +90,7 @@ class _Turn:
     inflight: int = 0
     records: int = 0
     closing: bool = False
+    handed_back: bool = False  # ended by its last receipt (see SessionGate.committed)
 
 
 @dataclass
@@ -176,13 +180,29 @@ class SessionGate:
             now = self.clock()
             turn.inflight = max(0, turn.inflight - 1)
             turn.last_seen = now  # a closing turn ends at its next new work or its silence
+            if turn.handed_back and turn.inflight == 0:  # its station was told when to come back
+                self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
+                self._end(station, now)
 
-    def committed(self, station: str) -> None:
-        """A record of `station` was received in its turn."""
+    def committed(self, station: str) -> int | None:
+        """A record of `station` was received in its turn. When that record used up the
+        turn while others wait, the turn is handed back: the station goes to the back of
+        the line now, as the refusal of its next record would put it, and the seconds
+        returned go out with the receipt (`X-Turn-Over`), so that it waits without
+        sending a record only to have it refused (the refused PATCH carries the whole
+        packet: a ninety-kilobyte request that does nothing, on the station's link and in
+        the centre's CPU). The turn ends when its last request in flight is answered.
+        None: the turn goes on."""
         with self._lock:
             turn = self._turns.get(station)
-            if turn is not None:
-                turn.records += 1
+            if turn is None:
+                return None
+            turn.records += 1
+            now = self.clock()
+            if turn.closing or not (self._used_up(turn, now) and self._any_live(now)):
+                return None
+            turn.closing = turn.handed_back = True
+            return self._refuse(station, now, fresh=True).retry_after
 
     # -- numbers for Retry-After and /metrics -------------------------------------------------
 

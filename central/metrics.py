@@ -76,6 +76,7 @@ class Metrics:
         self.shed: dict[str, int] = dict.fromkeys(SHED_REASONS, 0)
         self.commits: dict[str, int] = {"receipt": 0, "deferred": 0, "refused": 0}
         self.requests_in_flight = 0
+        self.turns_handed_back = 0  # receipts that ended their turn (X-Turn-Over)
         self.commit_seconds = Histogram()
         self._backlog: tuple[float, dict[str, Any]] | None = None
 
@@ -87,6 +88,10 @@ class Metrics:
         with self._lock:
             self.commits[outcome] = self.commits.get(outcome, 0) + 1
         self.commit_seconds.observe(seconds)
+
+    def count_turn_over(self) -> None:
+        with self._lock:
+            self.turns_handed_back += 1
 
     def add_in_flight(self, delta: int) -> None:
         with self._lock:
@@ -118,6 +123,10 @@ class Metrics:
         out.metric("central_requests_shed_total", "counter", "requests answered 503 server.busy, by reason")
         for reason, n in sorted(self.shed.items()):
             out.sample("central_requests_shed_total", n, reason=reason)
+        out.metric(
+            "central_turns_handed_back_total", "counter", "receipts that ended their station's turn (X-Turn-Over)"
+        )
+        out.sample("central_turns_handed_back_total", self.turns_handed_back)
         out.metric("central_requests_in_flight", "gauge", "authenticated requests being answered by this process")
         out.sample("central_requests_in_flight", self.requests_in_flight)
         for name, text in (

@@ -11,7 +11,9 @@ way station.sync.worker does (docs/sync-protocol.md):
 - after any failure, asks the centre (`PUT .../records/{uuid}`) where the record stands
   before sending on, and commits with `POST .../commit` when all bytes are there;
 - on 503 or 429 waits the `Retry-After` with the station's own jitter
-  (station.sync.policy.Backoff, the same call the worker makes), per record.
+  (station.sync.policy.Backoff, the same call the worker makes), per record;
+- after a receipt carrying `X-Turn-Over` (its turn is used up while others wait) waits
+  those seconds the same way before its next record.
 Every request is signed over exactly the headers it carries (wire.auth.canonical_request).
 
 Why not the station's own client: it is blocking (one thread per station) and 500 threads
@@ -51,6 +53,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from station.sync.policy import Backoff
 from wire.auth import DATE_FORMAT, canonical_request, new_nonce
+from wire.codes import TURN_OVER
 from wire.packet import build_packet
 from wire.receipts import UntrustedAnswer, verify_verdict
 
@@ -304,6 +307,7 @@ class PhaseLog:
     deliveries: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, station index)
     commit_ms: list[tuple[float, float]] = field(default_factory=list)  # (monotonic done, latency)
     busy: Counter[str] = field(default_factory=Counter)
+    turns_over: int = 0  # receipts that ended the station's turn (X-Turn-Over)
     retry_after_s: list[float] = field(default_factory=list)  # what the centre asked, per busy answer
     waits_s: list[float] = field(default_factory=list)  # what the stations then waited (jitter included)
     errors: Counter[str] = field(default_factory=Counter)
@@ -314,6 +318,15 @@ class PhaseLog:
     sent_upto: dict[str, int] = field(default_factory=dict)  # station -> packets resolved
     connections: int = 0
     started: float = 0.0  # monotonic time the stations were let go
+
+
+def _turn_over(answer: Answer) -> float | None:
+    """The seconds of a receipt's X-Turn-Over (wire.codes.TURN_OVER), if it carries one."""
+    value = answer.headers.get(TURN_OVER.lower())
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _classify(answer: Answer) -> LoadError:
@@ -421,7 +434,8 @@ class StationClient:
             raise LoadError(f"register state {answer.get('state')}")
         return int(answer.get("offset") or 0)
 
-    async def _upload(self, pkt: SimPacket, offset: int) -> None:
+    async def _upload(self, pkt: SimPacket, offset: int) -> float | None:
+        """Send the record; the seconds of an X-Turn-Over on its receipt, if any."""
         path = f"/v1/uploads/{self.st.code}/{pkt.uuid}"
         for chunk in pkt.chunks:
             if chunk.offset + len(chunk.data) <= offset:
@@ -444,16 +458,16 @@ class StationClient:
                 self._received(pkt, self._verified(pkt, answer.json()))
                 done = time.monotonic()
                 self.log.commit_ms.append((done, (done - started) * 1000))
-                return
+                return _turn_over(answer)
             offset = int(answer.headers.get("upload-offset", "-1"))
         if offset == pkt.size:  # all bytes there but not committed (deferred, or a lost answer)
             self.log.ambiguous.add((self.st.code, pkt.uuid))
             answer = await self._call("POST", f"{path}/commit", {}, b"")
             self._received(pkt, self._verified(pkt, answer.json()))
-            return
+            return _turn_over(answer)
         raise LoadError("upload_incomplete")
 
-    async def send_one(self) -> None:
+    async def send_one(self) -> float | None:
         pkt = self.st.packets[self.next]
         if self.next >= self.registered:
             await self._register_batch()
@@ -461,17 +475,22 @@ class StationClient:
         if self.check_first:
             where = await self._where(pkt)
             if where is None:
-                return
+                return None
             offset = where
             self.check_first = False
-        await self._upload(pkt, offset)
+        return await self._upload(pkt, offset)
 
     async def run(self, stop_at: float) -> None:
         attempts = 0
         while self.next < len(self.st.packets) and time.monotonic() < stop_at:
             try:
-                await self.send_one()
+                turn_over = await self.send_one()
                 attempts = 0
+                if turn_over is not None:  # the receipt ended our turn: wait as the station's worker does
+                    self.log.turns_over += 1
+                    delay = self.backoff.delay(1, turn_over)
+                    self.log.waits_s.append(delay)
+                    await asyncio.sleep(max(0.0, min(delay, stop_at - time.monotonic())))
             except LoadError as exc:
                 attempts += 1
                 self.check_first = True

@@ -128,7 +128,9 @@ def verify_headers(
     lower = {k.lower(): v for k, v in headers.items()}
     values = [lower.get(h.lower()) for h in HEADERS]
     if any(v is None for v in values):
-        raise AuthFailure("auth.missing_headers", "X-Station, X-Date, X-Nonce, X-Content-SHA256 and X-Signature are required")
+        raise AuthFailure(
+            "auth.missing_headers", "X-Station, X-Date, X-Nonce, X-Content-SHA256 and X-Signature are required"
+        )
     station, date, nonce, digest, signature = (str(v).strip() for v in values)
     if not STATION_RE.match(station):
         raise AuthFailure("auth.missing_headers", "X-Station is not a station code")

@@ -76,3 +76,8 @@ UNLISTED_STATUS = 400
 # Not an error: the value of `Upload-Commit-Deferred` on a 204 when a commit waits for
 # the record before it (`Upload-Commit-After`); the bytes are kept.
 COMMIT_OUT_OF_ORDER = "commit.out_of_order"
+
+# Not an error: a header on the receipt (200) that used up the station's turn while other
+# stations wait (central.gate). Its value is whole seconds: send no new record before
+# then (spread as for Retry-After); the record just received is received.
+TURN_OVER = "X-Turn-Over"

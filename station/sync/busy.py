@@ -79,8 +79,10 @@ def centre_busy(info: dict[str, Any], head: OutboxRecord | None) -> CentreBusy |
 
     Busy only while a record waits (an empty queue has nothing to retry) and only while
     the last outcome was busy; the time is the head's own `next_attempt_at` when the
-    head was the record answered busy."""
+    head was the record answered busy, or the record held without an error of its own
+    because the receipt before it ended the station's turn (X-Turn-Over)."""
     if info.get("last_error") not in BUSY_CODES or head is None:
         return None
-    retry_at = head.next_attempt_at if head.last_error in BUSY_CODES else None
+    held = head.last_error is None or head.last_error in BUSY_CODES
+    retry_at = head.next_attempt_at if held else None
     return CentreBusy(info.get("last_attempt_at"), retry_at)

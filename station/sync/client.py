@@ -50,6 +50,7 @@ from station.sync.http1 import (
 )
 from wire.auth import sign_headers
 from wire.canonical import JsonRefused, parse_json
+from wire.codes import TURN_OVER
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,12 @@ def parse_answer(content: bytes) -> Any:
 
 
 def _retry_after(response: Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    return _seconds(response.headers.get("Retry-After"))
+
+
+def _seconds(value: str | None) -> float | None:
+    """A header's whole or decimal seconds (Retry-After, X-Turn-Over); None if absent or
+    not a number. Never negative; the wait's cap is the backoff's (station.sync.policy)."""
     if value is None:
         return None
     try:
@@ -120,6 +126,7 @@ class PatchResult:
     offset: int  # the centre's Upload-Offset after this PATCH
     receipt: dict[str, Any] | None  # the commit's receipt, when the PATCH committed
     deferred: str | None  # Upload-Commit-Deferred: why a requested commit did not happen yet
+    turn_over: float | None = None  # X-Turn-Over on the receipt: wait this long before new work
 
 
 class CentralClient:
@@ -319,7 +326,8 @@ class CentralClient:
         if handle.commit and response.status_code == 200:
             receipt = self._json(response)  # the signed verdict; the worker verifies it
         deferred = response.headers.get("Upload-Commit-Deferred") if receipt is None else None
-        return PatchResult(new_offset, receipt, deferred)
+        turn_over = _seconds(response.headers.get(TURN_OVER)) if receipt is not None else None
+        return PatchResult(new_offset, receipt, deferred, turn_over)
 
     def patch(
         self, record_uuid: str, offset: int, chunk: bytes, *, commit: bool = False

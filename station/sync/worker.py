@@ -170,6 +170,7 @@ class SyncWorker:
         self._hold_pipeline = False  # a reconcile is due: let the line empty first
         self._line_free_at = 0.0
         self._quiet_until = 0.0  # monotonic: a busy centre asked not to be reconciled before
+        self._turn_over: float | None = None  # X-Turn-Over of the receipt just read
         self._deadline: float | None = None  # monotonic end of the current run, if it has one
         self.outbox = outbox
         self.client = client
@@ -285,11 +286,14 @@ class SyncWorker:
         if ahead is not None:
             ahead.after = []
         try:
+            self._turn_over = None
             receipt = self._upload(rec, summary, progress, cancel, ahead, behind)
             if receipt is not None:
                 verdict = self.verifier.check(receipt, rec, SAYS_RECEIVED)
                 self._move(rec.uuid, UPLOADED, f"{rec.packet_size} bytes", upload_offset=rec.packet_size)
                 self._received(rec, verdict, summary)
+                if self._turn_over is not None:
+                    self._turn_handed_back(rec, self._turn_over)
         except BaseException as exc:
             self._settle_all(behind, cancelled=isinstance(exc, Cancelled))
             raise
@@ -484,6 +488,7 @@ class SyncWorker:
             progress(None, f"{rec.reg_no}: {offset}/{size}")
             if result.receipt is not None:
                 self._drain(window)
+                self._turn_over = result.turn_over
                 return result.receipt
             self.outbox.set_fields(rec.uuid, upload_offset=offset)
             if result.deferred:
@@ -755,6 +760,23 @@ class SyncWorker:
         self._quiet_until = time.monotonic() + delay
         summary.retries += 1
         log.info("%s: centre busy (Retry-After %s); next try in %.1f s", rec.reg_no, asked, delay)
+
+    def _turn_handed_back(self, rec: OutboxRecord, seconds: float) -> None:
+        """`rec`'s receipt used up this station's turn at a busy centre (X-Turn-Over): the
+        next record waits that long, spread like a busy answer, instead of being sent to be
+        refused. Shown as busy (the head's next_attempt_at with `sync.busy`); the record
+        just received stays received, and a PATCH already written behind it is settled
+        when the wait begins (the run loop), its answer kept for its turn."""
+        head = self.outbox.head()
+        if head is None or head.uuid == rec.uuid:
+            return
+        delay = self.backoff.delay(1, seconds)
+        now = utcnow()
+        next_at = now + timedelta(seconds=delay)
+        self.outbox.set_fields(head.uuid, next_attempt_at=next_at)
+        self._set_info(last_attempt_at=now, last_error=BUSY)
+        self._quiet_until = time.monotonic() + delay
+        log.info("%s: the centre ended this station's turn; next record in %.1f s", rec.reg_no, delay)
 
     # --- the loop -------------------------------------------------------------
 

@@ -96,13 +96,11 @@ def test_a_turn_ends_after_silence_and_goes_to_the_first_waiter_not_to_a_newcome
 def test_a_turn_is_round_robin_while_others_wait_and_a_record_in_hand_is_finished() -> None:
     clock = Clock()
     g = gate(clock, max_sessions=1, session_records=2)
-    g.enter("A", starts_work=True)
-    g.leave("A")
-    refused(g, "B")
-    for _ in range(2):
+    for _ in range(2):  # its two records while nobody waits: no receipt ends the turn
         g.enter("A", starts_work=True)
-        g.committed("A")
+        assert g.committed("A") is None
         g.leave("A")
+    refused(g, "B")
     served(g, "A", starts_work=False)  # its turn is used up: a HEAD, a commit, a later PATCH still pass
     over = refused(g, "A", starts_work=True)  # new work does not: to the back of the line
     assert over.shed_reason == "turn_over"
@@ -187,14 +185,16 @@ def test_retry_after_follows_the_place_and_the_measured_length_of_turns() -> Non
     g.committed("X")
     g.leave("X")
     refused(g, "Y")
-    holder, other = "X", "Y"
+    clock.advance(0.5)
+    assert refused(g, "X").shed_reason == "turn_over"  # its next record waits: its turn ends
+    holder = "Y"
     for _ in range(30):
+        g.enter(holder, starts_work=True)  # first in line
         clock.advance(0.5)
-        assert refused(g, holder).shed_reason == "turn_over"  # its next record waits: its turn ends
-        g.enter(other, starts_work=True)
-        g.committed(other)
-        g.leave(other)
-        holder, other = other, holder
+        assert g.committed(holder) is not None  # its receipt hands the turn back: the other waits
+        g.leave(holder)
+        holder = "X" if holder == "Y" else "Y"
+    served(g, holder)  # and holds the next turn
     assert 0.45 < g.turn_seconds() < 0.6
     waits = [refused(g, f"W{n}").retry_after for n in range(12)]
     # X or Y waits first, so W0 has one live waiter ahead of it
@@ -251,3 +251,54 @@ def test_work_slots_hand_over_in_order_and_refuse_after_the_wait() -> None:
     assert order == ["first", "second"]
     assert 0.25 < waited < 2.0
     assert busy.shed_reason == "work_slots" and int(busy.headers["Retry-After"]) >= 1
+
+
+def test_the_receipt_that_uses_up_a_turn_hands_it_back_with_the_wait() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1, session_records=2)
+    served(g, "A")
+    refused(g, "B")
+    g.enter("A", starts_work=True)
+    assert g.committed("A") is None  # one record of two: the turn goes on
+    g.leave("A")
+    g.enter("A", starts_work=True)
+    seconds = g.committed("A")  # the second: used up while B waits
+    assert seconds is not None and 1 <= seconds <= g.max_retry_after_s
+    assert g.snapshot() == {"sessions": 1, "waiting": 2, "waiting_live": 2}  # A is in line, behind B
+    g.leave("A")  # its last request answered: the turn ends at once, not at its silence
+    assert g.snapshot()["sessions"] == 0
+    served(g, "B")  # B, first in line, takes it
+    assert refused(g, "A").shed_reason == "sessions_full"  # A waits for B's turn, in its place
+
+
+def test_no_turn_is_handed_back_while_nobody_waits_or_before_its_minimum() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1, session_records=1, session_min_s=2.0, session_idle_s=10.0)
+    for _ in range(3):
+        g.enter("A", starts_work=True)
+        assert g.committed("A") is None  # nobody waits
+        g.leave("A")
+    refused(g, "B")
+    g.enter("A", starts_work=True)
+    assert g.committed("A") is None  # B waits, but the turn is not 2 s old yet
+    g.leave("A")
+    g.enter("A", starts_work=True)
+    clock.advance(2.1)  # a record that takes the turn past its minimum
+    assert g.committed("A") is not None
+    g.leave("A")
+    assert g.snapshot()["sessions"] == 0
+
+
+def test_a_request_already_in_flight_finishes_the_handed_back_turn() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1, session_records=1)
+    served(g, "A")
+    refused(g, "B")
+    g.enter("A", starts_work=True)
+    g.enter("A", starts_work=False)  # its next record's later chunk, already on the wire
+    assert g.committed("A") is not None
+    g.leave("A")
+    assert g.snapshot()["sessions"] == 1  # one request of the turn still being answered
+    assert refused(g, "A").shed_reason == "turn_over"  # but no new work in it
+    g.leave("A")
+    assert g.snapshot()["sessions"] == 0

@@ -19,6 +19,7 @@ from central.app import create_app
 from central.receiver import Receiver
 from central.stations import add_station
 from tests.central.support import Api, FakeStation, serve_in_thread
+from wire.codes import TURN_OVER
 from wire.keys import public_pem
 
 IDLE_S = 1.0
@@ -51,30 +52,35 @@ def test_past_its_turns_the_centre_says_busy_at_once_and_the_admitted_station_fi
     receiver: Receiver, station: FakeStation
 ) -> None:
     other = second_station(receiver, station)
-    mine, theirs = [station.packet(n) for n in (1, 2)], [other.packet(n) for n in (1, 2)]
+    mine, theirs = [station.packet(n) for n in (1, 2, 3)], [other.packet(n) for n in (1, 2, 3)]
     with one_turn(receiver, idle_s=IDLE_S) as (url, app), httpx.Client(base_url=url, timeout=10) as http:
         a, b = Api(http, station), Api(http, other)
+        gate, metrics = app.state.gate, app.state.metrics  # type: ignore[attr-defined]
         assert a.register(mine[0]).status_code == 201  # A takes the one turn
         started = time.monotonic()
         refused = b.register(theirs[0])
         assert time.monotonic() - started < BUSY_ANSWER_S
         busy(refused)
         assert a.patch(mine[0], 0, mine[0].blob).status_code == 204  # A's record goes on
-        assert a.commit(mine[0]).status_code == 200
-        # A's turn is used up while B waits: its next record waits behind B
-        busy(a.register(mine[1]))
-        for p in theirs:  # B's turn: its first record; then back of the line behind A
-            b.send_all(p) if p is theirs[0] else busy(b.register(p))
-        a.send_all(mine[1])
-        # A has nothing more: its turn ends when it has been silent IDLE_S, then B's comes
+        committed = a.commit(mine[0])
+        assert committed.status_code == 200
+        # The receipt that used up A's turn while B waits says when to come back, and the
+        # turn ends with it: A is in line behind B, who takes the turn.
+        assert 1 <= int(committed.headers[TURN_OVER]) <= 60
+        assert gate.snapshot()["sessions"] == 0 and metrics.turns_handed_back == 1
+        b.send_all(theirs[0])  # B, first in line; its receipt hands the turn back too (A waits)
+        a.send_all(mine[1])  # A, first in line again
+        b.send_all(theirs[1])
+        assert metrics.turns_handed_back == 4 and gate.snapshot()["sessions"] == 0
+        # A takes a turn and falls silent: it ends after IDLE_S, then B's comes
+        assert a.register(mine[2]).status_code in (200, 201)
         deadline = time.monotonic() + IDLE_S + 10
-        while (answer := b.register(theirs[1])).status_code == 503:
+        while (answer := b.register(theirs[2])).status_code == 503:
             busy(answer)
             assert time.monotonic() < deadline, "A's silent turn never ended"
             time.sleep(0.1)
-        b.send_all(theirs[1])
-    received = {(r["station"], r["record_uuid"]) for r in _received(receiver)}
-    assert received == {(s.code, p.record_uuid) for s, ps in ((station, mine), (other, theirs)) for p in ps}
+    sent = [(station, mine[0]), (station, mine[1]), (other, theirs[0]), (other, theirs[1])]
+    assert {(r["station"], r["record_uuid"]) for r in _received(receiver)} == {(s.code, p.record_uuid) for s, p in sent}
 
 
 def test_a_refusal_costs_no_database_work(receiver: Receiver, station: FakeStation) -> None:

@@ -1,0 +1,135 @@
+"""A receipt that ends the station's turn (issue 13): `X-Turn-Over` on the 200.
+
+When a station's receipt uses up its turn at a busy centre while others wait, the centre
+says so on the receipt (central.gate.SessionGate.committed) instead of refusing the
+station's next record, which would carry the whole packet only to be turned away. The
+station's worker then holds its next record for that long, spread like a busy answer,
+shows "centre busy", and leaves its breaker and link state alone.
+
+A real `station-central serve` with one turn (`--sessions 1 --session-records 1`), two
+real stations joined to it, and the station's real sync worker. The worker's pipelining
+is off (MAX_BEHIND 0) so that its next record is not already on the wire when the
+receipt is read: with it on, that PATCH's own answer would decide the wait, which is
+what tests/sync/test_sync_pipeline.py covers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import station.auth
+import station.sync.worker as worker_module
+from station.auth import User
+from station.core import StationCore
+from station.enroll_synthetic import enroll_synthetic
+from station.sync.busy import BUSY, centre_busy
+from station.sync.client import PatchHandle, PatchResult
+from station.sync.errors import SyncError
+from station.sync.service import make_client, make_worker
+from store.outbox import AT_CENTRE, REGISTERED, Outbox
+from store.types import utcnow
+from testing.checker import check
+from testing.harness import CentralServer, join
+from testing.multistation import CHEAP_PASSWORD_HASHER, station_homes
+
+IDLE_S = 5  # a silent turn ends after this (the centre's --session-idle)
+
+
+@pytest.fixture
+def one_turn_centre(tmp_path: Path) -> Iterator[CentralServer]:
+    server = CentralServer(tmp_path / "central")
+    server.args += ["--sessions", "1", "--session-records", "1", "--session-min", "0", "--session-idle", str(IDLE_S)]
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def other(tmp_path: Path, one_turn_centre: CentralServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[StationCore]:
+    monkeypatch.setattr(station.auth, "_hasher", CHEAP_PASSWORD_HASHER)
+    with station_homes(tmp_path / "others", 1, code_prefix="3204") as cores:
+        join(cores[0], one_turn_centre)
+        yield cores[0]
+
+
+def _take_turn(core: StationCore) -> None:
+    """One signed request of `core`'s: it holds the centre's one turn (a HEAD of a record
+    the centre does not know: 404, but admitted), or is refused busy."""
+    client = make_client(core)
+    try:
+        with pytest.raises(SyncError) as caught:
+            client.head(str(uuid.uuid4()))
+    finally:
+        client.close()
+    assert caught.value.code == "record.not_registered", caught.value.code
+
+
+@pytest.mark.timeout(120)
+def test_the_receipt_that_ends_the_turn_holds_the_next_record_and_is_shown_as_busy(
+    core: StationCore,
+    other: StationCore,
+    one_turn_centre: CentralServer,
+    supervisor: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    join(core, one_turn_centre)
+    enroll_synthetic(core, 2, seed=141, operator=supervisor, approver=supervisor)
+    monkeypatch.setattr(worker_module, "MAX_BEHIND", 0)
+    outbox = Outbox(core.db)
+    client = make_client(core)
+    seen: list[float | None] = []
+    finish = client.finish
+
+    def watched(handle: PatchHandle) -> PatchResult:
+        result = finish(handle)
+        seen.append(result.turn_over)
+        return result
+
+    client.finish = watched  # type: ignore[method-assign]
+    worker = make_worker(core, client)
+
+    _take_turn(core)  # this station holds the one turn
+    refused = make_client(other)
+    try:
+        with pytest.raises(SyncError) as caught:
+            refused.head(str(uuid.uuid4()))
+    finally:
+        refused.close()
+    assert caught.value.code == BUSY  # the other station waits in line
+
+    before = utcnow()
+    try:
+        summary = worker.run(until_idle=True, timeout_s=30)
+    finally:
+        after = utcnow()
+    assert summary.sent == 1, summary
+    told = seen[-1]
+    assert told is not None and 1 <= told <= 60, seen  # the receipt said the turn is over
+    head = outbox.head()
+    assert head is not None and head.state == REGISTERED and head.last_error is None  # held, not failed
+    assert head.next_attempt_at is not None
+    assert before + timedelta(seconds=told) <= head.next_attempt_at <= after + timedelta(seconds=told * 1.5)
+    assert outbox.info()["last_error"] == BUSY
+    busy = centre_busy(outbox.info(), head)
+    assert busy is not None and busy.retry_at == head.next_attempt_at
+    assert worker.breaker.failures == 0 and worker.breaker.state == "closed"
+    assert worker.monitor.consecutive_failures == 0
+
+    _take_turn(other)  # the turn ended with the receipt: the other station, first in line, has it
+
+    # The station's next run waits as told, then the record arrives once.
+    try:
+        summary = worker.run(until_idle=True, wait_for_retry=True, timeout_s=told * 1.5 + IDLE_S + 30)
+    finally:
+        worker.client.close()
+    assert summary.sent == 1 and outbox.head() is None
+    assert len(outbox.in_states(tuple(AT_CENTRE), limit=10)) == 2
+    assert utcnow() >= head.next_attempt_at
+    assert centre_busy(outbox.info(), outbox.head()) is None
+    verdict = check(core, one_turn_centre.report())
+    assert verdict.failures == 0 and verdict.received == verdict.sealed == 2, verdict.lines()
