@@ -39,10 +39,11 @@ def test_every_finger_and_every_exception_reason_has_a_label_in_both_languages()
     assert FingerPosition.RIGHT_THUMB.label.en == "Right thumb"
 
 
-def test_the_item_kinds_are_the_face_ten_fingers_and_the_signature_once_each() -> None:
-    assert ALL_ITEM_KINDS[0] == FACE and ALL_ITEM_KINDS[-1] == SIGNATURE
-    assert ALL_ITEM_KINDS[1:-1] == tuple(f"finger_{n}" for n in range(1, 11))
-    assert len(set(ALL_ITEM_KINDS)) == 12
+def test_the_item_kinds_are_the_face_ten_fingers_the_signature_and_two_irises_once_each() -> None:
+    assert ALL_ITEM_KINDS[0] == FACE and ALL_ITEM_KINDS[11] == SIGNATURE
+    assert ALL_ITEM_KINDS[1:11] == tuple(f"finger_{n}" for n in range(1, 11))
+    assert ALL_ITEM_KINDS[12:] == ("iris_right", "iris_left")
+    assert len(set(ALL_ITEM_KINDS)) == 14
 
 
 @dataclass
