@@ -163,6 +163,7 @@ class IrisAttempt:
     eye: str  # "left" | "right"
     image: np.ndarray  # uint8 grey NIR as the device sent it
     device_score: float
+    quality: IrisQuality | None = None  # the station's measures of this attempt
 
 
 @dataclass(frozen=True)

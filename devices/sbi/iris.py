@@ -8,8 +8,9 @@ is stored and sent (devices.iris.iso19794_6), built from the image the device se
 image as sent, the device's signed record and score, the verified SBI capture).
 
 Attempts follow MOSIP's defaults (threshold 60 on the device's score, up to 3, the
-best kept); a caller with its own ranking takes one attempt at a time
-(`attempts=1`) and keeps what it prefers, advancing the chain itself.
+best kept); `capture_eyes` also requires the station's measures to pass before it
+stops early, and ranks passing attempts first. A caller with its own ranking takes one
+attempt at a time (`attempts=1`) and keeps what it prefers, advancing the chain itself.
 
 The enrollment's `CaptureChain` is not part of the IrisCamera interface: a caller that
 keeps one sets `camera.chain` before capturing (as for the SBI face camera);
@@ -35,7 +36,7 @@ from devices.sbi import errors, iso
 from devices.sbi.chain import CaptureChain
 from devices.sbi.client import SbiCapture
 from devices.sbi.driver import SbiDriver, excepted_among
-from devices.sbi.service import SbiSettings, require_open
+from devices.sbi.service import SbiSettings, best_attempt, require_open
 from devices.sbi.spec import ATTEMPTS, EYE_SUBTYPES, IRIS_THRESHOLD, BioType, Eyes
 
 if TYPE_CHECKING:
@@ -92,23 +93,41 @@ def eyes_arg(eyes: str) -> Eyes:
 
 
 def station_record(image: np.ndarray, *, eye: str, device_score: float) -> tuple[bytes, IrisQuality]:
-    """The station's measures of one eye and the K3 record it stores: the iris cropped
-    to 640x480 around the segmentation (or the whole image brought to 640x480 when no
-    iris was found: the operator decides, the record still holds what was seen)."""
-    import cv2
-
-    from devices.iris.iso19794_6 import crop_k3, encode_iris_record
+    """The station's measures of one eye and the K3 record it stores (see `k3_record`)."""
     from devices.iris.quality import assess_iris
 
     quality = assess_iris(image)
+    return k3_record(image, quality, eye=eye, device_score=device_score), quality
+
+
+def k3_record(image: np.ndarray, quality: IrisQuality, *, eye: str, device_score: float) -> bytes:
+    """The ISO/IEC 19794-6 K3 record of one eye: the iris cropped to 640x480 around the
+    station's segmentation (or the whole image brought to 640x480 when no iris was
+    found: the operator decided to keep it, so the record holds what was seen), with the
+    device's score as the record's quality."""
+    import cv2
+
+    from devices.iris.iso19794_6 import crop_k3, encode_iris_record
+
     if quality.segmentation is not None:
         k3 = crop_k3(image, quality.segmentation)
     elif image.shape[:2] != (480, 640):
         k3 = cv2.resize(image, (640, 480), interpolation=cv2.INTER_AREA)
     else:
         k3 = image
-    record = encode_iris_record(k3, eye=eye, quality=max(0, min(100, round(device_score))))
-    return record, quality
+    return encode_iris_record(k3, eye=eye, quality=max(0, min(100, round(device_score))))
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """One attempt of `capture_eyes`: the SBI capture and the station's measures of each eye."""
+
+    sbi: EyesCapture
+    quality: dict[str, IrisQuality]  # keyed "left"/"right"
+
+    @property
+    def passed(self) -> bool:
+        return self.sbi.passed and all(q.passed for q in self.quality.values())
 
 
 class SbiIrisCamera(SbiDriver, IrisCamera):
@@ -156,28 +175,51 @@ class SbiIrisCamera(SbiDriver, IrisCamera):
         progress: Progress = no_progress,
         on_attempt: Callable[[int, dict[str, IrisAttempt]], None] | None = None,
     ) -> dict[str, IrisCapture]:
-        """The IrisCamera capture: `capture_sbi` on the enrollment's chain (`self.chain`),
-        then the station's measures and K3 record of each eye kept, keyed "left"/"right"."""
-        sbi_exceptions = [SBI_EYE[e] for e in exceptions if e in SBI_EYE]
+        """The IrisCamera capture, keyed "left"/"right": up to `attempts` SBI captures,
+        each eye measured by the station too; an attempt passes when every eye reaches the
+        device threshold AND passes the station's measures, and the best is kept (passing
+        first, then the highest mean device score). Only the kept attempt is appended to
+        the enrollment's chain (`self.chain`); its eyes get their K3 records."""
+        from devices.iris.quality import assess_iris
 
-        def each(n: int, attempt: EyesCapture) -> None:
+        cancel = cancel or CancelToken()
+        sub_id = eyes_arg(eyes)
+        sbi_exceptions = [SBI_EYE[e] for e in exceptions if e in SBI_EYE]
+        chain = self.chain if self.chain is not None else CaptureChain()
+
+        def take(n: int) -> _Measured:
+            # Every attempt chains from the same head; the kept one is appended below.
+            sbi = self.capture_sbi(
+                sub_id, exceptions=sbi_exceptions, attempts=1, timeout_s=timeout_s,
+                chain=CaptureChain(previous=chain.previous), cancel=cancel, progress=progress,
+            )  # fmt: skip
+            return _Measured(sbi, {STATION_EYE[e]: assess_iris(c.image) for e, c in sbi.eyes.items()})
+
+        def each(n: int, attempt: _Measured) -> None:
             if on_attempt is not None:
                 on_attempt(n, {
-                    STATION_EYE[e]: IrisAttempt(STATION_EYE[e], c.image, c.device_score) for e, c in attempt.eyes.items()
+                    STATION_EYE[e]: IrisAttempt(STATION_EYE[e], c.image, c.device_score, attempt.quality[STATION_EYE[e]])
+                    for e, c in attempt.sbi.eyes.items()
                 })  # fmt: skip
 
-        kept = self.capture_sbi(
-            eyes_arg(eyes), exceptions=sbi_exceptions, attempts=attempts, timeout_s=timeout_s, chain=self.chain,
-            cancel=cancel, progress=progress, on_attempt=each,
+        kept, taken = best_attempt(
+            take, attempts=attempts, passed=lambda a: a.passed, score=lambda a: a.sbi.mean_score, cancel=cancel,
+            on_attempt=each,
         )  # fmt: skip
-        self.last_capture = kept.sbi
+        chain.advance(kept.sbi.sbi.hashes, after=kept.sbi.sbi.previous_hash)
+        self.last_capture = kept.sbi.sbi
         device = self.info()
         out: dict[str, IrisCapture] = {}
-        for sbi_eye, c in kept.eyes.items():
+        for sbi_eye, c in kept.sbi.eyes.items():
             eye = STATION_EYE[sbi_eye]
-            record, quality = station_record(c.image, eye=eye, device_score=c.device_score)
-            out[eye] = IrisCapture(eye, c.image, record, c.device_score, quality, kept.attempts, device)
+            record = k3_record(c.image, kept.quality[eye], eye=eye, device_score=c.device_score)
+            out[eye] = IrisCapture(eye, c.image, record, c.device_score, kept.quality[eye], taken, device)
         progress(1.0, Text("Tangkapan iris", "Iris capture").get(self.language))
+        log.info(
+            "iris on %s: %d attempt(s), kept %s (device %s, station %s)", self.service.url, taken,
+            "passing" if kept.passed else "the best failing", {e: round(c.device_score) for e, c in out.items()},
+            {e: "pass" if c.quality.passed else "fail" for e, c in out.items()},
+        )  # fmt: skip
         return {e: out[e] for e in EYES if e in out}
 
     def capture_sbi(

@@ -125,3 +125,18 @@ def test_the_preview_of_both_eyes_comes_from_a_string_argument(camera: SbiIrisCa
         camera.stop_preview()
     height, width, channels = shapes[0]
     assert channels == 3 and width * 3 == height * 8  # two 4:3 eyes side by side, fitted to the preview size
+
+
+def test_a_low_quality_eye_is_tried_three_times_and_only_the_kept_attempt_is_chained() -> None:
+    cam = simulated_iris_camera(capture_delay_s=0.0, fault="low_quality")
+    cam.open()
+    try:
+        cam.chain = CaptureChain()
+        seen: list[int] = []
+        eyes = cam.capture_eyes("left", on_attempt=lambda n, a: seen.append(n))
+        (left,) = eyes.values()
+        assert seen == [1, 2, 3] and left.attempts == 3
+        assert left.device_score < IrisCamera.device_threshold and not left.passed
+        assert cam.last_capture is not None and cam.chain.links == cam.last_capture.hashes
+    finally:
+        cam.close()
