@@ -186,6 +186,7 @@ class Bench:
         try:
             self.db_stats: dict[str, Any] = {}
             log, cpu = self._drive(name, receivers, self.stations[:stations], warmup, seconds)
+            shed = _shed_by_reason(receivers, processes=workers)
         finally:
             receivers.stop()
         result = summarise(log, self.stations[:stations], warmup=warmup, seconds=seconds, started=log.started)
@@ -194,6 +195,7 @@ class Bench:
         result["cpu_ms_per_record"] = {k: round(cpu.get(k, 0.0) * 1000 / done, 1) for k in ("receivers", "postgres")}
         result["cpu_ms_per_request"] = {k: round(cpu.get(k, 0.0) * 1000 / asked, 2) for k in ("receivers", "generator")}
         result["receiver_log_errors"] = _log_errors(home)
+        result["shed_by_reason"] = shed  # the receivers' own count (/metrics), warm-up and drain included
         if self.db_stats:
             result["database"] = {
                 "statements_per_record": round(self.db_stats.pop("calls") / done, 1),
@@ -239,6 +241,37 @@ class Bench:
         asyncio.run(go())
         cpu = snaps[0].until(snaps[1]) if len(snaps) == 2 else {}
         return log, cpu
+
+
+def _shed_by_reason(receivers: Receivers, *, processes: int, scrapes: int = 40) -> dict[str, int]:
+    """The receivers' 503s by reason and their turn hand-backs, summed over processes
+    (/metrics). Each scrape reaches one process of a `--workers` group: scrape until
+    every pid has answered (bounded), keeping each process's own counters."""
+    import re
+    import urllib.request
+
+    per_pid: dict[str, dict[str, int]] = {}
+    for i in range(scrapes):
+        host, port = receivers.targets[i % len(receivers.targets)]
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as answer:
+                text = answer.read().decode()
+        except OSError:
+            continue
+        pid = re.search(r'central_worker_info\{pid="(\d+)"\}', text)
+        counts = {
+            m.group(1): int(float(m.group(2)))
+            for m in re.finditer(r'^central_requests_shed_total\{reason="(\w+)"\} (\S+)$', text, re.M)
+        }
+        handed = re.search(r"^central_turns_handed_back_total (\S+)$", text, re.M)
+        counts["turns_handed_back"] = int(float(handed.group(1))) if handed else 0
+        per_pid[pid.group(1) if pid else str(i)] = counts
+        if len(per_pid) >= processes:
+            break
+    total: Counter[str] = Counter()
+    for counts in per_pid.values():
+        total.update(counts)
+    return {k: v for k, v in sorted(total.items()) if v} | {"processes_scraped": len(per_pid)}
 
 
 def _xacts(pg: PostgresCluster, database: str) -> int:
