@@ -7,6 +7,40 @@ from pathlib import Path
 
 import pytest
 
+REAL_PASSWORD_HASHING = "real_password_hashing"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{REAL_PASSWORD_HASHING}: hash passwords with argon2's production settings in this test "
+        "(the others use the cheapest ones, see `cheap_password_hashing`)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Passwords hashed with argon2id's cheapest settings, unless the test is marked
+    `real_password_hashing`.
+
+    Why: argon2 with the library's defaults (64 MiB, 3 passes) costs about half a second
+    per hash and per verify on a busy 2-core machine, and most tests hash one (the `core`
+    fixture's supervisor) and verify several (every login): minutes over the suite, none of
+    it what those tests are about. The hashes stay argon2id and are verified the same
+    way. Tests about the hashing itself (its format, its constant-time refusals) carry
+    the marker and keep the production settings.
+    Trap: `station.auth._dummy_hash` is cached for the process; it is cleared before and
+    after, so a cheap dummy never meets a test that times refusals with real settings."""
+    from station import auth
+
+    auth._dummy_hash.cache_clear()
+    if request.node.get_closest_marker(REAL_PASSWORD_HASHING) is None:
+        from argon2 import PasswordHasher
+
+        monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    auth._dummy_hash.cache_clear()
+
 
 @pytest.fixture(autouse=True)
 def station_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

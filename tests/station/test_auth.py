@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from common.errors import AuthError, ValidationError
@@ -90,10 +91,12 @@ def test_an_operator_session_may_not_administer(core):
     assert core.auth.login("spv", SUPERVISOR_PASSWORD).role == Role.SUPERVISOR
 
 
+@pytest.mark.real_password_hashing
 def test_password_is_stored_as_argon2id(core):
     with core.db.read() as s:
         h = s.scalar(select(Operator.password_hash).where(Operator.username == "spv"))
     assert h.startswith("$argon2id$") and SUPERVISOR_PASSWORD not in h
+    assert not PasswordHasher().check_needs_rehash(h)  # the library's production settings, not the tests' cheap ones
 
 
 def test_five_failures_lock_the_account_without_saying_so_at_the_login(core):
@@ -151,6 +154,7 @@ def test_a_session_of_an_account_locked_meanwhile_may_not_act(core):
     assert info.value.code == "auth.role"
 
 
+@pytest.mark.real_password_hashing
 def test_every_refused_login_has_the_same_answer_and_a_comparable_time(core):
     """Unknown name, deactivated, locked, wrong password: one message, one argon2
     verify each; medians of a few tries within 3x of each other (not absolute times)."""
