@@ -57,16 +57,17 @@ def other(tmp_path: Path, one_turn_centre: CentralServer, monkeypatch: pytest.Mo
         yield cores[0]
 
 
-def _take_turn(core: StationCore) -> None:
-    """One signed request of `core`'s: it holds the centre's one turn (a HEAD of a record
-    the centre does not know: 404, but admitted), or is refused busy."""
+def _ask_about_nothing(core: StationCore) -> str:
+    """One signed request of `core`'s, a HEAD of a record the centre does not know: the
+    code it ends in, `record.not_registered` when admitted (it then holds the centre's one
+    turn), `sync.busy` when refused."""
     client = make_client(core)
     try:
         with pytest.raises(SyncError) as caught:
             client.head(str(uuid.uuid4()))
     finally:
         client.close()
-    assert caught.value.code == "record.not_registered", caught.value.code
+    return caught.value.code
 
 
 @pytest.mark.timeout(120)
@@ -93,14 +94,8 @@ def test_the_receipt_that_ends_the_turn_holds_the_next_record_and_is_shown_as_bu
     client.finish = watched  # type: ignore[method-assign]
     worker = make_worker(core, client)
 
-    _take_turn(core)  # this station holds the one turn
-    refused = make_client(other)
-    try:
-        with pytest.raises(SyncError) as caught:
-            refused.head(str(uuid.uuid4()))
-    finally:
-        refused.close()
-    assert caught.value.code == BUSY  # the other station waits in line
+    assert _ask_about_nothing(core) == "record.not_registered"  # this station holds the one turn
+    assert _ask_about_nothing(other) == BUSY  # the other station waits in line
 
     before = utcnow()
     try:
@@ -120,7 +115,8 @@ def test_the_receipt_that_ends_the_turn_holds_the_next_record_and_is_shown_as_bu
     assert worker.breaker.failures == 0 and worker.breaker.state == "closed"
     assert worker.monitor.consecutive_failures == 0
 
-    _take_turn(other)  # the turn ended with the receipt: the other station, first in line, has it
+    # the turn ended with the receipt: the other station, first in line, has it
+    assert _ask_about_nothing(other) == "record.not_registered"
 
     # The station's next run waits as told, then the record arrives once.
     try:
