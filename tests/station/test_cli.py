@@ -95,6 +95,10 @@ def test_enroll_status_find_show(capsys, monkeypatch):
     assert status["counts"] == {"SEALED": 12}
     assert status["oldest_unsynced"]["reg_no"] == "320412-01-0000001"
     assert status["disk_free_bytes"] > 0 and status["disk_enough_for_enrollments"] > 0
+    iris = next(d for d in status["devices"] if d["kind"] == "iris")  # no SBI service here: the simulator, saying why
+    assert iris["driver"] == "sbi-iris-sim" and iris["simulated"] and "SBI" in iris["fallback"]
+    rc, out, err = run(capsys, "--lang", "en", "status")
+    assert "iris" in out and "sbi-iris-sim" in out and "[SIMULATED]" in out
     rc, out, err = run(capsys, "records", "find", "--reg", "320412-01-0000005", "--json")
     found = json.loads(out)
     assert [r["reg_no"] for r in found] == ["320412-01-0000005"]
