@@ -100,14 +100,17 @@ def _settings(kind: DeviceKind, cfg: DeviceConfig, driver: str, port: str | None
     return DeviceSettings(kind=kind, driver=driver, port=port or None, baud=cfg.baud or None, options=dict(cfg.options))
 
 
-def sbi_ports(bio_type: str, *, timeout_s: float = SBI_DISCOVERY_S) -> list[str]:
-    """The URLs of the SBI services on 127.0.0.1:4501-4600 that offer a `bio_type`
-    ("Iris", "Finger", "Face") device, found with MOSIPDISC; none is an empty list."""
+def sbi_ports(bio_type: str, *, ports: str | None = None, timeout_s: float = SBI_DISCOVERY_S) -> list[str]:
+    """The URLs of the SBI services on 127.0.0.1 that offer a `bio_type` ("Iris",
+    "Finger", "Face") device, found with MOSIPDISC over `ports` ("4501-4600", the spec's
+    range, unless a technician narrowed it); none is an empty list."""
     from devices.sbi import client
+    from devices.sbi.service import parse_ports
     from devices.sbi.spec import PORT_RANGE
 
     try:
-        found, _problems = client.discover(PORT_RANGE, bio_type, timeout_s=timeout_s)
+        scanned = parse_ports(ports) if ports else PORT_RANGE
+        found, _problems = client.discover(scanned, bio_type, timeout_s=timeout_s)
     except Exception as exc:  # discovery answers with what it found; a failure is "none"
         log.info("SBI discovery for %s found nothing: %s", bio_type, exc)
         return []
@@ -116,14 +119,16 @@ def sbi_ports(bio_type: str, *, timeout_s: float = SBI_DISCOVERY_S) -> list[str]
     return urls
 
 
-def candidate_ports(kind: DeviceKind) -> list[str]:
-    """Ports worth probing when none is configured."""
+def candidate_ports(kind: DeviceKind, options: Mapping[str, Any] | None = None) -> list[str]:
+    """Ports worth probing when none is configured (`options`: the kind's configured
+    options; the iris camera's ``ports`` narrows the SBI range scanned)."""
     if kind == DeviceKind.CAMERA:
         import glob
 
         return sorted(glob.glob("/dev/video*"))[:4]
     if kind == DeviceKind.IRIS:
-        return sbi_ports("Iris")
+        ports = (options or {}).get("ports")
+        return sbi_ports("Iris", ports=str(ports) if ports else None)
     try:
         from serial.tools import list_ports
     except ImportError:  # pragma: no cover - pyserial is a dependency
@@ -146,7 +151,7 @@ def select_device(kind: DeviceKind, config: StationConfig, registry: Registry | 
             )
         return Selection(kind, spec, _settings(kind, cfg, spec.name, cfg.port))
     tried: list[str] = []
-    ports = [cfg.port] if cfg.port else candidate_ports(kind)
+    ports = [cfg.port] if cfg.port else candidate_ports(kind, cfg.options)
     for spec in registry.for_kind(kind):
         if spec.simulated or spec.probe is None:
             continue

@@ -59,10 +59,12 @@ def test_auto_selects_a_real_sbi_service_found_in_the_port_range() -> None:
 
     sim = start_in_range(4590, types="iris", capture_delay_s=0.0)
     try:
-        config = StationConfig(iris=DeviceConfig(options={"trust_simulator": True}))
+        config = StationConfig(iris=DeviceConfig(options={"trust_simulator": True, "ports": "4590-4600"}))
         selection = select_device(DeviceKind.IRIS, config)
         assert selection.spec.name == "sbi-iris" and selection.fallback is None
         assert selection.settings.port == sim.url
+        narrowed = StationConfig(iris=DeviceConfig(options={"trust_simulator": True, "ports": "4520-4530"}))
+        assert select_device(DeviceKind.IRIS, narrowed).spec.name == "sbi-iris-sim"  # outside the ports scanned
         device = open_device(selection)
         try:
             assert device.info().port == sim.url
