@@ -1,7 +1,8 @@
 """Render the app's screens offscreen into docs/screenshots/ (Bahasa Indonesia, 1366x768).
 
-A throwaway demo station with simulated devices; the real MainWindow is driven
-through one enrollment and each screen is grabbed on the way:
+A throwaway demo station with simulated devices (the iris camera is the SBI
+simulator's); the real MainWindow is driven through one enrollment and each screen is
+grabbed on the way, the iris step with its live preview and checks:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
 
@@ -93,6 +94,7 @@ def main() -> None:
         core.config.camera.driver = "opencv-sim"
         core.config.fingerprint.driver = "ef01-sim"
         core.config.signature.driver = "isdv4-sim"
+        core.config.iris.driver = "sbi-iris-sim"
         core.config.fingerprint.options.update(appear_after=1)
         core.config.signature.options.update(tempo=4.0)
         save_config(core.config, home)
@@ -109,10 +111,12 @@ def main() -> None:
         wait_until(lambda: w.stack.currentWidget() is w.home, 30, "login")
         tickets = w.home.tickets
         wait_until(lambda: tickets.snapshot is not None, 30, "tickets panel")
-        for name in ("SITI AMINAH", "BUDI SANTOSO", ""):
+        for n, name in enumerate(("SITI AMINAH", "BUDI SANTOSO", ""), start=1):
+            # The button is off while the previous ticket is being issued: a click then is lost.
+            wait_until(lambda: tickets.issue_button.isEnabled(), 30, "the issue button")
             tickets.name_edit.setText(name)
             tickets.issue_button.click()
-            settle(0.2)
+            wait_until(lambda n=n: tickets.waiting.rowCount() == n, 30, f"ticket {n}")
         wait_until(lambda: all(s.state == "ready" for s in ctx.devices.states.values()), 60, "devices")
         wait_until(lambda: tickets.waiting.rowCount() == 3, 30, "tickets")
         grab(w, "home.png")
@@ -133,6 +137,11 @@ def main() -> None:
         grab(w, "wizard-demographics.png")
         demo.line("nik").setText(resident.nik)  # type: ignore[attr-defined]
         demo.next_button.click()  # type: ignore[attr-defined]
+        wait_until(lambda: wf.step == Step.IRIS, 120, "the captures before the iris")
+        iris = page.pages[Step.IRIS]
+        wait_until(lambda: page.current is iris and iris.analyses_shown >= 3, 60, "the iris preview")  # type: ignore[attr-defined]
+        grab(w, "wizard-iris.png")
+        iris.capture_button.click()  # type: ignore[attr-defined]
         wait_until(lambda: wf.step == Step.REVIEW and not w.controller.busy, 120, "captures")
         review = page.pages[Step.REVIEW]
         wait_until(lambda: len(review.images) >= 12, 30, "review images")  # type: ignore[attr-defined]

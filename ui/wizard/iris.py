@@ -145,6 +145,7 @@ class IrisPreview(QWidget):
         self.eyes = "both"
         self.analysis: Analysis = {}
         self.placeholder = ""
+        self.eye_titles: dict[str, str] = {}  # written under each eye's half of the frame
         self.frames_painted = 0
 
     def set_frame(self, image: QImage | None, eyes: str) -> None:
@@ -170,6 +171,14 @@ class IrisPreview(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.drawImage(target, frame)
         half = frame.width() / 2 if self.eyes == "both" else 0.0
+        shown = EYES if self.eyes == "both" else (self.eyes,)
+        painter.setPen(QColor("#ffffff"))
+        for n, eye in enumerate(shown):
+            width = w / len(shown)
+            box = QRectF(target.x() + n * width, target.y() + 2, width, 22)
+            painter.drawText(
+                box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.eye_titles.get(eye, "")
+            )
         for eye, quality in self.analysis.items():
             seg = quality.segmentation
             if seg is None:
@@ -264,7 +273,7 @@ class IrisChecks(QWidget):
 
 
 def _number(value: float) -> str:
-    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2f}"
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
 
 
 class EyeBox(QGroupBox):
@@ -349,6 +358,7 @@ class IrisPage(StepPage):
         self.device_label = QLabel()
         self.preview = IrisPreview()
         self.preview.placeholder = self.tr("Opening the iris camera…")
+        self.preview.eye_titles = {eye: self._eye_title(eye) for eye in EYES}
         self.checks = IrisChecks(ctx, self.threshold)
         self.boxes = {eye: EyeBox(self._eye_title(eye), eye) for eye in EYES}
         self.capture_button = QPushButton(self.tr("Capture"))
