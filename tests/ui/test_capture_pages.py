@@ -307,7 +307,7 @@ def test_a_resident_who_cannot_sign_is_an_exception_a_supervisor_approves(qtbot,
     page = shown(qtbot, SignaturePage(supervisor_ctx, wizard))
     qtbot.waitUntil(lambda: page.capturing, timeout=WAIT_MS)
     page.exception_button.click()
-    assert not page.capturing or page._handle is None or page._handle.cancel_token.cancelled
+    assert not page.capturing or page._queue.handle is None or page._queue.cancelled
     panel = page.exception_panel
     panel.reason.setCurrentIndex(panel.reason.findData(ItemException.BANDAGED))
     timer = when_modal(SupervisorDialog, approve(qtbot, []))

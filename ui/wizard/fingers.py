@@ -34,9 +34,10 @@ from ui.app_context import AppContext
 from ui.callback_relays import Batched
 from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import grey_image
-from ui.tasks import Failure, TaskHandle
+from ui.tasks import Failure
 from ui.widgets import PageStack
 from ui.wizard.base import StepPage, WizardController
+from ui.wizard.capture_queue import CaptureQueue
 from ui.wizard.capture_status import CaptureStatus, device_line
 from ui.wizard.exception_panel import ExceptionPanel
 from ui.wizard.hands import FingerState, HandDiagram, QualityBar
@@ -69,8 +70,7 @@ class FingerprintPage(StepPage):
     def __init__(self, ctx: AppContext, wizard: WizardController, parent: QWidget | None = None) -> None:
         super().__init__(ctx, wizard, parent)
         self._active = False
-        self._handle: TaskHandle | None = None
-        self._next: FingerPosition | None = None
+        self._queue = CaptureQueue()
         self._capturing_position: FingerPosition | None = None
         self._shown_attempts: list[float] = []
         self.current: FingerPosition | None = None
@@ -167,16 +167,13 @@ class FingerprintPage(StepPage):
 
     def leave(self) -> None:
         self._active = False
-        self._next = None
-        if self._handle is not None:
-            self._handle.cancel()
+        self._queue.stop()
         if self.slaps is not None:
             self.slaps.leave()
 
     @property
     def capturing(self) -> bool:
-        running = self._handle is not None and self._handle.running
-        return running or (self.slaps is not None and self.slaps.capturing)
+        return self._queue.running or (self.slaps is not None and self.slaps.capturing)
 
     @property
     def slap_mode(self) -> bool:
@@ -209,7 +206,7 @@ class FingerprintPage(StepPage):
         if item is None:
             self._capture(position)
             return
-        self._cancel()
+        self._queue.cancel()
         if item.exception_reason:
             self.messages.exception_recorded()
         else:
@@ -222,12 +219,10 @@ class FingerprintPage(StepPage):
         if position is None or not self._active:
             return
         self.exception_panel.hide()
-        if self.capturing and self._capturing_position == position and not self._handle_cancelled():
-            return  # already scanning this finger
         if self.capturing:
-            self._next = position  # starts when the running capture has ended
-            self._cancel()
-            return
+            if self._capturing_position != position or self._queue.cancelled:
+                self._queue.after(lambda: self._capture(position))  # once the running capture has ended
+            return  # else already scanning this finger
         self.messages.opening()
         self.ctx.devices.ensure(
             DeviceKind.FINGERPRINT,
@@ -251,7 +246,7 @@ class FingerprintPage(StepPage):
         self.messages.place_finger(self.ctx.t(position.label).lower())
         self._shown_attempts = []
         self._capturing_position = position
-        self._handle = self.ctx.tasks.run(
+        self._queue.handle = self.ctx.tasks.run(
             device.capture_finger,
             position,
             attempts=ATTEMPTS,
@@ -268,20 +263,9 @@ class FingerprintPage(StepPage):
         position = self._capturing_position
         return self.ctx.t(position.label) if position is not None else ""
 
-    def _handle_cancelled(self) -> bool:
-        return self._handle is not None and self._handle.cancel_token.cancelled
-
-    def _cancel(self) -> None:
-        if self._handle is not None and self._handle.running:
-            self._handle.cancel()
-
     def _ended(self) -> bool:
         """The running capture ended; start a queued one. True if its result is stale."""
-        handle, self._handle = self._handle, None
-        stale = handle is None or handle.cancel_token.cancelled or not self._active
-        queued, self._next = self._next, None
-        if queued is not None and self._active:
-            self._capture(queued)
+        stale = self._queue.ended(active=self._active)
         self._set_buttons()
         return stale
 
@@ -349,8 +333,7 @@ class FingerprintPage(StepPage):
         """ "Mark exception…": stop scanning this finger and ask why it cannot be taken."""
         if self.current is None:
             return
-        self._next = None
-        self._cancel()
+        self._queue.drop()
         self.exception_panel.open_for(self.ctx.t(self.current.label))
         self.messages.choose_reason()
 

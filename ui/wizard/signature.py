@@ -33,8 +33,9 @@ from ui.app_context import AppContext
 from ui.callback_relays import Batched, Latest
 from ui.messages import InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import show_image
-from ui.tasks import Failure, TaskHandle
+from ui.tasks import Failure
 from ui.wizard.base import StepPage, WizardController
+from ui.wizard.capture_queue import CaptureQueue
 from ui.wizard.capture_status import CaptureStatus, device_line
 from ui.wizard.exception_panel import ExceptionPanel
 
@@ -153,8 +154,7 @@ class SignaturePage(StepPage):
     def __init__(self, ctx: AppContext, wizard: WizardController, parent: QWidget | None = None) -> None:
         super().__init__(ctx, wizard, parent)
         self._active = False
-        self._handle: TaskHandle | None = None
-        self._restart = False
+        self._queue = CaptureQueue()
         self._done = threading.Event()
         self._points: Batched[PenPoint] = Batched(ctx, self, self._show_points)
         self._pad_size: Latest[tuple[float, float]] = Latest(ctx, self, lambda size: self.canvas.set_pad(*size))
@@ -226,13 +226,11 @@ class SignaturePage(StepPage):
 
     def leave(self) -> None:
         self._active = False
-        self._restart = False
-        if self._handle is not None:
-            self._handle.cancel()
+        self._queue.stop()
 
     @property
     def capturing(self) -> bool:
-        return self._handle is not None and self._handle.running
+        return self._queue.running
 
     def start(self) -> None:
         """Open the pad if needed and capture (also "Sign again")."""
@@ -246,9 +244,8 @@ class SignaturePage(StepPage):
 
     def clear_and_redo(self) -> None:
         """Throw the ink (or the accepted signature) away and sign again."""
-        if self._handle is not None and self._handle.running:
-            self._restart = True  # start() again once the running capture has ended
-            self._handle.cancel()
+        if self._queue.running:
+            self._queue.after(self.start)  # once the running capture has ended
             return
         self._show_rendered(None)
         if self.wizard.snapshot.has(SIGNATURE):
@@ -269,7 +266,7 @@ class SignaturePage(StepPage):
         self.device_label.setText(device_line(self.ctx, DeviceKind.SIGNATURE))
         self.canvas.hint = self.tr("Ask the resident to sign inside the box.")
         self.messages.sign_now()
-        self._handle = self.ctx.tasks.run(
+        self._queue.handle = self.ctx.tasks.run(
             self._sign,
             device,
             on_done=self._captured,
@@ -299,11 +296,8 @@ class SignaturePage(StepPage):
             self._set_buttons()
 
     def _ended(self) -> bool:
-        handle, self._handle = self._handle, None
-        stale = handle is None or handle.cancel_token.cancelled or not self._active
-        if self._restart and self._active:
-            self._restart = False
-            self.start()
+        """The running capture ended; start again if asked meanwhile. True if its result is stale."""
+        stale = self._queue.ended(active=self._active)
         self._set_buttons()
         return stale
 
@@ -333,9 +327,7 @@ class SignaturePage(StepPage):
     # --- exception ----------------------------------------------------------------
 
     def open_exception(self) -> None:
-        self._restart = False
-        if self._handle is not None:
-            self._handle.cancel()
+        self._queue.stop()
         self.exception_panel.open_for(self.tr("signature"))
         self.messages.choose_reason()
 

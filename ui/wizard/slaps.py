@@ -53,8 +53,9 @@ from ui.app_context import AppContext
 from ui.callback_relays import Batched, Latest
 from ui.messages import CoreMsg, InfoMsg, OkMsg, ScreenMessages
 from ui.qt_images import bgr_image, grey_image
-from ui.tasks import Failure, TaskHandle
+from ui.tasks import Failure
 from ui.wizard.base import WizardController
+from ui.wizard.capture_queue import CaptureQueue
 from ui.wizard.capture_status import CaptureStatus, device_line
 from ui.wizard.exception_panel import ExceptionPanel
 from ui.wizard.hands import FingerState, HandDiagram, QualityBar
@@ -106,9 +107,8 @@ class SlapView(QWidget):
         self.kept: dict[Slap, SlapCapture] = {}  # each slap's last kept capture (what was recorded)
         self.problem: SlapProblem | None = None  # the last slap the resident must place again
         self._active = False
-        self._handle: TaskHandle | None = None
+        self._queue = CaptureQueue()
         self._capturing_slap: Slap | None = None
-        self._next: Slap | None = None
         self._chain = CaptureChain()
         self._chain_uuid = ""
         self._attempts: Batched[SlapCapture] = Batched(ctx, self, self._show_attempts)
@@ -231,13 +231,11 @@ class SlapView(QWidget):
 
     def leave(self) -> None:
         self._active = False
-        self._next = None
-        if self._handle is not None:
-            self._handle.cancel()
+        self._queue.stop()
 
     @property
     def capturing(self) -> bool:
-        return self._handle is not None and self._handle.running
+        return self._queue.running
 
     def _items(self) -> dict[str, CapturedItem]:
         return dict(self.wizard.snapshot.items)
@@ -268,7 +266,7 @@ class SlapView(QWidget):
         if not slap_done(slap, self._items()):
             self._capture(slap)
             return
-        self._cancel()
+        self._queue.cancel()
         selected = self.wizard.snapshot.item(self.selected.item_kind) if self.selected is not None else None
         if selected is not None and selected.exception_reason and self.selected in fingers_of(slap):
             self.messages.exception_recorded()
@@ -314,12 +312,10 @@ class SlapView(QWidget):
         if slap is None or not self._active:
             return
         self.exception_panel.hide()
-        if self.capturing and self._capturing_slap == slap and not self._handle_cancelled():
-            return  # already taking this slap
         if self.capturing:
-            self._next = slap  # starts when the running capture has ended
-            self._cancel()
-            return
+            if self._capturing_slap != slap or self._queue.cancelled:
+                self._queue.after(lambda: self._capture(slap))  # once the running capture has ended
+            return  # else already taking this slap
         plan = plan_slap(slap, self._items())
         if not plan.needed:
             self.messages.nothing_to_capture(self.ctx.t(plan.label).lower())
@@ -349,7 +345,7 @@ class SlapView(QWidget):
         self.preview.clear()
         self.preview_frames = 0
         self.attempt_label.clear()
-        self._handle = self.ctx.tasks.run(
+        self._queue.handle = self.ctx.tasks.run(
             capture_with_preview,
             scanner,
             slap,
@@ -366,20 +362,9 @@ class SlapView(QWidget):
         )
         self._set_buttons()
 
-    def _handle_cancelled(self) -> bool:
-        return self._handle is not None and self._handle.cancel_token.cancelled
-
-    def _cancel(self) -> None:
-        if self._handle is not None and self._handle.running:
-            self._handle.cancel()
-
     def _ended(self) -> bool:
         """The running capture ended; start a queued one. True if its result is stale."""
-        handle, self._handle = self._handle, None
-        stale = handle is None or handle.cancel_token.cancelled or not self._active
-        queued, self._next = self._next, None
-        if queued is not None and self._active:
-            self._capture(queued)
+        stale = self._queue.ended(active=self._active)
         self._set_buttons()
         return stale
 
@@ -508,8 +493,7 @@ class SlapView(QWidget):
         and ask why the finger cannot be taken."""
         if self.selected is None:
             return
-        self._next = None
-        self._cancel()
+        self._queue.drop()
         self.exception_panel.open_for(self.ctx.t(self.selected.label))
         self.messages.choose_reason()
 
