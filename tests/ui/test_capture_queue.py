@@ -14,6 +14,15 @@ def running_task(queue: CaptureQueue) -> TaskHandle:
     return queue.handle
 
 
+def a_click_queued_behind_a_capture() -> tuple[CaptureQueue, TaskHandle, list[str]]:
+    """A queue whose capture runs and a click queued behind it; `started` records the click's start."""
+    queue = CaptureQueue()
+    handle = running_task(queue)
+    started: list[str] = []
+    queue.after(lambda: started.append("queued"))
+    return queue, handle, started
+
+
 def test_a_click_while_a_capture_runs_cancels_it_and_starts_once_it_has_ended() -> None:
     queue = CaptureQueue()
     handle = running_task(queue)
@@ -37,10 +46,7 @@ def test_a_result_that_was_not_cancelled_is_taken_and_nothing_queued_starts() ->
 
 
 def test_leaving_forgets_the_queue_and_marks_even_a_delivered_result_stale() -> None:
-    queue = CaptureQueue()
-    handle = running_task(queue)
-    started: list[str] = []
-    queue.after(lambda: started.append("queued"))
+    queue, handle, started = a_click_queued_behind_a_capture()
     queue.stop()
     handle.finished.set()
     assert queue.ended(active=True)
@@ -54,10 +60,7 @@ def test_leaving_forgets_the_queue_and_marks_even_a_delivered_result_stale() -> 
 
 
 def test_an_inactive_page_ignores_the_result_and_starts_nothing() -> None:
-    queue = CaptureQueue()
-    handle = running_task(queue)
-    started: list[str] = []
-    queue.after(lambda: started.append("queued"))
+    queue, handle, started = a_click_queued_behind_a_capture()
     handle.finished.set()
     assert queue.ended(active=False)
     assert started == []
@@ -66,10 +69,7 @@ def test_an_inactive_page_ignores_the_result_and_starts_nothing() -> None:
 
 
 def test_drop_forgets_the_queue_and_cancels_only_a_running_capture() -> None:
-    queue = CaptureQueue()
-    handle = running_task(queue)
-    started: list[str] = []
-    queue.after(lambda: started.append("queued"))
+    queue, handle, started = a_click_queued_behind_a_capture()
     queue.drop()
     assert handle.cancel_token.cancelled
     handle.finished.set()
