@@ -102,8 +102,9 @@ def test_a_missing_eye_approved_by_a_supervisor_completes_the_step_with_one_eye(
     assert not wf.complete(Step.IRIS)
 
     # The session starts again for the right eye alone.
-    qtbot.waitUntil(lambda: page.capturing and page.analyses_shown >= 1, timeout=WAIT_MS)
-    assert page._session_eyes == "right"
+    qtbot.waitUntil(lambda: page._session_eyes == "right" and page.capturing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.analyses_shown >= 1, timeout=WAIT_MS)
+    assert set(page.preview.analysis) == {"right"}  # one eye fills the frame now
     page.capture_button.click()
     qtbot.waitUntil(lambda: IRIS_RIGHT in wf.enrollment.items, timeout=WAIT_MS)
     assert wf.enrollment.items[IRIS_RIGHT].payload

@@ -348,6 +348,7 @@ class IrisPage(StepPage):
         self._analysing = False
         self._waiting_frame: tuple[np.ndarray, str] | None = None
         self._exception_eye: str | None = None
+        self._start_after: set[str] | None = None
         self._held: _Held | None = None
         self.threshold = IrisCamera.device_threshold
         self.frames_shown = 0
@@ -402,7 +403,7 @@ class IrisPage(StepPage):
         self.capture_button.clicked.connect(self.capture)
         self.recapture_button.clicked.connect(self.recapture)
         self.keep_button.clicked.connect(self.keep)
-        self.retry_button.clicked.connect(self.start)
+        self.retry_button.clicked.connect(lambda: self.start())
         for eye, box in self.boxes.items():
             box.exception_button.clicked.connect(lambda _c=False, e=eye: self.open_exception(e))
         self.exception_panel.approved.connect(self._exception_approved)
@@ -445,16 +446,23 @@ class IrisPage(StepPage):
 
     def leave(self) -> None:
         self._active = False
+        self._start_after = None
         self._held = None
         self.exception_panel.hide()
         self._stop()
 
     def start(self, eyes: set[str] | None = None) -> None:
-        """Open the camera if needed, then preview the eyes still needed (or `eyes`)."""
-        if not self._active or self.capturing:
+        """Open the camera if needed, then preview the eyes still needed (or `eyes`).
+        While a cancelled session is still winding down (its preview stopping), the new
+        one is started when it has ended."""
+        if not self._active:
             return
         wanted = eyes if eyes is not None else self.needed()
         if not wanted:
+            return
+        if self.capturing:
+            if self._handle is not None and self._handle.cancel_token.cancelled:
+                self._start_after = set(wanted)
             return
         self._session_eyes = eyes_to_capture(wanted)
         self._capture_now.clear()
@@ -489,6 +497,9 @@ class IrisPage(StepPage):
     def _camera_ready(self, device: object) -> None:
         if not self._active or self.capturing or not isinstance(device, IrisCamera):
             return
+        if self.exception_panel.isVisible():
+            return  # the operator is saying why an eye cannot be taken: the answer decides which
+        self.frames_shown = self.analyses_shown = 0  # this session's
         self.threshold = type(device).device_threshold
         self.device_label.setText(device_line(self.ctx, DeviceKind.IRIS))
         self.messages.look()
@@ -562,10 +573,21 @@ class IrisPage(StepPage):
         shown = ", ".join(f"{self._eye_title(e)} {a.device_score:.0f}" for e, a in attempt.items())
         self.messages.attempt(str(number), str(ATTEMPTS), shown)
 
-    def _captured(self, captures: dict[str, IrisCapture]) -> None:
-        self._handle = None
+    def _ended(self) -> bool:
+        """The session ended: start the one asked for meanwhile. True if its result is
+        stale (the session was cancelled, or the page left): a capture that arrives after
+        the operator moved on is dropped, never saved."""
+        handle, self._handle = self._handle, None
         self._waiting_frame = None
-        if not self._active:
+        stale = handle is None or handle.cancel_token.cancelled or not self._active
+        after, self._start_after = self._start_after, None
+        if after is not None and self._active:
+            self.start(after)
+        self._set_buttons()
+        return stale
+
+    def _captured(self, captures: dict[str, IrisCapture]) -> None:
+        if self._ended():
             return
         self.checks.reset(self.tr("Of the captured images"))
         for eye, capture in captures.items():
@@ -609,10 +631,7 @@ class IrisPage(StepPage):
             self.messages.saved()
 
     def _failed(self, failure: Failure) -> None:
-        self._handle = None
-        self._waiting_frame = None
-        self._set_buttons()
-        if failure.cancelled or not self._active:
+        if self._ended() or failure.cancelled:
             return
         self.preview.placeholder = self.tr("No picture")
         self.preview.set_frame(None, self._session_eyes)
@@ -634,6 +653,7 @@ class IrisPage(StepPage):
         """ "Mark exception…" of an eye: stop the session and ask why it cannot be taken."""
         self._exception_eye = eye
         self._held = None
+        self._start_after = None
         self._stop()
         self.exception_panel.open_for(self._eye_title(eye), exception_reasons(IRIS_ITEM_KINDS[eye]))
         self.messages.choose_reason()
