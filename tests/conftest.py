@@ -42,6 +42,58 @@ def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
     auth._dummy_hash.cache_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def camera_clips_rendered_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The simulated camera's clip rendered once per set of options for the whole run,
+    then copied into each new camera's own directory.
+
+    Why: every `opencv-sim` camera renders its clip (60 frames of 640x480 with the
+    subject, its sway and sensor noise) and encodes it when it opens: about 1.5 s on a
+    busy 2-core machine, paid by every test whose station opens its devices (every
+    main window, console, wizard and self-test). The clip is a pure function of its
+    arguments (the noise comes from a generator seeded with `seed`), so a copy is the
+    same bytes the camera would have written; each camera still gets its own files,
+    which its close() deletes. The first clip of each kind is rendered for real.
+    Trap: this replaces `devices.camera.simulator._write_clip`; if that is renamed the
+    patch fails loudly here rather than silently caching nothing."""
+    import shutil
+    import tempfile
+    import threading
+
+    from devices.camera import simulator
+
+    render = simulator._write_clip
+    root = tmp_path_factory.mktemp("camera-clips")
+    rendered: dict[tuple[object, ...], Path] = {}
+    lock = threading.Lock()
+
+    def write_clip_once(
+        port: str,
+        fmt: str,
+        count: int,
+        period: int,
+        backdrop: str,
+        fault: str | None,
+        fps: float,
+        size: tuple[int, int],
+        seed: int,
+    ) -> None:
+        key = (fmt, count, period, backdrop, fault, fps, tuple(size), seed)
+        with lock:
+            clip = rendered.get(key)
+            if clip is None:
+                clip = Path(tempfile.mkdtemp(dir=root))  # a fresh one even after a failed render
+                render(str(clip / Path(port).name), fmt, count, period, backdrop, fault, fps, size, seed)
+                rendered[key] = clip
+        target = Path(port).parent
+        for path in clip.iterdir():
+            shutil.copyfile(path, target / path.name)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(simulator, "_write_clip", write_clip_once)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def station_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "station-home"
