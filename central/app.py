@@ -92,7 +92,7 @@ MAX_REGISTER_BATCH = 500
 BODY_DONE = "central.body_done"  # scope key: the whole request body has been read
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
 DRAIN_MAX = 512 * 1024  # an unread body up to this size is read and dropped before a refusal (_CloseUnreadBodies)
-DRAIN_S = 3.0  # a saturated 2-core centre may take over 1 s to drain a packet (bench: a reset under overload)
+DRAIN_S = 1.0
 KEY_CACHE_S = 60.0
 CROWDED_WAIT_S = 1.0  # no new turn while the work slots' queue would take longer than this to drain  # a station's key is read from the database at most once a minute per process
 
