@@ -1,16 +1,20 @@
 """The wizard's iris step against the SBI simulator's dual-iris camera over real
 loopback HTTP: the live preview with the station's checks (value and limit), both
-eyes captured into the workflow, an eye-closed fault named with what to do, and a
-missing eye approved by a supervisor so the step completes with one eye."""
+eyes captured into the workflow, an eye-closed fault named with what to do (the
+resident's, the camera stays ready), a low-quality capture held for the operator, a
+busy or unregistered camera named with its remedy (the camera's fault), and a missing
+eye approved by a supervisor so the step completes with one eye."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from common.biometrics import IRIS_LEFT, IRIS_RIGHT, ITEM_EXCEPTION_LABELS, ItemException
 from devices.base import DeviceKind
 from devices.iris.quality import MEASURE_NAMES
-from station.device_manager import READY
+from station.device_manager import FAULT, READY
 from station.workflow import Step
 from tests.ui.test_capture_pages import WAIT_MS, approve, shown, when_modal, wizard_for
 from ui.widgets import SupervisorDialog
@@ -132,4 +136,21 @@ def test_a_low_quality_capture_is_held_with_what_to_do_until_recaptured_or_kept(
     page.keep_button.click()  # the operator's decision: kept as they are
     qtbot.waitUntil(lambda: wf.complete(Step.IRIS), timeout=WAIT_MS)
     assert wf.enrollment.items[IRIS_RIGHT].quality == 38.0
+    page.leave()
+
+
+@pytest.mark.parametrize(("fault", "code"), [("busy", 111), ("not_registered", 100)])
+def test_a_busy_or_unregistered_camera_is_named_with_its_remedy_and_shown_faulty(
+    qtbot, supervisor_ctx, fault: str, code: int
+) -> None:  # type: ignore[no-untyped-def]
+    from devices.sbi.errors import DEVICE_CODES
+    from ui.wizard.iris import IrisPage
+
+    wizard = iris_wizard(supervisor_ctx, fault=fault)
+    page = shown(qtbot, IrisPage(supervisor_ctx, wizard))
+    qtbot.waitUntil(lambda: page.retry_button.isVisible(), timeout=WAIT_MS)
+    text = page.status.line.text()
+    assert DEVICE_CODES[code].remedy.id in text, text  # what to do, in Bahasa Indonesia
+    assert supervisor_ctx.devices.states[DeviceKind.IRIS].state == FAULT  # the camera's problem this time
+    assert IRIS_LEFT not in wizard.workflow.enrollment.items and not page.capturing
     page.leave()
