@@ -389,7 +389,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--overload-factor", type=int, default=3, help="0 skips the overload phase")
     ap.add_argument("--scaling-duration", type=float, default=20.0)
     ap.add_argument("--scaling", default="1,2,4", help="worker counts for the scaling phases ('' for none)")
-    ap.add_argument("--packet-kb", type=int, default=95)
+    ap.add_argument("--packet-kb", type=int, default=136, help="an enrollment with two irises is ~136 KB")
     ap.add_argument("--chunk-kb", type=int, default=256, help="PATCH size (the station's largest chunk)")
     ap.add_argument("--expect-rate", type=float, default=0.0, help="records/s to build for; 0 = calibrate")
     ap.add_argument("--drain", type=float, default=30.0, help="time for stations to finish their record")

@@ -85,11 +85,13 @@ class SimPacket:
 
 
 def _items(rng: random.Random, total: int) -> list[tuple[str, str, bytes]]:
-    """Face, ten fingers and a signature, incompressible like JPEG/WSQ/PNG, `total` bytes."""
-    face, sig = int(total * 0.40), int(total * 0.08)
-    finger = (total - face - sig) // 10
+    """Face, ten fingers, a signature and two irises, incompressible like JPEG, WSQ and
+    JPEG 2000, `total` bytes in the shares of a real enrollment (tests/station/
+    test_wire_budget.py: two K3 irises of about 20.5 KB each in a packet of about 136 KB)."""
+    face, sig, iris = int(total * 0.28), int(total * 0.06), int(total * 0.15)
+    finger = (total - face - sig - 2 * iris) // 10
     sizes = [("face", "jpeg", face), *((f"finger_{i}", "iso19794_4", finger) for i in range(1, 11))]
-    sizes.append(("signature", "png", sig))
+    sizes += [("signature", "png", sig), ("iris_right", "iso19794-6", iris), ("iris_left", "iso19794-6", iris)]
     return [(kind, fmt, rng.randbytes(n)) for kind, fmt, n in sizes]
 
 
