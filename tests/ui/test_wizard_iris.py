@@ -65,6 +65,14 @@ def test_the_preview_shows_each_check_live_and_capture_takes_both_eyes(qtbot, su
     assert not page.capturing and page.recapture_button.isEnabled()
     page.leave()
 
+    # Back on the done step (a fresh page, as after a language switch): the kept eyes are
+    # shown from their records, and nothing is captured again until Recapture.
+    again = shown(qtbot, IrisPage(supervisor_ctx, wizard))
+    qtbot.waitUntil(lambda: not again.boxes["left"].image.pixmap().isNull(), timeout=WAIT_MS)
+    assert not again.boxes["right"].image.pixmap().isNull()
+    assert not again.capturing and again.recapture_button.isEnabled()
+    again.leave()
+
 
 def test_an_eye_closed_is_named_with_what_to_do_and_nothing_is_kept(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
     from ui.wizard.iris import IrisPage

@@ -52,6 +52,7 @@ from common.biometrics import IRIS_ITEM_KINDS, ITEM_EXCEPTION_LABELS, ItemExcept
 from common.errors import Cancelled
 from common.progress import CancelToken
 from devices.base import DeviceKind
+from devices.iris.iso19794_6 import IrisRecordError, decode_iris_record
 from devices.iris.quality import LABELS, LIMITS, MEASURE_NAMES, IrisQuality, assess_iris
 from devices.kinds import IrisAttempt, IrisCamera, IrisCapture
 from station.auth import User
@@ -116,6 +117,18 @@ def run_iris_session(
         return camera.capture_eyes(eyes, attempts=ATTEMPTS, cancel=cancel, on_attempt=on_attempt)
     finally:
         camera.stop_preview()
+
+
+def stored_eyes(records: Mapping[str, bytes]) -> dict[str, np.ndarray]:
+    """The images of the kept eyes, their K3 records decoded (on a worker thread); a
+    record that does not decode is logged and left out."""
+    out: dict[str, np.ndarray] = {}
+    for eye, record in records.items():
+        try:
+            out[eye] = decode_iris_record(record).image
+        except IrisRecordError as exc:
+            log.warning("the %s eye's record does not decode: %s", eye, exc)
+    return out
 
 
 def eyes_to_capture(needed: set[str]) -> str:
@@ -438,6 +451,13 @@ class IrisPage(StepPage):
         self._active = True
         self._held = None
         self._render()
+        records = {}
+        for eye in EYES:
+            item = self.wizard.snapshot.item(IRIS_ITEM_KINDS[eye])
+            if item is not None and item.payload:
+                records[eye] = item.payload
+        if records:  # back on a done step: the kept eyes, decoded off the GUI thread
+            self.ctx.tasks.run(stored_eyes, records, on_done=self._show_stored, owner=self, name="iris records")
         if self.needed():
             self.start()
         else:
@@ -562,6 +582,11 @@ class IrisPage(StepPage):
     def _analysis_failed(self, failure: Failure) -> None:
         log.warning("iris preview analysis failed: %s", failure.details.splitlines()[-1:] or failure.error)
         self._analysis_ended()
+
+    def _show_stored(self, images: dict[str, np.ndarray]) -> None:
+        if self._active and not self.capturing:
+            for eye, image in images.items():
+                self.boxes[eye].show_image(image, "")
 
     def _show_attempt(self, value: tuple[int, dict[str, IrisAttempt]]) -> None:
         number, attempt = value
