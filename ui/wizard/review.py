@@ -160,7 +160,7 @@ class ReviewPage(StepPage):
             cell.addWidget(QLabel(title))
             cell.addWidget(self._picture(kind, 160))
             cell.addWidget(self._note(kind))
-            ig.addLayout(cell, 0, col)
+            ig.addLayout(cell, 0, col, Qt.AlignmentFlag.AlignTop)
         ig.addWidget(self._edit_button(Step.IRIS), 1, 0, 1, 2)
         grid.addWidget(box, 3, 0, 1, 2)
 
