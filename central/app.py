@@ -76,6 +76,8 @@ from central.gate import SessionGate, Shed
 from central.ledger import iso
 from central.metrics import CONTENT_TYPE, Metrics
 from central.nonces import NonceStore
+from central.queue_ticket import HEADER as TICKET
+from central.queue_ticket import QueueTickets
 from central.receiver import Receiver, utcnow
 from central.settings import Settings
 from central.withdrawals import withdraw
@@ -267,7 +269,8 @@ def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None
                 )
             state = request.app.state
             gate: SessionGate = state.gate
-            gate.enter(signed.station, starts_work=_starts_work(request, headers))
+            since = state.tickets.read(signed.station, headers.get(TICKET.lower()))
+            gate.enter(signed.station, starts_work=_starts_work(request, headers), since=since)
             state.metrics.add_in_flight(1)
             try:
                 await run_in_threadpool(_check_nonce, request, signed)
@@ -467,11 +470,19 @@ def _checksum(header: str | None) -> bytes | None:
 def _turn_over(request: Request, station: str) -> dict[str, str]:
     """A receipt counts toward the station's turn; the one that uses it up while others
     wait carries `X-Turn-Over: SECONDS`, when to come back with new work (central.gate)."""
-    seconds = request.app.state.gate.committed(station)
-    if seconds is None:
+    handed_back: Shed | None = request.app.state.gate.committed(station)
+    if handed_back is None:
         return {}
     request.app.state.metrics.count_turn_over()
-    return {TURN_OVER: str(seconds)}
+    return {TURN_OVER: str(handed_back.retry_after), **_ticket(request, station, handed_back)}
+
+
+def _ticket(request: Request, station: str, shed: Shed) -> dict[str, str]:
+    """The station's place in line as a queue ticket (central.queue_ticket), if it has one."""
+    if shed.first is None:
+        return {}
+    tickets: QueueTickets = request.app.state.tickets
+    return {TICKET: tickets.issue(station, shed.first)}
 
 
 async def _commit(
@@ -543,6 +554,8 @@ async def _on_central_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CentralError)
     if exc.code == "server.busy":
         request.app.state.metrics.count_shed(exc.shed_reason if isinstance(exc, Shed) else "station_lock")
+        if isinstance(exc, Shed):  # only stations whose signature verified reach the gate
+            exc.headers.update(_ticket(request, _headers(request).get("x-station", ""), exc))
     return _error_response(request, exc)
 
 
@@ -672,4 +685,5 @@ def create_app(
     )
     app.state.metrics = Metrics()
     app.state.station_keys = _StationKeys(centre)
+    app.state.tickets = QueueTickets.for_centre(centre.keys.receipt_key)
     return app

@@ -75,12 +75,14 @@ DUE_EARLY_S = 1.0  # a turn is held for a waiter this long before its appointmen
 
 
 class Shed(CentralError):
-    """503 server.busy, with the reason it was shed (for the metrics, not the wire)."""
+    """503 server.busy, with the reason it was shed (for the metrics, not the wire) and,
+    for a station put in line, when it was first refused (its place: central.queue_ticket)."""
 
-    def __init__(self, reason: str, detail: str, retry_after: int) -> None:
+    def __init__(self, reason: str, detail: str, retry_after: int, *, first: float | None = None) -> None:
         super().__init__("server.busy", detail, headers={"Retry-After": str(retry_after)})
         self.shed_reason = reason
         self.retry_after = retry_after
+        self.first = first
 
 
 @dataclass
@@ -143,8 +145,10 @@ class SessionGate:
 
     # -- the two calls around every authenticated request ---------------------------------------
 
-    def enter(self, station: str, *, starts_work: bool) -> None:
-        """Admit the request or raise Shed (503 server.busy with Retry-After)."""
+    def enter(self, station: str, *, starts_work: bool, since: float | None = None) -> None:
+        """Admit the request or raise Shed (503 server.busy with Retry-After). `since`:
+        when the station was first refused, from its queue ticket (another process may
+        have refused it): its place in this process's line, if earlier than its own."""
         with self._lock:
             now = self.clock()
             self._sweep(now)
@@ -161,6 +165,8 @@ class SessionGate:
                     self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
                     self._end(station, now)
                 raise self._refuse(station, now, fresh=True)
+            if since is not None:
+                self._place(station, since, now)
             free = self._free()
             if free <= 0:  # before refusing, end the turns that went silent since the last sweep
                 self._sweep(now, force=True)
@@ -184,7 +190,7 @@ class SessionGate:
                 self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
                 self._end(station, now)
 
-    def committed(self, station: str) -> int | None:
+    def committed(self, station: str) -> Shed | None:
         """A record of `station` was received in its turn. When that record used up the
         turn while others wait, the turn is handed back: the station goes to the back of
         the line now, as the refusal of its next record would put it, and the seconds
@@ -192,7 +198,8 @@ class SessionGate:
         sending a record only to have it refused (the refused PATCH carries the whole
         packet: a ninety-kilobyte request that does nothing, on the station's link and in
         the centre's CPU). The turn ends when its last request in flight is answered.
-        None: the turn goes on."""
+        Returns what a refusal would have said (its Retry-After and the station's place),
+        or None: the turn goes on."""
         with self._lock:
             turn = self._turns.get(station)
             if turn is None:
@@ -202,7 +209,7 @@ class SessionGate:
             if turn.closing or not (self._used_up(turn, now) and self._any_live(now)):
                 return None
             turn.closing = turn.handed_back = True
-            return self._refuse(station, now, fresh=True).retry_after
+            return self._refuse(station, now, fresh=True)
 
     # -- numbers for Retry-After and /metrics -------------------------------------------------
 
@@ -291,7 +298,23 @@ class SessionGate:
             "turn_over" if fresh else "sessions_full",
             f"the centre is serving as many stations as it can; {ahead} wait before this one",
             seconds,
+            first=waiter.first,
         )
+
+    def _place(self, station: str, since: float, now: float) -> None:
+        """Put `station` in line at `since` (a ticket's first refusal), unless it already
+        stands there or earlier; the list stays in order of first refusal."""
+        since = min(since, now)
+        waiter = self._waiting.get(station)
+        if waiter is not None and waiter.first <= since:
+            return
+        if waiter is None:
+            if len(self._waiting) >= self.max_waiters:
+                return  # no room: refused and remembered (or not) as anyone else would be
+            waiter = _Waiter(first=since, seen=now, due=now)  # here now: due
+        waiter.first = since
+        self._waiting[station] = waiter
+        self._waiting = dict(sorted(self._waiting.items(), key=lambda item: item[1].first))  # stable
 
     def _end(self, station: str, now: float) -> None:
         if self._turns.pop(station, None) is not None:

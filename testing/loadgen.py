@@ -13,7 +13,8 @@ way station.sync.worker does (docs/sync-protocol.md):
 - on 503 or 429 waits the `Retry-After` with the station's own jitter
   (station.sync.policy.Backoff, the same call the worker makes), per record;
 - after a receipt carrying `X-Turn-Over` (its turn is used up while others wait) waits
-  those seconds the same way before its next record.
+  those seconds the same way before its next record;
+- sends back the centre's `X-Queue-Ticket` (its place in line) until it is admitted.
 Every request is signed over exactly the headers it carries (wire.auth.canonical_request).
 
 Why not the station's own client: it is blocking (one thread per station) and 500 threads
@@ -53,7 +54,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from station.sync.policy import Backoff
 from wire.auth import DATE_FORMAT, canonical_request, new_nonce
-from wire.codes import TURN_OVER
+from wire.codes import QUEUE_TICKET, TURN_OVER
 from wire.packet import build_packet
 from wire.receipts import UntrustedAnswer, verify_verdict
 
@@ -354,6 +355,7 @@ class StationClient:
         self.next = 0  # index of the head record
         self.registered = 0  # records [0, registered) were registered in a batch
         self.check_first = False  # the last attempt failed: ask the centre before sending on
+        self.queue_ticket: str | None = None  # X-Queue-Ticket: our place in the centre's line
         self.log.receipts.setdefault(station.code, {})
         self._date_at = -1
         self._date = ""
@@ -384,7 +386,15 @@ class StationClient:
         digest = sha or hashlib.sha256(body).hexdigest()
         self.log.requests += 1
         self.log.request_times.append(time.monotonic())
-        answer = await self.conn.request(method, path, self._signed(method, path, digest, headers), body)
+        signed = self._signed(method, path, digest, headers)
+        if self.queue_ticket is not None:  # the place in line, as the station's client sends it
+            signed[QUEUE_TICKET] = self.queue_ticket
+        answer = await self.conn.request(method, path, signed, body)
+        ticket = answer.headers.get(QUEUE_TICKET.lower())
+        if ticket is not None:
+            self.queue_ticket = ticket
+        elif answer.status not in (429, 503):
+            self.queue_ticket = None
         if answer.status >= 400:
             raise _classify(answer)
         return answer

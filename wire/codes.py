@@ -81,3 +81,8 @@ COMMIT_OUT_OF_ORDER = "commit.out_of_order"
 # stations wait (central.gate). Its value is whole seconds: send no new record before
 # then (spread as for Retry-After); the record just received is received.
 TURN_OVER = "X-Turn-Over"
+
+# Not an error: a waiting station's place in the centre's line (central.queue_ticket), on
+# a busy answer and on a receipt carrying X-Turn-Over. The station sends it back with its
+# requests, unchanged and unsigned, so that any process of the centre keeps its place.
+QUEUE_TICKET = "X-Queue-Ticket"

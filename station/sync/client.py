@@ -50,7 +50,7 @@ from station.sync.http1 import (
 )
 from wire.auth import sign_headers
 from wire.canonical import JsonRefused, parse_json
-from wire.codes import TURN_OVER
+from wire.codes import QUEUE_TICKET, TURN_OVER
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ UNTRUSTED = "sync.untrusted_answer"
 MAX_IN_FLIGHT = 8  # requests written and not yet answered, on the one connection
 PROTOCOL = "sync.protocol"
 ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,30}\.[a-z0-9_.]{1,40}")  # the contract's codes: area.name
+TICKET_SHAPE = re.compile(r"[0-9]{1,15}\.[0-9a-f]{32}")  # central.queue_ticket: ms since 1970, HMAC
 MAX_ANSWER_DEPTH = 8  # the deepest answer is reconcile: {records: [{verdict: {...}}]}
 
 
@@ -156,6 +157,10 @@ class CentralClient:
             raise SyncError("sync.no_central", str(exc)) from None
         self.bytes_sent = 0
         self.last_rtt_s: float | None = None
+        # The centre's X-Queue-Ticket: this station's place in its line while it waits
+        # (busy answers, a receipt that ended the turn), sent back with every request so
+        # that any of the centre's processes keeps the place; dropped once admitted.
+        self.queue_ticket: str | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -174,6 +179,8 @@ class CentralClient:
         sent = dict(headers or {})
         signed = sign_headers(method, path, body, station=self.station, key=self.key, headers=sent)
         all_headers = {**sent, **signed}
+        if self.queue_ticket is not None:  # not signed: it only ever helps its own station
+            all_headers[QUEUE_TICKET] = self.queue_ticket
         try:
             return self.http.start(method, path, headers=all_headers, body=body)
         except TransportError as exc:
@@ -186,9 +193,19 @@ class CentralClient:
             raise _sync_error(exc) from None
         self.last_rtt_s = (ex.answered_at or time.monotonic()) - ex.started
         self.bytes_sent += body_size
+        self._keep_place(response)
         if response.status_code >= 400:
             raise self._error(response)
         return response
+
+    def _keep_place(self, response: Response) -> None:
+        """Keep the centre's queue ticket while the station waits; forget it once admitted
+        (an answer that is not busy and names no place). A malformed one is ignored."""
+        ticket = response.headers.get(QUEUE_TICKET)
+        if ticket is not None and TICKET_SHAPE.fullmatch(ticket.strip()):
+            self.queue_ticket = ticket.strip()
+        elif response.status_code not in (429, 503):
+            self.queue_ticket = None
 
     def _request(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Response:
         return self._finish(self._start(method, path, body, headers), len(body))

@@ -262,8 +262,9 @@ def test_the_receipt_that_uses_up_a_turn_hands_it_back_with_the_wait() -> None:
     assert g.committed("A") is None  # one record of two: the turn goes on
     g.leave("A")
     g.enter("A", starts_work=True)
-    seconds = g.committed("A")  # the second: used up while B waits
-    assert seconds is not None and 1 <= seconds <= g.max_retry_after_s
+    handed_back = g.committed("A")  # the second: used up while B waits
+    assert handed_back is not None and 1 <= handed_back.retry_after <= g.max_retry_after_s
+    assert handed_back.first == clock.now  # its place: the back of the line, now
     assert g.snapshot() == {"sessions": 1, "waiting": 2, "waiting_live": 2}  # A is in line, behind B
     g.leave("A")  # its last request answered: the turn ends at once, not at its silence
     assert g.snapshot()["sessions"] == 0
@@ -302,3 +303,19 @@ def test_a_request_already_in_flight_finishes_the_handed_back_turn() -> None:
     assert refused(g, "A").shed_reason == "turn_over"  # but no new work in it
     g.leave("A")
     assert g.snapshot()["sessions"] == 0
+
+
+def test_a_ticket_puts_a_station_at_its_earlier_place_and_never_moves_one_back() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1)
+    served(g, "A")
+    clock.advance(1.0)
+    refused(g, "C")  # C refused here at 1001
+    clock.advance(1.0)
+    with pytest.raises(Shed) as caught:
+        g.enter("B", starts_work=True, since=clock.now - 1.5)  # refused elsewhere at 1000.5
+    assert caught.value.first == clock.now - 1.5 and "; 0 wait before" in caught.value.detail
+    assert "; 1 wait before" in refused(g, "C").detail  # C now stands behind B
+    with pytest.raises(Shed) as again:
+        g.enter("C", starts_work=True, since=clock.now)  # a later place: C keeps its own
+    assert again.value.first == 1001.0

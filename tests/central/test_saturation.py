@@ -16,9 +16,10 @@ import httpx
 from sqlalchemy import event
 
 from central.app import create_app
+from central.queue_ticket import HEADER as TICKET
 from central.receiver import Receiver
 from central.stations import add_station
-from tests.central.support import Api, FakeStation, serve_in_thread
+from tests.central.support import Api, FakeStation, Packet, serve_in_thread
 from wire.codes import TURN_OVER
 from wire.keys import public_pem
 
@@ -122,3 +123,39 @@ def _received(receiver: Receiver) -> list[dict[str, str]]:
         for r in s["records"]
         if r["status"] == "received"
     ]
+
+
+def test_a_station_keeps_its_place_in_line_when_another_process_answers_it(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    """Two processes of one centre (two apps on one database, the same keys), as with
+    `serve --workers 2`: B is refused by the first; C by the second; then B's next request
+    reaches the second with its ticket, and stands before C, who was refused after it."""
+    b, c, d = (second_station(receiver, station, code) for code in ("329104-02", "329104-03", "329104-04"))
+    with (
+        one_turn(receiver) as (url1, _app1),
+        one_turn(receiver) as (url2, _app2),
+        httpx.Client(base_url=url1, timeout=10) as http1,
+        httpx.Client(base_url=url2, timeout=10) as http2,
+    ):
+        assert Api(http1, station).register(station.packet(1)).status_code == 201  # the first process's turn
+        first = Api(http1, b).register(b.packet(1))
+        busy(first)
+        ticket = first.headers[TICKET]
+        assert Api(http2, d).register(d.packet(1)).status_code == 201  # the second process's turn
+        busy(Api(http2, c).register(c.packet(1)))  # C waits there, refused after B
+
+        def register(api: Api, p: Packet, ticket: str) -> httpx.Response:
+            body = httpx.Request("PUT", "/", json={"station_seq": p.seq, "sha256": p.sha256, "size": p.size}).content
+            return api.send(
+                "PUT", f"/v1/stations/{api.station.code}/records/{p.record_uuid}", body, headers={TICKET: ticket}
+            )
+
+        again = register(Api(http2, b), b.packet(1), ticket)
+        busy(again)
+        assert "; 0 wait before this one" in again.json()["detail"]  # first in the second process's line
+        carried, given = (int(t.split(".")[0]) for t in (again.headers[TICKET], ticket))
+        assert abs(carried - given) <= 2  # the same place (ms), carried on
+        behind = register(Api(http2, c), c.packet(1), ticket)  # B's ticket is B's: worth nothing to C
+        busy(behind)
+        assert "; 1 wait before this one" in behind.json()["detail"]

@@ -15,8 +15,9 @@ what tests/sync/test_sync_pipeline.py covers.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,12 +31,14 @@ from station.enroll_synthetic import enroll_synthetic
 from station.sync.busy import BUSY, centre_busy
 from station.sync.client import PatchHandle, PatchResult
 from station.sync.errors import SyncError
+from station.sync.http1 import Exchange, Headers, Response
 from station.sync.service import make_client, make_worker
 from store.outbox import AT_CENTRE, REGISTERED, Outbox
 from store.types import utcnow
 from testing.checker import check
 from testing.harness import CentralServer, join
 from testing.multistation import CHEAP_PASSWORD_HASHER, station_homes
+from wire.codes import QUEUE_TICKET
 
 IDLE_S = 5  # a silent turn ends after this (the centre's --session-idle)
 
@@ -105,6 +108,7 @@ def test_the_receipt_that_ends_the_turn_holds_the_next_record_and_is_shown_as_bu
     assert summary.sent == 1, summary
     told = seen[-1]
     assert told is not None and 1 <= told <= 60, seen  # the receipt said the turn is over
+    assert client.queue_ticket is not None  # and gave this station its place in line
     head = outbox.head()
     assert head is not None and head.state == REGISTERED and head.last_error is None  # held, not failed
     assert head.next_attempt_at is not None
@@ -124,8 +128,49 @@ def test_the_receipt_that_ends_the_turn_holds_the_next_record_and_is_shown_as_bu
     finally:
         worker.client.close()
     assert summary.sent == 1 and outbox.head() is None
+    assert client.queue_ticket is None  # admitted: the place is given up
     assert len(outbox.in_states(tuple(AT_CENTRE), limit=10)) == 2
     assert utcnow() >= head.next_attempt_at
     assert centre_busy(outbox.info(), outbox.head()) is None
     verdict = check(core, one_turn_centre.report())
     assert verdict.failures == 0 and verdict.received == verdict.sealed == 2, verdict.lines()
+
+
+@pytest.mark.timeout(60)
+def test_a_busy_answers_place_in_line_is_sent_back_until_the_station_is_admitted(
+    core: StationCore, other: StationCore, one_turn_centre: CentralServer
+) -> None:
+    join(core, one_turn_centre)
+    assert _ask_about_nothing(core) == "record.not_registered"  # this station holds the one turn
+    waiting = make_client(other)
+    sent: list[str | None] = []
+    start = waiting._start
+
+    def watched(method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Exchange:
+        sent.append(waiting.queue_ticket)
+        return start(method, path, body, headers)
+
+    waiting._start = watched  # type: ignore[method-assign]
+    try:
+        for _ in range(2):
+            with pytest.raises(SyncError) as caught:
+                waiting.head(str(uuid.uuid4()))
+            assert caught.value.code == BUSY
+        ticket = waiting.queue_ticket
+        assert ticket is not None and sent == [None, ticket]  # the second request carried the first's place
+        deadline = time.monotonic() + IDLE_S + 20
+        while True:  # the holder falls silent: its turn ends after IDLE_S, then ours comes
+            with pytest.raises(SyncError) as caught:
+                waiting.head(str(uuid.uuid4()))
+            if caught.value.code != BUSY:
+                break
+            assert time.monotonic() < deadline, "the silent turn never ended"
+            time.sleep(0.2)
+        assert caught.value.code == "record.not_registered"  # admitted
+        assert waiting.queue_ticket is None
+    finally:
+        waiting.close()
+    for garbage in ("", "12", "12.xyz", "1" * 20 + "." + "a" * 32):  # a malformed ticket is never kept
+        waiting.queue_ticket = None
+        waiting._keep_place(Response(503, Headers([(QUEUE_TICKET.encode(), garbage.encode())]), b""))
+        assert waiting.queue_ticket is None, garbage
