@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -105,16 +105,22 @@ def run_iris_session(
     capture_now: threading.Event,
     on_frame: Callable[[np.ndarray], None],
     on_attempt: Callable[[int, dict[str, IrisAttempt]], None] | None = None,
+    exceptions: Sequence[str] = (),
     cancel: CancelToken,
 ) -> dict[str, IrisCapture]:
     """Preview `eyes` until `capture_now` is set, then capture them; the preview stops
-    when this returns or fails (the worker thread owns its whole life)."""
+    when this returns or fails (the worker thread owns its whole life). An eye that is
+    an approved exception is asked of the dual camera as MOSIP does: both eyes, that
+    one in the request's exception[]."""
     camera.start_preview(eyes, on_frame, duration_s=PREVIEW_S)
     try:
         while not capture_now.is_set():
             if cancel.wait(WAIT_SLICE_S):
                 raise Cancelled()
-        return camera.capture_eyes(eyes, attempts=ATTEMPTS, cancel=cancel, on_attempt=on_attempt)
+        asked = "both" if exceptions else eyes
+        return camera.capture_eyes(
+            asked, attempts=ATTEMPTS, exceptions=exceptions, cancel=cancel, on_attempt=on_attempt
+        )
     finally:
         camera.stop_preview()
 
@@ -530,6 +536,7 @@ class IrisPage(StepPage):
             capture_now=self._capture_now,
             on_frame=self._frames,
             on_attempt=lambda n, attempt: self._attempts((n, attempt)),
+            exceptions=tuple(sorted(self.excepted())) if self._session_eyes != "both" else (),
             on_done=self._captured,
             on_failed=self._failed,
             cancellable=True,
