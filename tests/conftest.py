@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 REAL_PASSWORD_HASHING = "real_password_hashing"
+REAL_MIGRATIONS = "real_migrations"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -15,6 +20,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{REAL_PASSWORD_HASHING}: hash passwords with argon2's production settings in this test "
         "(the others use the cheapest ones, see `cheap_password_hashing`)",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{REAL_MIGRATIONS}: an empty station database runs every Alembic migration in this test "
+        "(the others get a copy of one migrated once, see `store_migrated_once`)",
     )
 
 
@@ -40,6 +50,82 @@ def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
         monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     yield
     auth._dummy_hash.cache_clear()
+
+
+class _MigratedStore:
+    """A station database migrated to head once for the run (made on first need), and
+    the copy of it into an empty database."""
+
+    def __init__(self, root: Path) -> None:
+        import threading
+
+        from store.db import migrate
+
+        self.root = root
+        self.migrate = migrate  # the real one, taken before any test replaces it
+        self.path: Path | None = None
+        self.lock = threading.Lock()
+
+    def template(self) -> Path:
+        with self.lock:
+            if self.path is None:
+                from store.db import make_engine
+
+                path = self.root / "template.db"
+                engine = make_engine(path)
+                self.migrate(engine)  # every migration, for real
+                engine.dispose()
+                self.path = path
+            return self.path
+
+    def copy_into(self, engine: Engine) -> None:
+        import sqlite3
+
+        source = sqlite3.connect(self.template())
+        try:
+            with engine.connect() as conn:
+                target = conn.connection.dbapi_connection
+                assert isinstance(target, sqlite3.Connection)
+                source.backup(target)
+        finally:
+            source.close()
+
+
+@pytest.fixture(scope="session")
+def _migrated_store(tmp_path_factory: pytest.TempPathFactory) -> _MigratedStore:
+    return _MigratedStore(tmp_path_factory.mktemp("migrated-store"))
+
+
+@pytest.fixture(autouse=True)
+def store_migrated_once(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, _migrated_store: _MigratedStore
+) -> None:
+    """A new, empty station database gets a copy of one migrated to head once for the
+    run, unless the test is marked `real_migrations`.
+
+    Why: `StationCore.init` runs the eight Alembic migrations on its empty database,
+    about half a second on a busy 2-core machine, and nearly every test makes a station.
+    The copy (SQLite's backup API, into the connection the store already opened) is the
+    database the migrations made, made by the same code once; a database that is not
+    empty (an older revision, a reopened station) still goes through `store.db.migrate`
+    as written. tests/store/test_migrations.py runs the migrations themselves."""
+    if request.node.get_closest_marker(REAL_MIGRATIONS) is not None:
+        return
+    from sqlalchemy import text
+
+    from store import db
+
+    migrate = db.migrate
+
+    def migrate_or_copy(engine: Engine) -> None:
+        with engine.connect() as conn:
+            empty = conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar() == 0
+        if empty:
+            _migrated_store.copy_into(engine)
+        else:
+            migrate(engine)
+
+    monkeypatch.setattr(db, "migrate", migrate_or_copy)
 
 
 @pytest.fixture(scope="session", autouse=True)

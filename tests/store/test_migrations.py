@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -13,6 +14,7 @@ from store.models import Base
 from tests.conftest import database_at_revision
 
 
+@pytest.mark.real_migrations
 def test_empty_database_migrates_to_head_and_matches_the_models(tmp_path: Path):
     db = Database(tmp_path / "empty.db")
     assert current_revision(db.engine) is None
