@@ -119,9 +119,13 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     qtbot.waitUntil(lambda: wf.step == Step.IRIS, timeout=WAIT_MS)
     iris = wizard[Step.IRIS]
     assert isinstance(iris, IrisPage)
-    qtbot.waitUntil(lambda: iris.capturing and iris.analyses_shown >= 1, timeout=WAIT_MS)
-    iris.capture_button.click()
-    qtbot.waitUntil(lambda: IRIS_LEFT in wf.enrollment.items and IRIS_RIGHT in wf.enrollment.items, timeout=WAIT_MS)
+    try:
+        qtbot.waitUntil(lambda: iris.capturing and iris.analyses_shown >= 1, timeout=WAIT_MS)
+        iris.capture_button.click()
+        qtbot.waitUntil(lambda: {IRIS_LEFT, IRIS_RIGHT} <= set(wf.enrollment.items), timeout=WAIT_MS)
+    except Exception:
+        print("DEBUG", wf.step, iris.capturing, iris.frames_shown, iris.analyses_shown, iris.status.line.text())
+        raise
     qtbot.waitUntil(lambda: wf.step == Step.REVIEW, timeout=WAIT_MS)
 
     # Review, then Seal clicked twice: sealed exactly once.
