@@ -162,3 +162,37 @@ def test_a_busy_or_unregistered_camera_is_named_with_its_remedy_and_shown_faulty
     assert supervisor_ctx.devices.states[DeviceKind.IRIS].state == FAULT  # the camera's problem this time
     assert IRIS_LEFT not in wizard.workflow.enrollment.items and not page.capturing
     page.leave()
+
+
+def test_frames_that_arrive_while_one_is_analysed_are_dropped_except_the_newest(
+    qtbot, supervisor_ctx, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    import numpy as np
+
+    import ui.wizard.iris as iris_module
+    from common.progress import CancelToken
+    from ui.tasks import TaskHandle
+
+    release = threading.Event()
+    analysed: list[int] = []
+
+    def slow_checks(frame: np.ndarray, eyes: str) -> dict[str, Any]:
+        analysed.append(int(frame[0, 0, 0]))
+        assert release.wait(10), "the test never released the analysis"
+        return {}
+
+    monkeypatch.setattr(iris_module, "assess_preview", slow_checks)
+    page = iris_module.IrisPage(supervisor_ctx, iris_wizard(supervisor_ctx))
+    qtbot.addWidget(page)
+    page._active = True
+    page._handle = TaskHandle(CancelToken())  # a session running (its frames are shown)
+    for n in range(1, 6):  # five frames while the first is still being analysed
+        page._show_frame(np.full((240, 640, 3), n, np.uint8))  # returns at once: the GUI thread never waits
+    assert page.frames_shown == 5
+    qtbot.waitUntil(lambda: analysed == [1], timeout=WAIT_MS)
+    release.set()
+    qtbot.waitUntil(lambda: analysed == [1, 5] and not page._analysing, timeout=WAIT_MS)  # 2-4 dropped
+    assert page.analyses_shown == 2
+    page._handle.finished.set()
