@@ -196,3 +196,21 @@ def test_frames_that_arrive_while_one_is_analysed_are_dropped_except_the_newest(
     qtbot.waitUntil(lambda: analysed == [1, 5] and not page._analysing, timeout=WAIT_MS)  # 2-4 dropped
     assert page.analyses_shown == 2
     page._handle.finished.set()
+
+
+def test_a_late_answer_of_an_older_session_leaves_the_running_one_alone(qtbot, supervisor_ctx) -> None:  # type: ignore[no-untyped-def]
+    from common.errors import Cancelled
+    from ui.tasks import Failure
+    from ui.wizard.iris import IrisPage
+
+    wizard = iris_wizard(supervisor_ctx)
+    page = shown(qtbot, IrisPage(supervisor_ctx, wizard))
+    qtbot.waitUntil(lambda: page.capturing and page.analyses_shown >= 1, timeout=WAIT_MS)
+    running = page._handle
+    # A cancelled session's answer reaches the GUI thread after the next session began
+    # (its task stopped `running` on the worker first): it must not end the new one.
+    page._failed(page._session - 1, Failure(Cancelled(), ""))
+    assert page._handle is running and page.capturing and page.capture_button.isEnabled()
+    page.capture_button.click()
+    qtbot.waitUntil(lambda: wizard.workflow.complete(Step.IRIS), timeout=WAIT_MS)
+    page.leave()

@@ -368,6 +368,7 @@ class IrisPage(StepPage):
         self._waiting_frame: tuple[np.ndarray, str] | None = None
         self._exception_eye: str | None = None
         self._start_after: set[str] | None = None
+        self._session = 0  # which session's answer is awaited (see `_ended`)
         self._held: _Held | None = None
         self.threshold = IrisCamera.device_threshold
         self.frames_shown = 0
@@ -529,6 +530,8 @@ class IrisPage(StepPage):
         self.threshold = type(device).device_threshold
         self.device_label.setText(device_line(self.ctx, DeviceKind.IRIS))
         self.messages.look()
+        self._session += 1
+        session = self._session
         self._handle = self.ctx.tasks.run(
             run_iris_session,
             device,
@@ -537,8 +540,8 @@ class IrisPage(StepPage):
             on_frame=self._frames,
             on_attempt=lambda n, attempt: self._attempts((n, attempt)),
             exceptions=tuple(sorted(self.excepted())) if self._session_eyes != "both" else (),
-            on_done=self._captured,
-            on_failed=self._failed,
+            on_done=lambda captures: self._captured(session, captures),
+            on_failed=lambda failure: self._failed(session, failure),
             cancellable=True,
             owner=self,
             name="iris session",
@@ -605,10 +608,16 @@ class IrisPage(StepPage):
         shown = ", ".join(f"{self._eye_title(e)} {a.device_score:.0f}" for e, a in attempt.items())
         self.messages.attempt(str(number), str(ATTEMPTS), shown)
 
-    def _ended(self) -> bool:
-        """The session ended: start the one asked for meanwhile. True if its result is
-        stale (the session was cancelled, or the page left): a capture that arrives after
-        the operator moved on is dropped, never saved."""
+    def _ended(self, session: int) -> bool:
+        """Session `session` ended: start the one asked for meanwhile. True if its result
+        is stale (the session was cancelled, or the page left): a capture that arrives
+        after the operator moved on is dropped, never saved.
+
+        Trap: a task stops `running` on its worker thread before its answer reaches this
+        thread, so a new session may have started meanwhile; an older session's answer
+        is stale and leaves the current one alone."""
+        if session != self._session:
+            return True
         handle, self._handle = self._handle, None
         self._waiting_frame = None
         stale = handle is None or handle.cancel_token.cancelled or not self._active
@@ -618,8 +627,8 @@ class IrisPage(StepPage):
         self._set_buttons()
         return stale
 
-    def _captured(self, captures: dict[str, IrisCapture]) -> None:
-        if self._ended():
+    def _captured(self, session: int, captures: dict[str, IrisCapture]) -> None:
+        if self._ended(session):
             return
         self.checks.reset(self.tr("Of the captured images"))
         for eye, capture in captures.items():
@@ -662,8 +671,8 @@ class IrisPage(StepPage):
         else:
             self.messages.saved()
 
-    def _failed(self, failure: Failure) -> None:
-        if self._ended() or failure.cancelled:
+    def _failed(self, session: int, failure: Failure) -> None:
+        if self._ended(session) or failure.cancelled:
             return
         self.preview.placeholder = self.tr("No picture")
         self.preview.set_frame(None, self._session_eyes)
