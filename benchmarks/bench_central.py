@@ -344,6 +344,29 @@ def jain(values: list[int]) -> float | None:
     return round(sum(values) ** 2 / (len(values) * sum(v * v for v in values)), 3)
 
 
+def _least_served(
+    log: PhaseLog, stations: list[SimStation], per_station: Counter[int], begin: float, end: float
+) -> dict[str, Any]:
+    """For the tenth of the stations that delivered least in the window: what they were told
+    (busy answers in the window, the Retry-After asked) and their deliveries, against the
+    rest, to tell a station kept waiting by the centre from one that waited by itself."""
+    ranked = sorted(stations, key=lambda st: per_station.get(st.index, 0))
+    low = ranked[: max(1, len(ranked) // 10)]
+
+    def told(group: list[SimStation]) -> dict[str, Any]:
+        busy = [[a for t, a in log.station_busy.get(st.index, []) if begin <= t <= end] for st in group]
+        asked = [a for answers in busy for a in answers]
+        return {
+            "stations": len(group),
+            "delivered_mean": round(statistics.fmean(per_station.get(st.index, 0) for st in group), 2),
+            "busy_answers_mean": round(statistics.fmean(len(b) for b in busy), 2),
+            "retry_after_mean_s": round(statistics.fmean(asked), 1) if asked else None,
+            "retry_after_max_s": max(asked, default=None),
+        }
+
+    return {"least_tenth": told(low), "rest": told(ranked[len(low) :])} if len(ranked) > len(low) else told(low)
+
+
 def summarise(
     log: PhaseLog, stations: list[SimStation], *, warmup: float, seconds: float, started: float
 ) -> dict[str, Any]:
@@ -363,6 +386,7 @@ def summarise(
         "delivered_per_station_mean": round(len(window) / max(1, len(stations)), 2),
         "stations_with_nothing_delivered": sum(1 for st in stations if per_station.get(st.index, 0) == 0),
         "stations_that_ran_dry": dry,
+        "least_served": _least_served(log, stations, per_station, begin, end),
         "backpressure": dict(log.busy),
         "turns_handed_back": log.turns_over,
         "retry_after_p50_s": _percentile(log.retry_after_s, 0.5),

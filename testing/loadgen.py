@@ -313,6 +313,8 @@ class PhaseLog:
     turns_over: int = 0  # receipts that ended the station's turn (X-Turn-Over)
     retry_after_s: list[float] = field(default_factory=list)  # what the centre asked, per busy answer
     waits_s: list[float] = field(default_factory=list)  # what the stations then waited (jitter included)
+    # per station index: (monotonic, seconds asked) of each busy answer, for who waited how long
+    station_busy: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     request_times: list[float] = field(default_factory=list)  # monotonic, when each was sent
@@ -510,6 +512,9 @@ class StationClient:
                 if exc.busy:
                     self.log.busy[exc.kind] += 1
                     self.log.retry_after_s.append(exc.retry_after or 0.0)
+                    self.log.station_busy.setdefault(self.st.index, []).append(
+                        (time.monotonic(), exc.retry_after or 0.0)
+                    )
                 else:
                     self.log.errors[exc.kind] += 1
                     retry_after = None
