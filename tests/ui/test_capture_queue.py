@@ -81,3 +81,14 @@ def test_drop_forgets_the_queue_and_cancels_only_a_running_capture() -> None:
     queue.cancel()
     assert not finished.cancel_token.cancelled
     assert not queue.ended(active=True)
+
+
+def test_a_capture_counts_as_running_until_its_result_is_delivered() -> None:
+    queue = CaptureQueue()
+    handle = running_task(queue)
+    handle.finished.set()  # the worker is done; its result has not reached the GUI thread
+    assert queue.running  # so a click now is queued behind it, not started beside it
+    started: list[str] = []
+    queue.after(lambda: started.append("next"))
+    assert not handle.cancel_token.cancelled  # a finished capture's result is still taken
+    assert not queue.ended(active=True) and started == ["next"]

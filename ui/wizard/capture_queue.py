@@ -9,9 +9,10 @@ on the GUI thread and is stale if it was cancelled or the page was left meanwhil
 the operator had moved on, so the page discards it (`ended`).
 
 Trap: a task's `running` turns false on the worker thread, before its result is
-delivered. `cancel` and `drop` leave such a result alone (it is still taken);
-`stop` marks it stale too, which is what leaving the page needs (the page may be
-entered again before the result arrives).
+delivered. The queue counts the capture as running until the result is delivered, so
+no second capture starts in between; `cancel` and `drop` leave such a result alone (it
+is still taken); `stop` marks it stale too, which is what leaving the page needs (the
+page may be entered again before the result arrives).
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ class CaptureQueue:
 
     @property
     def running(self) -> bool:
-        return self.handle is not None and self.handle.running
+        """A capture is under way until its result has been delivered (`ended`), not
+        only until its task stops on the worker: a capture started in between would have
+        its handle taken by the earlier result, run unseen, and let a third one start
+        beside it on the same device."""
+        return self.handle is not None
 
     @property
     def cancelled(self) -> bool:
