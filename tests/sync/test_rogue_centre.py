@@ -34,7 +34,7 @@ from station.sync.trust import ReceiptVerifier
 from store.models import Enrollment
 from store.outbox import AT_CENTRE, EXPORTED, PENDING, REJECTED, Outbox
 from testing.checker import check
-from testing.harness import CentralServer, central, join, station_env
+from testing.harness import CentralServer, central_here, join, station_env
 from testing.rogue_centre import FORGERIES, Forgery, RogueCentre, statement
 from tests.conftest import SUPERVISOR_PASSWORD
 from wire.keys import load_ed25519_private
@@ -232,7 +232,10 @@ def export_all(core: StationCore, folder: Path) -> list[str]:
 
 
 def import_at_real_centre(server: CentralServer, folder: Path) -> None:
-    result = central(server.home, "import", str(folder))
+    """`station-central import` in this process (the command's own code, without a new
+    interpreter: a second a call on a busy machine); tests/sync/test_sync_e2e.py runs
+    the command in a process of its own."""
+    result = central_here(server.home, "import", str(folder))
     assert result.returncode == 0, result.stderr
 
 
