@@ -74,7 +74,7 @@ class _Geometry:
         self.page_w = THERMAL_WIDTH_MM if thermal else 105.0
         self.page_h = 148.0  # A6; the thermal page is measured
         self.margin = 5.0 if thermal else 8.0
-        self.qr_mm = 32.0 if thermal else 36.0
+        self.qr_mm = 32.0 if thermal else 28.0  # A6: room for a demo box, a two-line name and the biometrics row
         self.label_w = 24.0 if thermal else 31.0
         self.title_pt = 10.5 if thermal else 12.0
         self.reg_pt = 16.0 if thermal else 19.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,25 @@ def test_receipt_pdf_has_the_reg_no_as_text_and_never_the_full_nik(  # type: ign
         assert (round(width), round(height)) == (105, 148)
     else:
         assert round(width) == 80 and 100 <= height <= 200
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_a6_receipt_of_a_demo_record_with_its_biometrics_line_fits_its_page(  # type: ignore[no-untyped-def]
+    enrolled, tmp_path: Path, lang: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx, report, _, _ = enrolled
+    receipt = receipt_data(ctx.core, reg_no=report.first_reg)
+    assert receipt.demo and receipt.items  # the tallest receipt: the demo box and the biometrics row
+    excepted = {"finger_2", "finger_7", "iris_left"}  # every group with an exception: the longest line
+    tallest = replace(
+        receipt,
+        name="Siti Nurhaliza Binti Abdurrahman Wahyuningsih Kusumawardhani",  # a made-up long name: two lines
+        items=tuple((kind, kind not in excepted) for kind, _ in receipt.items),
+    )
+    for data in (receipt, tallest):
+        with caplog.at_level("WARNING", logger="ui.receipt"):
+            write_receipt_pdf(data, tmp_path / "a6.pdf", layout="a6", lang=lang)
+    assert not [r for r in caplog.records if "overflows" in r.getMessage()], caplog.text
 
 
 def test_a_real_station_receipt_has_no_demo_watermark(enrolled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
