@@ -51,8 +51,25 @@ def _signature_png(payload: bytes) -> bytes:
     return render_png(decoded.strokes, pad_max=decoded.pad_max, size=SIGNATURE_SIZE)
 
 
+IRIS_THUMB = (160, 120)  # a 640x480 K3 eye at the size the review shows it
+
+
+def _iris_png(payload: bytes) -> bytes:
+    """The eye of an ISO/IEC 19794-6 K3 record (devices.iris.iso19794_6 refuses a hostile one)."""
+    import cv2
+
+    from devices.iris.iso19794_6 import decode_iris_record
+
+    image = decode_iris_record(payload).image
+    ok, png = cv2.imencode(".png", cv2.resize(image, IRIS_THUMB, interpolation=cv2.INTER_AREA))
+    if not ok:
+        raise ValueError("the iris thumbnail could not be encoded")
+    return bytes(png.tobytes())
+
+
 def item_images(items: Iterable[CapturedItem]) -> dict[str, bytes]:
-    """kind -> PNG thumbnail bytes, for every captured item (exceptions have none)."""
+    """kind -> PNG thumbnail bytes, for every captured item (exceptions have none).
+    Slow (image codecs, JPEG 2000 for the irises): call it off the GUI thread."""
     out: dict[str, bytes] = {}
     for item in items:
         if item.payload is None:
@@ -64,6 +81,8 @@ def item_images(items: Iterable[CapturedItem]) -> dict[str, bytes]:
                 out[item.kind] = _wsq_png(item.payload)
             elif item.kind == SIGNATURE and item.format == ItemFormat.SIGNATURE_VECTORS.value:
                 out[item.kind] = _signature_png(item.payload)
+            elif item.format == ItemFormat.ISO_19794_6.value:
+                out[item.kind] = _iris_png(item.payload)
         except Exception:  # a picture that cannot be drawn must not hide the rest of the review
             log.exception("could not render item %s for review", item.kind)
     return out

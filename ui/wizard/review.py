@@ -27,15 +27,12 @@ from PySide6.QtWidgets import (
 
 from common.biometrics import (
     FACE,
-    IRIS_ITEM_KINDS,
     IRIS_LEFT,
     IRIS_RIGHT,
     ITEM_EXCEPTION_LABELS,
     SIGNATURE,
-    CapturedItem,
     FingerPosition,
     ItemException,
-    ItemFormat,
 )
 from station.demographics import FIELD_LABELS
 from station.nik import mask_nik
@@ -48,33 +45,6 @@ from ui.widgets import MessageLine
 from ui.wizard.base import StepPage, WizardController
 
 log = logging.getLogger(__name__)
-
-IRIS_THUMB = (160, 120)  # a 640x480 K3 eye at the size the review shows it
-
-
-def review_images(items: list[CapturedItem]) -> dict[str, bytes]:
-    """Off the GUI thread: the core's thumbnails (station.review.item_images) and each
-    iris's, its ISO/IEC 19794-6 K3 record decoded (a record that does not decode is
-    logged and left without a picture, like any other)."""
-    import cv2
-
-    from devices.iris.iso19794_6 import IrisRecordError, decode_iris_record
-
-    out = item_images(items)
-    for item in items:
-        if item.kind not in IRIS_ITEM_KINDS.values() or not item.payload:
-            continue
-        if item.format != ItemFormat.ISO_19794_6.value:
-            continue
-        try:
-            image = decode_iris_record(item.payload).image
-        except IrisRecordError as exc:
-            log.warning("could not render item %s for review: %s", item.kind, exc)
-            continue
-        ok, png = cv2.imencode(".png", cv2.resize(image, IRIS_THUMB, interpolation=cv2.INTER_AREA))
-        if ok:
-            out[item.kind] = png.tobytes()
-    return out
 
 
 class ReviewPage(StepPage):
@@ -189,7 +159,7 @@ class ReviewPage(StepPage):
         self.images = {}
         self._render()
         items = [item for _kind, item in self.wizard.snapshot.items]
-        self.ctx.tasks.run(review_images, items, on_done=self._images, name="review images", owner=self)
+        self.ctx.tasks.run(item_images, items, on_done=self._images, name="review images", owner=self)
         self.seal_button.setFocus()
 
     def _render(self) -> None:
