@@ -35,8 +35,9 @@ admission is by station, not by request:
   away longer and leave the turns idle (measured: 5 records/s instead of 24).
 Traps:
 - All of it is per `serve` process (each has its own work slots and turns). With
-  several processes a station's connections may reach another one, where its place is
-  its own refusals there; the order is then approximately, not exactly, global.
+  several processes a station's connections may reach another one; its queue ticket
+  (central.queue_ticket, `enter(since=...)`) gives that one its place, so the order is
+  global up to the nodes' clocks. A station without a ticket joins at the back.
 - Memory is bounded: at most `max_sessions` turns and `max_waiters` waiters (waiters
   not heard from for `WAITER_TTL_S` are forgotten); past the cap a station is refused
   with the longest Retry-After and not remembered.
