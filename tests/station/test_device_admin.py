@@ -24,6 +24,7 @@ from station.sync.packets import CENTRAL_KEY
 from station.sync.trust import RECEIPT_KEY
 from store.models import AuditEvent, SelfTestRun
 from tests.conftest import SUPERVISOR_PASSWORD
+from tests.station.test_selftest import FAST_PAD
 from wire.keys import central_bundle
 
 TECH_PASSWORD = "rahasia-tek-1"
@@ -157,6 +158,8 @@ def test_a_training_fault_is_set_in_memory_audited_and_only_on_a_demo_station(de
 @pytest.mark.timeout(60)
 def test_a_stored_self_test_names_the_authenticated_technician_or_the_terminal(demo) -> None:  # type: ignore[no-untyped-def]
     core = demo
+    core.config.signature.options.update(FAST_PAD)  # whose run it is, not the pad's pace
+    save_config(core.config, core.home)
     tech = core.auth.login("teknisi", TECH_PASSWORD)
     report = run_selftest(core, technician=tech, kinds=[DeviceKind.SIGNATURE], include_station=False)
     assert report.technician == "teknisi" and report.by is tech

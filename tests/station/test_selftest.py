@@ -31,13 +31,22 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]
     return rc, json.loads(out)
 
 
-def use_simulators(home: Path, **faults: str) -> None:
+# The simulated pad playing its gestures twice as fast, back to back at the line rate:
+# tests/devices/test_signature_selftest.py runs every step and fault this way. A test
+# whose subject is not the pad's pace takes it (at the real pace a pad's self-test is
+# about 5 s; test_all_simulators_pass keeps the real pace).
+FAST_PAD = {"tempo": 2.0, "packet_rate": "line"}
+
+
+def use_simulators(home: Path, *, fast_pad: bool = False, **faults: str) -> None:
     config = load_config(home)
     sims = (("camera", "opencv-sim"), ("fingerprint", "ef01-sim"), ("signature", "isdv4-sim"), ("iris", "sbi-iris-sim"))
     for kind, driver in sims:
         cfg = getattr(config, kind)
         cfg.driver = driver
         cfg.options = {"fault": faults[kind]} if kind in faults else {}
+        if kind == "signature" and fast_pad:
+            cfg.options.update(FAST_PAD)
     save_config(config, home)
 
 
@@ -77,7 +86,7 @@ def test_all_simulators_pass_and_the_run_is_stored_with_the_technician(core, cap
     ],
 )
 def test_an_injected_fault_is_named_with_its_remedy(core, capsys, kind, fault, step, code):
-    use_simulators(core.home, **{kind: fault})
+    use_simulators(core.home, fast_pad=True, **{kind: fault})
     rc, report = run_json(capsys, "--lang", "en", "selftest", "--device", kind)
     assert rc == 1
     failed = {n: s for n, s in steps(report, kind).items() if not s["passed"]}
@@ -210,7 +219,7 @@ def test_devices_set_takes_a_technicians_password_and_is_audited_under_that_acco
 
 @pytest.mark.timeout(120)
 def test_selftest_with_technician_stores_the_authenticated_account(core, capsys, monkeypatch):
-    use_simulators(core.home)
+    use_simulators(core.home, fast_pad=True)
     add_account(core, "teknisi", "technician", "rahasia-tek-1")
     add_account(core, "ani", "operator", "rahasia-ani-1")
     run = ("--lang", "en", "selftest", "--device", "signature", "--json", "--technician")
