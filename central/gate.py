@@ -139,6 +139,7 @@ class SessionGate:
         self._lock = threading.Lock()
         self._turns: dict[str, _Turn] = {}
         self._waiting: dict[str, _Waiter] = {}  # insertion order == order of first refusal
+        self._admitted: dict[str, float] = {}  # when each station's latest turn began (bounded)
         self._ended: deque[float] = deque(maxlen=4096)
         self._born = clock()
         self._turn_s = min(FIRST_GUESS_TURN_S, session_max_s)
@@ -175,6 +176,10 @@ class SessionGate:
             if free > 0 and self._holding_ahead(station, now, stop_at=free) < free:
                 self._waiting.pop(station, None)
                 self._turns[station] = _Turn(started=now, last_seen=now, inflight=1)
+                self._admitted.pop(station, None)
+                self._admitted[station] = now
+                if len(self._admitted) > self.max_waiters + self.max_sessions:
+                    del self._admitted[next(iter(self._admitted))]  # the longest ago
                 return
             raise self._refuse(station, now, fresh=False)
 
@@ -306,6 +311,8 @@ class SessionGate:
         """Put `station` in line at `since` (a ticket's first refusal), unless it already
         stands there or earlier; the list stays in order of first refusal."""
         since = min(since, now)
+        if since <= self._admitted.get(station, float("-inf")):
+            return  # a place it has had its turn for since: replaying the ticket earns nothing
         waiter = self._waiting.get(station)
         if waiter is not None and waiter.first <= since:
             return

@@ -319,3 +319,26 @@ def test_a_ticket_puts_a_station_at_its_earlier_place_and_never_moves_one_back()
     with pytest.raises(Shed) as again:
         g.enter("C", starts_work=True, since=clock.now)  # a later place: C keeps its own
     assert again.value.first == 1001.0
+
+
+def test_a_ticket_replayed_after_its_turn_earns_nothing() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1, session_records=1)
+    served(g, "A")
+    first = refused(g, "B").first
+    assert first is not None
+    refused(g, "C")
+    clock.advance(1.0)
+    g.enter("A", starts_work=True)
+    g.committed("A")  # hands the turn back: B, first in line, takes it
+    g.leave("A")
+    served(g, "B")
+    g.enter("B", starts_work=True)
+    g.committed("B")  # and B's turn ends too
+    g.leave("B")
+    clock.advance(0.1)
+    served(g, "C")  # C, first in line now, has the turn
+    with pytest.raises(Shed) as caught:
+        g.enter("B", starts_work=True, since=first)  # B's old ticket, from before its turn
+    assert caught.value.first is not None and caught.value.first > first  # B stays at the back
+    assert "; 1 wait before" in caught.value.detail  # behind A
