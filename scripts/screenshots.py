@@ -1,13 +1,19 @@
 """Render the app's screens offscreen into docs/screenshots/ (Bahasa Indonesia, 1366x768).
 
-A throwaway demo station with simulated devices (the iris camera is the SBI
-simulator's); the real MainWindow is driven through one enrollment and each screen is
-grabbed on the way, the iris step with its live preview and checks:
+A throwaway demo station with the demo's simulated kit (camera opencv-sim, SBI slap
+scanner sbi-finger-sim, signature pad isdv4-sim, SBI dual-iris camera sbi-iris-sim); the
+real MainWindow is driven through one enrollment and each screen is grabbed on the way:
+the photo step with its live preview and checks, the signature with its strokes, the
+slap view after its first slap (while the second one's live preview runs), the iris
+step with its live preview and checks:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
 
-The photo, fingerprint and signature steps mid-capture, the look-up page and the
-receipt have their own shots (made with the tests of those screens).
+Only this station is slowed down for the grabs: the camera never takes the photo by
+itself (it is taken by hand once every check is green), the pad's capture waits for Done
+instead of ending on an idle pen, and the slap scanner holds each capture two seconds so
+that its live preview is on screen. The look-up page, the receipt, the queue and the
+consoles have their own shots (made with the tests of those screens).
 """
 
 from __future__ import annotations
@@ -47,6 +53,21 @@ def settle(seconds: float = 0.3) -> None:
         time.sleep(0.005)
 
 
+def wait_quiet(count: Any, quiet_s: float, timeout_s: float, what: str) -> None:
+    """Wait until `count()` has not changed for `quiet_s` (a pen lifted at the end of a
+    signature), at most `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    last, since = count(), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+        now = count()
+        if now != last:
+            last, since = now, time.monotonic()
+
+
 def grab(widget: QWidget, name: str) -> None:
     settle()
     widget.grab().save(str(OUT / name))
@@ -66,6 +87,7 @@ def main() -> None:
     from ui.main_window import MainWindow
     from ui.setup import SetupDialog
     from ui.tasks import Tasks
+    from ui.wizard.signature import SignaturePage
 
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_app()
@@ -92,11 +114,13 @@ def main() -> None:
         )
         core.config.demo = True
         core.config.camera.driver = "opencv-sim"
-        core.config.fingerprint.driver = "ef01-sim"
+        core.config.fingerprint.driver = "sbi-finger-sim"
         core.config.signature.driver = "isdv4-sim"
         core.config.iris.driver = "sbi-iris-sim"
-        core.config.fingerprint.options.update(appear_after=1)
+        core.config.camera.options.update(required_passes=100_000)  # the photo is taken by hand
+        core.config.fingerprint.options.update(capture_delay_s=2.0)  # each slap's preview stays on screen
         core.config.signature.options.update(tempo=4.0)
+        SignaturePage.idle_finish_s = None  # the capture ends on Done, after the grab
         save_config(core.config, home)
         spv = User("supervisor", "Supervisor Latihan", Role.SUPERVISOR)
         enroll_synthetic(core, 12, seed=40, operator=spv, approver=spv)
@@ -137,7 +161,41 @@ def main() -> None:
         grab(w, "wizard-demographics.png")
         demo.line("nik").setText(resident.nik)  # type: ignore[attr-defined]
         demo.next_button.click()  # type: ignore[attr-defined]
-        wait_until(lambda: wf.step == Step.IRIS, 120, "the captures before the iris")
+
+        photo = page.pages[Step.PHOTO]
+        checks = photo.checks  # type: ignore[attr-defined]
+        wait_until(
+            lambda: (
+                page.current is photo
+                and photo.preview.frames_painted >= 10  # type: ignore[attr-defined]
+                and all(checks.passed(name) for name in checks.rows)
+            ),
+            60,
+            "the photo preview with every check green",
+        )
+        grab(w, "wizard-photo.png")
+        photo.manual_button.click()  # type: ignore[attr-defined]
+
+        wait_until(lambda: wf.step == Step.SIGNATURE, 60, "the photo saved")
+        signature = page.pages[Step.SIGNATURE]
+        canvas = signature.canvas  # type: ignore[attr-defined]
+        wait_until(lambda: page.current is signature and canvas.ink_points > 0, 60, "the pen on the pad")
+        wait_quiet(lambda: canvas.points_seen, 1.0, 60, "the end of the signature")
+        grab(w, "wizard-signature.png")
+        signature.done_button.click()  # type: ignore[attr-defined]
+
+        wait_until(lambda: wf.step == Step.FINGERPRINTS, 60, "the signature saved")
+        fingers = page.pages[Step.FINGERPRINTS]
+        wait_until(lambda: page.current is fingers and fingers.slaps is not None, 60, "the slap scanner")  # type: ignore[attr-defined]
+        slaps = fingers.slaps  # type: ignore[attr-defined]
+        wait_until(
+            lambda: len(slaps.kept) >= 1 and slaps.capturing and slaps.preview_frames >= 3,
+            60,
+            "the first slap kept and the second one's live preview",
+        )
+        grab(w, "wizard-fingers.png")
+
+        wait_until(lambda: wf.step == Step.IRIS, 120, "the slaps")
         iris = page.pages[Step.IRIS]
         wait_until(lambda: page.current is iris and iris.analyses_shown >= 3, 60, "the iris preview")  # type: ignore[attr-defined]
         grab(w, "wizard-iris.png")
@@ -151,6 +209,7 @@ def main() -> None:
         grab(w, "wizard-sealed.png")
         page.sealed_page.next_button.click()
         wait_until(lambda: w.stack.currentWidget() is w.home, 10, "home")
+        w.resize(1366, 768)  # the sealed page's receipt made the window taller
         w.lock()
         grab(w, "lock.png")
         w.close()
