@@ -261,6 +261,9 @@ def test_a_run_is_stored_even_when_the_console_is_closed_during_it(qtbot, ctx) -
     from ui.console_devices import DeviceConsole
 
     technician(ctx)
+    # The pad's gestures twice as fast at the line rate (the run still lasts seconds,
+    # its stream step alone 3 s): what matters is that the console closes mid-run.
+    ctx.core.config.signature.options.update(tempo=2.0, packet_rate="line")
     widget = DeviceConsole(ctx)
     widget.show()
     qtbot.waitUntil(lambda: widget.run_all_button.isEnabled(), timeout=WAIT_MS)
