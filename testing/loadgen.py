@@ -8,8 +8,9 @@ way station.sync.worker does (docs/sync-protocol.md):
 - sends each packet in PATCH chunks with `Upload-Checksum`, the last one carrying
   `Upload-Commit: ?1`, and takes the 200's verdict only after `wire.receipts.verify_verdict`
   passes against its own station, uuid, station_seq and packet hash;
-- after any failure, asks the centre (`PUT .../records/{uuid}`) where the record stands
-  before sending on, and commits with `POST .../commit` when all bytes are there;
+- after any failure but a busy answer (the centre did nothing then), asks the centre
+  (`PUT .../records/{uuid}`) where the record stands before sending on, and commits with
+  `POST .../commit` when all bytes are there;
 - on 503 or 429 waits the `Retry-After` with the station's own jitter
   (station.sync.policy.Backoff, the same call the worker makes), per record;
 - after a receipt carrying `X-Turn-Over` (its turn is used up while others wait) waits
@@ -507,7 +508,7 @@ class StationClient:
                     await asyncio.sleep(max(0.0, min(delay, stop_at - time.monotonic())))
             except LoadError as exc:
                 attempts += 1
-                self.check_first = True
+                self.check_first = self.check_first or not exc.busy  # busy: the centre did nothing
                 retry_after = exc.retry_after
                 if exc.busy:
                     self.log.busy[exc.kind] += 1

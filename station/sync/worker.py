@@ -325,7 +325,7 @@ class SyncWorker:
                 blob = path.read_bytes()
             except FileNotFoundError:
                 raise SyncError("commit.rejected", f"packet file missing: {path.name}") from None
-            if rec.state in (REGISTERED, UPLOADING, UPLOADED) and rec.last_error is None:
+            if rec.state in (REGISTERED, UPLOADING, UPLOADED) and rec.last_error in (None, BUSY):
                 offset = rec.upload_offset  # registered ahead; a stale offset is answered with 409 and a HEAD
             else:
                 # First contact, or after an ambiguous failure: ask the centre where it stands.
@@ -749,9 +749,13 @@ class SyncWorker:
         detail = f"HTTP {exc.http_status}, Retry-After {asked}"
         summary.errors.append(f"{rec.reg_no}: {BUSY}")
         self._set_info(last_attempt_at=now, last_error=BUSY)
+        # A busy answer means the centre did nothing (wire.codes: transient): a record it
+        # already holds keeps its state and offset, so its next try sends on without first
+        # asking where it stands (one admitted request less per refusal, at a busy centre).
+        held = rec.state in (REGISTERED, UPLOADING, UPLOADED)
         self._move(
             rec.uuid,
-            WAITING_RETRY,
+            RecordState(rec.state) if held else WAITING_RETRY,
             f"attempt {attempt}, centre busy ({detail}), next try at {next_at:%H:%M:%S} UTC",
             attempts=attempt,
             next_attempt_at=next_at,

@@ -229,6 +229,7 @@ def test_a_busy_answer_to_a_patch_written_ahead_makes_its_record_wait_as_asked_w
     out = Outbox(station.db)
     assert out.get(first).state in ("RECEIVED", "PRINT_READY")  # type: ignore[union-attr]
     waiting = out.get(second)
-    assert waiting is not None and waiting.state == "WAITING_RETRY" and waiting.last_error == "sync.busy"
+    # held where it was (busy: the centre did nothing), to be sent on at its time without asking first
+    assert waiting is not None and waiting.state == "UPLOADING" and waiting.last_error == "sync.busy"
     assert waiting.next_attempt_at is not None and waiting.next_attempt_at >= before + timedelta(seconds=30)
     assert (second, first) in spy.after and second not in asked  # nothing more was sent for it before its time

@@ -122,15 +122,27 @@ def test_the_receipt_that_ends_the_turn_holds_the_next_record_and_is_shown_as_bu
     # the turn ended with the receipt: the other station, first in line, has it
     assert _ask_about_nothing(other) == "record.not_registered"
 
-    # The station's next run waits as told, then the record arrives once.
+    # Its record, tried now (the wait shown above is cleared), is refused while the other
+    # station holds the turn (busy: the centre did nothing, so the record keeps its state
+    # and is not asked about), and arrives once that turn has ended by silence.
+    outbox.set_fields(head.uuid, next_attempt_at=None)
+    asked: list[str] = []
+    register = client.register
+
+    def ask(record_uuid: str, *args: object, **kwargs: object) -> dict[str, object]:
+        asked.append(record_uuid)
+        return register(record_uuid, *args, **kwargs)  # type: ignore[arg-type]
+
+    client.register = ask  # type: ignore[method-assign]
     try:
         summary = worker.run(until_idle=True, wait_for_retry=True, timeout_s=told * 1.5 + IDLE_S + 30)
     finally:
         worker.client.close()
+    assert summary.retries >= 1 and f"{head.reg_no}: {BUSY}" in summary.errors  # refused at least once
+    assert asked == []  # and sent on each time without asking where it stands
     assert summary.sent == 1 and outbox.head() is None
     assert client.queue_ticket is None  # admitted: the place is given up
     assert len(outbox.in_states(tuple(AT_CENTRE), limit=10)) == 2
-    assert utcnow() >= head.next_attempt_at
     assert centre_busy(outbox.info(), outbox.head()) is None
     verdict = check(core, one_turn_centre.report())
     assert verdict.failures == 0 and verdict.received == verdict.sealed == 2, verdict.lines()
