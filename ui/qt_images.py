@@ -11,10 +11,8 @@ import logging
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (
-    QLabel,
-)
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +45,41 @@ def show_image(label: QLabel, data: bytes | None, size: QSize, empty: str) -> No
         label.setText(empty)
         return
     label.setPixmap(pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+
+class FittedImage(QLabel):
+    """A picture drawn as large as the label's space allows, its proportions kept: the
+    receipt preview fits a 1366 x 768 counter screen and grows on a larger one. The
+    original is kept, so growing again stays sharp."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._original = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The layout, not the picture, sizes the label: a picture that sized it would
+        # shrink it on every fit, and the fit would shrink the picture again.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_image(self, image: QImage) -> None:
+        self._original = QPixmap.fromImage(image)
+        self._fit()
+
+    def original(self) -> QPixmap:
+        return self._original
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._original.isNull():
+            return
+        room = self.contentsRect().size()
+        target = self._original.size().scaled(room, Qt.AspectRatioMode.KeepAspectRatio)
+        if target.width() > self._original.width():  # never larger than drawn: it would blur
+            target = self._original.size()
+        self.setPixmap(
+            self._original.scaled(
+                target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )

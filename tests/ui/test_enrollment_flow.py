@@ -154,6 +154,8 @@ def test_a_full_enrollment_from_ticket_to_receipt(qtbot, ctx, indonesian) -> Non
     assert sealed.pdf_path.exists()
     preview = sealed.preview.pixmap()  # the receipt as it will print, beside Print and Save
     assert not preview.isNull() and preview.width() < preview.height()
+    w.resize(1366, 768)  # a kecamatan counter's screen: the whole page fits, the receipt with it
+    qtbot.waitUntil(lambda: w.height() <= 768 and sealed.preview.pixmap().height() <= sealed.preview.height())
     text = pypdf.PdfReader(str(sealed.pdf_path)).pages[0].extract_text()
     assert reg_no in text and resident.nik not in text
 

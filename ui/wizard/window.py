@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,6 +29,7 @@ from station.receipt import ReceiptData, receipt_data
 from station.workflow import ORDER, STEP_LABELS, Step
 from store.records import SealResult
 from ui.messages import OkMsg, ScreenMessages
+from ui.qt_images import FittedImage
 from ui.receipt import print_receipt, render_receipt_image, save_receipt_as, write_receipt_pdf
 from ui.tasks import Failure
 from ui.widgets import MessageLine, PageStack
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 PAGES: list[type[StepPage]] = [DemographicsPage, PhotoPage, SignaturePage, FingerprintPage, IrisPage, ReviewPage]
 RECEIPTS_DIR = "receipts"
 PREVIEW_DPI = 100.0  # an A6 page is then about 413 x 583 pixels: readable beside the buttons
+MIN_PREVIEW_DPI = 60.0  # the smallest it is shown (248 x 350 pixels), on a small screen
 CURRENT_STYLE = "font-weight: bold; color: white; background: #0b5394; border-radius: 4px; padding: 4px 10px;"
 DONE_STYLE = "color: #1b7f3b; padding: 4px 10px;"
 TODO_STYLE = "color: #666; padding: 4px 10px;"
@@ -92,7 +94,6 @@ class SealedPage(QWidget):
         self.receipt: ReceiptData | None = None
         self.pdf_path: Path | None = None
         v = QVBoxLayout(self)
-        v.addStretch(1)
         done = QLabel(self.tr("Sealed. Registration number:"))
         done.setAlignment(Qt.AlignmentFlag.AlignCenter)
         done.setStyleSheet("font-size: 14pt;")
@@ -107,12 +108,14 @@ class SealedPage(QWidget):
         # The receipt as it will print, beside what can be done with it.
         body = QHBoxLayout()
         body.addStretch(1)
-        self.preview = QLabel()
+        # As large as the screen allows (the whole page on a 1366 x 768 counter screen), at
+        # most as drawn (PREVIEW_DPI), never smaller than a readable MIN_PREVIEW_DPI.
+        self.preview = FittedImage()
         self.preview.setObjectName("receipt_preview")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(round(105 * PREVIEW_DPI / 25.4), round(148 * PREVIEW_DPI / 25.4))
+        self.preview.setMinimumSize(round(105 * MIN_PREVIEW_DPI / 25.4), round(148 * MIN_PREVIEW_DPI / 25.4))
+        self.preview.setMaximumSize(round(105 * PREVIEW_DPI / 25.4) + 2, round(148 * PREVIEW_DPI / 25.4) + 2)
         self.preview.setStyleSheet("border: 1px solid #999; background: white;")
-        body.addWidget(self.preview)
+        body.addWidget(self.preview, 3)
         side = QVBoxLayout()
         side.addStretch(1)
         self.status = MessageLine()
@@ -130,8 +133,7 @@ class SealedPage(QWidget):
         side.addStretch(1)
         body.addLayout(side)
         body.addStretch(1)
-        v.addLayout(body)
-        v.addStretch(1)
+        v.addLayout(body, 1)
         self.print_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.print_button.clicked.connect(lambda: self.receipt and print_receipt(self, self.receipt, self.ctx.lang))
@@ -154,7 +156,7 @@ class SealedPage(QWidget):
 
     def _written(self, result: SealedReceipt) -> None:
         self.receipt, self.pdf_path = result.data, result.pdf
-        self.preview.setPixmap(QPixmap.fromImage(result.preview))
+        self.preview.set_image(result.preview)
         self.preview.setToolTip(self.tr("The receipt as it will print"))
         self.messages.receipt_ready()
         self.print_button.setEnabled(True)
