@@ -152,7 +152,11 @@ def run(home: Path, preview_s: float, say: Any) -> dict[str, Any]:
     from ui.wizard.signature import SignaturePage
 
     core = StationCore.init(
-        station_code="320412-01", station_name="bench", supervisor="spv", supervisor_name="Bench", password=PASSWORD,
+        station_code="320412-01",
+        station_name="bench",
+        supervisor="spv",
+        supervisor_name="Bench",
+        password=PASSWORD,
         home=home,
     )
     resident = synthetic_resident(5, date.today()).demographics
