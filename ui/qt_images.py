@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 log = logging.getLogger(__name__)
@@ -83,3 +83,22 @@ class FittedImage(QLabel):
                 target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
         )
+
+
+def draw_frame(
+    painter: QPainter, widget: QWidget, frame: QImage | None, *, background: str, placeholder: str
+) -> tuple[QRectF, float] | None:
+    """A live preview's frame drawn as large as `widget` allows, centred, proportions kept,
+    on `background` (or `placeholder` as text while there is no frame). Returns where it
+    went and its scale, for the overlay (a face box, the eyes' circles), or None."""
+    painter.fillRect(widget.rect(), QColor(background))
+    if frame is None:
+        painter.setPen(QColor("#dddddd"))
+        painter.drawText(widget.rect(), Qt.AlignmentFlag.AlignCenter, placeholder)
+        return None
+    scale = min(widget.width() / frame.width(), widget.height() / frame.height())
+    w, h = frame.width() * scale, frame.height() * scale
+    target = QRectF((widget.width() - w) / 2, (widget.height() - h) / 2, w, h)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    painter.drawImage(target, frame)
+    return target, scale

@@ -61,7 +61,7 @@ from station.workflow import EnrollmentWorkflow, Step
 from ui.app_context import AppContext
 from ui.callback_relays import Latest
 from ui.messages import InfoMsg, OkMsg, ScreenMessages, WarningMsg
-from ui.qt_images import bgr_image, grey_image
+from ui.qt_images import bgr_image, draw_frame, grey_image
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
 from ui.wizard.base import StepPage, WizardController
@@ -177,18 +177,13 @@ class IrisPreview(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#101010"))
-        frame = self.frame
-        if frame is None:
-            painter.setPen(QColor("#dddddd"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
-            return
-        scale = min(self.width() / frame.width(), self.height() / frame.height())
-        w, h = frame.width() * scale, frame.height() * scale
-        target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.drawImage(target, frame)
+        frame = self.frame
+        drawn = draw_frame(painter, self, frame, background="#101010", placeholder=self.placeholder)
+        if frame is None or drawn is None:
+            return
+        target, scale = drawn
+        w = target.width()
         half = frame.width() / 2 if self.eyes == "both" else 0.0
         shown = EYES if self.eyes == "both" else (self.eyes,)
         painter.setPen(QColor("#ffffff"))

@@ -34,7 +34,7 @@ from station.workflow import Step
 from ui.app_context import AppContext
 from ui.callback_relays import Latest
 from ui.messages import InfoMsg, OkMsg, ScreenMessages
-from ui.qt_images import bgr_image, show_image
+from ui.qt_images import bgr_image, draw_frame, show_image
 from ui.tasks import Failure, TaskHandle
 from ui.widgets import ERROR_STYLE, OK_STYLE
 from ui.wizard.base import StepPage, WizardController
@@ -69,17 +69,10 @@ class PreviewView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#202020"))
-        frame = self.frame
-        if frame is None:
-            painter.setPen(QColor("#dddddd"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        drawn = draw_frame(painter, self, self.frame, background="#202020", placeholder=self.placeholder)
+        if drawn is None:
             return
-        scale = min(self.width() / frame.width(), self.height() / frame.height())
-        w, h = frame.width() * scale, frame.height() * scale
-        target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(target, frame)
+        target, scale = drawn
         if self.box is not None:
             x, y, bw, bh = self.box
             pen = QPen(QColor("#2ecc71") if self.box_ok else QColor("#f39c12"))
