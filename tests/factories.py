@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from common.biometrics import CapturedItem, ItemFormat
 from station.demographics import (
     Agama,
     Demographics,
@@ -43,3 +44,8 @@ def resident(**changes: object) -> Demographics:
         kewarganegaraan=Kewarganegaraan.WNI,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def cap(kind: str, fmt: ItemFormat = ItemFormat.WSQ, payload: bytes = b"\xff\xa0payload") -> CapturedItem:
+    """A captured item of `kind` from a test device (a WSQ marker and a few bytes)."""
+    return CapturedItem(kind, fmt, payload, quality=70.0, device_driver="test", device_model="test", simulated=True)

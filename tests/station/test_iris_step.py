@@ -15,7 +15,6 @@ from common.biometrics import (
     IRIS_LEFT,
     IRIS_RIGHT,
     SIGNATURE,
-    CapturedItem,
     FingerPosition,
     ItemException,
     ItemFormat,
@@ -27,14 +26,10 @@ from devices.sbi.iris import simulated_iris_camera
 from station.auth import Role, User
 from station.captures import iris_capture
 from station.workflow import ORDER, EnrollmentWorkflow, Step
-from tests.factories import TODAY, resident
+from tests.factories import TODAY, cap, resident
 
 SPV = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 CLERK = User("clerk", "Operator Uji", Role.OPERATOR)
-
-
-def cap(kind: str, fmt: ItemFormat = ItemFormat.WSQ, payload: bytes = b"payload") -> CapturedItem:
-    return CapturedItem(kind, fmt, payload, quality=70.0, device_driver="test", device_model="test", simulated=True)
 
 
 def up_to_iris(core) -> EnrollmentWorkflow:  # type: ignore[no-untyped-def]

@@ -11,7 +11,6 @@ from common.biometrics import (
     IRIS_LEFT,
     IRIS_RIGHT,
     SIGNATURE,
-    CapturedItem,
     FingerPosition,
     ItemException,
     ItemFormat,
@@ -20,14 +19,10 @@ from common.errors import StateError, ValidationError, ValidationErrors
 from station.auth import Role, User
 from station.workflow import EnrollmentWorkflow, Step
 from tests.conftest import SUPERVISOR_PASSWORD
-from tests.factories import TODAY, resident
+from tests.factories import TODAY, cap, resident
 
 OPERATOR = User("spv", "Supervisor Uji", Role.SUPERVISOR)
 CLERK = User("clerk", "Operator Uji", Role.OPERATOR)
-
-
-def cap(kind: str, fmt: ItemFormat = ItemFormat.WSQ, payload: bytes = b"\xff\xa0payload") -> CapturedItem:
-    return CapturedItem(kind, fmt, payload, quality=70.0, device_driver="test", device_model="test", simulated=True)
 
 
 def workflow(core) -> EnrollmentWorkflow:  # type: ignore[no-untyped-def]
