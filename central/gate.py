@@ -164,8 +164,7 @@ class SessionGate:
                     return
                 # its turn is over: it goes to the back of the line
                 if turn.inflight == 0:
-                    self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
-                    self._end(station, now)
+                    self._end_full(station, turn, now)
                 raise self._refuse(station, now, fresh=True)
             if since is not None:
                 self._place(station, since, now)
@@ -193,8 +192,7 @@ class SessionGate:
             turn.inflight = max(0, turn.inflight - 1)
             turn.last_seen = now  # a closing turn ends at its next new work or its silence
             if turn.handed_back and turn.inflight == 0:  # its station was told when to come back
-                self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
-                self._end(station, now)
+                self._end_full(station, turn, now)
 
     def committed(self, station: str) -> Shed | None:
         """A record of `station` was received in its turn. When that record used up the
@@ -323,6 +321,12 @@ class SessionGate:
         waiter.first = since
         self._waiting[station] = waiter
         self._waiting = dict(sorted(self._waiting.items(), key=lambda item: item[1].first))  # stable
+
+    def _end_full(self, station: str, turn: _Turn, now: float) -> None:
+        """End a turn its records used up; its length feeds the turn length Retry-After uses
+        (a turn ended by silence does not: it says nothing of how fast turns go)."""
+        self._turn_s += TURN_EWMA * (now - turn.started - self._turn_s)
+        self._end(station, now)
 
     def _end(self, station: str, now: float) -> None:
         if self._turns.pop(station, None) is not None:
