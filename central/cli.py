@@ -15,6 +15,7 @@ refused any packet, naming each. Traps:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import socket
@@ -198,6 +199,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= MAX_WORKERS:
         raise UserError(f"--workers must be from 1 to {MAX_WORKERS}")
     if args.workers > 1:
+        settings = dataclasses.replace(settings, line_shared_by=args.workers)  # central.gate: one line, N servers
         Receiver(settings).close()  # keys and schema once, before the workers race for them
     else:
         app = create_app(settings)

@@ -17,15 +17,21 @@ admission is by station, not by request:
   header with the seconds to wait), so a station that reads it does not send its next
   record only to be refused.
 - A station refused while all `max_sessions` turns are taken joins the waiting list,
-  ordered by when it was FIRST refused. A free turn is held for the waiters ahead of
-  an asker that are due: their appointment (refusal + the Retry-After they were given)
-  has come, and not passed by more than a grace. Before its appointment a waiter does
-  not hold a turn idle (anyone may use it meanwhile; that is at most one turn per wait
-  for a station behind it, which then goes to the back of the line); from it, it holds
-  every free turn against the stations behind it until it comes. A waiter that misses
-  its appointment stops holding turns but keeps its place, so a station that returns
-  late (its own backoff, a breaker) is first again when it comes. Retrying more often
-  never moves a station up.
+  ordered by when it was FIRST refused, and is given an appointment (refusal + the
+  Retry-After it was told). Who may take a free turn:
+  - a station asking at or after its appointment (polite: as told) takes it, unless a
+    waiter ahead of it is at the door: one that came at its own appointment, found no
+    turn (`knocked`) and was told to come straight back;
+  - an early or new asker takes it only if no waiter ahead of it is due (its
+    appointment has come, and not passed by more than a grace). So retrying more often
+    never moves a station up: before its appointment it yields to everyone due ahead.
+  A due waiter that has not come yet holds nothing against a polite asker: stations
+  spread their return over half their wait again (jitter), and holding a free turn for
+  each latecomer left the turns idle while the ones behind were refused again and again
+  (1.09 refusals per record at three times the capacity). A latecomer that then finds
+  no turn is at the door and holds the next one. A waiter that misses its appointment
+  by more than the grace stops holding turns but keeps its place, so a station that
+  returns late (its own backoff, a breaker) is first again when it comes.
 - Retry-After = ceil((live waiters ahead + 1 - free turns) x turn length / max_sessions),
   clamped to [1, max_retry_after_s], where turn length is the moving average of how
   long full turns (ended by their record quota) lasted: each station is told roughly
@@ -33,6 +39,13 @@ admission is by station, not by request:
   the turns' capacity, not how many turns happened to end: that count falls whenever
   stations are away waiting, and a Retry-After taken from it would grow, keep them
   away longer and leave the turns idle (measured: 5 records/s instead of 24).
+- With N processes sharing one line (`serve --workers N`, `line_shared_by`), each
+  list holds nearly every waiting station: a station waiting out its Retry-After
+  reconnects to any process and its ticket puts it in that one's list too. Each
+  process serves 1/N of the turns, so the waiters ahead count 1/N each. Counted
+  whole, every Retry-After and X-Turn-Over was N times too long: stations sat out
+  a rotation that had already come round, and a short overload window left some
+  with nothing.
 Traps:
 - All of it is per `serve` process (each has its own work slots and turns). With
   several processes a station's connections may reach another one; its queue ticket
@@ -72,6 +85,7 @@ GRACE_MIN_S = 3.0
 SWEEP_EVERY_S = 0.25
 FIRST_GUESS_TURN_S = 2.0  # a turn's length until one has been measured
 TURN_EWMA = 0.2
+CROWDED_MEMORY_S = 5.0  # after the work slots were last crowded, Retry-After counts only running turns
 DUE_EARLY_S = 1.0  # a turn is held for a waiter this long before its appointment (the Retry-After step)
 
 
@@ -101,6 +115,11 @@ class _Waiter:
     first: float  # first refused: the place in the list
     seen: float  # last refused
     due: float  # its appointment: seen + the Retry-After it was given
+    knocked: bool = False  # came at its appointment and found no turn: it is at the door
+
+    def polite(self, now: float) -> bool:
+        """Asking at or after its appointment, as told (not early)."""
+        return self.due - DUE_EARLY_S <= now
 
     def live(self, now: float) -> bool:
         """Still expected back: not past its appointment by more than the grace."""
@@ -124,6 +143,7 @@ class SessionGate:
         max_waiters: int,
         session_min_s: float = 2.0,
         max_retry_after_s: int,
+        line_shared_by: int = 1,
         crowded: Callable[[], bool] = lambda: False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -135,6 +155,7 @@ class SessionGate:
         self.session_idle_s = session_idle_s
         self.max_waiters = max_waiters
         self.max_retry_after_s = max_retry_after_s
+        self.line_shared_by = line_shared_by
         self.clock = clock
         self._lock = threading.Lock()
         self._turns: dict[str, _Turn] = {}
@@ -144,6 +165,7 @@ class SessionGate:
         self._born = clock()
         self._turn_s = min(FIRST_GUESS_TURN_S, session_max_s)
         self._swept = 0.0
+        self._crowded_at = float("-inf")  # when crowded() last kept a new turn from starting
 
     # -- the two calls around every authenticated request ---------------------------------------
 
@@ -172,7 +194,9 @@ class SessionGate:
             if free <= 0:  # before refusing, end the turns that went silent since the last sweep
                 self._sweep(now, force=True)
                 free = self._free()
-            if free > 0 and self._holding_ahead(station, now, stop_at=free) < free:
+            waiter = self._waiting.get(station)
+            polite = waiter is not None and waiter.polite(now)
+            if free > 0 and self._holding_ahead(station, now, stop_at=free, polite=polite) < free:
                 self._waiting.pop(station, None)
                 self._turns[station] = _Turn(started=now, last_seen=now, inflight=1)
                 self._admitted.pop(station, None)
@@ -180,7 +204,10 @@ class SessionGate:
                 if len(self._admitted) > self.max_waiters + self.max_sessions:
                     del self._admitted[next(iter(self._admitted))]  # the longest ago
                 return
-            raise self._refuse(station, now, fresh=False)
+            why = "turn_held" if free > 0 else ("sessions_full" if len(self._turns) >= self.max_sessions else "crowded")
+            if waiter is not None and polite:
+                waiter.knocked = True  # it came when told and found no turn: the next free one is held for it
+            raise self._refuse(station, now, fresh=False, why=why)
 
     def leave(self, station: str) -> None:
         """The request entered for `station` has been answered."""
@@ -258,34 +285,47 @@ class SessionGate:
                 ahead += 1
         return ahead
 
-    def _holding_ahead(self, station: str, now: float, *, stop_at: int) -> int:
-        """Due waiters before `station` (all of them if it is not in the list)."""
+    def _holding_ahead(self, station: str, now: float, *, stop_at: int, polite: bool) -> int:
+        """Waiters before `station` (all of them if it is not in the list) that hold a free
+        turn against it: against a station asking when told, those at the door (knocked);
+        against an early or new one, every due one too."""
         ahead = 0
         for code, waiter in self._waiting.items():
             if code == station or ahead >= stop_at:
                 break
-            if waiter.holds(now):
+            if (waiter.knocked or not polite) and waiter.holds(now):
                 ahead += 1
         return ahead
 
     def _free(self) -> int:
         """Turns that may start now: none while the work queue is crowded (see Traps)."""
         if self._turns and self.crowded():
+            self._crowded_at = self.clock()
             return 0
         return self.max_sessions - len(self._turns)
 
-    def _retry_after(self, ahead: int, now: float) -> int:
+    def _retry_after(self, ahead: float, now: float) -> int:
         free = self._free()
-        turning = self.max_sessions if free > 0 else max(1, len(self._turns))  # turns that will end and free up
-        needed = ahead + 1 - free  # turns that must end first
-        seconds = max(1, needed) * self._turn_s / turning
+        if free <= 0 or now - self._crowded_at < CROWDED_MEMORY_S:
+            # the work slots limit the turns (or all are taken): the turns that turn are
+            # those running; the crowded signal flickers as the slots' queue drains, and
+            # counting every idle turn between two flickers told stations to come back
+            # several times too soon (they were then refused again)
+            turning, free = max(1, len(self._turns)), 0
+        else:
+            turning = self.max_sessions
+        needed = ahead / self.line_shared_by + 1 - free  # turns that must end here first (see the docstring)
+        seconds = max(1.0, needed) * self._turn_s / turning
         return max(1, min(self.max_retry_after_s, math.ceil(seconds)))
 
     def turn_seconds(self) -> float:
         """The moving average length of a full turn (what Retry-After is computed from)."""
         return self._turn_s
 
-    def _refuse(self, station: str, now: float, *, fresh: bool) -> Shed:
+    def _refuse(self, station: str, now: float, *, fresh: bool, why: str = "sessions_full") -> Shed:
+        """Refuse `station` and put it in line. `why` (for /metrics) when it is not a
+        turn ending: every turn taken (sessions_full), a free turn held for a waiter
+        ahead (turn_held), or no new turn while the work slots are crowded (crowded)."""
         waiter = None if fresh else self._waiting.get(station)
         if waiter is None and len(self._waiting) >= self.max_waiters:
             self._forget_missed(now)
@@ -299,7 +339,7 @@ class SessionGate:
             self._waiting[station] = waiter = _Waiter(first=now, seen=now, due=now)
         waiter.seen, waiter.due = now, now + seconds
         return Shed(
-            "turn_over" if fresh else "sessions_full",
+            "turn_over" if fresh else why,
             f"the centre is serving as many stations as it can; {ahead} wait before this one",
             seconds,
             first=waiter.first,

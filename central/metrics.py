@@ -39,6 +39,8 @@ BACKLOG_STATIONS = 50
 CACHE_S = 5.0
 SHED_REASONS = (
     "sessions_full",  # every turn taken: the station waits in order (central.gate)
+    "turn_held",  # a free turn is held for a station ahead in line that is due back
+    "crowded",  # no new turn while the work slots' queue is long (central.gate)
     "turn_over",  # the station's turn ended while others wait: back of the line
     "waiting_list_full",
     "work_slots",  # an admitted request found no work slot in time

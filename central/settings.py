@@ -84,6 +84,10 @@ class Settings:
     session_idle_s: float = 3.0  # a station silent this long has ended its turn
     max_waiters: int = 5000  # stations remembered in the waiting list
     max_retry_after_s: int = 60
+    # Processes whose waiting lines are one line (queue tickets carry places between them):
+    # `serve --workers N` sets N. Each one's list then holds nearly every waiting station
+    # while it serves 1/N of the turns, so a place counts for 1/N in its Retry-After.
+    line_shared_by: int = 1
 
     def __post_init__(self) -> None:
         largest = max(self.max_packet_size, self.max_json_size)
@@ -99,7 +103,14 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if self.max_connections < 1 or self.max_header_bytes < 1024:
             raise ValueError("max_connections must be at least 1 and max_header_bytes at least 1024")
-        for name in ("work_slots", "max_sessions", "session_records", "max_waiters", "max_retry_after_s"):
+        for name in (
+            "work_slots",
+            "max_sessions",
+            "session_records",
+            "max_waiters",
+            "max_retry_after_s",
+            "line_shared_by",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for name in ("slot_wait_s", "session_max_s", "session_idle_s"):

@@ -88,7 +88,7 @@ def test_a_turn_ends_after_silence_and_goes_to_the_first_waiter_not_to_a_newcome
     served(g, "B")  # B stays busy; A falls silent
     clock.advance(1.5)
     served(g, "B")
-    assert refused(g, "D").shed_reason == "sessions_full"  # a newcomer is behind C, even with A's turn free
+    assert refused(g, "D").shed_reason == "turn_held"  # a newcomer is behind C, even with A's turn free
     served(g, "C")  # C's turn
     assert g.snapshot()["sessions"] == 2 and g.snapshot()["waiting"] == 1
 
@@ -342,3 +342,68 @@ def test_a_ticket_replayed_after_its_turn_earns_nothing() -> None:
         g.enter("B", starts_work=True, since=first)  # B's old ticket, from before its turn
     assert caught.value.first is not None and caught.value.first > first  # B stays at the back
     assert "; 1 wait before" in caught.value.detail  # behind A
+
+
+def test_a_due_waiter_not_yet_back_holds_no_turn_against_one_asking_when_told_but_one_at_the_door_does() -> None:
+    """Stations come back over half their wait again (jitter). A free turn is not kept idle
+    for a due waiter still on its way (P) when a station behind it comes as told (Q); a
+    waiter that came as told and found no turn (R, at the door) does hold the next one."""
+    clock = Clock()
+    g = gate(clock, max_sessions=1)
+    served(g, "A")
+    p = refused(g, "P")
+    clock.advance(0.1)
+    q = refused(g, "Q")
+    end_turn_by_silence(g, clock)
+    clock.advance(max(p.retry_after, q.retry_after))  # both appointments have come; P is not back yet
+    served(g, "Q")  # Q, asking when told, takes the free turn
+    assert refused(g, "N").shed_reason == "sessions_full"  # a newcomer still waits behind them
+    r = refused(g, "P")  # P comes, late, finds no turn: it is at the door
+    assert r.shed_reason == "sessions_full" and "0 wait before" in r.detail
+    clock.advance(r.retry_after)
+    end_turn_by_silence(g, clock)
+    assert refused(g, "N").shed_reason == "turn_held"  # the free turn is P's, not the asker's behind it
+    served(g, "P")
+
+
+def test_an_early_asker_yields_a_free_turn_to_every_due_waiter_ahead() -> None:
+    clock = Clock()
+    g = gate(clock, max_sessions=1)
+    served(g, "A")
+    p = refused(g, "P")
+    clock.advance(0.1)
+    refused(g, "F")  # F asks again long before its appointment
+    end_turn_by_silence(g, clock)
+    assert clock.now >= 1000 + p.retry_after  # P is due but not back yet; F's appointment is later
+    assert refused(g, "F").shed_reason == "turn_held"  # early: it may not pass P
+    served(g, "P")
+
+
+def test_retry_after_counts_the_running_turns_while_the_work_slots_limit_them() -> None:
+    """With 100 turns allowed but the work slots crowded after 2, a waiter is told from
+    the 2 running turns, also in the moments the crowded signal drops (it flickers as the
+    slots' queue drains); counting the 98 idle turns then told it to come back 50 times
+    too soon. Once the slots have been uncrowded for a while, the free turns count again."""
+    clock = Clock()
+    crowded = {"now": False}
+    g = SessionGate(
+        max_sessions=100,
+        session_records=3,
+        session_max_s=60.0,
+        session_idle_s=30.0,
+        max_waiters=100,
+        max_retry_after_s=600,
+        session_min_s=0.0,
+        crowded=lambda: crowded["now"],
+        clock=clock,
+    )
+    served(g, "A")
+    served(g, "B")
+    crowded["now"] = True
+    for n in range(40):
+        refused(g, f"W{n}")
+    crowded["now"] = False  # the queue drained for a moment
+    # what the next one would be told: 40 before it, 2 turns turning, turns of the first guess (2 s)
+    assert g.retry_after() == math.ceil((40 + 1) * g.turn_seconds() / 2) == 41
+    clock.advance(6.0)  # the slots have kept up for a while: the free turns count again
+    assert g.retry_after() == 1
