@@ -75,7 +75,7 @@ from central.errors import CentralError
 from central.gate import SessionGate, Shed
 from central.ledger import iso
 from central.metrics import CONTENT_TYPE, Metrics
-from central.nonces import NonceStore
+from central.nonces import NonceStore, NonceStoreUnavailable
 from central.queue_ticket import HEADER as TICKET
 from central.queue_ticket import QueueTickets
 from central.receiver import Receiver, utcnow
@@ -194,10 +194,12 @@ async def _authenticate(request: Request, headers: dict[str, str]) -> SignedRequ
     return await run_in_threadpool(_verify_signature, request, headers, keys.lookup)
 
 
-def _check_nonce(request: Request, signed: SignedRequest) -> None:
-    """The nonce is new for this station, in the shared table (blocking: a database write)."""
+async def _check_nonce(request: Request, signed: SignedRequest) -> None:
+    """The nonce is new for this station, in the shared table (central.nonces: on
+    PostgreSQL from the event loop, no worker thread)."""
     now = _receiver(request).clock()
-    if not request.app.state.nonces.remember(signed.station, signed.nonce, now):
+    nonces: NonceStore = request.app.state.nonces
+    if not await nonces.remember_async(signed.station, signed.nonce, now):
         exc = AuthFailure("auth.replay", "this request was already received (its X-Nonce is not new)")
         raise _refused(request, exc, now)
 
@@ -273,7 +275,7 @@ def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None
             gate.enter(signed.station, starts_work=_starts_work(request, headers), since=since)
             state.metrics.add_in_flight(1)
             try:
-                await run_in_threadpool(_check_nonce, request, signed)
+                await _check_nonce(request, signed)
                 limit = cap(_settings(request))
                 declared = _declared_length(headers, limit, code)
                 if precheck is not None:
@@ -639,6 +641,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await nonces.aclose()
         nonces.close()
         centre.close()
 
@@ -660,6 +663,7 @@ def create_app(
             CentralError: _on_central_error,
             HTTPException: _on_http_error,
             OperationalError: _on_db_busy,
+            NonceStoreUnavailable: _on_db_busy,
             Exception: _on_crash,
         },
     )
@@ -682,6 +686,7 @@ def create_app(
         session_idle_s=settings.session_idle_s,
         max_waiters=settings.max_waiters,
         max_retry_after_s=settings.max_retry_after_s,
+        line_shared_by=settings.line_shared_by,
     )
     app.state.metrics = Metrics()
     app.state.station_keys = _StationKeys(centre)

@@ -327,3 +327,52 @@ def test_settings_refuse_limits_that_cannot_hold(settings: Settings) -> None:
         replace(settings, max_inflight_bytes_per_station=settings.max_packet_size - 1, max_json_size=10)
     with pytest.raises(ValueError, match="total"):
         replace(settings, max_inflight_bytes=settings.max_inflight_bytes_per_station - 1)
+
+
+def test_the_event_loop_nonce_path_refuses_replays_and_prunes_like_the_blocking_one(
+    db_url: str, receiver: Receiver
+) -> None:
+    """remember_async (on PostgreSQL psycopg's own asyncio connections, no worker thread;
+    on SQLite the blocking path in a thread) shares the table, the replay refusal and
+    the pruning of `remember`; on PostgreSQL a connection the server dropped costs one
+    503 (NonceStoreUnavailable), and the next request gets a fresh connection."""
+    import asyncio
+
+    from central.nonces import NonceStoreUnavailable
+
+    store = NonceStore(receiver.settings.database_url, skew_s=10, prune_every=4, prune_batch=5)
+    t0 = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
+
+    async def scenario() -> None:
+        for n in range(12):
+            assert await store.remember_async("329104-01", f"old-nonce-{n:02d}-xxxxxxxxxxxx", t0)
+        assert not await store.remember_async("329104-01", "old-nonce-03-xxxxxxxxxxxx", t0)
+        assert not store.remember("329104-01", "old-nonce-04-xxxxxxxxxxxx", t0)  # one table for both paths
+        assert await store.remember_async("329104-02", "old-nonce-03-xxxxxxxxxxxx", t0)  # another station's
+        assert store.count() == 13
+        later = t0 + timedelta(seconds=21)
+        for n in range(3):  # calls 16..18: the 16th prunes at most 5 old rows
+            assert await store.remember_async("329104-01", f"new-nonce-{n:02d}-xxxxxxxxxxxx", later)
+        assert store.count() == 13 - 5 + 3
+        if not db_url.startswith("postgresql"):
+            return
+        with store.engine.connect() as admin:  # the server drops the pool's connections (a restart, a kill)
+            admin.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'INSERT INTO request_nonces%%'"
+            )
+        with pytest.raises(NonceStoreUnavailable):
+            await store.remember_async("329104-01", "after-the-drop-xxxxxxxxxxxx", later)
+        assert await store.remember_async("329104-01", "after-the-drop-xxxxxxxxxxxx", later)  # refused: not stored
+        assert not await store.remember_async("329104-01", "after-the-drop-xxxxxxxxxxxx", later)
+
+    async def run() -> None:
+        try:
+            await scenario()
+        finally:
+            await store.aclose()
+
+    try:
+        asyncio.run(run())
+    finally:
+        store.close()
