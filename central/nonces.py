@@ -47,12 +47,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from sqlalchemy import Connection, delete, event, func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
-from starlette.concurrency import run_in_threadpool
-
-from sqlalchemy import Connection, delete, event, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from central.db import UTCDateTime, make_engine, read, request_nonces, write
 
