@@ -32,8 +32,10 @@ admission is by station, not by request:
   no turn is at the door and holds the next one. A waiter that misses its appointment
   by more than the grace stops holding turns but keeps its place, so a station that
   returns late (its own backoff, a breaker) is first again when it comes.
-- Retry-After = ceil((live waiters ahead + 1 - free turns) x turn length / max_sessions),
-  clamped to [1, max_retry_after_s], where turn length is the moving average of how
+- Retry-After = ceil((live waiters ahead / N + 1 - free turns) x turn length / turns),
+  clamped to [1, max_retry_after_s]. N is below; "turns" is max_sessions, or only
+  the running ones while the work slots limit them (and CROWDED_MEMORY_S after: the
+  crowded signal flickers as the slots' queue drains). Turn length is the moving average of how
   long full turns (ended by their record quota) lasted: each station is told roughly
   when its turn comes, so retries spread out instead of re-synchronising. The rate is
   the turns' capacity, not how many turns happened to end: that count falls whenever
@@ -304,7 +306,7 @@ class SessionGate:
             return 0
         return self.max_sessions - len(self._turns)
 
-    def _retry_after(self, ahead: float, now: float) -> int:
+    def _retry_after(self, ahead: int, now: float) -> int:
         free = self._free()
         if free <= 0 or now - self._crowded_at < CROWDED_MEMORY_S:
             # the work slots limit the turns (or all are taken): the turns that turn are
