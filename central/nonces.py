@@ -166,10 +166,6 @@ class NonceStore:
 
 _PG = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
 _STAMP = UTCDateTime()
-_PRUNE_PG = (  # NonceStore._prune_statement, written out for psycopg
-    "DELETE FROM request_nonces WHERE (station, nonce) IN "
-    "(SELECT station, nonce FROM request_nonces WHERE seen_at < %(cutoff)s LIMIT %(batch)s)"
-)
 
 
 class _AsyncNonces:
@@ -237,9 +233,9 @@ class _AsyncNonces:
             except psycopg.errors.UniqueViolation:
                 healthy = True
                 return False
-            if prune:
-                cutoff = _STAMP.process_bind_param(now - self._store.keep, _PG)
-                cur = await conn.execute(_PRUNE_PG, {"cutoff": cutoff, "batch": self._store.prune_batch})
+            if prune:  # the blocking path's statement, its values written in (all ours, never the client's)
+                sql = self._store._prune_statement(now).compile(dialect=_PG, compile_kwargs={"literal_binds": True})
+                cur = await conn.execute(str(sql))
                 if cur.rowcount:
                     log.debug("pruned %d request nonces", cur.rowcount)
             healthy = True
