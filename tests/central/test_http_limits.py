@@ -177,6 +177,26 @@ def test_slow_request_heads_cannot_hold_the_connection_cap(receiver: Receiver, s
                 sock.close()
 
 
+def test_a_request_head_is_bounded_whichever_parser_serves(receiver: Receiver) -> None:
+    """A head that never ends is cut once it passes max_header_bytes (h11 bounds it itself,
+    httptools through central.server._HeadGuard), with a 400 and a close; a head just
+    under the bound is served."""
+    from central.server import _protocol
+
+    with _live(receiver, max_header_bytes=4096) as (url, _app):
+        with raw_connect(url, timeout=5) as sock:
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            for n in range(5):  # 5 x 1 KB of headers, never the blank line that ends the head
+                sock.sendall(f"X-Pad-{n}: {'a' * 1000}\r\n".encode())
+            answer = read_answer(sock)  # without a bound the server would wait for the rest
+            assert answer.status == 400 and answer.headers["connection"] == "close"
+        with raw_connect(url, timeout=5) as sock:
+            pad = "a" * 3000
+            sock.sendall(f"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: {pad}\r\n\r\n".encode())
+            assert read_answer(sock).status == 200
+    assert _protocol(replace(receiver.settings)).__name__ == "CentralHttpToolsProtocol"  # what serve runs
+
+
 # -- the flood ------------------------------------------------------------------------------------
 
 
