@@ -18,6 +18,11 @@ Traps:
   and stores only if it is still registered. What it stores is the verified bytes,
   whose SHA-256 is the registered one, so chunks changed meanwhile cannot slip in; a
   commit that lost a race to another node answers that node's receipt.
+- A packet sent whole (a committing PATCH at offset 0, what stations send) is verified
+  as it came, before any read, and `_store_sent_whole` checks under the lock what the
+  read before would have: registered, nothing stored, its size, its hash, the header's
+  claim, the previous record resolved. That saves the read's round trip per record;
+  anything else falls back to the general path, which answers as before.
 - A repeated commit returns the stored receipt; a rejected record stays rejected
   with its reason, and every repeat says so.
 - A pipelined commit (`commit_after`, the PATCH header Upload-Commit-After) happens
@@ -143,6 +148,7 @@ class _Opened:
 
     nik_hash: str | None
     corrects: Any
+    claimed: tuple[str, str, int]  # (station, record_uuid, station_seq) the packet's header names
 
 
 class _Batch:
@@ -490,11 +496,21 @@ class Receiver:
                 after = canonical_uuid(after)
             except ValueError:
                 raise CentralError("request.invalid", "Upload-Commit-After is not a UUID") from None
+        digest = hashlib.sha256(chunk).digest()
+        if offset == 0 and (checksum is None or digest == checksum):  # the usual case: the packet whole
+            try:
+                opened = self._open_from(station, chunk)
+            except PacketError:
+                pass  # refused below by commit(), with the bytes set aside as for any upload
+            else:
+                receipt = self._store_sent_whole(station, record_uuid, chunk, digest.hex(), opened, after)
+                if receipt is not None:
+                    return len(chunk), True, receipt
         with self._read() as conn:
             row = self._row(conn, station, record_uuid)
             size = int(row.size)
             last = row.state == REGISTERED and offset == self._offset(row) and offset + len(chunk) == size
-            intact = checksum is None or hashlib.sha256(chunk).digest() == checksum
+            intact = checksum is None or digest == checksum
             whole = last and intact and self._resolved(conn, row, after)
             stored = store.partial_bytes(conn, station, record_uuid) if whole and offset > 0 else b""
             blob = stored + chunk if whole else b""
@@ -608,9 +624,17 @@ class Receiver:
         return receipt
 
     def _open(self, row: Row[Any], blob: bytes) -> _Opened:
-        """Decrypt, check the signature and the header; keep only the NIK's HMAC and the
-        correction claim (no packet contents are kept or logged beyond this point)."""
-        station_key = self.public_key_for(row.station)
+        """Decrypt, check the signature and that the header names this record."""
+        opened = self._open_from(row.station, blob)
+        if not self._claims(opened, row):
+            raise PacketError("packet.mismatch", "the packet is for another station, record or sequence number")
+        return opened
+
+    def _open_from(self, station: str, blob: bytes) -> _Opened:
+        """Decrypt and check the signature of a packet of `station`; keep only the NIK's
+        HMAC, the correction claim and the header's claim (no packet contents are kept or
+        logged beyond this point)."""
+        station_key = self.public_key_for(station)
         if station_key is None:
             raise PacketError("packet.signature", "the station is no longer registered")
         opened = open_packet(
@@ -620,43 +644,80 @@ class Receiver:
             max_inflated=self.settings.max_packet_size,
         )
         header = opened.header
-        claimed = (header["station"], str(header["record_uuid"]).lower(), header["station_seq"])
-        if claimed != (row.station, row.record_uuid, int(row.station_seq)):
-            raise PacketError("packet.mismatch", "the packet is for another station, record or sequence number")
         demographics = opened.manifest.get("demographics")
         nik = demographics.get("nik") if isinstance(demographics, dict) else None
         nik_hash = self.keys.nik_hash(nik) if isinstance(nik, str) and nik.strip() else None
-        return _Opened(nik_hash=nik_hash, corrects=opened.manifest.get("corrects_uuid"))
+        claimed = (header["station"], str(header["record_uuid"]).lower(), header["station_seq"])
+        return _Opened(nik_hash=nik_hash, corrects=opened.manifest.get("corrects_uuid"), claimed=claimed)
+
+    @staticmethod
+    def _claims(opened: _Opened, row: Row[Any]) -> bool:
+        return opened.claimed == (row.station, row.record_uuid, int(row.station_seq))
 
     def _store(self, row: Row[Any], blob: bytes, opened: _Opened, via: str, after: str | None) -> dict[str, Any] | None:
-        station, record_uuid = row.station, row.record_uuid
-        received_at = self.clock().replace(microsecond=0)
-        with self._station_write(station) as conn:
-            current = self._row(conn, station, record_uuid)
+        with self._station_write(row.station) as conn:
+            current = self._row(conn, row.station, row.record_uuid)
             if current.state != REGISTERED:
                 return self._settled(current)  # another node committed or rejected it meanwhile
             if not self._resolved(conn, current, after):
                 return None
-            lineage = self._lineage(conn, current, opened.corrects, opened.nik_hash)
-            store.keep_packet(conn, station, record_uuid, blob, chunks=self._offset(current) > 0)
-            values = {
-                "k_station": station,
-                "k_record_uuid": record_uuid,
-                "received_at": received_at,
-                "receipt_id": str(uuidlib.uuid4()),
-                "nik_hash": opened.nik_hash,
-                "lineage": lineage,
-                "via": via,
-            }
-            if self._postgresql:  # the sequence, in the UPDATE itself (one round trip less)
-                stored = conn.execute(_MARK_RECEIVED_PG, values).one()
-            else:
-                stored = conn.execute(_MARK_RECEIVED, {**values, "server_seq": next_server_seq(conn)}).one()
-        server_seq = int(stored.server_seq)
-        log.info("received %s/%s seq %d as server_seq %d", station, record_uuid, int(row.station_seq), server_seq)
+            stored = self._mark_received(conn, current, blob, opened, via)
+        return self._received(stored)
+
+    def _store_sent_whole(
+        self, station: str, record_uuid: str, blob: bytes, sha256: str, opened: _Opened, after: str | None
+    ) -> dict[str, Any] | None:
+        """Store a packet that came whole in one committing PATCH at offset 0, verified
+        before this (crypto outside the lock) without a read of its row: everything
+        `append_and_commit` would have checked is checked here, under the station's lock.
+        None when anything differs (not registered, bytes stored, another size or hash,
+        another claim, an earlier record unresolved): the caller then takes the general
+        path, which answers exactly as before."""
+        with self._station_write(station) as conn:
+            row = self._find(conn, station, record_uuid)
+            if (
+                row is None
+                or row.state != REGISTERED
+                or self._offset(row) != 0
+                or len(blob) != int(row.size)
+                or sha256 != row.sha256
+                or not self._claims(opened, row)
+                or not self._resolved(conn, row, after)
+            ):
+                return None
+            stored = self._mark_received(conn, row, blob, opened, "upload")
+        return self._received(stored)
+
+    def _received(self, stored: Row[Any]) -> dict[str, Any]:
+        log.info(
+            "received %s/%s seq %d as server_seq %d",
+            stored.station,
+            stored.record_uuid,
+            int(stored.station_seq),
+            int(stored.server_seq),
+        )
         receipt = self.verdict(stored)
         assert receipt is not None
         return receipt
+
+    def _mark_received(self, conn: Connection, current: Row[Any], blob: bytes, opened: _Opened, via: str) -> Row[Any]:
+        """In the station's locked transaction: keep the packet and mark the record received."""
+        station, record_uuid = current.station, current.record_uuid
+        received_at = self.clock().replace(microsecond=0)
+        lineage = self._lineage(conn, current, opened.corrects, opened.nik_hash)
+        store.keep_packet(conn, station, record_uuid, blob, chunks=self._offset(current) > 0)
+        values = {
+            "k_station": station,
+            "k_record_uuid": record_uuid,
+            "received_at": received_at,
+            "receipt_id": str(uuidlib.uuid4()),
+            "nik_hash": opened.nik_hash,
+            "lineage": lineage,
+            "via": via,
+        }
+        if self._postgresql:  # the sequence, in the UPDATE itself (one round trip less)
+            return conn.execute(_MARK_RECEIVED_PG, values).one()
+        return conn.execute(_MARK_RECEIVED, {**values, "server_seq": next_server_seq(conn)}).one()
 
     def _lineage(self, conn: Connection, row: Row[Any], corrects: Any, nik_hash: str | None) -> str:
         """ "STATION/ROOT-UUID" of the record: its parent's lineage when corrects_uuid names

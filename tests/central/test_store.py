@@ -321,6 +321,39 @@ def test_a_last_chunk_that_fails_verification_is_refused_and_set_aside(
     assert _chunk_count(receiver) == 0 and receiver.packet_bytes(station.code, forged.record_uuid) is None
 
 
+def test_a_packet_sent_whole_is_stored_by_one_locked_transaction_and_no_read_before_it(
+    receiver: Receiver, station: FakeStation
+) -> None:
+    """The usual upload (one committing PATCH at offset 0) is verified as it came and
+    checked under the station's lock: one connection, not a read and then the write. A
+    packet whose header names another record still gets the general path's answer."""
+    from sqlalchemy import event
+
+    p = station.packet(1)
+    _register(receiver, station.code, p)
+    assert receiver.public_key_for(station.code) is not None  # cached, as it is for every later request
+    checkouts: list[int] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(1)
+
+    event.listen(receiver.engine, "checkout", count)
+    try:
+        offset, complete, receipt = receiver.append_and_commit(station.code, p.record_uuid, 0, p.blob, None, None)
+    finally:
+        event.remove(receiver.engine, "checkout", count)
+    assert (offset, complete) == (p.size, True) and receipt is not None and receipt["server_seq"] == 1
+    assert receiver.packet_bytes(station.code, p.record_uuid) == p.blob
+    assert len(checkouts) == 1
+    second = station.packet(2)
+    claims_first = Packet(second.record_uuid, second.seq, station.packet(1).blob)  # its header names record 1
+    _register(receiver, station.code, claims_first)
+    with pytest.raises(CentralError) as refused:
+        receiver.append_and_commit(station.code, second.record_uuid, 0, claims_first.blob, None, None)
+    assert refused.value.code == "commit.rejected" and refused.value.reason == "packet.mismatch"
+    assert [k.data for k in receiver.set_aside(station.code, second.record_uuid)] == [claims_first.blob]
+
+
 def test_a_register_batch_is_one_transaction_with_an_answer_per_record(
     receiver: Receiver, station: FakeStation
 ) -> None:
