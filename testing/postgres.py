@@ -148,6 +148,11 @@ def server_settings(*, durable: bool, max_connections: int, statements: bool = F
         settings["shared_preload_libraries"] = "pg_stat_statements"
     if durable:
         settings.update(fsync="on", synchronous_commit="on", full_page_writes="on")
+        # A receiver writes its packets through the WAL (16 MB/s at 120 records/s): with the
+        # default max_wal_size of 1 GB that forces a checkpoint about every minute, and each
+        # page first touched after one is written whole into the WAL again. A receiver's
+        # PostgreSQL is set up like this (docs/scaling.md).
+        settings.update(max_wal_size="8GB", checkpoint_timeout="15min")
     else:
         settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
     return settings
