@@ -11,7 +11,9 @@ packets serve every phase:
    the centre lets it): records_per_s, commit_p50_ms, commit_p99_ms (the PATCH that carries
    Upload-Commit, client-measured);
 3. overload: --overload-factor x as many stations (3 S), every one sending as fast as the
-   centre lets it, so three times the demand of the main phase: overload_goodput_ratio =
+   centre lets it, so three times the demand of the main phase, measured like the main
+   phase in the steady state (the window opens after 1.5 rotations, once every station
+   has had its first turn and registered its queue): overload_goodput_ratio =
    their goodput / records_per_s, jain_fairness over stations' delivered records (the
    window is stretched, up to --overload-max, to ~10 records a station: Jain's index over
    counts of 1 or 2 measures luck, not the centre), errors_other_than_backpressure
@@ -63,10 +65,12 @@ from cryptography.hazmat.primitives.serialization import (  # noqa: E402
     load_pem_private_key,
 )
 
+from central.settings import Settings  # noqa: E402
 from testing.central_nodes import SRC, CpuSnapshot, Receivers, central_env, has_workers_option, start_receivers  # noqa: E402
 from testing.loadgen import PhaseLog, SimStation, build_station_packets, check_ledger, run_stations  # noqa: E402
 from testing.postgres import PostgresCluster, postgres_cluster  # noqa: E402
 
+SESSION_RECORDS = Settings().session_records  # records per turn while others wait (central.gate)
 GOALS = {"records_per_s": 300, "overload_goodput_ratio": 0.9, "jain_fairness": 0.9, "errors_other_than_backpressure": 0}
 ADD_STATIONS = """
 import json, sys
@@ -464,9 +468,12 @@ def main() -> None:
                 # Jain's index over small counts measures luck: long enough for ~10 records a station
                 longest = max(args.overload_duration, args.overload_max)
                 over_t = min(max(args.overload_duration, 10 * over_s / peak), longest)
-                bench.ensure_packets(over_s, max(8, math.ceil(3.0 * peak * (5 + over_t) / over_s) + 2))
+                # the steady state, as in the main phase: the window opens once every station
+                # has had its first turn (and registered its queue: a one-off surge of work)
+                over_warm = max(args.warmup, 1.5 * over_s * SESSION_RECORDS / peak)
+                bench.ensure_packets(over_s, max(8, math.ceil(3.0 * peak * (over_warm + over_t) / over_s) + 2))
                 over = phases["overload"] = bench.phase(
-                    "overload", workers=w, stations=over_s, warmup=5, seconds=over_t
+                    "overload", workers=w, stations=over_s, warmup=over_warm, seconds=over_t
                 )
             scaled: dict[str, float] = {}
             for n in scaling:
