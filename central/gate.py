@@ -19,19 +19,20 @@ admission is by station, not by request:
 - A station refused while all `max_sessions` turns are taken joins the waiting list,
   ordered by when it was FIRST refused, and is given an appointment (refusal + the
   Retry-After it was told). Who may take a free turn:
-  - a station asking at or after its appointment (polite: as told) takes it, unless a
-    waiter ahead of it is at the door: one that came at its own appointment, found no
-    turn (`knocked`) and was told to come straight back;
+  - a station asking at or after its appointment (polite: as told) takes it;
   - an early or new asker takes it only if no waiter ahead of it is due (its
     appointment has come, and not passed by more than a grace). So retrying more often
     never moves a station up: before its appointment it yields to everyone due ahead.
-  A due waiter that has not come yet holds nothing against a polite asker: stations
-  spread their return over half their wait again (jitter), and holding a free turn for
-  each latecomer left the turns idle while the ones behind were refused again and again
-  (1.09 refusals per record at three times the capacity). A latecomer that then finds
-  no turn is at the door and holds the next one. A waiter that misses its appointment
-  by more than the grace stops holding turns but keeps its place, so a station that
-  returns late (its own backoff, a breaker) is first again when it comes.
+  The order of service is the order of the appointments, which follow the places in
+  line. A due waiter that has not come yet holds nothing against a polite asker:
+  stations spread their return over half their wait again (jitter), and holding a free
+  turn for each latecomer left the turns idle while the ones behind were refused again
+  and again (1.09 refusals per record at three times the capacity; holding only for
+  those that came and found no turn still cost 0.63, none 0.30). One that comes and
+  finds no turn is told again from its place, near the front: a short wait. A waiter
+  that misses its appointment by more than the grace stops holding turns but keeps its
+  place, so a station that returns late (its own backoff, a breaker) is first again
+  when it comes.
 - Retry-After = ceil((live waiters ahead / N + 1 - free turns) x turn length / turns),
   clamped to [1, max_retry_after_s]. N is below; "turns" is max_sessions, or only
   the running ones while the work slots limit them (and CROWDED_MEMORY_S after: the
@@ -117,7 +118,6 @@ class _Waiter:
     first: float  # first refused: the place in the list
     seen: float  # last refused
     due: float  # its appointment: seen + the Retry-After it was given
-    knocked: bool = False  # came at its appointment and found no turn: it is at the door
 
     def polite(self, now: float) -> bool:
         """Asking at or after its appointment, as told (not early)."""
@@ -207,8 +207,6 @@ class SessionGate:
                     del self._admitted[next(iter(self._admitted))]  # the longest ago
                 return
             why = "turn_held" if free > 0 else ("sessions_full" if len(self._turns) >= self.max_sessions else "crowded")
-            if waiter is not None and polite:
-                waiter.knocked = True  # it came when told and found no turn: the next free one is held for it
             raise self._refuse(station, now, fresh=False, why=why)
 
     def leave(self, station: str) -> None:
@@ -289,13 +287,15 @@ class SessionGate:
 
     def _holding_ahead(self, station: str, now: float, *, stop_at: int, polite: bool) -> int:
         """Waiters before `station` (all of them if it is not in the list) that hold a free
-        turn against it: against a station asking when told, those at the door (knocked);
-        against an early or new one, every due one too."""
+        turn against it: none against a station asking when told; every due one against an
+        early or new one."""
+        if polite:
+            return 0
         ahead = 0
         for code, waiter in self._waiting.items():
             if code == station or ahead >= stop_at:
                 break
-            if (waiter.knocked or not polite) and waiter.holds(now):
+            if waiter.holds(now):
                 ahead += 1
         return ahead
 

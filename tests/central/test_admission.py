@@ -344,10 +344,11 @@ def test_a_ticket_replayed_after_its_turn_earns_nothing() -> None:
     assert "; 1 wait before" in caught.value.detail  # behind A
 
 
-def test_a_due_waiter_not_yet_back_holds_no_turn_against_one_asking_when_told_but_one_at_the_door_does() -> None:
+def test_a_due_waiter_not_yet_back_holds_no_turn_against_one_asking_when_told() -> None:
     """Stations come back over half their wait again (jitter). A free turn is not kept idle
-    for a due waiter still on its way (P) when a station behind it comes as told (Q); a
-    waiter that came as told and found no turn (R, at the door) does hold the next one."""
+    for a due waiter still on its way (P) when a station behind it comes as told (Q); P,
+    coming late and finding no turn, is told a short wait from its place at the front,
+    and still passes a newcomer."""
     clock = Clock()
     g = gate(clock, max_sessions=1)
     served(g, "A")
@@ -358,11 +359,10 @@ def test_a_due_waiter_not_yet_back_holds_no_turn_against_one_asking_when_told_bu
     clock.advance(max(p.retry_after, q.retry_after))  # both appointments have come; P is not back yet
     served(g, "Q")  # Q, asking when told, takes the free turn
     assert refused(g, "N").shed_reason == "sessions_full"  # a newcomer still waits behind them
-    r = refused(g, "P")  # P comes, late, finds no turn: it is at the door
+    r = refused(g, "P")  # P comes, late, and finds no turn
     assert r.shed_reason == "sessions_full" and "0 wait before" in r.detail
-    clock.advance(r.retry_after)
     end_turn_by_silence(g, clock)
-    assert refused(g, "N").shed_reason == "turn_held"  # the free turn is P's, not the asker's behind it
+    assert refused(g, "M").shed_reason == "turn_held"  # due P holds the free turn against a newcomer
     served(g, "P")
 
 
