@@ -12,8 +12,8 @@ packets serve every phase:
    Upload-Commit, client-measured);
 3. overload: --overload-factor x as many stations (3 S), every one sending as fast as the
    centre lets it, so three times the demand of the main phase, measured like the main
-   phase in the steady state (the window opens after 1.5 rotations, once every station
-   has had its first turn and registered its queue): overload_goodput_ratio =
+   phase in the steady state (the window opens after 3 rotations at the peak rate, once
+   every station has had its first turn and registered its queue): overload_goodput_ratio =
    their goodput / records_per_s, jain_fairness over stations' delivered records (the
    window is stretched, up to --overload-max, to ~10 records a station: Jain's index over
    counts of 1 or 2 measures luck, not the centre), errors_other_than_backpressure
@@ -371,6 +371,15 @@ def _least_served(
     return {"least_tenth": told(low), "rest": told(ranked[len(low) :])} if len(ranked) > len(low) else told(low)
 
 
+def _first_served_in(log: PhaseLog, begin: float, end: float) -> int:
+    """Stations whose first receipt of the phase came inside the window: their first turn
+    (which registers their whole queue) fell in it."""
+    first: dict[int, float] = {}
+    for t, i in log.deliveries:
+        first[i] = min(t, first.get(i, t))
+    return sum(1 for t in first.values() if begin <= t <= end)
+
+
 def summarise(
     log: PhaseLog, stations: list[SimStation], *, warmup: float, seconds: float, started: float
 ) -> dict[str, Any]:
@@ -389,6 +398,7 @@ def summarise(
         "jain_fairness": jain([per_station.get(st.index, 0) for st in stations]),
         "delivered_per_station_mean": round(len(window) / max(1, len(stations)), 2),
         "stations_with_nothing_delivered": sum(1 for st in stations if per_station.get(st.index, 0) == 0),
+        "stations_first_served_in_window": _first_served_in(log, begin, end),  # a warm-up too short
         "stations_that_ran_dry": dry,
         "least_served": _least_served(log, stations, per_station, begin, end),
         "backpressure": dict(log.busy),
@@ -469,8 +479,11 @@ def main() -> None:
                 longest = max(args.overload_duration, args.overload_max)
                 over_t = min(max(args.overload_duration, 10 * over_s / peak), longest)
                 # the steady state, as in the main phase: the window opens once every station
-                # has had its first turn (and registered its queue: a one-off surge of work)
-                over_warm = max(args.warmup, 1.5 * over_s * SESSION_RECORDS / peak)
+                # has had its first turn (and registered its queue: a one-off surge of work).
+                # The first rotation is the slowest (the flood's places, each first turn a
+                # registration of the whole queue): 1.5 rotations at the peak rate left about
+                # half the stations' first turns in the window, 3 leave a few
+                over_warm = max(args.warmup, 3 * over_s * SESSION_RECORDS / peak)
                 bench.ensure_packets(over_s, max(8, math.ceil(3.0 * peak * (over_warm + over_t) / over_s) + 2))
                 over = phases["overload"] = bench.phase(
                     "overload", workers=w, stations=over_s, warmup=over_warm, seconds=over_t
