@@ -497,13 +497,14 @@ class Receiver:
             except ValueError:
                 raise CentralError("request.invalid", "Upload-Commit-After is not a UUID") from None
         digest = hashlib.sha256(chunk).digest()
+        first: _Opened | PacketError | None = None  # the packet sent whole, opened once (reused below)
         if offset == 0 and (checksum is None or digest == checksum):  # the usual case: the packet whole
             try:
-                opened = self._open_from(station, chunk)
-            except PacketError:
-                pass  # refused below by commit(), with the bytes set aside as for any upload
+                first = self._open_from(station, chunk)
+            except PacketError as exc:
+                first = exc  # refused below by commit(), with the bytes set aside as for any upload
             else:
-                receipt = self._store_sent_whole(station, record_uuid, chunk, digest.hex(), opened, after)
+                receipt = self._store_sent_whole(station, record_uuid, chunk, digest.hex(), first, after)
                 if receipt is not None:
                     return len(chunk), True, receipt
         with self._read() as conn:
@@ -514,9 +515,9 @@ class Receiver:
             whole = last and intact and self._resolved(conn, row, after)
             stored = store.partial_bytes(conn, station, record_uuid) if whole and offset > 0 else b""
             blob = stored + chunk if whole else b""
-        if whole and hashlib.sha256(blob).hexdigest() == row.sha256:
+        if whole and not isinstance(first, PacketError) and hashlib.sha256(blob).hexdigest() == row.sha256:
             try:
-                opened = self._open(row, blob)
+                opened = self._open(row, blob) if first is None else self._claimed_by(first, row)
             except PacketError:
                 pass  # refused below by commit(), with the bytes set aside as for any upload
             else:
@@ -625,7 +626,10 @@ class Receiver:
 
     def _open(self, row: Row[Any], blob: bytes) -> _Opened:
         """Decrypt, check the signature and that the header names this record."""
-        opened = self._open_from(row.station, blob)
+        return self._claimed_by(self._open_from(row.station, blob), row)
+
+    def _claimed_by(self, opened: _Opened, row: Row[Any]) -> _Opened:
+        """`opened`, if its header names the record of `row`; else packet.mismatch."""
         if not self._claims(opened, row):
             raise PacketError("packet.mismatch", "the packet is for another station, record or sequence number")
         return opened
