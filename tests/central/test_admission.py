@@ -407,3 +407,49 @@ def test_retry_after_counts_the_running_turns_while_the_work_slots_limit_them() 
     assert g.retry_after() == math.ceil((40 + 1) * g.turn_seconds() / 2) == 41
     clock.advance(6.0)  # the slots have kept up for a while: the free turns count again
     assert g.retry_after() == 1
+
+
+def test_the_waiting_lines_index_counts_what_walking_the_list_counts() -> None:
+    """The live waiters ahead of a station, kept in sorted lists and an expiry heap
+    (central.gate._Line), against a walk of the list, through a seeded run of refusals,
+    tickets placing stations earlier, admissions and silences."""
+    import random
+
+    from central.gate import _Line
+
+    rng, clock = random.Random(1312), Clock()
+    g = gate(clock, max_sessions=3, session_records=1, max_waiters=40)
+    stations = [f"S{i:02d}" for i in range(30)]
+    line: _Line = g._waiting
+    seen_live_and_gone = [0, 0]
+    for _step in range(3000):
+        station = rng.choice(stations)
+        action = rng.random()
+        if action < 0.6:
+            since = clock.now - rng.uniform(0, 30) if rng.random() < 0.3 else None
+            try:
+                g.enter(station, starts_work=rng.random() < 0.8, since=since)
+            except Shed:
+                pass
+            else:
+                if rng.random() < 0.5:
+                    g.committed(station)
+                g.leave(station)
+        clock.advance(rng.choice([0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 6.0]))
+        order = list(line.items())
+        assert [w.first for _, w in order] == sorted(w.first for _, w in order)
+        live = [code for code, w in order if w.live(clock.now)]
+        seen_live_and_gone[0] += len(live)
+        seen_live_and_gone[1] += len(order) - len(live)
+        for code in [*stations[:10], rng.choice(stations)]:
+            walked = live.index(code) if code in live else None
+            if walked is None:
+                ahead = 0
+                for other, w in order:
+                    if other == code:
+                        break
+                    ahead += w.live(clock.now)
+                walked = ahead if line.get(code) is not None else len(live)
+            assert line.live_ahead(code, clock.now) == walked, code
+        assert g.snapshot()["waiting_live"] == len(live)
+    assert min(seen_live_and_gone) > 2000, seen_live_and_gone  # both kinds were counted, often
