@@ -49,7 +49,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -58,7 +57,6 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -80,6 +78,7 @@ from central.queue_ticket import HEADER as TICKET
 from central.queue_ticket import QueueTickets
 from central.receiver import Receiver, utcnow
 from central.settings import Settings
+from central.stations import StationKeys
 from central.withdrawals import withdraw
 from wire.auth import DATE_FORMAT, HEADERS, SIGNED_HEADERS, AuthFailure, SignedRequest, check_body, verify_headers
 from wire.canonical import JsonRefused, canonical_uuid, parse_json
@@ -95,8 +94,7 @@ BODY_DONE = "central.body_done"  # scope key: the whole request body has been re
 ONCE_ONLY = frozenset(h.lower() for h in HEADERS) | frozenset(SIGNED_HEADERS) | {"content-length"}
 DRAIN_MAX = 512 * 1024  # an unread body up to this size is read and dropped before a refusal (_CloseUnreadBodies)
 DRAIN_S = 1.0
-KEY_CACHE_S = 60.0
-CROWDED_WAIT_S = 1.0  # no new turn while the work slots' queue would take longer than this to drain  # a station's key is read from the database at most once a minute per process
+CROWDED_WAIT_S = 1.0  # no new turn while the work slots' queue would take longer than this to drain
 
 
 @dataclass(frozen=True)
@@ -133,34 +131,6 @@ def _headers(request: Request) -> dict[str, str]:
     return out
 
 
-class _StationKeys:
-    """Stations' public keys, cached per process so the signature check needs no database.
-    Only found keys are cached (an unknown station is asked for again) and only for
-    KEY_CACHE_S, so a station removed by hand stops being believed within a minute."""
-
-    def __init__(self, receiver: Receiver) -> None:
-        self._receiver = receiver
-        self._lock = threading.Lock()
-        self._keys: dict[str, tuple[float, Ed25519PublicKey]] = {}
-
-    def cached(self, station: str) -> Ed25519PublicKey | None:
-        with self._lock:
-            found = self._keys.get(station)
-        return found[1] if found is not None and time.monotonic() - found[0] < KEY_CACHE_S else None
-
-    def lookup(self, station: str) -> Ed25519PublicKey | None:
-        """Blocking: the database when not cached."""
-        key = self.cached(station)
-        if key is None:
-            key = self._receiver.public_key_for(station)
-            if key is not None:
-                with self._lock:
-                    if len(self._keys) > 100_000:
-                        self._keys.clear()
-                    self._keys[station] = (time.monotonic(), key)
-        return key
-
-
 def _refused(request: Request, exc: AuthFailure, now: datetime) -> CentralError:
     extra = {"X-Server-Date": now.strftime(DATE_FORMAT)} if exc.code == "auth.clock_skew" else None
     log.info("refused %s %s: %s", request.method, request.scope["path"], exc.code)
@@ -186,7 +156,7 @@ def _verify_signature(request: Request, headers: dict[str, str], keys: Any) -> S
 async def _authenticate(request: Request, headers: dict[str, str]) -> SignedRequest:
     """The signature, on the event loop when the station's key is cached (no thread
     needed to refuse a request), else in a worker thread that reads the key."""
-    keys: _StationKeys = request.app.state.station_keys
+    keys: StationKeys = _receiver(request).station_keys
     station = headers.get("x-station", "")
     key = keys.cached(station)
     if key is not None:  # the key taken once: a cache entry expiring meanwhile cannot make it "unknown"
@@ -689,6 +659,5 @@ def create_app(
         line_shared_by=settings.line_shared_by,
     )
     app.state.metrics = Metrics()
-    app.state.station_keys = _StationKeys(centre)
     app.state.tickets = QueueTickets.for_centre(centre.keys.receipt_key)
     return app

@@ -57,7 +57,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -86,7 +85,7 @@ from central.home import tighten
 from central.keys import CentralKeys, ensure_keys, load_keys
 from central.ledger import RECEIVED, REGISTERED, REJECTED, WITHDRAWN
 from central.settings import Settings
-from central.stations import public_key_for, valid_code
+from central.stations import StationKeys, valid_code
 from central.withdrawals import refuse_withdrawn
 from wire.canonical import canonical_uuid
 from wire.packet import PacketError, open_packet
@@ -96,7 +95,6 @@ log = logging.getLogger(__name__)
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_SEQ = 2**62
-KEY_CACHE_S = 5.0
 
 # Built once (see central.store's traps): the statements every record runs.
 _SEQ_TAKEN = select(records.c.record_uuid).where(
@@ -199,7 +197,7 @@ class Receiver:
         self.keys: CentralKeys = ensure_keys(settings.home) if create else load_keys(settings.home)
         tighten(settings.home)
         self.engine = make_engine(settings.database_url, lock_timeout_s=settings.lock_timeout_s)
-        self._keys_seen: dict[str, tuple[float, Ed25519PublicKey]] = {}
+        self.station_keys = StationKeys(self.engine)
         self._postgresql = self.engine.dialect.name == "postgresql"
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")  # same pool
         try:
@@ -212,17 +210,9 @@ class Receiver:
         self.engine.dispose()
 
     def public_key_for(self, station: str) -> Ed25519PublicKey | None:
-        """A registered station's key; asked for by every request's signature check, so a
-        key found is remembered for KEY_CACHE_S (a station's key is never replaced in
-        place; an unknown code is asked for every time and never remembered)."""
-        now = time.monotonic()
-        seen = self._keys_seen.get(station)
-        if seen is not None and now - seen[0] < KEY_CACHE_S:
-            return seen[1]
-        key = public_key_for(self.engine, station)
-        if key is not None:
-            self._keys_seen[station] = (now, key)
-        return key
+        """A registered station's key (central.stations.StationKeys: cached for the
+        process, the app's signature checks included; an unknown code is never cached)."""
+        return self.station_keys.lookup(station)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
