@@ -84,6 +84,15 @@ class PostgresCluster:
             c.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def drop_database(self, name: str) -> None:
+        """DROP DATABASE `name` (a plain lower-case identifier), its connections ended first."""
+        if not DB_NAME_RE.match(name):
+            raise ValueError(f"not a plain database name: {name!r}")
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
     def query(self, database: str, sql: str) -> list[tuple[object, ...]]:
         """Run one statement (autocommit) and return its rows, if it has any."""
         import psycopg
