@@ -42,13 +42,16 @@ admission is by station, not by request:
   the turns' capacity, not how many turns happened to end: that count falls whenever
   stations are away waiting, and a Retry-After taken from it would grow, keep them
   away longer and leave the turns idle (measured: 5 records/s instead of 24).
-- With N processes sharing one line (`serve --workers N`, `line_shared_by`), each
-  list holds nearly every waiting station: a station waiting out its Retry-After
-  reconnects to any process and its ticket puts it in that one's list too. Each
-  process serves 1/N of the turns, so the waiters ahead count 1/N each. Counted
-  whole, every Retry-After and X-Turn-Over was N times too long: stations sat out
-  a rotation that had already come round, and a short overload window left some
-  with nothing.
+- With N processes sharing one line (`serve --workers N`, `line_shared_by`), a
+  station waiting out its Retry-After may reconnect to any process, and its ticket
+  puts it in that one's list too. Then each list holds nearly every waiting station
+  and each process serves 1/N of the turns, so the waiters ahead count 1/N each.
+  Counted whole, every Retry-After and X-Turn-Over was N times too long: stations
+  sat out a rotation that had already come round. But a station whose connection
+  outlives its wait (keep-alive) comes back to the same process, whose list then
+  holds only its own stations: counted 1/N, they were told to come back N times too
+  soon and refused again. So the share is measured (`line_share`): from how many
+  returning stations bring a ticket another process issued.
 Traps:
 - All of it is per `serve` process (each has its own work slots and turns). With
   several processes a station's connections may reach another one; its queue ticket
@@ -94,6 +97,8 @@ FIRST_GUESS_TURN_S = 2.0  # a turn's length until one has been measured
 TURN_EWMA = 0.2
 CROWDED_MEMORY_S = 5.0  # after the work slots were last crowded, Retry-After counts only running turns
 DUE_EARLY_S = 1.0  # a turn is held for a waiter this long before its appointment (the Retry-After step)
+OWN_TICKET_S = 0.05  # a ticket this close to the place held here was issued here (ms, wall/monotonic)
+SHARE_EWMA = 0.02  # weight of one returning station in the share of tickets issued elsewhere
 
 
 class Shed(CentralError):
@@ -262,6 +267,10 @@ class SessionGate:
         self._turn_s = min(FIRST_GUESS_TURN_S, session_max_s)
         self._swept = 0.0
         self._crowded_at = float("-inf")  # when crowded() last kept a new turn from starting
+        # Of the stations that come back with a ticket, the share whose ticket another process
+        # issued: (N-1)/N when every return reaches a process at random, 0 when each station
+        # keeps its connection (and so its process). It starts as if at random.
+        self._foreign = (line_shared_by - 1) / line_shared_by
 
     # -- the two calls around every authenticated request ---------------------------------------
 
@@ -285,6 +294,7 @@ class SessionGate:
                     self._end_full(station, turn, now)
                 raise self._refuse(station, now, fresh=True)
             if since is not None:
+                self._count_ticket(station, since)
                 self._place(station, since, now)
             free = self._free()
             waiter = self._waiting.get(station)
@@ -397,7 +407,7 @@ class SessionGate:
             turning, free = max(1, len(self._turns)), 0
         else:
             turning = self.max_sessions
-        needed = ahead / self.line_shared_by + 1 - free  # turns that must end here first (see the docstring)
+        needed = ahead / self.line_share() + 1 - free  # turns that must end here first (see the docstring)
         seconds = max(1.0, needed) * self._turn_s / turning
         return max(1, min(self.max_retry_after_s, math.ceil(seconds)))
 
@@ -429,6 +439,21 @@ class SessionGate:
             seconds,
             first=waiter.first,
         )
+
+    def line_share(self) -> float:
+        """How many processes the stations in this list are shared by: N when returns reach
+        a process at random (every list holds nearly every waiter, each process serves 1/N
+        of them), 1 when stations keep their connection to one process (each list holds its
+        own). Measured, not assumed: 1 + N x the share of returning stations whose ticket
+        another process issued."""
+        n = self.line_shared_by
+        return 1.0 if n <= 1 else min(float(n), 1.0 + self._foreign * n)
+
+    def _count_ticket(self, station: str, since: float) -> None:
+        """A station came back with its ticket: was it issued here (its place here)?"""
+        waiter = self._waiting.get(station)
+        own = waiter is not None and abs(waiter.first - since) <= OWN_TICKET_S
+        self._foreign += SHARE_EWMA * ((0.0 if own else 1.0) - self._foreign)
 
     def _place(self, station: str, since: float, now: float) -> None:
         """Put `station` in line at `since` (a ticket's first refusal), unless it already

@@ -453,3 +453,41 @@ def test_the_waiting_lines_index_counts_what_walking_the_list_counts() -> None:
             assert line.live_ahead(code, clock.now) == walked, code
         assert g.snapshot()["waiting_live"] == len(live)
     assert min(seen_live_and_gone) > 2000, seen_live_and_gone  # both kinds were counted, often
+
+
+def test_the_line_share_follows_where_returning_stations_tickets_were_issued() -> None:
+    """With N processes, Retry-After counts a waiter ahead 1/N only while stations return
+    to any process (their tickets issued elsewhere); stations that keep their connection
+    come back to the process that refused them, whose list holds only its own."""
+    clock = Clock()
+    g = SessionGate(
+        max_sessions=1,
+        session_records=3,
+        session_max_s=600.0,
+        session_idle_s=600.0,
+        max_waiters=100,
+        max_retry_after_s=600,
+        session_min_s=0.0,
+        line_shared_by=2,
+        clock=clock,
+    )
+    g.enter("A", starts_work=True)  # holds the only turn throughout
+    places = {f"W{i}": refused(g, f"W{i}").first for i in range(20)}
+    assert g.line_share() == 2.0  # as if at random until stations come back
+    told_at_random = refused(g, "W19").retry_after
+
+    def come_back(own: bool, rounds: int) -> None:
+        for _ in range(rounds):
+            for code, first in places.items():
+                clock.advance(0.01)
+                since = first if own else first - 0.5  # elsewhere, a little earlier
+                with pytest.raises(Shed) as caught:
+                    g.enter(code, starts_work=True, since=since)
+                places[code] = caught.value.first
+
+    come_back(own=True, rounds=10)
+    assert g.line_share() < 1.05
+    told_when_kept = refused(g, "W19").retry_after
+    assert told_when_kept >= 1.8 * told_at_random  # 19 ahead count whole, not half
+    come_back(own=False, rounds=10)
+    assert g.line_share() > 1.9
