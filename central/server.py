@@ -54,7 +54,7 @@ from central.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KEEP_ALIVE_S = 5
+KEEP_ALIVE_S = 15  # longer than most waits in line (the median at 3x capacity: 8 s), so a station keeps its connection
 GRACEFUL_SHUTDOWN_S = 10
 CONNECTIONS_RETRY_AFTER_S = 2
 

@@ -53,6 +53,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from central.server import KEEP_ALIVE_S
 from station.sync.policy import Backoff
 from wire.auth import DATE_FORMAT, canonical_request, new_nonce
 from wire.codes import QUEUE_TICKET, TURN_OVER
@@ -62,7 +63,7 @@ from wire.receipts import UntrustedAnswer, verify_verdict
 REGISTER_BATCH = 100  # station.sync.worker.register_ahead's limit
 MAX_HEAD = 64 * 1024
 MAX_ANSWER = 2 * 1024 * 1024
-KEEP_ALIVE_REUSE_S = 4.0  # the centre closes idle connections after 5 s: reconnect before
+KEEP_ALIVE_REUSE_S = KEEP_ALIVE_S - 1.0  # reconnect before the centre closes an idle connection
 JSON = {"Content-Type": "application/json"}
 
 
