@@ -503,6 +503,7 @@ async def metrics(request: Request) -> Response:
         "central_sessions_waiting": gate["waiting"],
         "central_sessions_waiting_live": gate["waiting_live"],
         "central_sessions_ended_per_second": state.gate.turns_per_s(),
+        "central_line_share": state.gate.line_share(),
         "central_inflight_body_bytes": state.admission.held(),
     }
     state.metrics.shed["connections"] = server.connections_refused()

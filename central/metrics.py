@@ -139,6 +139,7 @@ class Metrics:
             ("central_sessions_waiting", "stations in this process's waiting list"),
             ("central_sessions_waiting_live", "waiting stations still expected back"),
             ("central_sessions_ended_per_second", "turns ended per second (the Retry-After rate)"),
+            ("central_line_share", "processes this one's waiting stations are measured to be shared by"),
             ("central_inflight_body_bytes", "request-body bytes held by this process"),
         ):
             out.metric(name, "gauge", text)

@@ -85,6 +85,7 @@ def test_metrics_parse_and_count_what_happened_without_naming_a_record(
     assert samples[("central_requests_shed_total", (("reason", "sessions_full"),))] == 1
     assert samples[("central_sessions_active", ())] == 1 and samples[("central_sessions_waiting", ())] == 1
     assert samples[("central_work_slots", ())] == receiver.settings.work_slots
+    assert samples[("central_line_share", ())] == 1.0  # one process
     assert samples[("central_backlog_records", ())] == 1
     assert samples[("central_backlog_oldest_age_seconds", ())] == 90
     assert samples[("central_station_backlog_age_seconds", (("station", station.code),))] == 90
