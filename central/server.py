@@ -52,11 +52,17 @@ except ImportError:  # httptools not installed: h11 only
 
 from central.settings import Settings
 
+try:
+    import resource
+except ImportError:  # Windows: no such limit to raise
+    resource = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE_S = 15  # longer than most waits in line (the median at 3x capacity: 8 s), so a station keeps its connection
 GRACEFUL_SHUTDOWN_S = 10
 CONNECTIONS_RETRY_AFTER_S = 2
+FD_MARGIN = 256  # descriptors besides the stations' connections: database pools, logs, the listening socket
 
 _refused_seen = 0
 _retry_after: Callable[[], int] = lambda: CONNECTIONS_RETRY_AFTER_S  # noqa: E731
@@ -159,8 +165,34 @@ def _protocol(settings: Settings) -> type:
     return type("CentralH11Protocol", (GuardedH11Protocol,), limits)
 
 
+def ensure_file_limit(connections: int) -> int:
+    """Raise this process's soft limit on open files to what `connections` need (each is
+    a descriptor, beside the database's and the logs': FD_MARGIN), up to the hard limit;
+    warn when even that is too low. Returns the soft limit now in force. A station keeps
+    its connection for the keep-alive (15 s, longer than its wait in line), so a process
+    holds about one per station it serves, and the usual soft limit of 1,024 would make
+    accept() fail, not answer busy, past about a thousand."""
+    need = connections + FD_MARGIN
+    if resource is None:
+        return need
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft != resource.RLIM_INFINITY and soft < need:
+        log.warning(
+            "open files are limited to %d; %d connections need about %d (raise the hard limit, e.g. LimitNOFILE=)",
+            soft,
+            connections,
+            need,
+        )
+    return soft
+
+
 def make_server(app: ASGIApp, settings: Settings, *, log_level: str = "info") -> uvicorn.Server:
     """A uvicorn server for `app` that applies the connection limits of `settings`."""
+    ensure_file_limit(settings.max_connections)
     global _retry_after
     gate = getattr(getattr(app, "state", None), "gate", None)
     if gate is not None:

@@ -300,3 +300,29 @@ def test_a_flood_of_stalled_unauthenticated_bodies_holds_little_memory_and_a_sta
     assert receipt["sha256"]
     assert grew < RSS_BOUND_MB, f"the server grew by {grew:.1f} MB under the flood"
     assert closed == FLOOD_SOCKETS  # the server hung up on every one: none is held
+
+
+def test_serve_raises_its_open_file_limit_to_what_its_connections_need() -> None:
+    """A station keeps its connection across its wait (keep-alive), so a process holds
+    about one per station: the usual soft limit of 1,024 files must not be what refuses
+    them. Run in a child process, whose limit can be lowered first."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import resource
+        from central.server import FD_MARGIN, ensure_file_limit
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        need = 1000 + FD_MARGIN
+        assert hard == resource.RLIM_INFINITY or hard >= need, (soft, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512, hard))
+        assert ensure_file_limit(1000) == need
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == need
+        assert ensure_file_limit(10) == need  # never lowered
+        print("ok")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
