@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -27,7 +28,7 @@ class Clock:
         self.now += seconds
 
 
-def gate(clock: Clock, **overrides: float) -> SessionGate:
+def gate(clock: Clock, *, crowded: Callable[[], bool] = lambda: False, **overrides: float) -> SessionGate:
     limits: dict[str, float] = {
         "max_sessions": 2,
         "session_records": 3,
@@ -36,6 +37,7 @@ def gate(clock: Clock, **overrides: float) -> SessionGate:
         "max_waiters": 100,
         "max_retry_after_s": 60,
         "session_min_s": 0.0,
+        "line_shared_by": 1,
     }
     limits.update(overrides)
     return SessionGate(
@@ -46,6 +48,8 @@ def gate(clock: Clock, **overrides: float) -> SessionGate:
         max_waiters=int(limits["max_waiters"]),
         max_retry_after_s=int(limits["max_retry_after_s"]),
         session_min_s=limits["session_min_s"],
+        line_shared_by=int(limits["line_shared_by"]),
+        crowded=crowded,
         clock=clock,
     )
 
@@ -386,17 +390,7 @@ def test_retry_after_counts_the_running_turns_while_the_work_slots_limit_them() 
     too soon. Once the slots have been uncrowded for a while, the free turns count again."""
     clock = Clock()
     crowded = {"now": False}
-    g = SessionGate(
-        max_sessions=100,
-        session_records=3,
-        session_max_s=60.0,
-        session_idle_s=30.0,
-        max_waiters=100,
-        max_retry_after_s=600,
-        session_min_s=0.0,
-        crowded=lambda: crowded["now"],
-        clock=clock,
-    )
+    g = gate(clock, max_sessions=100, session_idle_s=30.0, max_retry_after_s=600, crowded=lambda: crowded["now"])
     served(g, "A")
     served(g, "B")
     crowded["now"] = True
@@ -460,17 +454,7 @@ def test_the_line_share_follows_where_returning_stations_tickets_were_issued() -
     to any process (their tickets issued elsewhere); stations that keep their connection
     come back to the process that refused them, whose list holds only its own."""
     clock = Clock()
-    g = SessionGate(
-        max_sessions=1,
-        session_records=3,
-        session_max_s=600.0,
-        session_idle_s=600.0,
-        max_waiters=100,
-        max_retry_after_s=600,
-        session_min_s=0.0,
-        line_shared_by=2,
-        clock=clock,
-    )
+    g = gate(clock, max_sessions=1, session_max_s=600.0, session_idle_s=600.0, max_retry_after_s=600, line_shared_by=2)
     g.enter("A", starts_work=True)  # holds the only turn throughout
     places = {f"W{i}": refused(g, f"W{i}").first for i in range(20)}
     assert g.line_share() == 2.0  # as if at random until stations come back
