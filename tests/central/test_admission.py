@@ -456,7 +456,11 @@ def test_the_line_share_follows_where_returning_stations_tickets_were_issued() -
     clock = Clock()
     g = gate(clock, max_sessions=1, session_max_s=600.0, session_idle_s=600.0, max_retry_after_s=600, line_shared_by=2)
     g.enter("A", starts_work=True)  # holds the only turn throughout
-    places = {f"W{i}": refused(g, f"W{i}").first for i in range(20)}
+    places: dict[str, float] = {}
+    for i in range(20):
+        first = refused(g, f"W{i}").first
+        assert first is not None
+        places[f"W{i}"] = first
     assert g.line_share() == 2.0  # as if at random until stations come back
     told_at_random = refused(g, "W19").retry_after
 
@@ -467,6 +471,7 @@ def test_the_line_share_follows_where_returning_stations_tickets_were_issued() -
                 since = first if own else first - 0.5  # elsewhere, a little earlier
                 with pytest.raises(Shed) as caught:
                     g.enter(code, starts_work=True, since=since)
+                assert caught.value.first is not None
                 places[code] = caught.value.first
 
     come_back(own=True, rounds=10)
