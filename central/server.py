@@ -59,7 +59,10 @@ except ImportError:  # Windows: no such limit to raise
 
 log = logging.getLogger(__name__)
 
-KEEP_ALIVE_S = 15  # longer than most waits in line (the median at 3x capacity: 8 s), so a station keeps its connection
+# A waiting station that comes back after longer reconnects, to any process. 15 s kept each
+# station on one process across its waits: fewer connections, but fairness in overload then
+# varied from run to run (Jain 0.88-0.95; docs/scaling.md).
+KEEP_ALIVE_S = 5
 GRACEFUL_SHUTDOWN_S = 10
 CONNECTIONS_RETRY_AFTER_S = 2
 FD_MARGIN = 256  # descriptors besides the stations' connections: database pools, logs, the listening socket
@@ -168,10 +171,10 @@ def _protocol(settings: Settings) -> type:
 def ensure_file_limit(connections: int) -> int:
     """Raise this process's soft limit on open files to what `connections` need (each is
     a descriptor, beside the database's and the logs': FD_MARGIN), up to the hard limit;
-    warn when even that is too low. Returns the soft limit now in force. A station keeps
-    its connection for the keep-alive (15 s, longer than its wait in line), so a process
-    holds about one per station it serves, and the usual soft limit of 1,024 would make
-    accept() fail, not answer busy, past about a thousand."""
+    warn when even that is too low. Returns the soft limit now in force. A station holds
+    a connection while it is served and for the keep-alive after, so in a surge a process
+    holds hundreds, and the usual soft limit of 1,024 would make accept() fail, not answer
+    busy, before `--max-connections` (1,000) is reached."""
     need = connections + FD_MARGIN
     if resource is None:
         return need

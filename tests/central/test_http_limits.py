@@ -303,9 +303,10 @@ def test_a_flood_of_stalled_unauthenticated_bodies_holds_little_memory_and_a_sta
 
 
 def test_serve_raises_its_open_file_limit_to_what_its_connections_need() -> None:
-    """A station keeps its connection across its wait (keep-alive), so a process holds
-    about one per station: the usual soft limit of 1,024 files must not be what refuses
-    them. Run in a child process, whose limit can be lowered first."""
+    """In a surge a process holds a connection per station being served or just served
+    (keep-alive): the usual soft limit of 1,024 files must not be what refuses them
+    before --max-connections does. Run in a child process, whose limit can be lowered
+    first."""
     import subprocess
     import sys
     import textwrap
