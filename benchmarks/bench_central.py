@@ -42,6 +42,7 @@ import asyncio
 import json
 import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -457,6 +458,13 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--expect-rate", type=float, default=0.0, help="records/s to build for; 0 = calibrate")
     ap.add_argument("--drain", type=float, default=30.0, help="time for stations to finish their record")
     ap.add_argument("--no-fsync", action="store_true", help="PostgreSQL without fsync/synchronous_commit")
+    ap.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another PostgreSQL setting (repeatable)",
+    )
     ap.add_argument("--separate-processes", action="store_true", help="W serve processes even if --workers exists")
     ap.add_argument("--max-connections", type=int, default=0, help="per serve process; 0 = its stations + 64")
     ap.add_argument("--profile", action="store_true", help="sample the receivers' stacks (adds their CPU)")
@@ -480,7 +488,12 @@ def main() -> None:
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="bench-central.") as tmpdir,
-        postgres_cluster(durable=not args.no_fsync, max_connections=60 * most_workers + 40, statements=True) as pg,
+        postgres_cluster(
+            durable=not args.no_fsync,
+            max_connections=60 * most_workers + 40,
+            statements=True,
+            extra=_pg_settings(args.pg_setting),
+        ) as pg,
     ):
         tmp = Path(tmpdir)
         bench = Bench(args, pg, tmp, say)
@@ -575,6 +588,17 @@ def main() -> None:
     if profile is not None:
         result["profile"] = profile
     print(json.dumps(result))
+
+
+def _pg_settings(pairs: list[str]) -> dict[str, str]:
+    """`--pg-setting NAME=VALUE` pairs, each a plain setting name."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not re.fullmatch(r"[a-z_]{1,63}", name.strip()) or not value.strip():
+            raise SystemExit(f"--pg-setting {pair!r}: expected NAME=VALUE")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def _available_memory() -> int:

@@ -169,9 +169,14 @@ def server_settings(*, durable: bool, max_connections: int, statements: bool = F
 
 @contextmanager
 def postgres_cluster(
-    *, durable: bool = True, max_connections: int = 100, statements: bool = False
+    *,
+    durable: bool = True,
+    max_connections: int = 100,
+    statements: bool = False,
+    extra: dict[str, str] | None = None,
 ) -> Iterator[PostgresCluster]:
-    """Start a fresh cluster in a temporary directory; stop it and remove the directory on exit."""
+    """Start a fresh cluster in a temporary directory; stop it and remove the directory on
+    exit. `extra`: more `-c` settings, over the others (a benchmark's experiments)."""
     bin_dir = find_bin_dir()
     root = Path(tempfile.mkdtemp(prefix="bench-pg."))
     as_user: list[str] = []
@@ -183,7 +188,7 @@ def postgres_cluster(
         bin_dir,
         root,
         _free_port(),
-        server_settings(durable=durable, max_connections=max_connections, statements=statements),
+        {**server_settings(durable=durable, max_connections=max_connections, statements=statements), **(extra or {})},
         as_user,
     )
     started = False
