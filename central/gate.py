@@ -494,8 +494,9 @@ class SessionGate:
     def _sweep(self, now: float) -> None:
         """End the turns gone silent, at every call: they are at the front of the turns
         (kept in order of last heard from), so only those and the first still heard are
-        looked at; walking every turn at each refusal cost a fifth of the gate's time.
-        Forget long-gone waiters at most every SWEEP_EVERY_S (that walks the list)."""
+        looked at. Before, a refusal with no turn free forced a sweep that walked every
+        turn and every waiter. Forget long-gone waiters at most every SWEEP_EVERY_S (that
+        walks the list)."""
         silent = []
         for code, turn in self._turns.items():
             if now - turn.last_seen <= self.session_idle_s:
