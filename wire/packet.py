@@ -37,6 +37,10 @@ MAX_MANIFEST = 1 << 20
 # (the centre passes its packet limit): a 300 KB packet must not become 300 MB in memory.
 DEFAULT_MAX_INFLATED = 8 * 1024 * 1024
 INFLATE_STEP = 64 * 1024
+# A body that inflates to at most this many times its compressed size (plus a step) is
+# inflated in one pass: photos, fingerprints and irises are already compressed, so an
+# honest packet inflates to about its own size. Anything more is counted first.
+ONE_PASS_RATIO = 2
 # The header is read before anything is authenticated: check every field's type, so
 # hostile input is a PacketError and never a TypeError deep in base64 or HKDF.
 _HEADER_FIELDS: tuple[tuple[str, type], ...] = (
@@ -162,6 +166,29 @@ def _inflated_size(compressed: bytes, max_inflated: int) -> int:
     return total
 
 
+def _inflate(compressed: bytes, max_inflated: int) -> bytes:
+    """The inflated body, at most `max_inflated` bytes. One pass while the output stays
+    within ONE_PASS_RATIO of the input (an honest packet: its media are already
+    compressed), so memory stays proportional to bytes already held. A body that
+    inflates further is a bomb or an unusual packet: what was inflated is dropped, its
+    size counted in pieces (`_inflated_size`, refusing it past the cap) and only then
+    inflated whole. Counting first for every packet inflated each one twice (0.12 ms
+    of a receiver's 3.5 ms of CPU per 136 KB record)."""
+    budget = min(max_inflated, ONE_PASS_RATIO * len(compressed) + INFLATE_STEP)
+    inflater = zlib.decompressobj()
+    try:
+        signed = inflater.decompress(compressed, budget + 1)
+    except zlib.error:
+        raise PacketError("packet.format", "the signed body is not a valid compressed stream") from None
+    if len(signed) > budget:
+        del signed
+        size = _inflated_size(compressed, max_inflated)
+        return zlib.decompress(compressed, bufsize=max(size, 1))
+    if not inflater.eof or inflater.unused_data:
+        raise PacketError("packet.format", "the compressed body is truncated or has bytes after its end")
+    return signed
+
+
 def open_packet(
     blob: bytes,
     *,
@@ -184,8 +211,7 @@ def open_packet(
         raise PacketError(
             "packet.decrypt", "the packet does not decrypt (altered, truncated or not for this centre)"
         ) from None
-    size = _inflated_size(compressed, max_inflated)
-    signed = zlib.decompress(compressed, bufsize=max(size, 1))
+    signed = _inflate(compressed, max_inflated)
     del compressed
     if len(signed) < 4:
         raise PacketError("packet.format", "signed body too short")

@@ -9,10 +9,13 @@ refusal with its signed verdict."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import tracemalloc
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,10 +26,10 @@ from central.errors import CentralError
 from central.receiver import Receiver
 from central.settings import Settings
 from central.stations import add_station
-from tests.central.support import FakeClock, Packet
-from tests.central.trust_support import bomb_packet, verified
+from tests.central.support import FakeClock, FakeStation, Packet, manifest
+from tests.central.trust_support import bomb_packet, sealed_body, verified
 from wire.keys import public_pem
-from wire.packet import DEFAULT_MAX_INFLATED, PacketError, open_packet
+from wire.packet import DEFAULT_MAX_INFLATED, PacketError, build_packet, open_packet
 
 STATION = "329104-01"
 INFLATED = 300 * 1024 * 1024
@@ -145,3 +148,74 @@ def test_the_receiver_rejects_a_bomb_at_its_packet_limit_with_a_signed_verdict(b
         assert [kept.reason for kept in receiver.set_aside(STATION, p.record_uuid)] == ["packet.format"]
     finally:
         receiver.close()
+
+
+# --- one pass for honest packets, the count first for anything that inflates more ---------
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Calls of the counting pass (wire.packet._inflated_size), recorded as they happen."""
+    import wire.packet as packet_module
+
+    calls: list[int] = []
+    real = packet_module._inflated_size
+
+    def spy(compressed: bytes, max_inflated: int) -> int:
+        calls.append(len(compressed))
+        return real(compressed, max_inflated)
+
+    monkeypatch.setattr(packet_module, "_inflated_size", spy)
+    return calls
+
+
+def test_an_honest_packet_is_inflated_once(centre_key: X25519PrivateKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Media are already compressed: the body inflates to about its own size, in one pass."""
+    station = FakeStation(STATION, centre_key.public_key())
+    blob = station.packet(1, payload=120_000).blob  # random bytes, like a JPEG
+    key = station.key
+    calls = _counted(monkeypatch)
+    opened = open_packet(blob, central_private=centre_key, station_public=key.public_key())
+    assert calls == []
+    assert len(opened.items[0]) == 120_000
+
+
+def test_a_body_that_inflates_far_is_counted_first_and_still_opens(
+    centre_key: X25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest with a long text item compresses tenfold: past the one-pass ratio it is
+    counted in pieces first, then opened exactly as before."""
+    station_key = Ed25519PrivateKey.generate()
+    items = [b"0123456789" * 30_000, b"sig"]
+    blob = build_packet(
+        manifest(STATION, 1, "5a000000-0000-4000-8000-000000000001", items=items),
+        items,
+        signing_key=station_key,
+        central_public=centre_key.public_key(),
+    )
+    assert len(blob) * 2 < len(items[0])  # so the count is really needed
+    calls = _counted(monkeypatch)
+    opened = open_packet(blob, central_private=centre_key, station_public=station_key.public_key())
+    assert len(calls) == 1
+    assert opened.items == items
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (lambda c: c[:-7], "truncated"),  # one pass: ends before the stream does
+        (lambda c: c + b"trailing", "truncated or has bytes after its end"),
+        (lambda c: b"\x78\x9c" + bytes([0xFF]) * 64, "not a valid compressed stream"),
+    ],
+    ids=["truncated", "trailing", "garbage"],
+)
+def test_a_malformed_stream_is_refused_on_the_one_pass(
+    centre_key: X25519PrivateKey, body: Callable[[bytes], bytes], why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compressed = zlib.compress(os.urandom(50_000), 6)
+    blob = sealed_body(STATION, centre_key.public_key(), body(compressed))
+    calls = _counted(monkeypatch)
+    with pytest.raises(PacketError) as refused:
+        open_packet(blob, central_private=centre_key, station_public=Ed25519PrivateKey.generate().public_key())
+    assert refused.value.code == "packet.format"
+    assert why in refused.value.detail
+    assert calls == []  # refused by the one pass itself

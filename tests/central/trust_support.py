@@ -84,7 +84,13 @@ def bomb_packet(station: str, centre: X25519PublicKey, *, inflated: int, record_
         parts.append(squeeze.compress(zero))
     parts.append(squeeze.compress(bytes(inflated & ((1 << 20) - 1))))
     parts.append(squeeze.flush())
-    compressed = b"".join(parts)
+    return sealed_body(station, centre, b"".join(parts), record_uuid=record_uuid)
+
+
+def sealed_body(station: str, centre: X25519PublicKey, compressed: bytes, *, record_uuid: str | None = None) -> bytes:
+    """A validly encrypted packet (AEAD tag good) whose plaintext is `compressed` as
+    given: anyone with the centre's public key can send this, however malformed inside."""
+    record_uuid = record_uuid or str(uuid.uuid4())
     ephemeral = X25519PrivateKey.generate()
     nonce = os.urandom(12)
     header = canonical(
