@@ -104,6 +104,7 @@ class Signed:
     station: str
     headers: dict[str, str]
     body: bytes
+    body_sha256: bytes  # of `body`, checked against the signed X-Content-SHA256 (not computed again)
 
 
 Handler = Callable[[Request, Signed], Awaitable[Response]]
@@ -260,7 +261,9 @@ def _signed(cap: Callable[[Settings], int], code: str, precheck: Precheck | None
                         raise CentralError(exc.code, exc.detail) from None
                     slots: WorkSlots = state.work_slots
                     async with slots.hold():
-                        return await handler(request, Signed(signed.station, headers, body))
+                        return await handler(
+                            request, Signed(signed.station, headers, body, bytes.fromhex(signed.body_sha256))
+                        )
             finally:
                 state.metrics.add_in_flight(-1)
                 gate.leave(signed.station)
@@ -406,7 +409,7 @@ async def upload(request: Request, signed: Signed) -> Response:
     started = time.perf_counter()
     try:
         new_offset, complete, receipt = await run_in_threadpool(
-            receiver.append_and_commit, station, record, offset_in, signed.body, checksum, after
+            receiver.append_and_commit, station, record, offset_in, signed.body, checksum, after, signed.body_sha256
         )
     except CentralError as exc:
         if exc.code.startswith("commit."):
