@@ -172,9 +172,8 @@ def test_an_honest_packet_is_inflated_once(centre_key: X25519PrivateKey, monkeyp
     """Media are already compressed: the body inflates to about its own size, in one pass."""
     station = FakeStation(STATION, centre_key.public_key())
     blob = station.packet(1, payload=120_000).blob  # random bytes, like a JPEG
-    key = station.key
     calls = _counted(monkeypatch)
-    opened = open_packet(blob, central_private=centre_key, station_public=key.public_key())
+    opened = open_packet(blob, central_private=centre_key, station_public=station.key.public_key())
     assert calls == []
     assert len(opened.items[0]) == 120_000
 
@@ -182,8 +181,8 @@ def test_an_honest_packet_is_inflated_once(centre_key: X25519PrivateKey, monkeyp
 def test_a_body_that_inflates_far_is_counted_first_and_still_opens(
     centre_key: X25519PrivateKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A manifest with a long text item compresses tenfold: past the one-pass ratio it is
-    counted in pieces first, then opened exactly as before."""
+    """A packet with a long repetitive item compresses far more than twofold: past the
+    one-pass ratio it is counted in pieces first, then opened exactly as before."""
     station_key = Ed25519PrivateKey.generate()
     items = [b"0123456789" * 30_000, b"sig"]
     blob = build_packet(
