@@ -400,7 +400,9 @@ async def upload(request: Request, signed: Signed) -> Response:
     after = _uuid(raw_after, "Upload-Commit-After") if commit and raw_after else None
     offset_in = int(headers["upload-offset"])
     if not commit:
-        new_offset = await run_in_threadpool(receiver.append, station, record, offset_in, signed.body, checksum)
+        new_offset = await run_in_threadpool(
+            receiver.append, station, record, offset_in, signed.body, checksum, signed.body_sha256
+        )
         return Response(status_code=204, headers={**tus, "Upload-Offset": str(new_offset)})
     # Commit with the last chunk: saves the station one round trip per record, which on
     # a 600 ms link is a fifth of the time a record takes. Pipelined (`after`): commit

@@ -446,11 +446,22 @@ class Receiver:
             row = self._row(conn, station, record_uuid)
             return self._offset(row), int(row.size)
 
-    def append(self, station: str, record_uuid: str, offset: int, chunk: bytes, checksum: bytes | None) -> int:
+    def append(
+        self,
+        station: str,
+        record_uuid: str,
+        offset: int,
+        chunk: bytes,
+        checksum: bytes | None,
+        digest: bytes | None = None,
+    ) -> int:
         """Append one verified chunk at `offset`; return the new offset (tus PATCH). One
-        locked transaction: the chunk is durable when this returns."""
+        locked transaction: the chunk is durable when this returns. `digest`: the chunk's
+        SHA-256 if the caller already has it (as in append_and_commit)."""
         record_uuid = check_ids(station, record_uuid)
-        intact = checksum is None or hashlib.sha256(chunk).digest() == checksum
+        if digest is None and checksum is not None:
+            digest = hashlib.sha256(chunk).digest()
+        intact = checksum is None or digest == checksum
         with self._station_write(station) as conn:
             row = self._row(conn, station, record_uuid)
             refuse_withdrawn(self, row)
@@ -488,7 +499,7 @@ class Receiver:
         offset, checksum or hash that is wrong, a commit deferred or refused) is exactly
         append() then commit() or commit_after(). Complete without a receipt: deferred.
         `digest`: the chunk's SHA-256 when the caller already computed it from these very
-        bytes (the app, checking the signed body hash), so 136 KB are not hashed twice."""
+        bytes (the app, checking the signed body hash), so a chunk is hashed once."""
         record_uuid = check_ids(station, record_uuid)
         if after is not None:
             try:
@@ -524,7 +535,7 @@ class Receiver:
                 receipt = self._store(row, blob, opened, "upload", after)
                 if receipt is not None:
                     return size, True, receipt
-        new_offset = self.append(station, record_uuid, offset, chunk, checksum)
+        new_offset = self.append(station, record_uuid, offset, chunk, checksum, digest)
         if new_offset < size:
             return new_offset, False, None
         if after is None:
