@@ -76,26 +76,16 @@ class PostgresCluster:
 
     def create_database(self, name: str) -> str:
         """CREATE DATABASE `name` (a plain lower-case identifier); returns its URL."""
-        if not DB_NAME_RE.match(name):
-            raise ValueError(f"not a plain database name: {name!r}")
-        import psycopg  # the project's PostgreSQL driver; imported here so the module loads without it
-
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True) as c:
-            c.execute(f"CREATE DATABASE {name}")
+        self.query("postgres", f"CREATE DATABASE {_plain_name(name)}")
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
         """DROP DATABASE `name` (a plain lower-case identifier), its connections ended first."""
-        if not DB_NAME_RE.match(name):
-            raise ValueError(f"not a plain database name: {name!r}")
-        import psycopg
-
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.query("postgres", f"DROP DATABASE IF EXISTS {_plain_name(name)} WITH (FORCE)")
 
     def query(self, database: str, sql: str) -> list[tuple[object, ...]]:
         """Run one statement (autocommit) and return its rows, if it has any."""
-        import psycopg
+        import psycopg  # the project's PostgreSQL driver; imported here so the module loads without it
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database, autocommit=True) as c:
             cur = c.execute(sql.encode())
@@ -147,6 +137,13 @@ class PostgresCluster:
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log.warning("PostgreSQL in %s did not stop cleanly: %s", self.data_dir, exc)
+
+
+def _plain_name(name: str) -> str:
+    """`name` if it is a plain lower-case identifier (safe in a statement), else ValueError."""
+    if not DB_NAME_RE.match(name):
+        raise ValueError(f"not a plain database name: {name!r}")
+    return name
 
 
 def server_settings(*, durable: bool, max_connections: int, statements: bool = False) -> dict[str, str]:
